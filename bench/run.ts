@@ -1,0 +1,57 @@
+// `npm run bench [-- SUITE…]`: runs every bench/*.bench.ts (or those named), prints a table,
+// and writes the rows as JSON to bench/results/latest.json and a dated copy.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import os from 'node:os';
+import type { BenchModule, BenchRow } from './types.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const wanted = process.argv.slice(2);
+const files = readdirSync(here).filter((f) => f.endsWith('.bench.js')).sort();
+
+const rows: BenchRow[] = [];
+for (const file of files) {
+  const module = (await import(pathToFileURL(join(here, file)).href)) as BenchModule;
+  if (wanted.length > 0 && !wanted.includes(module.suite)) continue;
+  console.error(`# ${module.suite} (${file})`);
+  const produced = await module.run();
+  rows.push(...produced);
+  printTable(produced);
+}
+
+const resultsDir = resolve(process.cwd(), 'bench', 'results');
+mkdirSync(resultsDir, { recursive: true });
+const report = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+  rows,
+};
+const json = JSON.stringify(report, null, 2) + '\n';
+writeFileSync(join(resultsDir, 'latest.json'), json);
+writeFileSync(join(resultsDir, `${report.date.slice(0, 19).replace(/[:T]/g, '-')}.json`), json);
+console.log('\nAll results:');
+printTable(rows);
+console.log(`\nwritten to ${join(resultsDir, 'latest.json')}`);
+
+function printTable(table: BenchRow[]): void {
+  const header = ['suite', 'metric', 'bertkit', 'peer', 'ratio', 'goal'];
+  const body = table.map((r) => [
+    r.suite,
+    r.metric,
+    `${format(r.value)} ${r.unit}`,
+    r.peer ? `${r.peer.name}: ${format(r.peer.value)} ${r.unit}` : '',
+    r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
+    r.goal ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((line) => line[i]!.length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
+  console.log(line(header));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const cells of body) console.log(line(cells));
+}
+
+function format(value: number): string {
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
+  return value.toPrecision(3);
+}

@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { registerStart } from './commands/start.js';
+import { registerTokenize } from './commands/tokenize.js';
+import { registerVocab } from './commands/vocab.js';
+
+/** Builds the `bertkit` command line: a thin layer over the library API in src/index.ts. */
+export function buildProgram(): Command {
+  const program = new Command('bertkit')
+    .description('BERT end to end: tokenize, train vocabularies, pretrain, fine-tune, export')
+    .showHelpAfterError();
+  registerStart(program);
+  registerTokenize(program);
+  registerVocab(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

@@ -1,0 +1,1 @@
+// bertkit's library API. Each area adds its public exports here.
