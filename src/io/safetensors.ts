@@ -1,0 +1,205 @@
+// The safetensors format (Hugging Face): an 8-byte little-endian header length N, N bytes of JSON
+// `{name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {string: string}}`, then the
+// tensor bytes, offsets relative to the end of the header.
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.js';
+
+export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+
+export interface NamedTensor {
+  /** The dtype in the file; F16 and BF16 are widened to F32 on reading and reported as F32. */
+  dtype: SafetensorsDType;
+  shape: number[];
+  data: TensorData;
+}
+
+export interface SafetensorsFile {
+  tensors: Map<string, NamedTensor>;
+  metadata: Record<string, string>;
+}
+
+const BYTES_PER_ELEMENT: Record<SafetensorsDType, number> = {
+  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+};
+
+/** The safetensors library refuses headers over 100 MB; so do we, before allocating. */
+const MAX_HEADER_BYTES = 100_000_000;
+
+export class SafetensorsError extends Error {
+  constructor(path: string, message: string) {
+    super(`${path}: ${message}`);
+    this.name = 'SafetensorsError';
+  }
+}
+
+export function readSafetensors(path: string): SafetensorsFile {
+  const fd = openSync(path, 'r');
+  try {
+    const fileSize = fstatSync(fd).size;
+    const fail = (message: string): never => {
+      throw new SafetensorsError(path, message);
+    };
+    if (fileSize < 8) fail(`file is ${fileSize} bytes, too short for the 8-byte header length`);
+    const lengthBytes = Buffer.alloc(8);
+    readSync(fd, lengthBytes, 0, 8, 0);
+    const headerLength = lengthBytes.readBigUInt64LE(0);
+    if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+    if (headerLength > BigInt(fileSize - 8)) fail(`header length ${headerLength} runs past the end of the ${fileSize}-byte file (truncated?)`);
+    const headerBytes = Buffer.alloc(Number(headerLength));
+    readSync(fd, headerBytes, 0, headerBytes.length, 8);
+    let header: unknown;
+    try {
+      header = JSON.parse(headerBytes.toString('utf8'));
+    } catch (error) {
+      fail(`header is not valid JSON (${(error as Error).message})`);
+    }
+    if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header must be a JSON object');
+    const dataStart = 8 + Number(headerLength);
+    const dataSize = fileSize - dataStart;
+    const entries = Object.entries(header as Record<string, unknown>);
+    const metadata = parseMetadata((header as Record<string, unknown>).__metadata__, fail);
+    const specs = entries
+      .filter(([name]) => name !== '__metadata__')
+      .map(([name, spec]) => ({ name, ...validateSpec(name, spec, dataSize, fail) }));
+    checkNoOverlap(specs, fail);
+
+    const tensors = new Map<string, NamedTensor>();
+    for (const spec of specs) {
+      const bytes = Buffer.alloc(spec.end - spec.begin);
+      readSync(fd, bytes, 0, bytes.length, dataStart + spec.begin);
+      tensors.set(spec.name, decodeTensor(spec.dtype, spec.shape, bytes));
+    }
+    return { tensors, metadata };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface TensorSpec {
+  dtype: SafetensorsDType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+function validateSpec(name: string, spec: unknown, dataSize: number, fail: (m: string) => never): TensorSpec {
+  if (typeof spec !== 'object' || spec === null) fail(`tensor "${name}": entry must be an object`);
+  const { dtype, shape, data_offsets: offsets } = spec as Record<string, unknown>;
+  if (typeof dtype !== 'string' || !(dtype in BYTES_PER_ELEMENT)) {
+    fail(`tensor "${name}": unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(BYTES_PER_ELEMENT).join(', ')})`);
+  }
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    fail(`tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+    fail(`tensor "${name}": data_offsets must be [begin, end], got ${JSON.stringify(offsets)}`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (begin > end || end > dataSize) {
+    fail(`tensor "${name}": data_offsets [${begin}, ${end}] lie outside the ${dataSize} data bytes`);
+  }
+  const elements = (shape as number[]).reduce((a, b) => a * b, 1);
+  const expected = elements * BYTES_PER_ELEMENT[dtype as SafetensorsDType];
+  if (end - begin !== expected) {
+    fail(`tensor "${name}": ${end - begin} bytes for ${dtype} [${(shape as number[]).join(', ')}], expected ${expected}`);
+  }
+  return { dtype: dtype as SafetensorsDType, shape: shape as number[], begin, end };
+}
+
+function checkNoOverlap(specs: (TensorSpec & { name: string })[], fail: (m: string) => never): void {
+  const sorted = [...specs].sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < sorted.length; i++) {
+    const previous = sorted[i - 1]!;
+    const current = sorted[i]!;
+    if (current.begin < previous.end) fail(`tensors "${previous.name}" and "${current.name}" overlap`);
+  }
+}
+
+function parseMetadata(value: unknown, fail: (m: string) => never): Record<string, string> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || !Object.values(value).every((v) => typeof v === 'string')) {
+    fail('__metadata__ must be an object of strings');
+  }
+  return value as Record<string, string>;
+}
+
+function decodeTensor(dtype: SafetensorsDType, shape: number[], bytes: Buffer): NamedTensor {
+  // Copy into a fresh, aligned buffer: the file offsets need not be aligned for typed-array views.
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  switch (dtype) {
+    case 'F32': return { dtype, shape, data: new Float32Array(buffer) };
+    case 'F64': return { dtype, shape, data: new Float64Array(buffer) };
+    case 'F16': return { dtype: 'F32', shape, data: halfToFloat32(new Uint16Array(buffer)) };
+    case 'BF16': return { dtype: 'F32', shape, data: bfloat16ToFloat32(new Uint16Array(buffer)) };
+    case 'I64': return { dtype, shape, data: new BigInt64Array(buffer) };
+    case 'I32': return { dtype, shape, data: new Int32Array(buffer) };
+    case 'I16': return { dtype, shape, data: new Int16Array(buffer) };
+    case 'I8': return { dtype, shape, data: new Int8Array(buffer) };
+    case 'U8':
+    case 'BOOL': return { dtype, shape, data: new Uint8Array(buffer) };
+  }
+}
+
+function bfloat16ToFloat32(halves: Uint16Array): Float32Array {
+  const bits = new Uint32Array(halves.length);
+  for (let i = 0; i < halves.length; i++) bits[i] = halves[i]! << 16;
+  return new Float32Array(bits.buffer);
+}
+
+function halfToFloat32(halves: Uint16Array): Float32Array {
+  const out = new Float32Array(halves.length);
+  for (let i = 0; i < halves.length; i++) {
+    const h = halves[i]!;
+    const sign = h & 0x8000 ? -1 : 1;
+    const exponent = (h >> 10) & 0x1f;
+    const fraction = h & 0x3ff;
+    if (exponent === 0) out[i] = sign * 2 ** -14 * (fraction / 1024);
+    else if (exponent === 31) out[i] = fraction ? NaN : sign * Infinity;
+    else out[i] = sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+  }
+  return out;
+}
+
+const DTYPE_OF_ARRAY = new Map<Function, SafetensorsDType>([
+  [Float32Array, 'F32'], [Float64Array, 'F64'], [BigInt64Array, 'I64'], [Int32Array, 'I32'],
+  [Int16Array, 'I16'], [Int8Array, 'I8'], [Uint8Array, 'U8'],
+]);
+
+/**
+ * Writes tensors as safetensors, atomically. Names are sorted (as the safetensors library does)
+ * and the header is padded with spaces to a multiple of 8 bytes so that data stays aligned.
+ */
+export function writeSafetensors(
+  path: string,
+  tensors: Map<string, { shape: number[]; data: TensorData; dtype?: SafetensorsDType }>,
+  metadata: Record<string, string> = {},
+): void {
+  const names = [...tensors.keys()].sort();
+  const header: Record<string, unknown> = {};
+  let offset = 0;
+  for (const name of names) {
+    const tensor = tensors.get(name)!;
+    const dtype = tensor.dtype ?? DTYPE_OF_ARRAY.get(tensor.data.constructor);
+    if (!dtype) throw new SafetensorsError(path, `tensor "${name}": unsupported array type ${tensor.data.constructor.name}`);
+    const elements = tensor.shape.reduce((a, b) => a * b, 1);
+    if (elements !== tensor.data.length) {
+      throw new SafetensorsError(path, `tensor "${name}": shape [${tensor.shape.join(', ')}] holds ${elements} values, data has ${tensor.data.length}`);
+    }
+    header[name] = { dtype, shape: tensor.shape, data_offsets: [offset, offset + tensor.data.byteLength] };
+    offset += tensor.data.byteLength;
+  }
+  // The safetensors library puts the metadata after the tensors; byte-identical output eases diffing.
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const headerBytes = Buffer.from(json, 'utf8');
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(headerBytes.length));
+  const chunks: Uint8Array[] = [length, headerBytes];
+  for (const name of names) {
+    const data = tensors.get(name)!.data;
+    chunks.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  writeFileAtomic(path, chunks);
+}

@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
+import { sharedPath, skipWithoutShared } from '../helpers/shared.js';
+
+const fixture = (name: string) => sharedPath('fixtures', 'bert-tiny-uncased', name);
+const tempDir = () => mkdtempSync(join(tmpdir(), 'bertkit-safetensors-'));
+
+test('reads PyTorch reference outputs: attention rows are distributions, last hidden state is the last layer',
+  { skip: skipWithoutShared('fixtures/bert-tiny-uncased/expected_outputs.safetensors') }, () => {
+    const { tensors } = readSafetensors(fixture('expected_outputs.safetensors'));
+    const inputs = JSON.parse(readFileSync(fixture('inputs.json'), 'utf8')) as { attention_mask: number[][] };
+    const attention = tensors.get('attentions.0')!;
+    const [batch, heads, seq] = attention.shape as [number, number, number, number];
+    const probabilities = attention.data as Float32Array;
+    for (let b = 0; b < batch; b++) {
+      for (let h = 0; h < heads; h++) {
+        for (let i = 0; i < seq; i++) {
+          if (!inputs.attention_mask[b]![i]) continue;
+          let sum = 0;
+          for (let j = 0; j < seq; j++) sum += probabilities[((b * heads + h) * seq + i) * seq + j]!;
+          assert.ok(Math.abs(sum - 1) < 1e-5, `row ${b},${h},${i} sums to ${sum}`);
+        }
+      }
+    }
+    assert.deepEqual(tensors.get('hidden_states.2')!.data, tensors.get('last_hidden_state')!.data);
+  });
+
+test('writes byte-identical files to the safetensors library', { skip: skipWithoutShared('fixtures/bert-tiny-uncased/model.safetensors') }, () => {
+  const original = readFileSync(fixture('model.safetensors'));
+  const { tensors, metadata } = readSafetensors(fixture('model.safetensors'));
+  assert.deepEqual(tensors.get('bert.embeddings.word_embeddings.weight')!.shape, [30522, 32]);
+  assert.deepEqual(tensors.get('bert.encoder.layer.1.intermediate.dense.weight')!.shape, [128, 32]);
+  const path = join(tempDir(), 'model.safetensors');
+  writeSafetensors(path, tensors, metadata);
+  assert.ok(readFileSync(path).equals(original), 'rewritten file differs from the original bytes');
+});
+
+test('round-trips every dtype with metadata', () => {
+  const path = join(tempDir(), 'all.safetensors');
+  const tensors = new Map<string, { shape: number[]; data: Float32Array | BigInt64Array | Int32Array | Uint8Array | Float64Array }>([
+    ['a.weight', { shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 0, 1e-8, -0]) }],
+    ['ids', { shape: [3], data: BigInt64Array.from([1n, -5n, 9007199254740993n]) }],
+    ['counts', { shape: [1, 2], data: Int32Array.from([7, -7]) }],
+    ['bytes', { shape: [5], data: Uint8Array.from([0, 1, 2, 254, 255]) }],
+    ['scalar', { shape: [], data: Float64Array.from([Math.PI]) }],
+  ]);
+  writeSafetensors(path, tensors, { format: 'pt' });
+  const bytes = readFileSync(path);
+  assert.equal(Number(bytes.readBigUInt64LE(0)) % 8, 0, 'header is padded to 8 bytes');
+  const back = readSafetensors(path);
+  assert.deepEqual(back.metadata, { format: 'pt' });
+  for (const [name, tensor] of tensors) {
+    assert.deepEqual(back.tensors.get(name)!.shape, tensor.shape, name);
+    assert.deepEqual(back.tensors.get(name)!.data, tensor.data, name);
+  }
+});
+
+/** Builds a safetensors file by hand, independent of the writer under test. */
+function handMade(header: object | string, data: Uint8Array, lengthOverride?: bigint): string {
+  const json = Buffer.from(typeof header === 'string' ? header : JSON.stringify(header));
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(lengthOverride ?? BigInt(json.length));
+  const path = join(tempDir(), 'hand.safetensors');
+  writeFileSync(path, Buffer.concat([length, json, data]));
+  return path;
+}
+
+test('widens F16 and BF16 to F32', () => {
+  // F16: 1, -2, 0.5, smallest subnormal 2^-24, +inf. BF16: 1, -3.5.
+  const f16 = Uint16Array.from([0x3c00, 0xc000, 0x3800, 0x0001, 0x7c00]);
+  const bf16 = Uint16Array.from([0x3f80, 0xc060]);
+  const data = new Uint8Array([...new Uint8Array(f16.buffer), ...new Uint8Array(bf16.buffer)]);
+  const path = handMade({ h: { dtype: 'F16', shape: [5], data_offsets: [0, 10] }, b: { dtype: 'BF16', shape: [2], data_offsets: [10, 14] } }, data);
+  const { tensors } = readSafetensors(path);
+  assert.equal(tensors.get('h')!.dtype, 'F32');
+  assert.deepEqual([...tensors.get('h')!.data], [1, -2, 0.5, 2 ** -24, Infinity]);
+  assert.deepEqual([...tensors.get('b')!.data], [1, -3.5]);
+});
+
+test('malformed files give errors that name the file and the problem', () => {
+  const four = new Uint8Array(4);
+  const cases: [string, string, RegExp][] = [
+    ['truncated header length', (() => { const p = join(tempDir(), 't.safetensors'); writeFileSync(p, Buffer.alloc(5)); return p; })(), /too short/],
+    ['header past the end', handMade({}, four, 1000n), /runs past the end/],
+    ['huge header length', handMade({}, four, 1n << 40n), /exceeds/],
+    ['bad JSON', handMade('{"a": ', four), /not valid JSON/],
+    ['unknown dtype', handMade({ x: { dtype: 'Q7', shape: [1], data_offsets: [0, 4] } }, four), /unknown dtype "Q7"/],
+    ['offsets outside', handMade({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, four), /outside the 4 data bytes/],
+    ['size mismatch', handMade({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, four), /expected 8/],
+    ['overlap', handMade({ x: { dtype: 'U8', shape: [3], data_offsets: [0, 3] }, y: { dtype: 'U8', shape: [2], data_offsets: [2, 4] } }, four), /overlap/],
+    ['bad shape', handMade({ x: { dtype: 'U8', shape: [-1], data_offsets: [0, 4] } }, four), /shape must be/],
+  ];
+  for (const [what, path, pattern] of cases) {
+    assert.throws(() => readSafetensors(path), (error: Error) => {
+      assert.match(error.message, pattern, what);
+      assert.ok(error.message.startsWith(path), `${what}: message names the file: ${error.message}`);
+      return true;
+    });
+  }
+});
