@@ -3,6 +3,7 @@
 // tensor bytes, offsets relative to the end of the header.
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-write.js';
+import { bfloat16ToFloat32, halfToFloat32 } from './half-float.js';
 
 export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
@@ -139,26 +140,6 @@ function decodeTensor(dtype: SafetensorsDType, shape: number[], bytes: Buffer): 
     case 'U8':
     case 'BOOL': return { dtype, shape, data: new Uint8Array(buffer) };
   }
-}
-
-function bfloat16ToFloat32(halves: Uint16Array): Float32Array {
-  const bits = new Uint32Array(halves.length);
-  for (let i = 0; i < halves.length; i++) bits[i] = halves[i]! << 16;
-  return new Float32Array(bits.buffer);
-}
-
-function halfToFloat32(halves: Uint16Array): Float32Array {
-  const out = new Float32Array(halves.length);
-  for (let i = 0; i < halves.length; i++) {
-    const h = halves[i]!;
-    const sign = h & 0x8000 ? -1 : 1;
-    const exponent = (h >> 10) & 0x1f;
-    const fraction = h & 0x3ff;
-    if (exponent === 0) out[i] = sign * 2 ** -14 * (fraction / 1024);
-    else if (exponent === 31) out[i] = fraction ? NaN : sign * Infinity;
-    else out[i] = sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-  }
-  return out;
 }
 
 const DTYPE_OF_ARRAY = new Map<Function, SafetensorsDType>([
