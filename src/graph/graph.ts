@@ -1,0 +1,170 @@
+import type { Attributes } from './attributes.js';
+import { type DType, type Dim, type Tensor, type TensorLike, formatShape } from './tensor.js';
+
+/** One ONNX node: the unit autodiff differentiates and onnx.ts emits. */
+export interface Node {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  readonly outputs: readonly Tensor[];
+  readonly attributes: Attributes;
+}
+
+export type ConstantData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
+
+export interface ConstantValue {
+  readonly data: ConstantData;
+  readonly dims: readonly number[];
+  readonly dtype: DType;
+}
+
+export interface OutputSpec {
+  readonly dtype: DType;
+  readonly shape: readonly Dim[];
+}
+
+class GraphTensor implements Tensor {
+  constructor(
+    readonly graph: Graph,
+    readonly name: string,
+    readonly dtype: DType,
+    readonly shape: readonly Dim[],
+  ) {}
+  toString(): string {
+    return `${this.name}: ${this.dtype}${formatShape(this.shape)}`;
+  }
+}
+
+function dtypeOfData(values: number[] | ConstantData): DType {
+  if (values instanceof BigInt64Array) return 'int64';
+  if (values instanceof Int32Array) return 'int32';
+  if (values instanceof Uint8Array) return 'bool';
+  return 'float32';
+}
+
+export function dataOfDType(values: number[] | ConstantData, dtype: DType): ConstantData {
+  if (!Array.isArray(values)) {
+    if (dtypeOfData(values) !== dtype) throw new Error(`constant: values are ${dtypeOfData(values)} but dtype is ${dtype}`);
+    return values;
+  }
+  switch (dtype) {
+    case 'float32': return Float32Array.from(values);
+    case 'int64': return BigInt64Array.from(values, (value) => BigInt(Math.trunc(value)));
+    case 'int32': return Int32Array.from(values);
+    case 'bool': return Uint8Array.from(values, (value) => (value ? 1 : 0));
+  }
+}
+
+/**
+ * A computation under construction. Inputs are fed on every run; parameters are float32 inputs
+ * that autodiff may differentiate (an inference export turns them into initializers).
+ */
+export class Graph {
+  readonly inputs: Tensor[] = [];
+  readonly parameters: Tensor[] = [];
+  readonly nodes: Node[] = [];
+  readonly outputs: { readonly name: string; readonly tensor: Tensor }[] = [];
+  readonly constants = new Map<string, ConstantValue>();
+  private readonly producers = new Map<string, Node>();
+  private readonly names = new Set<string>();
+  private readonly scalars = new Map<string, Tensor>();
+  private counter = 0;
+
+  input(name: string, dtype: DType, shape: Dim[]): Tensor {
+    const tensor = this.newTensor(this.claim(name, 'input'), dtype, shape);
+    this.inputs.push(tensor);
+    return tensor;
+  }
+
+  parameter(name: string, shape: number[]): Tensor {
+    for (const dim of shape) {
+      if (!Number.isInteger(dim) || dim < 0) throw new Error(`parameter ${name}: shape ${formatShape(shape)} must be non-negative integers`);
+    }
+    const tensor = this.input(name, 'float32', shape);
+    this.parameters.push(tensor);
+    return tensor;
+  }
+
+  constant(values: number[] | ConstantData, shape: number[], dtype: DType = dtypeOfData(values)): Tensor {
+    const data = dataOfDType(values, dtype);
+    const size = shape.reduce((product, dim) => product * dim, 1);
+    if (data.length !== size) throw new Error(`constant: ${data.length} values do not fill shape ${formatShape(shape)} (${size} elements)`);
+    const tensor = this.newTensor(this.fresh('const'), dtype, shape);
+    this.constants.set(tensor.name, { data, dims: shape, dtype });
+    return tensor;
+  }
+
+  /** A scalar constant of the given dtype, shared by every op that asks for the same value. */
+  scalar(value: number, dtype: DType): Tensor {
+    const key = `${dtype}:${Object.is(value, -0) ? '-0' : value}`;
+    let tensor = this.scalars.get(key);
+    if (tensor === undefined) {
+      tensor = this.constant([value], [], dtype);
+      this.scalars.set(key, tensor);
+    }
+    return tensor;
+  }
+
+  /** Marks `tensor` as a graph output under `name` (an Identity renames it when needed). */
+  output(name: string, tensor: Tensor): void {
+    this.own(tensor, 'output');
+    if (this.outputs.some((output) => output.name === name)) throw new Error(`output: name "${name}" is already an output`);
+    let named = tensor;
+    if (tensor.name !== name || this.isGraphInput(tensor) || this.constants.has(tensor.name) || this.outputs.some((output) => output.tensor === tensor)) {
+      named = this.newTensor(this.claim(name, 'output'), tensor.dtype, tensor.shape);
+      this.pushNode({ op: 'Identity', inputs: [tensor], outputs: [named], attributes: {} });
+    }
+    this.outputs.push({ name, tensor: named });
+  }
+
+  /** Appends a node; ops call this after checking inputs and inferring output shapes. */
+  addNode(op: string, inputs: readonly Tensor[], outputs: readonly OutputSpec[], attributes: Attributes = {}): Tensor[] {
+    for (const input of inputs) this.own(input, op);
+    const base = this.fresh(op.toLowerCase());
+    const results = outputs.map((spec, index) => this.newTensor(index === 0 ? base : this.claim(`${base}.${index}`, op), spec.dtype, spec.shape));
+    this.pushNode({ op, inputs: [...inputs], outputs: results, attributes });
+    return results;
+  }
+
+  /** The node that computes `tensor`; undefined for inputs, parameters and constants. */
+  producer(tensor: Tensor): Node | undefined {
+    return this.producers.get(tensor.name);
+  }
+
+  isGraphInput(tensor: Tensor): boolean {
+    return this.inputs.includes(tensor);
+  }
+
+  /** Turns a JS number into a scalar constant with `like`'s dtype. */
+  lift(value: TensorLike, like: DType): Tensor {
+    if (typeof value === 'number') return this.scalar(value, like);
+    this.own(value, 'op');
+    return value;
+  }
+
+  private pushNode(node: Node): void {
+    this.nodes.push(node);
+    for (const output of node.outputs) this.producers.set(output.name, node);
+  }
+
+  private own(tensor: Tensor, op: string): void {
+    if (tensor.graph !== this) throw new Error(`${op}: tensor ${tensor.name} belongs to another graph`);
+  }
+
+  private newTensor(name: string, dtype: DType, shape: readonly Dim[]): Tensor {
+    return new GraphTensor(this, name, dtype, Object.freeze([...shape]));
+  }
+
+  private claim(name: string, what: string): string {
+    if (name.length === 0) throw new Error(`${what}: name must not be empty`);
+    if (this.names.has(name)) throw new Error(`${what}: name "${name}" is already used in this graph`);
+    this.names.add(name);
+    return name;
+  }
+
+  private fresh(prefix: string): string {
+    let name: string;
+    do name = `${prefix}_${this.counter++}`; while (this.names.has(name));
+    this.names.add(name);
+    return name;
+  }
+}

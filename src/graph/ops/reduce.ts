@@ -1,0 +1,70 @@
+import type { GradientRule } from '../gradient-rule.js';
+import { intAttr } from '../attributes.js';
+import { normalizeAxes } from '../shape.js';
+import { type Dim, type Tensor, formatShape } from '../tensor.js';
+import { div, equal } from './elementwise.js';
+import { dimCount, expandLike, unsqueeze } from './shape-ops.js';
+import { where } from './where.js';
+
+export interface ReduceOptions {
+  keepDims?: boolean;
+}
+
+function reduce(op: string, x: Tensor, axes: number | readonly number[] | undefined, options: ReduceOptions): Tensor {
+  if (x.dtype === 'bool') throw new Error(`${op}: cannot reduce bool${formatShape(x.shape)}`);
+  const rank = x.shape.length;
+  const normalized = axes === undefined ? [...Array(rank).keys()] : normalizeAxes(op, typeof axes === 'number' ? [axes] : axes, rank);
+  const keepDims = options.keepDims ?? false;
+  const shape: Dim[] = [];
+  x.shape.forEach((dim, axis) => {
+    if (!normalized.includes(axis)) shape.push(dim);
+    else if (keepDims) shape.push(1);
+  });
+  if (normalized.length === 0) return x;
+  const axesTensor = x.graph.constant(normalized, [normalized.length], 'int64');
+  return x.graph.addNode(op, [x, axesTensor], [{ dtype: x.dtype, shape }], { keepdims: { int: keepDims ? 1 : 0 } })[0]!;
+}
+
+/** Sums over `axes` (all axes when omitted). */
+export const reduceSum = (x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor => reduce('ReduceSum', x, axes, options);
+export const reduceMean = (x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor => reduce('ReduceMean', x, axes, options);
+export const reduceMax = (x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor => reduce('ReduceMax', x, axes, options);
+
+/** Sums a broadcast result's gradient back to the shape of the operand `like`. */
+export function sumToShape(grad: Tensor, like: Tensor): Tensor {
+  const leading = grad.shape.length - like.shape.length;
+  const leadingAxes = [...Array(leading).keys()];
+  const innerAxes = like.shape.flatMap((dim, axis) => (dim === 1 && grad.shape[axis + leading] !== 1 ? [axis] : []));
+  let result = reduceSum(grad, leadingAxes);
+  result = reduceSum(result, innerAxes, { keepDims: true });
+  return result;
+}
+
+/** dy with the reduced axes restored as 1s, ready to broadcast against the reduce's input. */
+function keptGrad(inputs: readonly Tensor[], dy: Tensor, keepDims: boolean): Tensor {
+  if (keepDims) return dy;
+  return unsqueeze(dy, reducedAxes(inputs));
+}
+
+function reducedAxes(inputs: readonly Tensor[]): number[] {
+  const graph = inputs[0]!.graph;
+  const axes = graph.constants.get(inputs[1]!.name);
+  if (axes === undefined) throw new Error(`reduce gradient: axes of ${inputs[0]!.name} must be a constant`);
+  return Array.from(axes.data as BigInt64Array, Number);
+}
+
+export const gradients: Record<string, GradientRule> = {
+  ReduceSum: (inputs, [dy], _outputs, node) => [expandLike(keptGrad(inputs, dy!, intAttr(node.attributes, 'keepdims', 1) === 1), inputs[0]!)],
+  ReduceMean: (inputs, [dy], _outputs, node) => {
+    const x = inputs[0]!;
+    const spread = expandLike(keptGrad(inputs, dy!, intAttr(node.attributes, 'keepdims', 1) === 1), x);
+    return [div(spread, dimCount(x, reducedAxes(inputs)))];
+  },
+  // Ties share the gradient: each maximal element receives all of it (a subgradient).
+  ReduceMax: (inputs, [dy], [y], node) => {
+    const keepDims = intAttr(node.attributes, 'keepdims', 1) === 1;
+    const x = inputs[0]!;
+    const isMax = equal(x, keptGrad(inputs, y!, keepDims));
+    return [where(isMax, keptGrad(inputs, dy!, keepDims), 0)];
+  },
+};
