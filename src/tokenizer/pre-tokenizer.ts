@@ -13,13 +13,13 @@ export function splitWords(normalized: string): string[] {
 }
 
 /**
- * Appends to `spans` the [start, end) UTF-16 ranges of the words of normalized text, as
- * consecutive pairs start0, end0, start1, end1, … and returns it.
+ * Appends to `spans` the [start, end) UTF-16 ranges of the words of normalized.slice(from, to),
+ * as indices into `normalized` in consecutive pairs start0, end0, start1, end1, …; returns `spans`.
  */
-export function wordSpans(normalized: string, spans: number[]): number[] {
+export function wordSpans(normalized: string, spans: number[], from = 0, to = normalized.length): number[] {
   let wordStart = -1;
-  const length = normalized.length;
-  for (let i = 0; i < length; ) {
+  const length = to;
+  for (let i = from; i < length; ) {
     const unit = normalized.charCodeAt(i);
     let flags: number;
     let next = i + 1;
