@@ -1,4 +1,5 @@
 import type { Attributes } from './attributes.js';
+import type { GradientRule } from './gradient-rule.js';
 import { type DType, type Dim, type Tensor, type TensorLike, formatShape } from './tensor.js';
 
 /** One ONNX node: the unit autodiff differentiates and onnx.ts emits. */
@@ -15,6 +16,12 @@ export interface ConstantValue {
   readonly data: ConstantData;
   readonly dims: readonly number[];
   readonly dtype: DType;
+}
+
+/** A composite op (e.g. GELU) whose gradient is written by hand instead of derived through its parts. */
+export interface CompositeGradient {
+  readonly node: Node;
+  readonly rule: GradientRule;
 }
 
 export interface OutputSpec {
@@ -64,6 +71,8 @@ export class Graph {
   readonly nodes: Node[] = [];
   readonly outputs: { readonly name: string; readonly tensor: Tensor }[] = [];
   readonly constants = new Map<string, ConstantValue>();
+  /** Keyed by the composite's output name; autodiff uses the rule instead of the parts. */
+  readonly compositeGradients = new Map<string, CompositeGradient>();
   private readonly producers = new Map<string, Node>();
   private readonly names = new Set<string>();
   private readonly scalars = new Map<string, Tensor>();
@@ -123,6 +132,16 @@ export class Graph {
     const results = outputs.map((spec, index) => this.newTensor(index === 0 ? base : this.claim(`${base}.${index}`, op), spec.dtype, spec.shape));
     this.pushNode({ op, inputs: [...inputs], outputs: results, attributes });
     return results;
+  }
+
+  /**
+   * Declares that `output` was computed from `inputs` by ops already added, and that its gradient is
+   * `rule` (called with op, inputs and output as a pseudo-node) rather than the chain through those ops.
+   */
+  defineGradient(op: string, inputs: readonly Tensor[], output: Tensor, rule: GradientRule, attributes: Attributes = {}): Tensor {
+    for (const tensor of [...inputs, output]) this.own(tensor, op);
+    this.compositeGradients.set(output.name, { node: { op, inputs: [...inputs], outputs: [output], attributes }, rule });
+    return output;
   }
 
   /** The node that computes `tensor`; undefined for inputs, parameters and constants. */

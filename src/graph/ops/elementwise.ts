@@ -27,6 +27,7 @@ export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('Sub', a, b)
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('Mul', a, b);
 export const div = (a: TensorLike, b: TensorLike): Tensor => binary('Div', a, b);
 export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('Pow', a, b);
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('Max', a, b);
 export const equal = (a: TensorLike, b: TensorLike): Tensor => binary('Equal', a, b, 'bool');
 export const less = (a: TensorLike, b: TensorLike): Tensor => binary('Less', a, b, 'bool');
 export const greater = (a: TensorLike, b: TensorLike): Tensor => binary('Greater', a, b, 'bool');
@@ -39,6 +40,8 @@ export const tanh = (x: Tensor): Tensor => unary('Tanh', x);
 export const erf = (x: Tensor): Tensor => unary('Erf', x);
 export const sigmoid = (x: Tensor): Tensor => unary('Sigmoid', x);
 export const relu = (x: Tensor): Tensor => unary('Relu', x);
+export const abs = (x: Tensor): Tensor => unary('Abs', x, false);
+export const sign = (x: Tensor): Tensor => unary('Sign', x, false);
 export const not = (x: Tensor): Tensor => {
   if (x.dtype !== 'bool') throw new Error(`Not: needs bool, got ${x.dtype}${formatShape(x.shape)}`);
   return unary('Not', x, false);
@@ -68,4 +71,10 @@ export const gradients: Record<string, GradientRule> = {
   Erf: ([x], [dy]) => [mul(dy!, mul(exp(neg(mul(x!, x!))), 2 / Math.sqrt(Math.PI)))],
   Sigmoid: (_inputs, [dy], [y]) => [mul(dy!, mul(y!, sub(1, y!)))],
   Relu: ([x], [dy]) => [where(greater(x!, 0), dy!, 0)],
+  Abs: ([x], [dy]) => [mul(dy!, sign(x!))],
+  // Ties send the gradient to the first operand.
+  Max: ([a, b], [dy]) => {
+    const first = less(a!, b!);
+    return [sumToShape(where(first, 0, dy!), a!), sumToShape(where(first, dy!, 0), b!)];
+  },
 };

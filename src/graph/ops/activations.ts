@@ -1,0 +1,41 @@
+import { type Tensor, formatShape } from '../tensor.js';
+import { broadcastShapes } from '../shape.js';
+import { add, erf, exp, less, mul, neg } from './elementwise.js';
+import { where } from './where.js';
+
+const SQRT_HALF = Math.SQRT1_2;
+const INV_SQRT_PI = 1 / Math.sqrt(Math.PI);
+
+/**
+ * GELU, erf form: x·Φ(x) = 0.5·x·(1 + erf(x/√2)). ORT fuses this pattern into one Gelu kernel;
+ * the hand-written gradient reads only x, so the fusion survives training graphs.
+ */
+export function gelu(x: Tensor): Tensor {
+  if (x.dtype !== 'float32') throw new Error(`gelu: needs float32, got ${x.dtype}${formatShape(x.shape)}`);
+  const y = mul(mul(x, add(erf(mul(x, SQRT_HALF)), 1)), 0.5);
+  return x.graph.defineGradient('Gelu', [x], y, ([input], [dy]) => {
+    // d/dx x·Φ(x) = Φ(x) + x·φ(x); with t = x/√2: Φ = (1 + erf t)/2 and x·φ(x) = t·e^(−t²)/√π
+    const t = mul(input!, SQRT_HALF);
+    const cdf = mul(add(erf(t), 1), 0.5);
+    const density = mul(mul(t, exp(neg(mul(t, t)))), INV_SQRT_PI);
+    return [mul(dy!, add(cdf, density))];
+  });
+}
+
+/**
+ * Inverted dropout: zeroes elements whose uniform draw is < p and scales the rest by 1/(1−p).
+ * `uniform` holds U[0,1) draws fed from JS (so training resumes reproducibly); its shape
+ * broadcasts to x's (e.g. [batch,1,seq] to share a mask across a dim).
+ */
+export function dropout(x: Tensor, p: number, uniform: Tensor): Tensor {
+  if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0,1), got ${p}`);
+  if (uniform.dtype !== 'float32') throw new Error(`dropout: uniform must be float32, got ${uniform.dtype}${formatShape(uniform.shape)}`);
+  const shape = broadcastShapes('dropout', x.shape, uniform.shape);
+  if (shape.length !== x.shape.length || shape.some((dim, axis) => dim !== x.shape[axis])) {
+    throw new Error(`dropout: uniform ${formatShape(uniform.shape)} must broadcast to x ${formatShape(x.shape)}`);
+  }
+  if (p === 0) return x;
+  // One float mask, so the backward pass is a single Mul.
+  const mask = where(less(uniform, p), 0, 1 / (1 - p));
+  return mul(x, mask);
+}

@@ -1,0 +1,59 @@
+import type { GradientRule } from '../gradient-rule.js';
+import { intAttr, stringAttr } from '../attributes.js';
+import { normalizeAxis } from '../shape.js';
+import { type Tensor, formatShape } from '../tensor.js';
+import { expandLike, unsqueeze } from './shape-ops.js';
+
+function checkIndices(op: string, indices: Tensor): void {
+  if (indices.dtype !== 'int64' && indices.dtype !== 'int32') throw new Error(`${op}: indices must be int64 or int32, got ${indices.dtype}${formatShape(indices.shape)}`);
+}
+
+/** Picks slices of data along `axis` (an embedding lookup: gather(table [vocab,hidden], ids [batch,seq])). */
+export function gather(data: Tensor, indices: Tensor, axis = 0): Tensor {
+  checkIndices('gather', indices);
+  const along = normalizeAxis('gather', axis, data.shape.length);
+  const shape = [...data.shape.slice(0, along), ...indices.shape, ...data.shape.slice(along + 1)];
+  return data.graph.addNode('Gather', [data, indices], [{ dtype: data.dtype, shape }], { axis: { int: along } })[0]!;
+}
+
+/**
+ * Adds updates into a copy of data at rows `indices` [...,1] (ONNX ScatterND, reduction 'add':
+ * duplicate indices sum). updates: indices.shape[:-1] + data.shape[1:].
+ */
+export function scatterAdd(data: Tensor, indices: Tensor, updates: Tensor): Tensor {
+  if (indices.dtype !== 'int64') throw new Error(`scatterAdd: indices must be int64, got ${indices.dtype}${formatShape(indices.shape)}`);
+  const depth = indices.shape[indices.shape.length - 1];
+  if (typeof depth !== 'number' || depth > data.shape.length) throw new Error(`scatterAdd: the last dim of indices ${formatShape(indices.shape)} must be a static index depth ≤ rank of data ${formatShape(data.shape)}`);
+  const expected = [...indices.shape.slice(0, -1), ...data.shape.slice(depth)];
+  if (updates.shape.length !== expected.length || updates.shape.some((dim, axis) => dim !== expected[axis]) || updates.dtype !== data.dtype) {
+    throw new Error(`scatterAdd: updates ${updates.dtype}${formatShape(updates.shape)} must be ${data.dtype}${formatShape(expected)} for data ${formatShape(data.shape)} and indices ${formatShape(indices.shape)}`);
+  }
+  return data.graph.addNode('ScatterND', [data, indices, updates], [{ dtype: data.dtype, shape: data.shape }], { reduction: { string: 'add' } })[0]!;
+}
+
+/** data[..., index, ...] per element along axis (ONNX GatherElements): indices has data's rank. */
+export function gatherElements(data: Tensor, indices: Tensor, axis: number): Tensor {
+  checkIndices('gatherElements', indices);
+  if (indices.shape.length !== data.shape.length) throw new Error(`gatherElements: indices ${formatShape(indices.shape)} must have the rank of data ${formatShape(data.shape)}`);
+  const along = normalizeAxis('gatherElements', axis, data.shape.length);
+  return data.graph.addNode('GatherElements', [data, indices], [{ dtype: data.dtype, shape: indices.shape }], { axis: { int: along } })[0]!;
+}
+
+function gatherND(data: Tensor, indices: Tensor): Tensor {
+  const depth = indices.shape[indices.shape.length - 1] as number;
+  const shape = [...indices.shape.slice(0, -1), ...data.shape.slice(depth)];
+  return data.graph.addNode('GatherND', [data, indices], [{ dtype: data.dtype, shape }])[0]!;
+}
+
+export const gradients: Record<string, GradientRule> = {
+  Gather: ([data, indices], [dy], _outputs, node) => {
+    if (intAttr(node.attributes, 'axis', 0) !== 0) throw new Error(`Gather gradient: only axis 0 is supported (gathering ${data!.name} ${formatShape(data!.shape)})`);
+    const zeros = expandLike(data!.graph.scalar(0, 'float32'), data!);
+    const rows = indices!.dtype === 'int64' ? indices! : data!.graph.addNode('Cast', [indices!], [{ dtype: 'int64', shape: indices!.shape }], { to: { int: 7 } })[0]!;
+    return [scatterAdd(zeros, unsqueeze(rows, [-1]), dy!), undefined];
+  },
+  ScatterND: ([_data, indices], [dy], _outputs, node) => {
+    if (stringAttr(node.attributes, 'reduction', 'none') !== 'add') throw new Error('ScatterND gradient: only reduction "add" is supported');
+    return [dy!, undefined, gatherND(dy!, indices!)];
+  },
+};

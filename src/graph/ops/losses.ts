@@ -1,0 +1,75 @@
+import { type Tensor, formatShape } from '../tensor.js';
+import { abs, add, div, equal, exp, log, maximum, mul, neg, not, relu, sigmoid, sub } from './elementwise.js';
+import { gatherElements } from './gather.js';
+import { reduceMean, reduceSum } from './reduce.js';
+import { dimCount, squeeze, unsqueeze } from './shape-ops.js';
+import { logSoftmax } from './softmax.js';
+import { cast, where } from './where.js';
+
+export interface CrossEntropyOptions {
+  /** Labels equal to this are left out of the mean (Hugging Face and PyTorch use -100). */
+  ignoreIndex?: number;
+}
+
+/**
+ * Mean cross-entropy of logits [...,classes] against int64 labels [...], over labels ≠ ignoreIndex
+ * (0 when every label is ignored). Its gradient, (softmax − onehot)·weight, is written by hand:
+ * the class axis is the widest tensor in BERT (30522 for MLM) and this is the shortest path.
+ */
+export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const leading = logits.shape.slice(0, -1);
+  const classes = logits.shape[logits.shape.length - 1];
+  if (logits.dtype !== 'float32' || labels.dtype !== 'int64') {
+    throw new Error(`crossEntropy: needs float32 logits and int64 labels, got ${logits.dtype}${formatShape(logits.shape)} and ${labels.dtype}${formatShape(labels.shape)}`);
+  }
+  if (typeof classes !== 'number' || labels.shape.length !== leading.length || labels.shape.some((dim, axis) => dim !== leading[axis])) {
+    throw new Error(`crossEntropy: logits ${formatShape(logits.shape)} must be labels ${formatShape(labels.shape)} plus a static class axis`);
+  }
+  const graph = logits.graph;
+  const valid = not(equal(labels, ignoreIndex));
+  const safeLabels = where(valid, labels, 0);
+  const weight = cast(valid, 'float32');
+  const count = maximum(reduceSum(weight), 1);
+  const logProbs = logSoftmax(logits, -1);
+  const picked = squeeze(gatherElements(logProbs, unsqueeze(safeLabels, [-1]), -1), [-1]);
+  const loss = neg(div(reduceSum(mul(picked, weight)), count));
+  return graph.defineGradient('CrossEntropy', [logits, labels], loss, (_inputs, [dy]) => {
+    const scale = unsqueeze(mul(weight, div(dy!, count)), [-1]);
+    const onehot = graph.addNode(
+      'OneHot',
+      [safeLabels, graph.constant([classes], [], 'int64'), graph.constant([0, 1], [2], 'float32')],
+      [{ dtype: 'float32', shape: logits.shape }],
+      { axis: { int: -1 } },
+    )[0]!;
+    return [mul(sub(exp(logProbs), onehot), scale), undefined];
+  });
+}
+
+function checkPair(op: string, prediction: Tensor, target: Tensor): void {
+  const same = prediction.shape.length === target.shape.length && prediction.shape.every((dim, axis) => dim === target.shape[axis]);
+  if (!same || prediction.dtype !== 'float32' || target.dtype !== 'float32') {
+    throw new Error(`${op}: prediction ${prediction.dtype}${formatShape(prediction.shape)} and target ${target.dtype}${formatShape(target.shape)} must be float32 of one shape`);
+  }
+}
+
+/** Mean squared error. */
+export function mse(prediction: Tensor, target: Tensor): Tensor {
+  checkPair('mse', prediction, target);
+  const error = sub(prediction, target);
+  return reduceMean(mul(error, error));
+}
+
+/**
+ * Mean binary cross-entropy on logits, in the stable form max(x,0) − x·t + log(1 + e^−|x|);
+ * its gradient is (sigmoid(x) − t)/n.
+ */
+export function bceWithLogits(logits: Tensor, targets: Tensor): Tensor {
+  checkPair('bceWithLogits', logits, targets);
+  const perElement = add(sub(relu(logits), mul(logits, targets)), log(add(exp(neg(abs(logits))), 1)));
+  const loss = reduceMean(perElement);
+  return logits.graph.defineGradient('BceWithLogits', [logits, targets], loss, ([x, t], [dy]) => {
+    const scale = div(dy!, dimCount(x!, [...x!.shape.keys()]));
+    return [mul(sub(sigmoid(x!), t!), scale), mul(neg(x!), scale)];
+  });
+}
