@@ -1,0 +1,77 @@
+// LAMB (You et al. 2019, "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes"),
+// the BERT-large recipe as in tensorflow_addons / NVIDIA's reference:
+//   r = m̂ / (√v̂ + ε) + λ·w,   m̂ = m / (1 − β1^t), v̂ = v / (1 − β2^t)
+//   w ← w − lr · φ · r,        φ = ‖w‖ / ‖r‖ per tensor (1 when either norm is 0)
+// Parameters in the no-decay group (biases, LayerNorm) get neither weight decay nor the trust ratio
+// (tfa's exclude_from_layer_adaptation defaults to exclude_from_weight_decay).
+import type { ParameterStore } from '../../runtime/parameters.js';
+import {
+  AdamMoments, type AdamHyperparameters, DEFAULT_NO_DECAY, type Gradients, type Optimizer, type OptimizerState,
+  type UpdateOptions, checkHyperparameters, checkRestoredState, decays, gradientOf,
+} from './optimizer.js';
+
+export class Lamb implements Optimizer {
+  readonly kind = 'lamb' as const;
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+  private readonly weightDecay: number;
+  private readonly noDecay: readonly string[];
+  private readonly moments = new AdamMoments();
+  private updates = 0;
+
+  constructor(hyper: AdamHyperparameters = {}) {
+    checkHyperparameters('Lamb', hyper);
+    this.beta1 = hyper.beta1 ?? 0.9;
+    this.beta2 = hyper.beta2 ?? 0.999;
+    this.epsilon = hyper.epsilon ?? 1e-6;
+    this.weightDecay = hyper.weightDecay ?? 0.01;
+    this.noDecay = hyper.noDecay ?? DEFAULT_NO_DECAY;
+  }
+
+  get step(): number {
+    return this.updates;
+  }
+
+  update(params: ParameterStore, grads: Gradients, options: UpdateOptions): void {
+    const t = this.updates + 1;
+    const lr = options.learningRate, gradScale = options.gradScale ?? 1;
+    const correction1 = 1 - this.beta1 ** t, correction2 = 1 - this.beta2 ** t;
+    const keep1 = 1 - this.beta1, keep2 = 1 - this.beta2;
+    for (const { name, data: w } of params.entries()) {
+      const g = gradientOf('Lamb', grads, name, w.length);
+      const { m, v } = this.moments.for(name, w.length);
+      const adapt = decays(name, this.noDecay);
+      const decay = adapt ? this.weightDecay : 0;
+      // Pass 1: moments, ‖w‖² and ‖r‖². Pass 2 recomputes r from the stored moments rather than
+      // keeping a 4th buffer per tensor; the float32-rounded moments make both passes agree exactly.
+      let weightNorm2 = 0, updateNorm2 = 0;
+      for (let i = 0; i < w.length; i++) {
+        const gi = g[i]! * gradScale;
+        m[i] = this.beta1 * m[i]! + keep1 * gi;
+        v[i] = this.beta2 * v[i]! + keep2 * gi * gi;
+        const wi = w[i]!;
+        const ri = m[i]! / correction1 / (Math.sqrt(v[i]! / correction2) + this.epsilon) + decay * wi;
+        weightNorm2 += wi * wi;
+        updateNorm2 += ri * ri;
+      }
+      const trust = adapt && weightNorm2 > 0 && updateNorm2 > 0 ? Math.sqrt(weightNorm2) / Math.sqrt(updateNorm2) : 1;
+      const stepSize = lr * trust;
+      for (let i = 0; i < w.length; i++) {
+        const wi = w[i]!;
+        w[i] = wi - stepSize * (m[i]! / correction1 / (Math.sqrt(v[i]! / correction2) + this.epsilon) + decay * wi);
+      }
+    }
+    this.updates = t;
+  }
+
+  state(): OptimizerState {
+    return { kind: this.kind, step: this.updates, moments: this.moments.snapshot() };
+  }
+
+  restore(state: OptimizerState): void {
+    checkRestoredState('Lamb', this.kind, state);
+    this.moments.load('Lamb', state.moments);
+    this.updates = state.step;
+  }
+}

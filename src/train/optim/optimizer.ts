@@ -1,0 +1,111 @@
+// What every optimizer shares: the update contract, the Adam moment buffers and the weight-decay groups.
+//
+// Where the update runs was decided by measurement (2-core dev machine, 110.9 M float32 parameters in
+// 47 tensors of 768×3072, node 20, onnxruntime-node 1.30, 2 intra-op threads):
+//   - in the ONNX graph (p, g, m, v in; p', m', v' out; 14 elementwise nodes per tensor): 1.6–1.8 s per
+//     update, because ORT runs each elementwise node as its own full pass and copies the three outputs;
+//   - in the runtime, one fused JS loop per tensor over Float32Arrays: 0.60 s (5.4 ns per element).
+// So the update runs here, in the training worker, and the graph only produces gradients.
+
+import type { ParameterStore } from '../../runtime/parameters.js';
+
+export type Gradients = ReadonlyMap<string, Float32Array>;
+
+export interface UpdateOptions {
+  /** This step's learning rate (from a schedule). */
+  readonly learningRate: number;
+  /** Multiplies every gradient before use: 1/micro-batches × the clipping factor. Default 1. */
+  readonly gradScale?: number;
+}
+
+export interface MomentState {
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+}
+
+export interface OptimizerState {
+  readonly kind: OptimizerKind;
+  /** Updates applied so far; bias correction uses step + 1 for the next one. */
+  readonly step: number;
+  readonly moments: Readonly<Record<string, MomentState>>;
+}
+
+export type OptimizerKind = 'adamw' | 'lamb';
+
+export interface Optimizer {
+  readonly kind: OptimizerKind;
+  readonly step: number;
+  /** Updates `params` in place from `grads` (every parameter must have a gradient). */
+  update(params: ParameterStore, grads: Gradients, options: UpdateOptions): void;
+  /** A deep copy of the optimizer's state, for checkpoints. */
+  state(): OptimizerState;
+  restore(state: OptimizerState): void;
+}
+
+export interface AdamHyperparameters {
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly epsilon?: number;
+  readonly weightDecay?: number;
+  /**
+   * Substrings of parameter names that get no weight decay (HF and google-research/bert exclude
+   * biases and LayerNorm parameters). Default ['bias', 'LayerNorm'].
+   */
+  readonly noDecay?: readonly string[];
+}
+
+export const DEFAULT_NO_DECAY: readonly string[] = ['bias', 'LayerNorm'];
+
+export function decays(name: string, noDecay: readonly string[]): boolean {
+  return !noDecay.some((fragment) => name.includes(fragment));
+}
+
+export function checkHyperparameters(where: string, h: AdamHyperparameters): void {
+  const beta1 = h.beta1 ?? 0.9, beta2 = h.beta2 ?? 0.999;
+  if (!(beta1 >= 0 && beta1 < 1)) throw new Error(`${where}: beta1 must be in [0, 1), got ${beta1}`);
+  if (!(beta2 >= 0 && beta2 < 1)) throw new Error(`${where}: beta2 must be in [0, 1), got ${beta2}`);
+  if (h.epsilon !== undefined && !(h.epsilon > 0)) throw new Error(`${where}: epsilon must be > 0, got ${h.epsilon}`);
+  if (h.weightDecay !== undefined && !(h.weightDecay >= 0)) throw new Error(`${where}: weightDecay must be >= 0, got ${h.weightDecay}`);
+}
+
+/** First and second moment buffers per parameter, created on first use. */
+export class AdamMoments {
+  private readonly buffers = new Map<string, MomentState>();
+
+  for(name: string, size: number): MomentState {
+    let moments = this.buffers.get(name);
+    if (moments === undefined) {
+      moments = { m: new Float32Array(size), v: new Float32Array(size) };
+      this.buffers.set(name, moments);
+    }
+    return moments;
+  }
+
+  snapshot(): Record<string, MomentState> {
+    const copy: Record<string, MomentState> = {};
+    for (const [name, { m, v }] of this.buffers) copy[name] = { m: m.slice(), v: v.slice() };
+    return copy;
+  }
+
+  load(where: string, moments: Readonly<Record<string, MomentState>>): void {
+    this.buffers.clear();
+    for (const [name, { m, v }] of Object.entries(moments)) {
+      if (!(m instanceof Float32Array) || !(v instanceof Float32Array) || m.length !== v.length) {
+        throw new Error(`${where}: saved moments of '${name}' must be two Float32Arrays of equal length`);
+      }
+      this.buffers.set(name, { m: m.slice(), v: v.slice() });
+    }
+  }
+}
+
+export function gradientOf(where: string, grads: Gradients, name: string, size: number): Float32Array {
+  const gradient = grads.get(name);
+  if (gradient === undefined) throw new Error(`${where}: no gradient for parameter '${name}'`);
+  if (gradient.length !== size) throw new Error(`${where}: gradient of '${name}' has ${gradient.length} values, the parameter ${size}`);
+  return gradient;
+}
+
+export function checkRestoredState(where: string, kind: OptimizerKind, state: OptimizerState): void {
+  if (state.kind !== kind) throw new Error(`${where}: cannot restore a '${state.kind}' optimizer state`);
+  if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`${where}: saved step must be a non-negative integer, got ${state.step}`);
+}

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ParameterStore } from '../../../src/runtime/parameters.js';
+import { Rng } from '../../../src/runtime/rng.js';
+import { GradientAccumulator } from '../../../src/train/optim/accumulation.js';
+import { clipFactor, globalNorm } from '../../../src/train/optim/clip.js';
+import { type OptimizerConfig, type UpdateConfig, applyUpdate, createOptimizer } from '../../../src/train/optim/update.js';
+import { learningRateAt } from '../../../src/train/optim/schedules.js';
+import { type ReferenceHyper, referenceAdamW, referenceGradients, referenceLamb, referenceTensors } from './reference-optimizers.js';
+
+const SHAPES: [string, number[]][] = [
+  ['encoder.layer.0.attention.self.query.weight', [16, 8]],
+  ['encoder.layer.0.attention.self.query.bias', [16]],
+  ['encoder.layer.0.output.LayerNorm.weight', [8]],
+  ['classifier.weight', [3, 8]],
+];
+
+function initialParams(rng: Rng): Map<string, Float32Array> {
+  return new Map(SHAPES.map(([name, shape]) => [name, rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b)), 0, 0.5)]));
+}
+
+/** Runs `steps` updates of 3 micro-batches each through bertkit and the float64 replay; returns the worst |Δw|. */
+function compare(optimizer: OptimizerConfig, maxGradNorm: number | undefined, steps: number): { worst: number; clipped: number } {
+  const rng = new Rng(2024);
+  const initial = initialParams(rng);
+  const store = new ParameterStore();
+  for (const [name, shape] of SHAPES) store.add(name, shape, initial.get(name)!.slice());
+  const config: UpdateConfig = { optimizer, schedule: { kind: 'linear', peak: 0.05, warmupSteps: 2, totalSteps: 10 }, ...(maxGradNorm === undefined ? {} : { maxGradNorm }) };
+  const ours = createOptimizer(optimizer);
+  const hyper: ReferenceHyper = {
+    beta1: optimizer.beta1!, beta2: optimizer.beta2!, eps: optimizer.epsilon!, weightDecay: optimizer.weightDecay!,
+    decays: (name) => !name.includes('bias') && !name.includes('LayerNorm'),
+  };
+  const reference = referenceTensors(initial);
+  let clipped = 0;
+  for (let step = 0; step < steps; step++) {
+    const accumulator = new GradientAccumulator();
+    const sums = new Map<string, Float32Array>();
+    for (let micro = 0; micro < 3; micro++) {
+      const grads = new Map(SHAPES.map(([name]) => [name, rng.fillNormal(new Float32Array(initial.get(name)!.length), 0.1, 1)]));
+      for (const [name, g] of grads) {
+        const sum = sums.get(name) ?? new Float32Array(g.length);
+        g.forEach((x, i) => (sum[i] = Math.fround(sum[i]! + x)));
+        sums.set(name, sum);
+      }
+      accumulator.add(new Map([...grads].map(([name, g]) => [name, g.slice()])));
+    }
+    const { sums: accumulated, count } = accumulator.take();
+    const report = applyUpdate(config, ours, store, accumulated, count);
+    if (report.clipFactor < 1) clipped++;
+    const t = step + 1;
+    const lr = learningRateAt(config.schedule, step);
+    const grads = referenceGradients(sums, 3, maxGradNorm);
+    (optimizer.kind === 'adamw' ? referenceAdamW : referenceLamb)(reference, grads, t, lr, hyper);
+  }
+  let worst = 0;
+  for (const { name, w } of reference) store.get(name).forEach((x, i) => (worst = Math.max(worst, Math.abs(x - w[i]!))));
+  return { worst, clipped };
+}
+
+test('AdamW with decay groups, clipping, warmup and accumulation matches a float64 replay to 1e-6', () => {
+  const { worst, clipped } = compare({ kind: 'adamw', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1 }, 4, 6);
+  assert.ok(clipped >= 4, `clipping was active in ${clipped} of 6 steps`);
+  assert.ok(worst < 1e-6, `worst |Δw| = ${worst}`);
+});
+
+test('LAMB with trust ratios, decay groups, clipping and warmup matches a float64 replay to 1e-6', () => {
+  const { worst, clipped } = compare({ kind: 'lamb', beta1: 0.9, beta2: 0.999, epsilon: 1e-6, weightDecay: 0.1 }, 4, 6);
+  assert.ok(clipped >= 4, `clipping was active in ${clipped} of 6 steps`);
+  assert.ok(worst < 1e-6, `worst |Δw| = ${worst}`);
+});
+
+test('without clipping the replays agree too (the clip factor is not silently always applied)', () => {
+  assert.ok(compare({ kind: 'adamw', beta1: 0.8, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.01 }, undefined, 4).worst < 1e-6);
+});
+
+test('global norm and clip factor follow torch.nn.utils.clip_grad_norm_', () => {
+  const a = Float32Array.from([3, 4]), b = Float32Array.from([12]);
+  assert.equal(globalNorm([a, b]), 13);
+  assert.equal(globalNorm([a, b], 0.5), 6.5);
+  assert.equal(clipFactor(13, 26), 1);
+  assert.equal(clipFactor(13, 1), 1 / (13 + 1e-6));
+  assert.throws(() => clipFactor(Number.NaN, 1), /diverged/);
+});
+
+test('optimizer state round-trips and restores into a fresh optimizer', () => {
+  const store = new ParameterStore();
+  store.add('w', [4], Float32Array.from([1, 2, 3, 4]));
+  const grads = new Map([['w', Float32Array.from([0.5, -0.5, 1, -1])]]);
+  const first = createOptimizer({ kind: 'adamw' });
+  first.update(store, grads, { learningRate: 0.1 });
+  const saved = first.state();
+  const copy = store.clone();
+  first.update(store, grads, { learningRate: 0.1 });
+  const second = createOptimizer({ kind: 'adamw' });
+  second.restore(saved);
+  second.update(copy, grads, { learningRate: 0.1 });
+  assert.deepEqual(copy.get('w'), store.get('w'));
+  assert.equal(second.step, 2);
+  assert.throws(() => createOptimizer({ kind: 'lamb' }).restore(saved), /cannot restore a 'adamw'/);
+  assert.throws(() => first.update(store, new Map(), { learningRate: 0.1 }), /no gradient for parameter 'w'/);
+});
