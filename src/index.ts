@@ -2,3 +2,4 @@
 export * as graph from './graph/index.js';
 export { Session } from './runtime/session.js';
 export type { HostTensor, SessionOptions } from './runtime/session.js';
+export * from './tokenizer/index.js';

@@ -1,8 +1,248 @@
-import type { Command } from 'commander';
+// `bertkit tokenize`: JSONL in, JSONL out, one output line per input line, streamed.
+import { createReadStream, createWriteStream, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { basename, dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { BertTokenizer, type EncodeOptions } from '../../tokenizer/bert-tokenizer.js';
+import type { Encoding } from '../../tokenizer/encoding.js';
+import { TRUNCATION_STRATEGIES, type TruncationStrategy } from '../../tokenizer/truncation.js';
 
-// PLACEHOLDER: owned by a helper, replaced with the real command.
+interface TokenizeCommandOptions {
+  vocab: string;
+  lowercase?: boolean;
+  input?: string;
+  output?: string;
+  maxLength?: number;
+  truncation?: TruncationStrategy | true;
+  stride?: number;
+  returnOverflowing?: boolean;
+  padding?: 'max_length';
+  padToMultipleOf?: number;
+  specialTokens: boolean;
+}
+
+const OUTPUT_HELP = `
+Input: JSON Lines, one object per line: {"text": "...", "text_pair": "..."} (text_pair optional).
+Output: one JSON object per input line:
+  tokens            WordPiece tokens of text and text_pair (after truncation), without special tokens
+  input_ids         ids with [CLS] text [SEP] (text_pair [SEP]), truncated and padded as asked
+  token_type_ids    0 for text and its [CLS]/[SEP], 1 for text_pair and its [SEP]
+  attention_mask    1 for tokens, 0 for padding
+  special_tokens_mask  1 for [CLS]/[SEP]/padding, 0 for tokens of the texts
+  word_ids          word index of each input_ids position within its text; null for special tokens
+  sequence_ids      0 (text), 1 (text_pair) or null (special tokens, padding)
+  offsets           [start, end) of each input_ids position in UTF-16 code units of its text
+                    (text or text_pair, as sequence_ids says): JavaScript's text.slice(start, end);
+                    [0, 0] for special tokens and padding
+  overflowing       with --return-overflowing: the further windows, each with the fields above
+A bad line (invalid UTF-8, invalid JSON, missing or non-string "text") stops the run with an error
+naming the file (or <stdin>) and the line; exit status 1.`;
+
 export function registerTokenize(program: Command): void {
-  program.command('tokenize').description('(not built yet)').action(() => {
-    throw new Error('tokenize: not built yet');
+  program
+    .command('tokenize')
+    .description('tokenize JSONL texts (and pairs) with a BERT WordPiece tokenizer, as Hugging Face BertTokenizerFast does')
+    .requiredOption('--vocab <path>', 'a vocab.txt, a tokenizer.json, or a model directory (tokenizer.json preferred, else vocab.txt + tokenizer_config.json)')
+    .option('--lowercase', "lowercase (and strip accents): overrides the files' setting")
+    .option('--no-lowercase', "keep case: overrides the files' setting (default: the files' setting; lowercase for a bare vocab.txt)")
+    .option('--input <file>', 'JSONL input (default: standard input)')
+    .option('--output <file>', 'JSONL output, written atomically (default: standard output)')
+    .option('--max-length <n>', 'maximum length of input_ids, special tokens included (implies --truncation longest_first)', positiveInteger)
+    .addOption(
+      new Option('--truncation [strategy]', 'truncate to --max-length (default: the model maximum length)')
+        .choices(TRUNCATION_STRATEGIES as string[]),
+    )
+    .option('--stride <n>', 'tokens each overflow window repeats from the previous one', nonNegativeInteger)
+    .option('--return-overflowing', 'keep the windows cut off by truncation (field "overflowing")')
+    .addOption(new Option('--padding <strategy>', 'pad every line to --max-length').choices(['max_length']))
+    .option('--pad-to-multiple-of <n>', 'round the padded length up to a multiple of n', positiveInteger)
+    .option('--no-special-tokens', 'do not add [CLS] and [SEP]')
+    .addHelpText('after', OUTPUT_HELP)
+    .action(async (options: TokenizeCommandOptions) => {
+      await runTokenize(options);
+    });
+}
+
+async function runTokenize(options: TokenizeCommandOptions): Promise<void> {
+  const tokenizer = BertTokenizer.fromPretrained(
+    options.vocab,
+    options.lowercase === undefined ? {} : { doLowerCase: options.lowercase },
+  );
+  const encodeOptions: EncodeOptions = {
+    addSpecialTokens: options.specialTokens,
+    truncation: options.truncation,
+    maxLength: options.maxLength,
+    stride: options.stride,
+    returnOverflowing: options.returnOverflowing,
+    padding: options.padding ?? false,
+    padToMultipleOf: options.padToMultipleOf,
+  };
+  const inputName = options.input ?? '<stdin>';
+  if (options.input !== undefined) assertReadableFile(options.input);
+  const input = options.input === undefined ? process.stdin : createReadStream(options.input);
+  const output = options.output === undefined ? null : openAtomicOutput(options.output);
+  const sink = output?.stream ?? process.stdout;
+  try {
+    for await (const { text: line, number } of readLines(input, inputName)) {
+      const { text, pair } = parseInputLine(line, inputName, number);
+      let encoding: Encoding;
+      try {
+        encoding = tokenizer.encode(text, pair ?? undefined, encodeOptions);
+      } catch (error) {
+        throw new Error(`${inputName}:${number}: ${(error as Error).message}`, { cause: error });
+      }
+      if (!sink.write(`${JSON.stringify(outputRecord(encoding, options.returnOverflowing === true))}\n`)) {
+        await once(sink, 'drain');
+      }
+    }
+    if (output !== null) await output.commit();
+  } catch (error) {
+    output?.abort();
+    throw error;
+  }
+}
+
+interface OutputRecord {
+  tokens: string[];
+  input_ids: number[];
+  token_type_ids: number[];
+  attention_mask: number[];
+  special_tokens_mask: number[];
+  word_ids: (number | null)[];
+  sequence_ids: (number | null)[];
+  offsets: [number, number][];
+  overflowing?: OutputRecord[];
+}
+
+function outputRecord(encoding: Encoding, withOverflowing: boolean): OutputRecord {
+  const record: OutputRecord = {
+    tokens: encoding.tokens.filter((_, i) => encoding.specialTokensMask[i] === 0),
+    input_ids: encoding.ids,
+    token_type_ids: encoding.typeIds,
+    attention_mask: encoding.attentionMask,
+    special_tokens_mask: encoding.specialTokensMask,
+    word_ids: encoding.wordIds,
+    sequence_ids: encoding.sequenceIds,
+    offsets: encoding.offsets,
+  };
+  if (withOverflowing) record.overflowing = encoding.overflowing.map((window) => outputRecord(window, false));
+  return record;
+}
+
+function parseInputLine(line: string, source: string, number: number): { text: string; pair: string | null } {
+  const where = `${source}:${number}`;
+  if (line.trim() === '') throw new Error(`${where}: empty line; expected a JSON object such as {"text": "..."}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw new Error(`${where}: invalid JSON (${(error as Error).message})`, { cause: error });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`${where}: expected a JSON object such as {"text": "..."}, got ${describeJson(value)}`);
+  }
+  const record = value as Record<string, unknown>;
+  if (!('text' in record)) throw new Error(`${where}: missing "text"`);
+  if (typeof record.text !== 'string') throw new Error(`${where}: "text" must be a string, got ${describeJson(record.text)}`);
+  const pair = record.text_pair;
+  if (pair !== undefined && pair !== null && typeof pair !== 'string') {
+    throw new Error(`${where}: "text_pair" must be a string, got ${describeJson(pair)}`);
+  }
+  return { text: record.text, pair: pair ?? null };
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/**
+ * Splits a byte stream into lines (without `\n` / `\r\n`), each decoded as strict UTF-8 on its own,
+ * so that a bad byte is reported with its line number instead of turning into U+FFFD.
+ */
+async function* readLines(stream: AsyncIterable<Buffer>, source: string): AsyncGenerator<{ text: string; number: number }> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decode = (bytes: Uint8Array, number: number): string => {
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      throw new Error(`${source}:${number}: invalid UTF-8`);
+    }
+    return text.endsWith('\r') ? text.slice(0, -1) : text;
+  };
+  let pending: Buffer[] = [];
+  let number = 0;
+  try {
+    for await (const chunk of stream) {
+      let start = 0;
+      for (let newline = chunk.indexOf(0x0a); newline >= 0; newline = chunk.indexOf(0x0a, start)) {
+        const piece = chunk.subarray(start, newline);
+        const bytes = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
+        pending = [];
+        yield { text: decode(bytes, ++number), number };
+        start = newline + 1;
+      }
+      if (start < chunk.length) pending.push(chunk.subarray(start));
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined) throw new Error(`${source}: cannot read: ${code}`, { cause: error });
+    throw error;
+  }
+  if (pending.length > 0) yield { text: decode(Buffer.concat(pending), ++number), number };
+}
+
+function assertReadableFile(path: string): void {
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read: ${code}`, { cause: error });
+  }
+  if (!isFile) throw new Error(`${path}: not a file`);
+}
+
+/** Output that appears under its name only when the whole input was tokenized without error. */
+function openAtomicOutput(path: string): { stream: Writable; commit(): Promise<void>; abort(): void } {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(temp, 'w');
+  } catch (error) {
+    throw new Error(`${path}: cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  const stream = createWriteStream(temp, { fd });
+  const finished = new Promise<void>((resolve, reject) => {
+    stream.on('close', resolve);
+    stream.on('error', (error: NodeJS.ErrnoException) => reject(new Error(`${path}: cannot write: ${error.code ?? error.message}`)));
   });
+  finished.catch(() => undefined);
+  return {
+    stream,
+    async commit() {
+      stream.end();
+      await finished;
+      renameSync(temp, path);
+    },
+    abort() {
+      stream.destroy();
+      rmSync(temp, { force: true });
+    },
+  };
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return number;
+}
+
+function nonNegativeInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return number;
 }
