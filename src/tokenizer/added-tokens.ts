@@ -80,10 +80,15 @@ const wordCharacter = /[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]/u;
 
 /** Finds added tokens in text; `patterns[k]` is what is searched for token k (its content, or its normalized content). */
 export class AddedTokenMatcher {
+  /** The distinct first characters of the patterns: one indexOf each rules most texts out at once. */
+  private readonly firstCharacters: string[];
+
   constructor(
     private readonly tokens: readonly AddedToken[],
     private readonly patterns: readonly string[],
-  ) {}
+  ) {
+    this.firstCharacters = [...new Set(patterns.map((pattern) => pattern[0]!))];
+  }
 
   get isEmpty(): boolean {
     return this.tokens.length === 0;
@@ -92,7 +97,7 @@ export class AddedTokenMatcher {
   /** Matches within text[start, end), in order, not overlapping. */
   findAll(text: string, start: number, end: number): AddedTokenMatch[] {
     const matches: AddedTokenMatch[] = [];
-    if (this.tokens.length === 0) return matches;
+    if (!this.firstCharacters.some((char) => indexWithin(text, char, start, end) >= 0)) return matches;
     const nextAt = this.patterns.map((pattern) => indexWithin(text, pattern, start, end));
     let position = start;
     let previousEnd = start;

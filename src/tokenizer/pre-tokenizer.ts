@@ -6,42 +6,59 @@ import { ASCII_FLAGS, PUNCTUATION, WHITESPACE, charFlags } from './char-classes.
 
 /** The words of normalized text. */
 export function splitWords(normalized: string): string[] {
-  const spans = wordSpans(normalized, []);
-  const words: string[] = new Array(spans.length / 2);
-  for (let k = 0; k < spans.length; k += 2) words[k / 2] = normalized.slice(spans[k], spans[k + 1]);
+  const words: string[] = [];
+  forEachWord(normalized, 0, normalized.length, (start, end) => {
+    words.push(normalized.slice(start, end));
+  });
   return words;
 }
 
+/** FNV-1a over UTF-16 code units: start from WORD_HASH_SEED, fold each unit with hashUnit. */
+export const WORD_HASH_SEED = 0x811c9dc5 | 0;
+export function hashUnit(hash: number, unit: number): number {
+  return Math.imul(hash ^ unit, 0x01000193);
+}
+
 /**
- * Appends to `spans` the [start, end) UTF-16 ranges of the words of normalized.slice(from, to),
- * as indices into `normalized` in consecutive pairs start0, end0, start1, end1, …; returns `spans`.
+ * Calls visit(start, end, hash) for each word of normalized.slice(from, to), in order, with
+ * indices into `normalized` and the word's hash (see hashUnit), so that callers can look words
+ * up without slicing them out.
  */
-export function wordSpans(normalized: string, spans: number[], from = 0, to = normalized.length): number[] {
+export function forEachWord(
+  normalized: string,
+  from: number,
+  to: number,
+  visit: (start: number, end: number, hash: number) => void,
+): void {
   let wordStart = -1;
-  const length = to;
-  for (let i = from; i < length; ) {
+  let hash = WORD_HASH_SEED;
+  for (let i = from; i < to; ) {
     const unit = normalized.charCodeAt(i);
     let flags: number;
     let next = i + 1;
     if (unit < 128) {
       flags = ASCII_FLAGS[unit]!;
-    } else if (unit >= 0xd800 && unit <= 0xdbff && next < length && isLowSurrogate(normalized.charCodeAt(next))) {
+    } else if (unit >= 0xd800 && unit <= 0xdbff && next < to && isLowSurrogate(normalized.charCodeAt(next))) {
       flags = charFlags(normalized.codePointAt(i)!);
       next++;
     } else {
       flags = charFlags(unit);
     }
     if (flags & (WHITESPACE | PUNCTUATION)) {
-      if (wordStart >= 0) spans.push(wordStart, i);
+      if (wordStart >= 0) visit(wordStart, i, hash);
       wordStart = -1;
-      if (flags & PUNCTUATION) spans.push(i, next);
-    } else if (wordStart < 0) {
-      wordStart = i;
+      if (flags & PUNCTUATION) visit(i, next, next - i === 1 ? hashUnit(WORD_HASH_SEED, unit) : hashUnit(hashUnit(WORD_HASH_SEED, unit), normalized.charCodeAt(i + 1)));
+    } else {
+      if (wordStart < 0) {
+        wordStart = i;
+        hash = WORD_HASH_SEED;
+      }
+      hash = hashUnit(hash, unit);
+      if (next - i === 2) hash = hashUnit(hash, normalized.charCodeAt(i + 1));
     }
     i = next;
   }
-  if (wordStart >= 0) spans.push(wordStart, length);
-  return spans;
+  if (wordStart >= 0) visit(wordStart, to, hash);
 }
 
 function isLowSurrogate(unit: number): boolean {

@@ -7,7 +7,7 @@
 
 import { AddedTokenMatcher, type AddedToken } from './added-tokens.js';
 import { AlignedNormalizer, normalize, sourceSpan, type AlignedText, type NormalizerOptions } from './normalizer.js';
-import { wordSpans } from './pre-tokenizer.js';
+import { forEachWord } from './pre-tokenizer.js';
 import type { Vocab } from './vocab.js';
 import { WordPiece, type WordPieceOptions } from './wordpiece.js';
 
@@ -36,7 +36,6 @@ export class TextTokenizer {
   private readonly normalizedTokens: AddedTokenMatcher;
   private readonly normalizedTokenIds: number[];
   private readonly normalizedTokenList: AddedToken[];
-  private readonly spans: number[] = [];
   private output: TokenPieces = emptyPieces();
   private nextWordId = 0;
 
@@ -63,7 +62,11 @@ export class TextTokenizer {
     this.normalizedTokenIds = this.normalizedTokenList.map(idOf);
     this.normalizedTokens = new AddedTokenMatcher(
       this.normalizedTokenList,
-      this.normalizedTokenList.map((token) => normalize(token.content, options)),
+      this.normalizedTokenList.map((token) => {
+        const pattern = normalize(token.content, options);
+        if (pattern.length === 0) throw new Error(`added token ${JSON.stringify(token.content)} normalizes to nothing; mark it normalized: false`);
+        return pattern;
+      }),
     );
   }
 
@@ -100,33 +103,34 @@ export class TextTokenizer {
   }
 
   private tokenizeWords(aligned: AlignedText, from: number, to: number): void {
-    if (from >= to) return;
+    if (from < to) forEachWord(aligned.text, from, to, this.emitWord(aligned));
+  }
+
+  /** The visitor that appends a word's pieces to the output; one closure per normalized segment. */
+  private emitWord(aligned: AlignedText): (wordStart: number, wordEnd: number, hash: number) => void {
     const { ids, tokens, offsets, wordIds, special } = this.output;
+    const vocabTokens = this.vocabTokens;
+    const wordPiece = this.wordPiece;
     const normalized = aligned.text;
-    const spans = this.spans;
-    spans.length = 0;
-    wordSpans(normalized, spans, from, to);
     const starts = aligned.sourceStarts;
     const ends = aligned.sourceEnds;
     const shift = aligned.sourceOffset;
-    for (let s = 0; s < spans.length; s += 2) {
-      const wordStart = spans[s]!;
-      const wordEnd = spans[s + 1]!;
-      const word = wordStart === 0 && wordEnd === normalized.length ? normalized : normalized.slice(wordStart, wordEnd);
-      const pieces = this.wordPiece.tokenizeWord(word);
+    return (wordStart, wordEnd, hash) => {
+      const pieces = wordPiece.tokenizeRange(normalized, wordStart, wordEnd, hash);
       const wordId = this.nextWordId++;
+      const count = pieces.ids.length;
       let pieceStart = wordStart;
-      for (let k = 0; k < pieces.ids.length; k++) {
+      for (let k = 0; k < count; k++) {
         const id = pieces.ids[k]!;
         const pieceEnd = wordStart + pieces.ends[k]!;
         ids.push(id);
-        tokens.push(this.vocabTokens[id]!);
+        tokens.push(vocabTokens[id]!);
         offsets.push(starts === null ? [shift + pieceStart, shift + pieceEnd] : [starts[pieceStart]!, ends![pieceEnd - 1]!]);
         wordIds.push(wordId);
         special.push(false);
         pieceStart = pieceEnd;
       }
-    }
+    };
   }
 
   private pushAdded(token: AddedToken, id: number, start: number, end: number): void {

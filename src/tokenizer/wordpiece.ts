@@ -3,6 +3,7 @@
 // maxInputCharsPerWord code points, or with any part no piece matches, becomes one [UNK]
 // (google-research/bert WordpieceTokenizer, HF tokenizers WordPiece).
 
+import { WORD_HASH_SEED, hashUnit } from './pre-tokenizer.js';
 import type { Vocab } from './vocab.js';
 
 export interface WordPieceOptions {
@@ -25,8 +26,8 @@ export interface WordPieces {
   unknown: boolean;
 }
 
-/** Distinct words kept in the cache before it starts over; text repeats words, so most lookups hit. */
-const DEFAULT_CACHE_CAPACITY = 100_000;
+/** Slots of the word cache (a power of two); it starts over when half full. Text repeats words, so most lookups hit. */
+const DEFAULT_CACHE_SLOTS = 1 << 18;
 
 export class WordPiece {
   readonly unkId: number;
@@ -37,13 +38,23 @@ export class WordPiece {
   private readonly continuations = new Map<string, number>();
   private readonly longestStart: number;
   private readonly longestContinuation: number;
-  private readonly cache = new Map<string, WordPieces>();
+  // The word cache: open addressing, linear probing, keyed by the word's hash and content, so a
+  // word inside a longer string is looked up without being sliced out.
+  private readonly cacheMask: number;
+  private readonly cacheWords: (string | undefined)[];
+  private readonly cacheHashes: Int32Array;
+  private readonly cachePieces: (WordPieces | undefined)[];
+  private cacheCount = 0;
 
-  constructor(
-    vocab: Vocab,
-    options: WordPieceOptions,
-    private readonly cacheCapacity = DEFAULT_CACHE_CAPACITY,
-  ) {
+  constructor(vocab: Vocab, options: WordPieceOptions, cacheSlots = DEFAULT_CACHE_SLOTS) {
+    if (!(Number.isInteger(options.maxInputCharsPerWord) && options.maxInputCharsPerWord > 0)) {
+      throw new Error(`maxInputCharsPerWord must be a positive integer, got ${options.maxInputCharsPerWord}`);
+    }
+    const slots = 1 << Math.ceil(Math.log2(Math.max(16, cacheSlots)));
+    this.cacheMask = slots - 1;
+    this.cacheWords = new Array<string | undefined>(slots).fill(undefined);
+    this.cacheHashes = new Int32Array(slots);
+    this.cachePieces = new Array<WordPieces | undefined>(slots).fill(undefined);
     this.unkId = vocab.requireId(options.unkToken, 'unknown token');
     this.maxInputCharsPerWord = options.maxInputCharsPerWord;
     const prefix = options.continuingSubwordPrefix;
@@ -68,12 +79,34 @@ export class WordPiece {
 
   /** The pieces of a normalized, pre-tokenized word (non-empty). Results are cached: do not modify them. */
   tokenizeWord(word: string): WordPieces {
-    let pieces = this.cache.get(word);
-    if (pieces === undefined) {
-      pieces = this.split(word);
-      if (this.cache.size >= this.cacheCapacity) this.cache.clear();
-      this.cache.set(word, pieces);
+    let hash = WORD_HASH_SEED;
+    for (let i = 0; i < word.length; i++) hash = hashUnit(hash, word.charCodeAt(i));
+    return this.tokenizeRange(word, 0, word.length, hash);
+  }
+
+  /** tokenizeWord(text.slice(start, end)), given the word's hash (pre-tokenizer's hashUnit over its code units). */
+  tokenizeRange(text: string, start: number, end: number, hash: number): WordPieces {
+    const mask = this.cacheMask;
+    const words = this.cacheWords;
+    let slot = hash & mask;
+    for (;;) {
+      const cached = words[slot];
+      if (cached === undefined) break;
+      if (this.cacheHashes[slot] === hash && sameText(cached, text, start, end)) return this.cachePieces[slot]!;
+      slot = (slot + 1) & mask;
     }
+    const word = start === 0 && end === text.length ? text : text.slice(start, end);
+    const pieces = this.split(word);
+    if (this.cacheCount * 2 >= mask) {
+      this.cacheWords.fill(undefined);
+      this.cachePieces.fill(undefined);
+      this.cacheCount = 0;
+      slot = hash & mask;
+    }
+    words[slot] = word;
+    this.cacheHashes[slot] = hash;
+    this.cachePieces[slot] = pieces;
+    this.cacheCount++;
     return pieces;
   }
 
@@ -105,6 +138,12 @@ export class WordPiece {
   private unknown(length: number): WordPieces {
     return { ids: Int32Array.of(this.unkId), ends: Int32Array.of(length), unknown: true };
   }
+}
+
+function sameText(word: string, text: string, start: number, end: number): boolean {
+  if (word.length !== end - start) return false;
+  for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
+  return true;
 }
 
 function countCodePoints(text: string): number {
