@@ -18,7 +18,7 @@ export interface ProgressBarSpec {
 
 /** One bar showing value/total, rate and ETA. `update` is cheap; the bar redraws at most 10 times a second. */
 export class ProgressBar {
-  private readonly bar: cliProgress.SingleBar | null;
+  private bar: cliProgress.SingleBar | null;
 
   constructor(spec: ProgressBarSpec, options: ProgressOptions = {}) {
     const stream = options.stream ?? process.stderr;
@@ -55,9 +55,10 @@ export class ProgressBar {
     this.bar?.setTotal(total);
   }
 
-  /** Draws the final state and moves to the next line. */
+  /** Draws the final state and moves to the next line; later calls do nothing. */
   stop(): void {
     this.bar?.stop();
+    this.bar = null;
   }
 }
 

@@ -3,6 +3,7 @@
 // Corpora are streamed line by line; only the word counts are held in memory.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BertTokenizer, type BertTokenizerConfig } from './bert-tokenizer.js';
 import { fileSize, readLineChunks } from '../data/text-lines.js';
 import { BERT_UNCASED, type NormalizerOptions } from './normalizer.js';
 import { learnVocabulary, type LearnedVocabulary } from './trainer-merges.js';
@@ -110,12 +111,35 @@ async function countFiles(
   }
 }
 
-/** Writes the trained vocabulary as a model directory's vocab.txt. */
-export function saveWordPieceVocab(vocab: Vocab, dir: string): string {
+export interface SavedTokenizer {
+  /** Paths of the files written. */
+  files: string[];
+  /** Special tokens a BertTokenizer needs that the vocabulary lacks; when any, only vocab.txt is written. */
+  missingSpecialTokens: string[];
+}
+
+/**
+ * Writes a trained vocabulary as a tokenizer directory in Hugging Face's layout (vocab.txt,
+ * tokenizer.json, tokenizer_config.json, special_tokens_map.json), configured to normalize
+ * as the training did. A vocabulary without BERT's special tokens gets vocab.txt alone.
+ */
+export function saveTrainedTokenizer(vocab: Vocab, dir: string, normalizer: NormalizerOptions = BERT_UNCASED): SavedTokenizer {
+  const config: Partial<BertTokenizerConfig> = {
+    doLowerCase: normalizer.lowercase,
+    stripAccents: normalizer.stripAccents,
+    tokenizeChineseChars: normalizer.handleChineseChars,
+    cleanText: normalizer.cleanText,
+  };
+  const missingSpecialTokens = BERT_SPECIAL_TOKENS.filter((token) => vocab.id(token) === undefined);
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'vocab.txt');
-  writeFileSync(path, vocab.toText());
-  return path;
+  if (missingSpecialTokens.length > 0) {
+    const path = join(dir, 'vocab.txt');
+    writeFileSync(path, vocab.toText());
+    return { files: [path], missingSpecialTokens };
+  }
+  BertTokenizer.fromVocab(vocab, config).save(dir);
+  const names = ['vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
+  return { files: names.map((name) => join(dir, name)), missingSpecialTokens };
 }
 
 function checkCount(name: string, value: number, minimum: number): void {

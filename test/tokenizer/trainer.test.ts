@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
 import { BERT_UNCASED, normalize } from '../../src/tokenizer/normalizer.js';
 import { splitWords } from '../../src/tokenizer/pre-tokenizer.js';
 import {
   BERT_SPECIAL_TOKENS,
   VocabularyTooSmallError,
-  saveWordPieceVocab,
+  saveTrainedTokenizer,
   trainOnWordCounts,
   trainWordPiece,
 } from '../../src/tokenizer/trainer.js';
@@ -125,8 +126,20 @@ test('files (plain and .gz) give the same vocabulary as their lines; missing and
     writeFileSync(join(dir, 'bad.txt'), Buffer.concat([Buffer.from('fine\nfine too\nbad '), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]));
     await assert.rejects(trainWordPiece({ files: [join(dir, 'bad.txt')] }), /bad\.txt:3: invalid UTF-8/);
 
-    const saved = saveWordPieceVocab(fromFile.vocab, join(dir, 'model'));
-    assert.deepEqual(Vocab.fromFile(saved).tokens, fromFile.vocab.tokens);
+    const saved = saveTrainedTokenizer(fromFile.vocab, join(dir, 'model'));
+    assert.deepEqual(saved.missingSpecialTokens, []);
+    assert.deepEqual(Vocab.fromFile(join(dir, 'model', 'vocab.txt')).tokens, fromFile.vocab.tokens);
+    // The saved tokenizer.json loads in HF's JS tokenizers and agrees with bertkit's tokenizer.
+    const peer = new Tokenizer(JSON.parse(readFileSync(join(dir, 'model', 'tokenizer.json'), 'utf8')), {});
+    const ours = BertTokenizer.fromPretrained(join(dir, 'model'));
+    for (const sentence of ['The CATS sat on the flat mat.', 'a hat!']) {
+      assert.deepEqual(ours.encode(sentence).ids, peer.encode(sentence).ids);
+    }
+    assert.deepEqual(ours.tokenize('the cats'), ['the', 'cats']);
+
+    const bare = saveTrainedTokenizer(trainOnWordCounts(new Map([['ab', 1]]), { specialTokens: ['[UNK]'] }).vocab, join(dir, 'bare'));
+    assert.deepEqual(bare.files, [join(dir, 'bare', 'vocab.txt')]);
+    assert.deepEqual(bare.missingSpecialTokens, ['[PAD]', '[CLS]', '[SEP]', '[MASK]']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
