@@ -1,0 +1,80 @@
+// One BERT encoder layer (HF BertLayer), post-LayerNorm, with Hugging Face parameter names:
+//   h1  = LayerNorm(x + Dropout(Wo · Attention(x)))                     attention.output.*
+//   out = LayerNorm(h1 + Dropout(W2 · act(W1 · h1)))                    intermediate.dense, output.*
+// Attention: softmax(QKᵀ/√d + bias) V per head, bias = (1 − mask)·float32_min as in HF.
+import type { Dim, Tensor } from '../graph/tensor.js';
+import { add, cast, dropout, gelu, layerNorm, linear, matmul, mul, pow, relu, reshape, softmax, sub, tanh, transpose, unsqueeze } from '../graph/ops.js';
+import { randomUniform } from '../runtime/train-program.js';
+import type { BertConfig } from './config.js';
+
+export type EncoderLayerConfig = Pick<
+  BertConfig,
+  'hidden_size' | 'num_attention_heads' | 'intermediate_size' | 'hidden_act' | 'hidden_dropout_prob' | 'attention_probs_dropout_prob' | 'layer_norm_eps'
+>;
+
+export interface EncoderLayerOptions {
+  /** Name prefix of the layer's parameters, e.g. 'encoder.layer.0.' (or 'bert.encoder.layer.0.'). */
+  readonly prefix: string;
+  /** Training graphs get dropout fed by `random.*` inputs; inference graphs have none. */
+  readonly training: boolean;
+}
+
+export interface EncoderLayerOutput {
+  /** [batch, seq, hidden] */
+  readonly hidden: Tensor;
+  /** [batch, heads, seq, seq], after softmax and before dropout (what attention maps show). */
+  readonly attentionProbs: Tensor;
+}
+
+const FLOAT32_MIN = -3.4028234663852886e38;
+
+/** HF's extended attention mask: mask [batch, seq] (1 = attend, 0 = padding) → [batch, 1, 1, seq] additive bias. */
+export function attentionBias(mask: Tensor): Tensor {
+  if (mask.shape.length !== 2) throw new Error(`attentionBias: mask must be [batch, seq], got [${mask.shape.join(',')}]`);
+  const keep = mask.dtype === 'float32' ? mask : cast(mask, 'float32');
+  return unsqueeze(mul(sub(1, keep), FLOAT32_MIN), [1, 2]);
+}
+
+export function encoderLayer(x: Tensor, bias: Tensor, config: EncoderLayerConfig, options: EncoderLayerOptions): EncoderLayerOutput {
+  const graph = x.graph;
+  const hidden = config.hidden_size, heads = config.num_attention_heads;
+  if (hidden % heads !== 0) throw new Error(`encoderLayer: hidden_size ${hidden} is not a multiple of num_attention_heads ${heads}`);
+  if (x.shape.length !== 3 || x.shape[2] !== hidden) throw new Error(`encoderLayer: input must be [batch, seq, ${hidden}], got [${x.shape.join(',')}]`);
+  const [batch, seq] = x.shape as [Dim, Dim];
+  const headSize = hidden / heads;
+  const p = options.prefix;
+  const dense = (name: string, input: Tensor, outFeatures: number, inFeatures: number): Tensor =>
+    linear(input, graph.parameter(`${p}${name}.weight`, [outFeatures, inFeatures]), graph.parameter(`${p}${name}.bias`, [outFeatures]));
+  const drop = (input: Tensor, rate: number, site: string, shape: Dim[]): Tensor =>
+    options.training && rate > 0 ? dropout(input, rate, randomUniform(graph, `${p}${site}`, shape)) : input;
+  const norm = (name: string, input: Tensor): Tensor =>
+    layerNorm(input, graph.parameter(`${p}${name}.LayerNorm.weight`, [hidden]), graph.parameter(`${p}${name}.LayerNorm.bias`, [hidden]), config.layer_norm_eps);
+
+  // [batch, seq, hidden] → [batch, heads, seq, headSize]
+  const splitHeads = (t: Tensor): Tensor => transpose(reshape(t, [batch, seq, heads, headSize]), [0, 2, 1, 3]);
+  const query = splitHeads(dense('attention.self.query', x, hidden, hidden));
+  const key = splitHeads(dense('attention.self.key', x, hidden, hidden));
+  const value = splitHeads(dense('attention.self.value', x, hidden, hidden));
+  // [batch, heads, seq, seq]
+  const scores = add(mul(matmul(query, transpose(key, [0, 1, 3, 2])), 1 / Math.sqrt(headSize)), bias);
+  const attentionProbs = softmax(scores, -1);
+  const probs = drop(attentionProbs, config.attention_probs_dropout_prob, 'attention.self.dropout', [batch, heads, seq, seq]);
+  // [batch, heads, seq, headSize] → [batch, seq, hidden]
+  const context = reshape(transpose(matmul(probs, value), [0, 2, 1, 3]), [batch, seq, hidden]);
+  const attended = drop(dense('attention.output.dense', context, hidden, hidden), config.hidden_dropout_prob, 'attention.output.dropout', [batch, seq, hidden]);
+  const h1 = norm('attention.output', add(attended, x));
+
+  const inner = activation(config.hidden_act, dense('intermediate.dense', h1, config.intermediate_size, hidden));
+  const projected = drop(dense('output.dense', inner, hidden, config.intermediate_size), config.hidden_dropout_prob, 'output.dropout', [batch, seq, hidden]);
+  return { hidden: norm('output', add(projected, h1)), attentionProbs };
+}
+
+function activation(kind: EncoderLayerConfig['hidden_act'], x: Tensor): Tensor {
+  switch (kind) {
+    case 'gelu': return gelu(x);
+    case 'relu': return relu(x);
+    // HF's gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+    case 'gelu_new': return mul(mul(x, add(tanh(mul(add(x, mul(pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1)), 0.5);
+    default: throw new Error(`encoderLayer: unsupported hidden_act '${String(kind)}' (gelu, gelu_new or relu)`);
+  }
+}

@@ -1,0 +1,64 @@
+// A training program: the forward+backward ONNX model plus what the runtime must know to feed it.
+// It is plain data (bytes, names, shapes) so it crosses into the training worker unchanged.
+//
+// Graph inputs fall into three kinds: parameters (graph.parameter, fed from the parameter store),
+// random inputs (named `random.*`, U[0,1) tensors the runtime draws from its resumable Rng, e.g.
+// dropout masks) and data inputs (everything else, fed from the batch).
+import { grad } from '../graph/autodiff.js';
+import type { Graph } from '../graph/graph.js';
+import { toOnnx } from '../graph/onnx.js';
+import type { DType, Dim, Tensor } from '../graph/tensor.js';
+import type { ParameterInfo } from './parameters.js';
+
+export const RANDOM_INPUT_PREFIX = 'random.';
+
+export interface InputInfo {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly Dim[];
+}
+
+export interface TrainProgram {
+  readonly model: Uint8Array;
+  /** Output holding the scalar (mean) loss. */
+  readonly loss: string;
+  readonly parameters: readonly ParameterInfo[];
+  /** Parameter name → name of the output holding its gradient. */
+  readonly gradients: Readonly<Record<string, string>>;
+  readonly data: readonly InputInfo[];
+  readonly random: readonly InputInfo[];
+}
+
+/**
+ * A float32 input of U[0,1) draws the runtime feeds on every run (for `dropout`). Symbolic dims must
+ * also appear in a data input (e.g. 'batch', 'seq' from input_ids [batch, seq]).
+ */
+export function randomUniform(graph: Graph, name: string, shape: Dim[]): Tensor {
+  return graph.input(RANDOM_INPUT_PREFIX + name, 'float32', shape);
+}
+
+/** Differentiates `loss` with respect to every parameter of its graph and serializes the result. */
+export function buildTrainProgram(loss: Tensor): TrainProgram {
+  const graph = loss.graph;
+  if (loss.shape.length !== 0) throw new Error(`buildTrainProgram: loss must be a scalar, got shape [${loss.shape.join(',')}]`);
+  if (graph.parameters.length === 0) throw new Error('buildTrainProgram: the graph has no parameters to train');
+  const parameters = graph.parameters.map((p) => ({ name: p.name, shape: p.shape as number[] }));
+  const gradientTensors = grad(loss, graph.parameters);
+  const lossName = 'loss';
+  graph.output(lossName, loss);
+  const gradients: Record<string, string> = {};
+  graph.parameters.forEach((p, index) => {
+    gradients[p.name] = `grad.${p.name}`;
+    graph.output(gradients[p.name]!, gradientTensors[index]!);
+  });
+  const isParameter = new Set(parameters.map((p) => p.name));
+  const others = graph.inputs.filter((input) => !isParameter.has(input.name)).map(({ name, dtype, shape }) => ({ name, dtype, shape: [...shape] }));
+  return {
+    model: toOnnx(graph),
+    loss: lossName,
+    parameters,
+    gradients,
+    data: others.filter((input) => !input.name.startsWith(RANDOM_INPUT_PREFIX)),
+    random: others.filter((input) => input.name.startsWith(RANDOM_INPUT_PREFIX)),
+  };
+}

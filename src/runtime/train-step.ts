@@ -1,0 +1,162 @@
+// One optimizer step: forward+backward in ONNX Runtime for each micro-batch, gradient accumulation,
+// clipping, the scheduled learning rate and the optimizer update in JS (see train/optim/optimizer.ts
+// for why the update runs here). TrainStep owns everything a resumed run needs to be bit-identical:
+// parameters, optimizer moments, the update counter and the Rng that draws dropout masks.
+import type { Dim } from '../graph/tensor.js';
+import { GradientAccumulator } from '../train/optim/accumulation.js';
+import type { Optimizer, OptimizerState } from '../train/optim/optimizer.js';
+import { type UpdateConfig, applyUpdate, checkUpdateConfig, createOptimizer } from '../train/optim/update.js';
+import { ParameterStore, sizeOf } from './parameters.js';
+import { Rng, type RngState } from './rng.js';
+import { type HostTensor, Session } from './session.js';
+import type { InputInfo, TrainProgram } from './train-program.js';
+
+export type Batch = Record<string, HostTensor>;
+
+export interface TrainStepConfig {
+  readonly update: UpdateConfig;
+  /** Seeds the Rng that draws the random inputs (dropout masks). */
+  readonly seed: number;
+  /** ORT intra-op threads (default: all cores). */
+  readonly threads?: number;
+}
+
+export interface StepResult {
+  /** Mean of the micro-batches' losses. */
+  readonly loss: number;
+  /** Updates applied so far, this one included. */
+  readonly step: number;
+  readonly learningRate: number;
+  readonly gradNorm: number;
+  readonly clipFactor: number;
+  /** Milliseconds inside Session.run, and for the whole step (the difference is runtime overhead). */
+  readonly runMs: number;
+  readonly totalMs: number;
+}
+
+/** Everything a checkpoint needs; buffers are copies owned by the state. */
+export interface TrainStepState {
+  readonly step: number;
+  readonly parameters: Readonly<Record<string, Float32Array>>;
+  readonly optimizer: OptimizerState;
+  readonly rng: RngState;
+}
+
+export class TrainStep {
+  private readonly randomBuffers = new Map<string, Float32Array>();
+
+  private constructor(
+    private readonly program: TrainProgram,
+    private readonly session: Session,
+    readonly parameters: ParameterStore,
+    private readonly config: TrainStepConfig,
+    private optimizer: Optimizer,
+    private rng: Rng,
+  ) {}
+
+  /** `parameters` must hold every parameter of the program, with matching shapes; TrainStep updates it in place. */
+  static async create(program: TrainProgram, parameters: ParameterStore, config: TrainStepConfig): Promise<TrainStep> {
+    checkUpdateConfig(config.update);
+    for (const { name, shape } of program.parameters) {
+      if (!parameters.has(name)) throw new Error(`TrainStep: no value for parameter '${name}' [${shape.join(', ')}]`);
+      const actual = parameters.shape(name);
+      if (actual.length !== shape.length || actual.some((dim, axis) => dim !== shape[axis])) {
+        throw new Error(`TrainStep: parameter '${name}' has shape [${actual.join(', ')}], the program needs [${shape.join(', ')}]`);
+      }
+    }
+    const session = await Session.create(program.model, config.threads === undefined ? {} : { threads: config.threads });
+    return new TrainStep(program, session, parameters, config, createOptimizer(config.update.optimizer), new Rng(config.seed));
+  }
+
+  /** Updates applied so far. */
+  get updates(): number {
+    return this.optimizer.step;
+  }
+
+  /** One optimizer update over one batch, or over several micro-batches whose gradients are averaged. */
+  async step(batch: Batch | readonly Batch[]): Promise<StepResult> {
+    const started = performance.now();
+    const microBatches = Array.isArray(batch) ? batch : [batch as Batch];
+    if (microBatches.length === 0) throw new Error('TrainStep.step: no micro-batches given');
+    const accumulator = new GradientAccumulator();
+    const fetch = [this.program.loss, ...Object.values(this.program.gradients)];
+    let lossSum = 0, runMs = 0;
+    for (const micro of microBatches) {
+      const feeds: Batch = { ...micro };
+      for (const { name, shape } of this.program.parameters) feeds[name] = { data: this.parameters.get(name), dims: [...shape] };
+      this.drawRandomInputs(micro, feeds);
+      const runStarted = performance.now();
+      const outputs = await this.session.run(feeds, fetch);
+      runMs += performance.now() - runStarted;
+      const loss = (outputs[this.program.loss]!.data as Float32Array)[0]!;
+      if (!Number.isFinite(loss)) throw new Error(`TrainStep.step: loss is ${loss} at update ${this.optimizer.step}`);
+      lossSum += loss;
+      const grads = new Map<string, Float32Array>();
+      for (const [parameter, output] of Object.entries(this.program.gradients)) grads.set(parameter, outputs[output]!.data as Float32Array);
+      accumulator.add(grads);
+    }
+    const { sums, count } = accumulator.take();
+    const report = applyUpdate(this.config.update, this.optimizer, this.parameters, sums, count);
+    return { loss: lossSum / count, step: this.optimizer.step, ...report, runMs, totalMs: performance.now() - started };
+  }
+
+  state(): TrainStepState {
+    const parameters: Record<string, Float32Array> = {};
+    for (const { name, data } of this.parameters.entries()) parameters[name] = data.slice();
+    return { step: this.optimizer.step, parameters, optimizer: this.optimizer.state(), rng: this.rng.state() };
+  }
+
+  /** Continues exactly where `state` was taken (its buffers are copied in). */
+  restore(state: TrainStepState): void {
+    for (const { name } of this.program.parameters) {
+      const saved = state.parameters[name];
+      if (saved === undefined) throw new Error(`TrainStep.restore: saved state lacks parameter '${name}'`);
+      this.parameters.replace(name, saved.slice());
+    }
+    if (state.optimizer.step !== state.step) throw new Error(`TrainStep.restore: optimizer step ${state.optimizer.step} differs from state step ${state.step}`);
+    const optimizer = createOptimizer(this.config.update.optimizer);
+    optimizer.restore(state.optimizer);
+    this.optimizer = optimizer;
+    this.rng = Rng.fromState(state.rng);
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.dispose();
+  }
+
+  /** Fills each random input with fresh U[0,1) draws, in program order, resolving symbolic dims from the batch. */
+  private drawRandomInputs(micro: Batch, feeds: Batch): void {
+    if (this.program.random.length === 0) return;
+    const symbols = bindSymbols(this.program.data, micro);
+    for (const { name, shape } of this.program.random) {
+      const dims = shape.map((dim) => resolveDim(dim, symbols, name));
+      const size = sizeOf(dims);
+      let buffer = this.randomBuffers.get(name);
+      // ORT reads inputs without copying and run() has returned, so the buffer is free to refill.
+      if (buffer === undefined || buffer.length !== size) {
+        buffer = new Float32Array(size);
+        this.randomBuffers.set(name, buffer);
+      }
+      feeds[name] = { data: this.rng.fillUniform(buffer), dims };
+    }
+  }
+}
+
+function bindSymbols(inputs: readonly InputInfo[], batch: Batch): Map<string, number> {
+  const symbols = new Map<string, number>();
+  for (const { name, shape } of inputs) {
+    const feed = batch[name];
+    if (feed === undefined) throw new Error(`TrainStep.step: batch lacks input '${name}' [${shape.join(', ')}]`);
+    shape.forEach((dim, axis) => {
+      if (typeof dim === 'string' && feed.dims[axis] !== undefined) symbols.set(dim, feed.dims[axis]!);
+    });
+  }
+  return symbols;
+}
+
+function resolveDim(dim: Dim, symbols: Map<string, number>, input: string): number {
+  if (typeof dim === 'number') return dim;
+  const size = symbols.get(dim);
+  if (size === undefined) throw new Error(`TrainStep: random input '${input}' has dim '${dim}' that no data input defines`);
+  return size;
+}

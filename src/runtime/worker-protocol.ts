@@ -1,0 +1,24 @@
+// Messages between TrainWorker (main thread) and the training worker. Buffers move by transfer.
+import type { ParameterInfo } from './parameters.js';
+import type { Batch, TrainStepConfig, TrainStepState } from './train-step.js';
+import type { TrainProgram } from './train-program.js';
+
+export type WorkerRequest =
+  | { readonly op: 'create'; readonly program: TrainProgram; readonly parameters: readonly (ParameterInfo & { data: Float32Array })[]; readonly config: TrainStepConfig }
+  | { readonly op: 'step'; readonly batch: Batch | readonly Batch[] }
+  | { readonly op: 'state' }
+  | { readonly op: 'restore'; readonly state: TrainStepState }
+  | { readonly op: 'dispose' };
+
+export type WorkerReply =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly message: string; readonly stack?: string };
+
+/** The distinct ArrayBuffers under some typed arrays (a buffer may be listed only once for transfer). */
+export function transferablesOf(arrays: Iterable<ArrayBufferView>): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const array of arrays) {
+    if (array.buffer instanceof ArrayBuffer) buffers.add(array.buffer);
+  }
+  return [...buffers];
+}

@@ -1,0 +1,54 @@
+// The training worker: hosts one TrainStep so Session.run (which blocks its thread) never stalls the
+// main thread's event loop. Requests run one at a time, in arrival order.
+import { parentPort } from 'node:worker_threads';
+import { ParameterStore } from './parameters.js';
+import { TrainStep, type TrainStepState } from './train-step.js';
+import { type WorkerReply, type WorkerRequest, transferablesOf } from './worker-protocol.js';
+
+if (parentPort === null) throw new Error('runtime/worker.js must be started as a worker thread (use TrainWorker)');
+const port = parentPort;
+let trainer: TrainStep | undefined;
+let queue: Promise<void> = Promise.resolve();
+
+port.on('message', ({ id, request }: { id: number; request: WorkerRequest }) => {
+  queue = queue.then(async () => {
+    try {
+      const { value, transfer } = await handle(request);
+      port.postMessage({ id, ok: true, value } satisfies WorkerReply, transfer);
+    } catch (error) {
+      const { message, stack } = error instanceof Error ? error : { message: String(error), stack: undefined };
+      port.postMessage({ id, ok: false, message, ...(stack === undefined ? {} : { stack }) } satisfies WorkerReply);
+    }
+  });
+});
+
+async function handle(request: WorkerRequest): Promise<{ value: unknown; transfer: ArrayBuffer[] }> {
+  switch (request.op) {
+    case 'create': {
+      if (trainer !== undefined) throw new Error('TrainWorker: already created');
+      const store = new ParameterStore();
+      for (const { name, shape, data } of request.parameters) store.add(name, shape, data);
+      trainer = await TrainStep.create(request.program, store, request.config);
+      return { value: undefined, transfer: [] };
+    }
+    case 'step':
+      return { value: await active().step(request.batch), transfer: [] };
+    case 'state': {
+      const state: TrainStepState = active().state();
+      const moments = Object.values(state.optimizer.moments).flatMap(({ m, v }) => [m, v]);
+      return { value: state, transfer: transferablesOf([...Object.values(state.parameters), ...moments]) };
+    }
+    case 'restore':
+      active().restore(request.state);
+      return { value: undefined, transfer: [] };
+    case 'dispose':
+      await trainer?.dispose();
+      trainer = undefined;
+      return { value: undefined, transfer: [] };
+  }
+}
+
+function active(): TrainStep {
+  if (trainer === undefined) throw new Error('TrainWorker: not created (or already closed)');
+  return trainer;
+}
