@@ -4,33 +4,33 @@ import { type DType, type Tensor, type TensorLike, formatShape } from '../tensor
 import { sumToShape } from './reduce.js';
 import { where } from './where.js';
 
-function binary(op: string, a: TensorLike, b: TensorLike, result?: DType): Tensor {
+function binary(name: string, op: string, a: TensorLike, b: TensorLike, result?: DType): Tensor {
   const anchor = typeof a === 'number' ? b : a;
-  if (typeof anchor === 'number') throw new Error(`${op}: at least one operand must be a tensor`);
+  if (typeof anchor === 'number') throw new Error(`${name}: at least one operand must be a tensor`);
   const graph = anchor.graph;
   const left = graph.lift(a, anchor.dtype);
   const right = graph.lift(b, anchor.dtype);
   if (left.dtype !== right.dtype) {
-    throw new Error(`${op}: dtypes differ: ${left.dtype}${formatShape(left.shape)} vs ${right.dtype}${formatShape(right.shape)}`);
+    throw new Error(`${name}: dtypes differ: ${left.dtype}${formatShape(left.shape)} vs ${right.dtype}${formatShape(right.shape)}`);
   }
-  const shape = broadcastShapes(op, left.shape, right.shape);
+  const shape = broadcastShapes(name, left.shape, right.shape);
   return graph.addNode(op, [left, right], [{ dtype: result ?? left.dtype, shape }])[0]!;
 }
 
 function unary(op: string, x: Tensor, floatOnly = true): Tensor {
-  if (floatOnly && x.dtype !== 'float32') throw new Error(`${op}: needs float32, got ${x.dtype}${formatShape(x.shape)}`);
+  if (floatOnly && x.dtype !== 'float32') throw new Error(`${op.toLowerCase()}: needs float32, got ${x.dtype}${formatShape(x.shape)}`);
   return x.graph.addNode(op, [x], [{ dtype: x.dtype, shape: x.shape }])[0]!;
 }
 
-export const add = (a: TensorLike, b: TensorLike): Tensor => binary('Add', a, b);
-export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('Sub', a, b);
-export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('Mul', a, b);
-export const div = (a: TensorLike, b: TensorLike): Tensor => binary('Div', a, b);
-export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('Pow', a, b);
-export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('Max', a, b);
-export const equal = (a: TensorLike, b: TensorLike): Tensor => binary('Equal', a, b, 'bool');
-export const less = (a: TensorLike, b: TensorLike): Tensor => binary('Less', a, b, 'bool');
-export const greater = (a: TensorLike, b: TensorLike): Tensor => binary('Greater', a, b, 'bool');
+export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', 'Add', a, b);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('sub', 'Sub', a, b);
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', 'Mul', a, b);
+export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', 'Div', a, b);
+export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('pow', 'Pow', a, b);
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('maximum', 'Max', a, b);
+export const equal = (a: TensorLike, b: TensorLike): Tensor => binary('equal', 'Equal', a, b, 'bool');
+export const less = (a: TensorLike, b: TensorLike): Tensor => binary('less', 'Less', a, b, 'bool');
+export const greater = (a: TensorLike, b: TensorLike): Tensor => binary('greater', 'Greater', a, b, 'bool');
 
 export const neg = (x: Tensor): Tensor => unary('Neg', x, false);
 export const sqrt = (x: Tensor): Tensor => unary('Sqrt', x);

@@ -52,6 +52,11 @@ export const gradients: Record<string, GradientRule> = {
     const rows = indices!.dtype === 'int64' ? indices! : data!.graph.addNode('Cast', [indices!], [{ dtype: 'int64', shape: indices!.shape }], { to: { int: 7 } })[0]!;
     return [scatterAdd(zeros, unsqueeze(rows, [-1]), dy!), undefined];
   },
+  GatherElements: ([data, indices], [dy], _outputs, node) => {
+    const zeros = expandLike(data!.graph.scalar(0, 'float32'), data!);
+    const attributes = { axis: { int: intAttr(node.attributes, 'axis', 0) }, reduction: { string: 'add' } };
+    return [data!.graph.addNode('ScatterElements', [zeros, indices!, dy!], [{ dtype: 'float32', shape: data!.shape }], attributes)[0]!, undefined];
+  },
   ScatterND: ([_data, indices], [dy], _outputs, node) => {
     if (stringAttr(node.attributes, 'reduction', 'none') !== 'add') throw new Error('ScatterND gradient: only reduction "add" is supported');
     return [dy!, undefined, gatherND(dy!, indices!)];

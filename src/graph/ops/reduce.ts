@@ -11,9 +11,10 @@ export interface ReduceOptions {
 }
 
 function reduce(op: string, x: Tensor, axes: number | readonly number[] | undefined, options: ReduceOptions): Tensor {
-  if (x.dtype === 'bool') throw new Error(`${op}: cannot reduce bool${formatShape(x.shape)}`);
+  const name = op[0]!.toLowerCase() + op.slice(1);
+  if (x.dtype === 'bool') throw new Error(`${name}: cannot reduce bool${formatShape(x.shape)}`);
   const rank = x.shape.length;
-  const normalized = axes === undefined ? [...Array(rank).keys()] : normalizeAxes(op, typeof axes === 'number' ? [axes] : axes, rank);
+  const normalized = axes === undefined ? [...Array(rank).keys()] : normalizeAxes(name, typeof axes === 'number' ? [axes] : axes, rank);
   const keepDims = options.keepDims ?? false;
   const shape: Dim[] = [];
   x.shape.forEach((dim, axis) => {

@@ -43,10 +43,10 @@ export function dimCount(x: Tensor, axes: readonly number[]): Tensor {
 }
 
 /**
- * Reshapes x. Entries: sizes, one -1 (inferred), or symbolic names of x's dims
- * (e.g. x of [batch,seq,768] to ['batch', 'seq', 12, 64]).
+ * Reshapes x. Entries: sizes, one -1 (inferred), or symbolic names of dims of x or of `dimsOf`
+ * (e.g. x of [batch,seq,768] to ['batch', 'seq', 12, 64]; flat [batch*seq,768] back with dimsOf).
  */
-export function reshape(x: Tensor, shape: readonly Dim[]): Tensor {
+export function reshape(x: Tensor, shape: readonly Dim[], dimsOf: Tensor = x): Tensor {
   const op = 'reshape';
   const inferred = shape.filter((dim) => dim === -1).length;
   if (inferred > 1) throw new Error(`${op}: at most one -1 in ${formatShape(shape)}`);
@@ -59,8 +59,9 @@ export function reshape(x: Tensor, shape: readonly Dim[]): Tensor {
       pieces.push(0); // ONNX: copy the input's dim at this axis
     } else {
       const source = x.shape.indexOf(dim);
-      if (source < 0) throw new Error(`${op}: symbolic dim '${dim}' in ${formatShape(shape)} is not a dim of the input ${formatShape(x.shape)}`);
-      pieces.push(dimOf(x, source));
+      const other = dimsOf.shape.indexOf(dim);
+      if (source < 0 && other < 0) throw new Error(`${op}: symbolic dim '${dim}' in ${formatShape(shape)} is not a dim of the input ${formatShape(x.shape)}${dimsOf === x ? '' : ` nor of ${formatShape(dimsOf.shape)}`}`);
+      pieces.push(source >= 0 ? dimOf(x, source) : dimOf(dimsOf, other));
     }
   });
   const total = dimProduct(x.shape);
@@ -76,7 +77,8 @@ export function reshape(x: Tensor, shape: readonly Dim[]): Tensor {
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const rank = x.shape.length;
   const order = perm ?? [...Array(rank).keys()].reverse();
-  if (order.length !== rank || normalizeAxes('transpose', order, rank).some((axis, index) => axis !== index)) {
+  const sorted = [...order].sort((a, b) => a - b);
+  if (order.length !== rank || sorted.some((axis, index) => axis !== index)) {
     throw new Error(`transpose: perm ${formatShape(order)} is not a permutation of the axes of ${formatShape(x.shape)}`);
   }
   return x.graph.addNode('Transpose', [x], [{ dtype: x.dtype, shape: order.map((axis) => x.shape[axis]!) }], { perm: { ints: [...order] } })[0]!;

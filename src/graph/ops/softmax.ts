@@ -6,8 +6,9 @@ import { exp, mul, sub } from './elementwise.js';
 import { reduceSum } from './reduce.js';
 
 function softmaxLike(op: string, x: Tensor, axis: number): Tensor {
-  if (x.dtype !== 'float32') throw new Error(`${op}: needs float32, got ${x.dtype}${formatShape(x.shape)}`);
-  const along = normalizeAxis(op, axis, x.shape.length);
+  const name = op[0]!.toLowerCase() + op.slice(1);
+  if (x.dtype !== 'float32') throw new Error(`${name}: needs float32, got ${x.dtype}${formatShape(x.shape)}`);
+  const along = normalizeAxis(name, axis, x.shape.length);
   return x.graph.addNode(op, [x], [{ dtype: 'float32', shape: x.shape }], { axis: { int: along } })[0]!;
 }
 
