@@ -64,6 +64,81 @@ test('merges inside a word are left to right and non-overlapping, as HF Word::me
   assert.equal(training.stoppedBy, 'no-more-pairs');
 });
 
+/**
+ * Plain greedy BPE with HF's choices, recounting every pair at every step over string tokens:
+ * the slow definition the incremental trainer must match. Returns null when a merge rebuilds an
+ * existing token, where HF's split queue entries make its order differ from this definition.
+ */
+function referenceTraining(counts: Map<string, number>, vocabSize: number, minFrequency: number): string[] | null {
+  const tokens: string[] = [];
+  const id = new Map<string, number>();
+  const add = (token: string) => {
+    if (!id.has(token)) id.set(token, tokens.push(token) - 1);
+  };
+  [...new Set([...counts.keys()].join(''))].sort().forEach(add);
+  const words = [...counts].map(([word, count]) => ({ pieces: [...word].map((c, i) => (i === 0 ? c : `##${c}`)), count }));
+  words.forEach((word) => word.pieces.forEach(add));
+  while (tokens.length < vocabSize) {
+    const pairCounts = new Map<string, number>();
+    for (const { pieces, count } of words) {
+      for (let i = 0; i + 1 < pieces.length; i++) {
+        const key = `${pieces[i]} ${pieces[i + 1]}`;
+        pairCounts.set(key, (pairCounts.get(key) ?? 0) + count);
+      }
+    }
+    let best: [string, string] | null = null;
+    let bestCount = 0;
+    for (const [key, count] of pairCounts) {
+      const [a, b] = key.split(' ') as [string, string];
+      const better = count > bestCount || (count === bestCount && best !== null &&
+        (id.get(a)! < id.get(best[0])! || (a === best[0] && id.get(b)! < id.get(best[1])!)));
+      if (better) [best, bestCount] = [[a, b], count];
+    }
+    if (best === null || bestCount < Math.max(1, minFrequency)) break;
+    const merged = best[0] + best[1].replace(/^##/, '');
+    if (id.has(merged)) return null;
+    add(merged);
+    for (const word of words) {
+      const next: string[] = [];
+      for (let i = 0; i < word.pieces.length; i++) {
+        if (i + 1 < word.pieces.length && word.pieces[i] === best[0] && word.pieces[i + 1] === best[1]) {
+          next.push(merged);
+          i++;
+        } else next.push(word.pieces[i]!);
+      }
+      word.pieces = next;
+    }
+  }
+  return tokens;
+}
+
+test('matches plain greedy BPE with HF tie-breaking on 300 random corpora', () => {
+  let seed = 12345;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  let compared = 0;
+  for (let trial = 0; compared < 300; trial++) {
+    assert.ok(trial < 5000, 'too few corpora without rebuilt tokens');
+    const counts = new Map<string, number>();
+    const letters = 'abcde'.slice(0, 2 + random(4));
+    for (let w = 0; w < 1 + random(12); w++) {
+      const length = 1 + random(7);
+      let word = '';
+      for (let c = 0; c < length; c++) word += letters[random(letters.length)];
+      counts.set(word, (counts.get(word) ?? 0) + 1 + random(5));
+    }
+    const vocabSize = 5 + random(40);
+    const minFrequency = random(4);
+    const expected = referenceTraining(counts, vocabSize, minFrequency);
+    if (expected === null || expected.length > vocabSize) continue;
+    const actual = trainOnWordCounts(counts, { specialTokens: [], vocabSize, minFrequency }).vocab.tokens;
+    assert.deepEqual(actual, expected, JSON.stringify({ counts: [...counts], vocabSize, minFrequency }));
+    compared++;
+  }
+});
+
 test('stops exactly at the vocabulary size', () => {
   const training = trainOnWordCounts(new Map([['aaaa', 1]]), { specialTokens: ['[UNK]'], vocabSize: 4 });
   assert.deepEqual(training.vocab.tokens, ['[UNK]', 'a', '##a', '##aa']);
