@@ -43,6 +43,7 @@ async function runStart(options: StartOptions): Promise<void> {
   const vocabSize = options.vocabSize ?? (options.long ? LONG_VOCAB_SIZE : DEFAULT_VOCAB_SIZE);
   const output = resolve(options.output);
 
+  console.log(`Training a ${count(vocabSize)}-token WordPiece vocabulary on WordNet 3.1's definitions and examples`);
   const synsets = await readWordNet();
   const counting = new ProgressBar({ label: 'counting words', total: synsets.length, unit: 'synsets' }, options);
   const progress = new TrainingProgressBars(options);
