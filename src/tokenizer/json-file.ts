@@ -26,7 +26,7 @@ export function readJsonFile(path: string, name = path): unknown {
   return parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, name);
 }
 
-export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i++) {

@@ -74,7 +74,7 @@ export interface TokenizerDefinition {
   decoder: WordPieceDecoderOptions;
 }
 
-export const SPECIAL_TOKEN_ROLES = ['unkToken', 'sepToken', 'padToken', 'clsToken', 'maskToken'] as const;
+const SPECIAL_TOKEN_ROLES = ['unkToken', 'sepToken', 'padToken', 'clsToken', 'maskToken'] as const;
 type SpecialTokenRole = (typeof SPECIAL_TOKEN_ROLES)[number];
 const HF_ROLE_NAMES: Record<SpecialTokenRole, string> = {
   unkToken: 'unk_token',
