@@ -30,7 +30,7 @@ export function registerVocab(program: Command): void {
     .description("train a WordPiece vocabulary on text files, as Hugging Face tokenizers' WordPieceTrainer")
     .requiredOption('--corpus <files...>', 'UTF-8 text files (.gz accepted), read line by line')
     .requiredOption('--vocab-size <n>', 'vocabulary size, special tokens included', integerAtLeast(1))
-    .option('--lowercase', 'lowercase and strip accents, as uncased BERT (default)', true)
+    .option('--lowercase', 'lowercase and strip accents, as uncased BERT', true)
     .option('--no-lowercase', 'keep case and accents, as cased BERT')
     .option('--min-frequency <n>', 'merge only pairs seen at least n times', integerAtLeast(0), 0)
     .option('--limit-alphabet <n>', 'keep only the n most frequent characters', integerAtLeast(0))
