@@ -132,7 +132,7 @@ export class BertTokenizer {
     return this.textTokenizer.tokenize(text).tokens;
   }
 
-  /** Encodes a text, or a pair of texts (`[CLS] text [SEP] pair [SEP]`). */
+  /** Encodes a text, or a pair of texts (`[CLS] text [SEP] pair [SEP]`); an empty pair counts as none, as in transformers. */
   encode(text: string, pair?: string | null, options: EncodeOptions = {}): Encoding {
     const plan = this.plan(options);
     const encoding = this.encodeOne(text, pair ?? null, plan);
@@ -183,8 +183,10 @@ export class BertTokenizer {
   }
 
   private encodeOne(text: string, pair: string | null, plan: EncodePlan): Encoding {
+    if (typeof text !== 'string') throw new TypeError(`the text to encode must be a string, got ${typeof text}`);
+    if (pair !== null && typeof pair !== 'string') throw new TypeError(`the pair text must be a string, got ${typeof pair}`);
     const first: SequenceTokens = this.textTokenizer.tokenize(text);
-    const second: SequenceTokens | null = pair === null ? null : this.textTokenizer.tokenize(pair);
+    const second: SequenceTokens | null = pair === null || pair === '' ? null : this.textTokenizer.tokenize(pair);
     const process = (a: SequenceTokens, b: SequenceTokens | null) => this.postProcessor.process(a, b, plan.addSpecialTokens);
     if (plan.truncation === null) return process(first, second);
 

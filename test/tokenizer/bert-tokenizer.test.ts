@@ -46,6 +46,12 @@ describe('BertTokenizer against transformers.js', { skip }, () => {
     assert.equal(ours.decode(encoding.ids, { skipSpecialTokens: true }), 'the sat on the mat. and then? a pair');
   });
 
+  test('an empty pair text counts as no pair, as in transformers', () => {
+    assert.deepEqual(ours.encode('a text', '').ids, peerEncode(peer, 'a text', '').input_ids);
+    assert.deepEqual(ours.encode('a text', '').typeIds, [0, 0, 0, 0]);
+    assert.deepEqual(ours.encodeBatch([['a text', '']])[0]!.ids, ours.encode('a text').ids);
+  });
+
   test('fromPretrained accepts the tokenizer.json file itself', () => {
     const fromFile = BertTokenizer.fromPretrained(sharedPath(UNCASED_DIR, 'tokenizer.json'));
     const [a, b] = rtePairs(1)[0]!;
@@ -69,6 +75,7 @@ describe('BertTokenizer options', { skip: skipWithoutShared(UNCASED_DIR, 'vocab.
     assert.throws(() => tokenizer.encode('a', undefined, { truncation: 'shortest' as never, maxLength: 4 }), /truncation must be true, false or one of longest_first, only_first, only_second/);
     assert.throws(() => tokenizer.encode('a', undefined, { padding: 'all' as never }), /padding must be false, true, 'longest' or 'max_length'/);
     assert.throws(() => tokenizer.encodeBatch([['a'] as never]), /encodeBatch: input 0 must be a string or a pair/);
+    assert.throws(() => tokenizer.encode(7 as never), /the text to encode must be a string, got number/);
   });
 
   test('decode skips every added special token and keeps the rest', () => {
