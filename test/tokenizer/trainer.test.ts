@@ -75,21 +75,21 @@ function referenceTraining(counts: Map<string, number>, vocabSize: number, minFr
   const add = (token: string) => {
     if (!id.has(token)) id.set(token, tokens.push(token) - 1);
   };
-  [...new Set([...counts.keys()].join(''))].sort().forEach(add);
+  [...new Set([...counts.keys()].join(''))].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!).forEach(add);
   const words = [...counts].map(([word, count]) => ({ pieces: [...word].map((c, i) => (i === 0 ? c : `##${c}`)), count }));
   words.forEach((word) => word.pieces.forEach(add));
   while (tokens.length < vocabSize) {
     const pairCounts = new Map<string, number>();
     for (const { pieces, count } of words) {
       for (let i = 0; i + 1 < pieces.length; i++) {
-        const key = `${pieces[i]} ${pieces[i + 1]}`;
+        const key = `${pieces[i]}\u0000${pieces[i + 1]}`;
         pairCounts.set(key, (pairCounts.get(key) ?? 0) + count);
       }
     }
     let best: [string, string] | null = null;
     let bestCount = 0;
     for (const [key, count] of pairCounts) {
-      const [a, b] = key.split(' ') as [string, string];
+      const [a, b] = key.split('\u0000') as [string, string];
       const better = count > bestCount || (count === bestCount && best !== null &&
         (id.get(a)! < id.get(best[0])! || (a === best[0] && id.get(b)! < id.get(best[1])!)));
       if (better) [best, bestCount] = [[a, b], count];
@@ -324,4 +324,16 @@ test("Gutenberg: minFrequency bounds every merged token's occurrences", { skip: 
   // The bound is tight enough to matter: without it, rarer tokens come in.
   const unbounded = await trainWordPiece({ files }, { vocabSize: training.vocab.size + 2000 });
   assert.ok(unbounded.vocab.tokens.slice(unbounded.initialSize).some((token) => (occurrences.get(token) ?? 0) < minFrequency));
+});
+
+test("Gutenberg: Alice's whole vocabulary, merged until no pair is left, equals plain greedy BPE", { skip: skipWithoutShared(GUTENBERG) }, () => {
+  const counts = new Map<string, number>();
+  for (const line of readFileSync(gutenbergFiles(['carroll-alice.txt'])[0]!, 'utf8').split('\n')) {
+    for (const word of splitWords(normalize(line, BERT_UNCASED))) counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
+  const expected = referenceTraining(counts, 10000, 0);
+  assert.ok(expected !== null && expected.length > 4000 && expected.length < 10000);
+  const training = trainOnWordCounts(counts, { specialTokens: [], vocabSize: 10000 });
+  assert.equal(training.stoppedBy, 'no-more-pairs');
+  assert.deepEqual(training.vocab.tokens, expected);
 });
