@@ -74,6 +74,12 @@ describe('windows: stride and direction (Encoding::truncate)', () => {
     assert.deepEqual(parts, [[5, 6, 7, 8, 9], [2, 3, 4, 5, 6], [0, 1, 2, 3]]);
   });
 
+  test('the Encoding::truncate unit tests: (5 tokens, 4, stride 2) and (3 tokens, 2, left)', () => {
+    assert.deepEqual(windows(sequence(5, 1), 4, 2, 'right', 'first').map((part) => part.ids), [[1, 2, 3, 4], [3, 4, 5]]);
+    assert.deepEqual(windows(sequence(3, 1), 2, 0, 'left', 'first').map((part) => part.ids), [[2, 3], [1]]);
+    assert.deepEqual(windows(sequence(3, 1), 0, 0, 'right', 'first').map((part) => part.ids), [[], [1, 2, 3]]);
+  });
+
   test('a stride as long as the window is refused (HF: stride must be smaller than the effective max length)', () => {
     assert.throws(() => windows(sequence(10), 4, 4, 'right', 'second'), /stride 4 must be smaller than the 4 tokens kept of the second sequence/);
   });

@@ -48,7 +48,7 @@ export function registerTokenize(program: Command): void {
     .option('--no-lowercase', "keep case: overrides the files' setting (default: the files' setting; lowercase for a bare vocab.txt)")
     .option('--input <file>', 'JSONL input (default: standard input)')
     .option('--output <file>', 'JSONL output, written atomically (default: standard output)')
-    .option('--max-length <n>', 'maximum length of input_ids, special tokens included (implies --truncation longest_first)', positiveInteger)
+    .option('--max-length <n>', 'maximum length of input_ids, special tokens included (without --padding it implies --truncation longest_first, as in transformers)', positiveInteger)
     .addOption(
       new Option('--truncation [strategy]', 'truncate to --max-length (default: the model maximum length)')
         .choices(TRUNCATION_STRATEGIES as string[]),
