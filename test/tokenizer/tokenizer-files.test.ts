@@ -53,6 +53,16 @@ describe('bert-base-uncased files', { skip: skipUncased }, () => {
     );
   });
 
+  test('the hub\'s minimal tokenizer_config.json ({"do_lower_case": true}) leaves model_max_length unset', async () => {
+    const dir = freshDir();
+    writeFileSync(join(dir, 'tokenizer.json'), readFileSync(sharedPath(UNCASED_DIR, 'tokenizer.json')));
+    writeFileSync(join(dir, 'tokenizer_config.json'), readFileSync(sharedPath(UNCASED_DIR, 'tokenizer_config.hub_minimal.json')));
+    const tokenizer = BertTokenizer.fromPretrained(dir);
+    assert.equal(tokenizer.config.modelMaxLength, VERY_LARGE_INTEGER);
+    const peer = await loadPeer(dir);
+    for (const [first, second] of rtePairs(10)) assert.deepEqual(tokenizer.encode(first, second).ids, peer.encode(first, { text_pair: second }));
+  });
+
   test("saved tokenizer.json equals HF's on every field HF writes for BERT", () => {
     const dir = freshDir();
     BertTokenizer.fromPretrained(sharedPath(UNCASED_DIR)).save(dir);
