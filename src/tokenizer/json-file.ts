@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 
 /** Parses `text`; a syntax error becomes `source:line:column: message`. */
-export function parseJson(text: string, source: string): unknown {
+function parseJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -20,7 +20,7 @@ export interface PaddingParams {
 }
 
 /** The length `encodings` are padded to under `params`. */
-export function paddedLength(encodings: readonly Encoding[], params: PaddingParams): number {
+function paddedLength(encodings: readonly Encoding[], params: PaddingParams): number {
   let length: number;
   if (params.strategy === 'max_length') {
     if (params.maxLength === undefined) throw new Error("padding 'max_length' needs maxLength");
@@ -39,7 +39,7 @@ export function padBatch(encodings: readonly Encoding[], params: PaddingParams):
 }
 
 /** `encoding` (and its overflow windows) padded to `length`; longer encodings are left as they are. */
-export function padEncoding(encoding: Encoding, length: number, params: PaddingParams): Encoding {
+function padEncoding(encoding: Encoding, length: number, params: PaddingParams): Encoding {
   const overflowing = encoding.overflowing.map((window) => padEncoding(window, length, params));
   const count = length - encoding.ids.length;
   if (count <= 0) return { ...encoding, overflowing };
