@@ -43,7 +43,7 @@ export function dimProduct(dims: readonly Dim[]): Dim {
   return symbolicDim(coefficient, symbols);
 }
 
-/** `total / known` for reshape's -1: cancels symbols where it can. */
+/** `total / known` for reshape's -1: cancels symbols where it can, else names the quotient ('n/2'). */
 export function dimQuotient(op: string, total: Dim, known: readonly Dim[]): Dim {
   let coefficient = 1;
   const symbols: string[] = [];
@@ -51,19 +51,22 @@ export function dimQuotient(op: string, total: Dim, known: readonly Dim[]): Dim 
     if (/^\d+$/.test(factor)) coefficient *= Number(factor);
     else symbols.push(factor);
   }
+  let divisor = 1;
+  const uncancelled: string[] = [];
   for (const dim of known) {
     for (const factor of String(dim).split('*')) {
-      if (/^\d+$/.test(factor)) {
-        coefficient /= Number(factor);
-      } else {
-        const index = symbols.indexOf(factor);
-        if (index < 0) throw new Error(`${op}: cannot infer the -1 dim: ${total} is not divisible by ${dim}`);
-        symbols.splice(index, 1);
-      }
+      if (/^\d+$/.test(factor)) divisor *= Number(factor);
+      else if (symbols.includes(factor)) symbols.splice(symbols.indexOf(factor), 1);
+      else uncancelled.push(factor);
     }
   }
-  if (!Number.isInteger(coefficient)) throw new Error(`${op}: cannot infer the -1 dim: ${total} is not divisible by ${formatShape(known)}`);
-  return symbolicDim(coefficient, symbols);
+  if (uncancelled.length === 0 && coefficient % divisor === 0) return symbolicDim(coefficient / divisor, symbols);
+  if (symbols.length === 0 && uncancelled.length === 0) {
+    throw new Error(`${op}: cannot infer the -1 dim: ${total} elements do not divide by ${formatShape(known)}`);
+  }
+  const numerator = symbolicDim(coefficient, symbols);
+  const denominator = symbolicDim(divisor, uncancelled);
+  return `(${numerator})/(${denominator})`;
 }
 
 function symbolicDim(coefficient: number, symbols: string[]): Dim {

@@ -48,11 +48,16 @@ export class Session {
 
   static async create(model: Graph | Uint8Array, options: SessionOptions = {}): Promise<Session> {
     const bytes = model instanceof Graph ? toOnnx(model) : model;
-    const session = await ort.InferenceSession.create(bytes, {
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: options.threads ?? availableParallelism(),
-      logSeverityLevel: 3,
-    });
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, {
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: options.threads ?? availableParallelism(),
+        logSeverityLevel: 3,
+      });
+    } catch (error) {
+      throw new Error(`Session.create: ONNX Runtime rejected the model: ${(error as Error).message}`, { cause: error });
+    }
     const specs: InputSpec[] =
       model instanceof Graph
         ? model.inputs.filter((input) => session.inputNames.includes(input.name))
@@ -76,7 +81,12 @@ export class Session {
     for (const name of outputs ?? []) {
       if (!this.outputNames.includes(name)) throw new Error(`Session.run: "${name}" is not an output of the model (outputs: ${this.outputNames.join(', ')})`);
     }
-    const results = await this.session.run(ortFeeds, outputs ?? [...this.outputNames]);
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await this.session.run(ortFeeds, outputs ?? [...this.outputNames]);
+    } catch (error) {
+      throw new Error(`Session.run: ONNX Runtime failed: ${(error as Error).message}`, { cause: error });
+    }
     const host: Record<string, HostTensor> = {};
     for (const [name, tensor] of Object.entries(results)) {
       host[name] = { data: tensor.data as HostTensor['data'], dims: [...tensor.dims] };

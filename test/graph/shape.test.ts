@@ -21,6 +21,7 @@ describe('shape inference', () => {
     assert.deepEqual(op.slice(x, [0], [1], { axes: [1] }).shape, ['batch', 1, 8]);
     assert.deepEqual(op.gather(g.parameter('table', [10, 8]), g.input('ids', 'int64', ['batch', 'seq'])).shape, ['batch', 'seq', 8]);
     assert.deepEqual(op.concat([x, x], -1).shape, ['batch', 'seq', 16]);
+    assert.deepEqual(op.reshape(g.input('flat', 'float32', ['n']), [-1, 2]).shape, ['(n)/(2)', 2]);
   });
 
   it('names the op and the shapes when they do not fit', () => {
@@ -31,6 +32,7 @@ describe('shape inference', () => {
     assert.throws(() => op.mul(x, g.input('y', 'float32', ['batch', 128, 768])), /mul: shapes do not broadcast: \[batch,seq,768\] vs \[batch,128,768\] \(axis 1: seq vs 128\)/);
     assert.throws(() => op.add(x, g.input('n', 'int64', [768])), /add: dtypes differ: float32\[batch,seq,768\] vs int64\[768\]/);
     assert.throws(() => op.reshape(g.parameter('p', [2, 3]), [4, 2]), /reshape: cannot reshape \[2,3\] \(6 elements\) to \[4,2\]/);
+    assert.throws(() => op.reshape(g.parameter('p5', [5]), [-1, 2]), /reshape: cannot infer the -1 dim: 5 elements do not divide by \[2\]/);
     assert.throws(() => op.reshape(x, ['batch', 'words', 768]), /reshape: symbolic dim 'words' in \[batch,words,768\] is not a dim of the input \[batch,seq,768\]/);
     assert.throws(() => op.linear(x, g.parameter('w2', [768, 512])), /linear: input \[batch,seq,768\] does not end in the weight's in-features: weight \[768,512\]/);
     assert.throws(() => op.concat([x, g.parameter('q', [2, 3])], 0), /concat: along axis 0, float32\[batch,seq,768\] \+ float32\[2,3\] do not fit together/);

@@ -58,7 +58,16 @@ describe('Session', () => {
     await session.dispose();
   });
 
+  it('reports run-time failures inside the model with their cause', async () => {
+    const g = new Graph();
+    const ids = g.input('ids', 'int64', [2]);
+    g.output('rows', op.gather(g.constant([1, 2, 3, 4, 5, 6], [3, 2]), ids));
+    const session = await Session.create(g);
+    await assert.rejects(session.run({ ids: { data: BigInt64Array.from([0n, 7n]), dims: [2] } }), /^Error: Session.run: ONNX Runtime failed: /);
+    await session.dispose();
+  });
+
   it('reports an ONNX model that ORT rejects', async () => {
-    await assert.rejects(Session.create(new Uint8Array([1, 2, 3, 4])));
+    await assert.rejects(Session.create(new Uint8Array([1, 2, 3, 4])), /^Error: Session.create: ONNX Runtime rejected the model: /);
   });
 });
