@@ -29,8 +29,10 @@ export interface StepResult {
   readonly learningRate: number;
   readonly gradNorm: number;
   readonly clipFactor: number;
-  /** Milliseconds inside Session.run, and for the whole step (the difference is runtime overhead). */
+  /** Milliseconds inside Session.run, drawing random inputs, in the update, and for the whole step. */
   readonly runMs: number;
+  readonly randomMs: number;
+  readonly updateMs: number;
   readonly totalMs: number;
 }
 
@@ -80,12 +82,14 @@ export class TrainStep {
     if (microBatches.length === 0) throw new Error('TrainStep.step: no micro-batches given');
     const accumulator = new GradientAccumulator();
     const fetch = [this.program.loss, ...Object.values(this.program.gradients)];
-    let lossSum = 0, runMs = 0;
+    let lossSum = 0, runMs = 0, randomMs = 0;
     for (const micro of microBatches) {
       const feeds: Batch = { ...micro };
       for (const { name, shape } of this.program.parameters) feeds[name] = { data: this.parameters.get(name), dims: [...shape] };
+      const randomStarted = performance.now();
       this.drawRandomInputs(micro, feeds);
       const runStarted = performance.now();
+      randomMs += runStarted - randomStarted;
       const outputs = await this.session.run(feeds, fetch);
       runMs += performance.now() - runStarted;
       const loss = (outputs[this.program.loss]!.data as Float32Array)[0]!;
@@ -96,8 +100,10 @@ export class TrainStep {
       accumulator.add(grads);
     }
     const { sums, count } = accumulator.take();
+    const updateStarted = performance.now();
     const report = applyUpdate(this.config.update, this.optimizer, this.parameters, sums, count);
-    return { loss: lossSum / count, step: this.optimizer.step, ...report, runMs, totalMs: performance.now() - started };
+    const finished = performance.now();
+    return { loss: lossSum / count, step: this.optimizer.step, ...report, runMs, randomMs, updateMs: finished - updateStarted, totalMs: finished - started };
   }
 
   state(): TrainStepState {

@@ -1,0 +1,159 @@
+// WebAssembly SIMD kernels for the optimizer's per-element loops, assembled here byte by byte
+// (no toolchain dependency). Plain JS runs the AdamW loop at ~5.4 ns per element, bound by scalar
+// sqrt and division; f32x4 lanes do four at once, leaving memory bandwidth as the limit.
+// Measured on the 2-core dev machine, 110.9 M parameters: JS 0.60 s, this kernel ~0.2 s (see bench 'compute').
+//
+// Parameters stay in ordinary Float32Arrays (ORT reads them as inputs, checkpoints copy them), so the
+// kernel works on chunks staged through its linear memory: the staging copies hit L2 cache, and the
+// main-memory traffic stays that of one fused pass (read p, g, m, v; write p, m, v).
+
+// @types/node 20 does not declare the WebAssembly global; these are the members used here.
+declare namespace WebAssembly {
+  class Memory {
+    constructor(descriptor: { initial: number });
+    readonly buffer: ArrayBuffer;
+  }
+  class Module {
+    constructor(bytes: Uint8Array);
+  }
+  class Instance {
+    constructor(module: Module, imports: Record<string, Record<string, unknown>>);
+    readonly exports: Record<string, unknown>;
+  }
+}
+
+const CHUNK = 16384; // elements per staged chunk: 4 arrays × 64 KiB stay in L2
+const BYTES = CHUNK * 4;
+const [P_AT, G_AT, M_AT, V_AT] = [0, BYTES, 2 * BYTES, 3 * BYTES];
+
+// Opcodes (WebAssembly core + SIMD proposal).
+const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+const LOCAL_GET = 0x20, LOCAL_SET = 0x21, I32_CONST = 0x41, I32_ADD = 0x6a, I32_SHL = 0x74, I32_GE_U = 0x4f;
+const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BR_IF = 0x0d, END = 0x0b, VOID = 0x40;
+const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+const V128_LOAD = [...simd(0x00), 4, 0], V128_STORE = [...simd(0x0b), 4, 0]; // align 2^4, offset 0
+const F32X4_SPLAT = simd(0x13), F32X4_SQRT = simd(0xe3), F32X4_ADD = simd(0xe4), F32X4_SUB = simd(0xe5), F32X4_MUL = simd(0xe6), F32X4_DIV = simd(0xe7);
+
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
+
+const vector = (bytes: number[]): number[] => [...uleb(bytes.length), ...bytes];
+const section = (id: number, bytes: number[]): number[] => [id, ...vector(bytes)];
+const name = (text: string): number[] => vector([...new TextEncoder().encode(text)]);
+
+/**
+ * adamw(p, g, m, v: byte offsets, n: elements (multiple of 4), gradScale, beta1, beta2, keep1, keep2,
+ *       decayFactor, stepSize, invSqrtCorrection2, epsilon: f32)
+ *   g' = g·gradScale; m = β1·m + (1−β1)·g'; v = β2·v + (1−β2)·g'²
+ *   p = p·decayFactor − stepSize·m / (√v·invSqrtCorrection2 + ε)
+ */
+function adamwBody(): number[] {
+  const [p, g, m, v, n] = [0, 1, 2, 3, 4];
+  const scalars = [5, 6, 7, 8, 9, 10, 11, 12, 13]; // gradScale … epsilon
+  const i = 14, end = 15;
+  const splat = (scalar: number): number => scalar + 11; // locals 16..24 hold the f32x4 splats
+  const [gradScale, beta1, beta2, keep1, keep2, decay, step, invSqrtC2, epsilon] = scalars.map(splat) as [number, number, number, number, number, number, number, number, number];
+  const gi = 25, mi = 26, vi = 27;
+  const get = (local: number): number[] => [LOCAL_GET, local];
+  const set = (local: number): number[] => [LOCAL_SET, local];
+  const at = (base: number): number[] => [...get(base), ...get(i), I32_ADD];
+  const code = [
+    ...get(n), I32_CONST, 2, I32_SHL, ...set(end),
+    ...scalars.flatMap((scalar) => [...get(scalar), ...F32X4_SPLAT, ...set(splat(scalar))]),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(i), ...get(end), I32_GE_U, BR_IF, 1,
+    ...at(g), ...V128_LOAD, ...get(gradScale), ...F32X4_MUL, ...set(gi),
+    ...at(m), ...V128_LOAD, ...get(beta1), ...F32X4_MUL, ...get(keep1), ...get(gi), ...F32X4_MUL, ...F32X4_ADD, ...set(mi),
+    ...at(m), ...get(mi), ...V128_STORE,
+    ...at(v), ...V128_LOAD, ...get(beta2), ...F32X4_MUL, ...get(keep2), ...get(gi), ...F32X4_MUL, ...get(gi), ...F32X4_MUL, ...F32X4_ADD, ...set(vi),
+    ...at(v), ...get(vi), ...V128_STORE,
+    ...at(p),
+    ...at(p), ...V128_LOAD, ...get(decay), ...F32X4_MUL,
+    ...get(step), ...get(mi), ...F32X4_MUL,
+    ...get(vi), ...F32X4_SQRT, ...get(invSqrtC2), ...F32X4_MUL, ...get(epsilon), ...F32X4_ADD,
+    ...F32X4_DIV, ...F32X4_SUB, ...V128_STORE,
+    ...get(i), I32_CONST, 16, I32_ADD, ...set(i),
+    BR, 0, END, END, END,
+  ];
+  const locals = [...uleb(2), ...uleb(2), I32, ...uleb(12), V128]; // 2 × i32, 12 × v128
+  return vector([...locals, ...code]);
+}
+
+function moduleBytes(): Uint8Array {
+  const adamwType = [0x60, ...vector([I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, F32]), 0];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, ...adamwType]),
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, ...uleb((4 * BYTES) / 65536)]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...name('adamw'), 0x00, 0]),
+    ...section(10, [1, ...adamwBody()]),
+  ];
+  return Uint8Array.from(bytes);
+}
+
+type AdamwExport = (p: number, g: number, m: number, v: number, n: number, ...scalars: number[]) => void;
+
+interface Kernels {
+  readonly adamw: AdamwExport;
+  readonly heap: { p: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array };
+}
+
+let kernels: Kernels | null | undefined;
+let enabled = true;
+
+/** Turns the SIMD kernels off (or back on): the plain-JS loops then run, e.g. to compare both in tests. */
+export function setSimdEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** The SIMD kernels, or null where disabled or where this runtime lacks WebAssembly SIMD (callers fall back to JS). */
+function load(): Kernels | null {
+  if (!enabled) return null;
+  if (kernels !== undefined) return kernels;
+  try {
+    const memory = new WebAssembly.Memory({ initial: (4 * BYTES) / 65536 });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), { env: { memory } });
+    const view = (at: number): Float32Array => new Float32Array(memory.buffer, at, CHUNK);
+    kernels = { adamw: instance.exports.adamw as AdamwExport, heap: { p: view(P_AT), g: view(G_AT), m: view(M_AT), v: view(V_AT) } };
+  } catch {
+    kernels = null;
+  }
+  return kernels;
+}
+
+export function simdAvailable(): boolean {
+  return load() !== null;
+}
+
+/** The AdamW update of one tensor in float32 SIMD; returns false (doing nothing) without SIMD support. */
+export function adamwSimd(
+  p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, gradScale: number,
+  beta1: number, beta2: number, decayFactor: number, stepSize: number, sqrtCorrection2: number, epsilon: number,
+): boolean {
+  const k = load();
+  if (k === null) return false;
+  const { heap } = k;
+  for (let start = 0; start < p.length; start += CHUNK) {
+    const end = Math.min(start + CHUNK, p.length);
+    const length = end - start;
+    heap.p.set(p.subarray(start, end));
+    heap.g.set(g.subarray(start, end));
+    heap.m.set(m.subarray(start, end));
+    heap.v.set(v.subarray(start, end));
+    // Lanes past `length` compute on stale scratch values and are never copied back.
+    k.adamw(P_AT, G_AT, M_AT, V_AT, (length + 3) & ~3, gradScale, beta1, beta2, 1 - beta1, 1 - beta2, decayFactor, stepSize, 1 / sqrtCorrection2, epsilon);
+    p.set(heap.p.subarray(0, length), start);
+    m.set(heap.m.subarray(0, length), start);
+    v.set(heap.v.subarray(0, length), start);
+  }
+  return true;
+}
