@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
+import { Graph } from '../../src/graph/graph.js';
 import * as op from '../../src/graph/ops.js';
-import { checkGradients } from './gradcheck.js';
+import { Session } from '../../src/runtime/session.js';
+import { checkGradients, random } from './gradcheck.js';
 
 describe('elementwise ops: forward and gradient vs float64 finite differences', () => {
   it('add broadcasts [B,T,H] + [H]', () => checkGradients((g) => op.add(g.parameter('a', [2, 3, 4]), g.parameter('b', [4]))));
@@ -104,4 +106,27 @@ describe('losses', () => {
   it('mse', () => checkGradients((g) => op.mse(g.parameter('p', [2, 3]), g.parameter('t', [2, 3]))));
   it('bceWithLogits, large logits included', () =>
     checkGradients((g) => op.bceWithLogits(op.mul(g.parameter('x', [2, 4]), 8), g.parameter('t', [2, 4])), { positive: ['t'] }));
+});
+
+describe('dropout mask', () => {
+  it('keeps exactly the elements with u ≥ p, scaled by 1/(1−p), on 100k draws', async () => {
+    const p = 0.1;
+    const g = new Graph();
+    const x = g.input('x', 'float32', [100_000]);
+    g.output('y', op.dropout(x, p, g.input('u', 'float32', [100_000])));
+    const next = random(3);
+    const u = Float32Array.from({ length: 100_000 }, next);
+    const ones = new Float32Array(100_000).fill(1);
+    const session = await Session.create(g);
+    const y = (await session.run({ x: { data: ones, dims: [100_000] }, u: { data: u, dims: [100_000] } })).y!.data as Float32Array;
+    await session.dispose();
+    const scale = Math.fround(1 / (1 - p));
+    let kept = 0;
+    for (let index = 0; index < u.length; index++) {
+      const expected = u[index]! >= Math.fround(p) ? scale : 0;
+      if (y[index] !== expected) throw new Error(`element ${index}: u=${u[index]} gives ${y[index]}, expected ${expected}`);
+      if (expected !== 0) kept++;
+    }
+    if (Math.abs(kept / u.length - (1 - p)) > 0.005) throw new Error(`kept fraction ${kept / u.length}`);
+  });
 });

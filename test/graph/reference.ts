@@ -192,6 +192,7 @@ const KERNELS: Record<string, Kernel> = {
   Sigmoid: unary((a) => 1 / (1 + Math.exp(-a))),
   Relu: unary((a) => Math.max(a, 0)),
   Abs: unary(Math.abs),
+  Floor: unary(Math.floor),
   Sign: unary(Math.sign),
   Identity: ([a]) => [a!],
   Where: ([cond, a, b]) => [elementwise([cond!, a!, b!], a!.dtype, (c, x, y) => (c ? x : y))],

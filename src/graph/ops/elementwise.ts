@@ -40,6 +40,7 @@ export const tanh = (x: Tensor): Tensor => unary('Tanh', x);
 export const erf = (x: Tensor): Tensor => unary('Erf', x);
 export const sigmoid = (x: Tensor): Tensor => unary('Sigmoid', x);
 export const relu = (x: Tensor): Tensor => unary('Relu', x);
+export const floor = (x: Tensor): Tensor => unary('Floor', x);
 export const abs = (x: Tensor): Tensor => unary('Abs', x, false);
 export const sign = (x: Tensor): Tensor => unary('Sign', x, false);
 export const not = (x: Tensor): Tensor => {
@@ -72,6 +73,8 @@ export const gradients: Record<string, GradientRule> = {
   Sigmoid: (_inputs, [dy], [y]) => [mul(dy!, mul(y!, sub(1, y!)))],
   Relu: ([x], [dy]) => [where(greater(x!, 0), dy!, 0)],
   Abs: ([x], [dy]) => [mul(dy!, sign(x!))],
+  // Piecewise constant: zero almost everywhere.
+  Floor: () => [undefined],
   // Ties send the gradient to the first operand.
   Max: ([a, b], [dy]) => {
     const first = less(a!, b!);
