@@ -1,11 +1,13 @@
-// WebAssembly SIMD kernels for the optimizer's per-element loops, assembled here byte by byte
-// (no toolchain dependency). Plain JS runs the AdamW loop at ~5.4 ns per element, bound by scalar
-// sqrt and division; f32x4 lanes do four at once, leaving memory bandwidth as the limit.
-// Measured on the 2-core dev machine, 110.9 M parameters: JS 0.60 s, this kernel ~0.2 s (see bench 'compute').
+// WebAssembly SIMD kernels for the runtime's per-element loops outside ORT (the AdamW update and the
+// uniform draws for dropout), assembled here byte by byte (no toolchain dependency).
+// - AdamW: plain JS runs at ~5.4 ns per element, bound by scalar sqrt and division; f32x4 lanes do
+//   four at once, leaving memory bandwidth as the limit. 110.9 M parameters on the 2-core dev
+//   machine: JS 0.60 s, this kernel 0.22 s.
+// - Uniforms: four xoshiro128** generators in the i32x4 lanes (see Rng.fillUniform).
 //
-// Parameters stay in ordinary Float32Arrays (ORT reads them as inputs, checkpoints copy them), so the
-// kernel works on chunks staged through its linear memory: the staging copies hit L2 cache, and the
-// main-memory traffic stays that of one fused pass (read p, g, m, v; write p, m, v).
+// Tensors stay in ordinary Float32Arrays (ORT reads them as inputs, checkpoints copy them), so the
+// kernels work on chunks staged through their linear memory: the staging copies hit L2 cache, and the
+// main-memory traffic stays that of one fused pass (AdamW: read p, g, m, v; write p, m, v).
 
 // @types/node 20 does not declare the WebAssembly global; these are the members used here.
 declare namespace WebAssembly {
@@ -24,15 +26,20 @@ declare namespace WebAssembly {
 
 const CHUNK = 16384; // elements per staged chunk: 4 arrays × 64 KiB stay in L2
 const BYTES = CHUNK * 4;
-const [P_AT, G_AT, M_AT, V_AT] = [0, BYTES, 2 * BYTES, 3 * BYTES];
+const [P_AT, G_AT, M_AT, V_AT, STATE_AT] = [0, BYTES, 2 * BYTES, 3 * BYTES, 4 * BYTES];
+const PAGES = (4 * BYTES) / 65536 + 1; // the staging chunks, then a page holding the generator state
 
 // Opcodes (WebAssembly core + SIMD proposal).
 const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
-const LOCAL_GET = 0x20, LOCAL_SET = 0x21, I32_CONST = 0x41, I32_ADD = 0x6a, I32_SHL = 0x74, I32_GE_U = 0x4f;
+const LOCAL_GET = 0x20, LOCAL_SET = 0x21, I32_CONST = 0x41, F32_CONST = 0x43, I32_ADD = 0x6a, I32_SHL = 0x74, I32_GE_U = 0x4f;
 const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BR_IF = 0x0d, END = 0x0b, VOID = 0x40;
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 const V128_LOAD = [...simd(0x00), 4, 0], V128_STORE = [...simd(0x0b), 4, 0]; // align 2^4, offset 0
+const loadAt = (offset: number): number[] => [...simd(0x00), 4, ...uleb(offset)];
+const storeAt = (offset: number): number[] => [...simd(0x0b), 4, ...uleb(offset)];
 const F32X4_SPLAT = simd(0x13), F32X4_SQRT = simd(0xe3), F32X4_ADD = simd(0xe4), F32X4_SUB = simd(0xe5), F32X4_MUL = simd(0xe6), F32X4_DIV = simd(0xe7);
+const I32X4_SPLAT = simd(0x11), I32X4_SHL = simd(0xab), I32X4_SHR_U = simd(0xad), I32X4_MUL = simd(0xb5), V128_OR = simd(0x50), V128_XOR = simd(0x51);
+const F32X4_CONVERT_I32X4_S = simd(0xfa);
 
 function uleb(value: number): number[] {
   const out: number[] = [];
@@ -87,24 +94,62 @@ function adamwBody(): number[] {
   return vector([...locals, ...code]);
 }
 
+/**
+ * uniform(out: byte offset, n: elements (multiple of 4), state: byte offset of s0..s3 as four i32x4)
+ * Four xoshiro128** generators, one per lane: out[4j + lane] = (lane's j-th output >>> 8)·2⁻²⁴.
+ */
+function uniformBody(): number[] {
+  const [out, n, state] = [0, 1, 2];
+  const i = 3, end = 4;
+  const [s0, s1, s2, s3, t, r, five, nine, scale] = [5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const get = (local: number): number[] => [LOCAL_GET, local];
+  const set = (local: number): number[] => [LOCAL_SET, local];
+  const xorInto = (target: number, other: number): number[] => [...get(target), ...get(other), ...V128_XOR, ...set(target)];
+  const rotl = (local: number, k: number): number[] => [...get(local), I32_CONST, k, ...I32X4_SHL, ...get(local), I32_CONST, 32 - k, ...I32X4_SHR_U, ...V128_OR];
+  const TWO_POW_MINUS_24 = [0x00, 0x00, 0x80, 0x33]; // f32 0x33800000, little-endian
+  const code = [
+    ...get(n), I32_CONST, 2, I32_SHL, ...set(end),
+    ...[s0, s1, s2, s3].flatMap((local, k) => [...get(state), ...loadAt(16 * k), ...set(local)]),
+    I32_CONST, 5, ...I32X4_SPLAT, ...set(five),
+    I32_CONST, 9, ...I32X4_SPLAT, ...set(nine),
+    F32_CONST, ...TWO_POW_MINUS_24, ...F32X4_SPLAT, ...set(scale),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(i), ...get(end), I32_GE_U, BR_IF, 1,
+    ...get(s1), ...get(five), ...I32X4_MUL, ...set(r), ...rotl(r, 7), ...get(nine), ...I32X4_MUL, ...set(r),
+    ...get(out), ...get(i), I32_ADD, ...get(r), I32_CONST, 8, ...I32X4_SHR_U, ...F32X4_CONVERT_I32X4_S, ...get(scale), ...F32X4_MUL, ...V128_STORE,
+    ...get(s1), I32_CONST, 9, ...I32X4_SHL, ...set(t),
+    ...xorInto(s2, s0), ...xorInto(s3, s1), ...xorInto(s1, s2), ...xorInto(s0, s3), ...xorInto(s2, t),
+    ...rotl(s3, 11), ...set(s3),
+    ...get(i), I32_CONST, 16, I32_ADD, ...set(i),
+    BR, 0, END, END,
+    ...[s0, s1, s2, s3].flatMap((local, k) => [...get(state), ...get(local), ...storeAt(16 * k)]),
+    END,
+  ];
+  const locals = [...uleb(2), ...uleb(2), I32, ...uleb(9), V128]; // 2 × i32, 9 × v128
+  return vector([...locals, ...code]);
+}
+
 function moduleBytes(): Uint8Array {
   const adamwType = [0x60, ...vector([I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, F32]), 0];
+  const uniformType = [0x60, ...vector([I32, I32, I32]), 0];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, ...adamwType]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, ...uleb((4 * BYTES) / 65536)]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('adamw'), 0x00, 0]),
-    ...section(10, [1, ...adamwBody()]),
+    ...section(1, [2, ...adamwType, ...uniformType]),
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(PAGES)]),
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...name('adamw'), 0x00, 0, ...name('uniform'), 0x00, 1]),
+    ...section(10, [2, ...adamwBody(), ...uniformBody()]),
   ];
   return Uint8Array.from(bytes);
 }
 
 type AdamwExport = (p: number, g: number, m: number, v: number, n: number, ...scalars: number[]) => void;
+type UniformExport = (out: number, n: number, state: number) => void;
 
 interface Kernels {
   readonly adamw: AdamwExport;
-  readonly heap: { p: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array };
+  readonly uniform: UniformExport;
+  readonly heap: { p: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array; state: Uint32Array };
 }
 
 let kernels: Kernels | null | undefined;
@@ -120,10 +165,14 @@ function load(): Kernels | null {
   if (!enabled) return null;
   if (kernels !== undefined) return kernels;
   try {
-    const memory = new WebAssembly.Memory({ initial: (4 * BYTES) / 65536 });
+    const memory = new WebAssembly.Memory({ initial: PAGES });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), { env: { memory } });
     const view = (at: number): Float32Array => new Float32Array(memory.buffer, at, CHUNK);
-    kernels = { adamw: instance.exports.adamw as AdamwExport, heap: { p: view(P_AT), g: view(G_AT), m: view(M_AT), v: view(V_AT) } };
+    kernels = {
+      adamw: instance.exports.adamw as AdamwExport,
+      uniform: instance.exports.uniform as UniformExport,
+      heap: { p: view(P_AT), g: view(G_AT), m: view(M_AT), v: view(V_AT), state: new Uint32Array(memory.buffer, STATE_AT, 16) },
+    };
   } catch {
     kernels = null;
   }
@@ -155,5 +204,25 @@ export function adamwSimd(
     m.set(heap.m.subarray(0, length), start);
     v.set(heap.v.subarray(0, length), start);
   }
+  return true;
+}
+
+/**
+ * Fills `out` (length a multiple of 4) from four xoshiro128** generators interleaved lane by lane;
+ * `lanes` holds their states as s0 of lanes 0–3, then s1 of lanes 0–3, … (16 uint32) and is advanced
+ * in place. Returns false (doing nothing) without SIMD support.
+ */
+export function uniformSimd(out: Float32Array, lanes: Uint32Array): boolean {
+  if (out.length % 4 !== 0) throw new Error(`uniformSimd: length ${out.length} is not a multiple of 4`);
+  const k = load();
+  if (k === null) return false;
+  const { heap } = k;
+  heap.state.set(lanes);
+  for (let start = 0; start < out.length; start += CHUNK) {
+    const length = Math.min(CHUNK, out.length - start);
+    k.uniform(P_AT, length, STATE_AT);
+    out.set(heap.p.subarray(0, length), start);
+  }
+  lanes.set(heap.state);
   return true;
 }

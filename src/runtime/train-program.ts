@@ -7,6 +7,7 @@
 import { grad } from '../graph/autodiff.js';
 import type { Graph } from '../graph/graph.js';
 import { toOnnx } from '../graph/onnx.js';
+import { concat, reshape } from '../graph/ops.js';
 import type { DType, Dim, Tensor } from '../graph/tensor.js';
 import type { ParameterInfo } from './parameters.js';
 
@@ -25,6 +26,12 @@ export interface TrainProgram {
   readonly parameters: readonly ParameterInfo[];
   /** Parameter name → name of the output holding its gradient. */
   readonly gradients: Readonly<Record<string, string>>;
+  /**
+   * Output [parameters] with each gradient's sum of squares, in `parameters` order. ORT computes it in
+   * one multi-threaded pass (~15 ms for 110 M values) where a JS pass takes ~80 ms; the runtime uses it
+   * for clipping when a step has a single micro-batch.
+   */
+  readonly gradientSquares: string;
   readonly data: readonly InputInfo[];
   readonly random: readonly InputInfo[];
 }
@@ -51,6 +58,9 @@ export function buildTrainProgram(loss: Tensor): TrainProgram {
     gradients[p.name] = `grad.${p.name}`;
     graph.output(gradients[p.name]!, gradientTensors[index]!);
   });
+  const squares = gradientTensors.map((g) => reshape(graph.addNode('ReduceSumSquare', [g], [{ dtype: 'float32', shape: [] }], { keepdims: { int: 0 } })[0]!, [1]));
+  const gradientSquares = 'grad.sum_of_squares';
+  graph.output(gradientSquares, concat(squares, 0));
   const isParameter = new Set(parameters.map((p) => p.name));
   const others = graph.inputs.filter((input) => !isParameter.has(input.name)).map(({ name, dtype, shape }) => ({ name, dtype, shape: [...shape] }));
   return {
@@ -58,6 +68,7 @@ export function buildTrainProgram(loss: Tensor): TrainProgram {
     loss: lossName,
     parameters,
     gradients,
+    gradientSquares,
     data: others.filter((input) => !input.name.startsWith(RANDOM_INPUT_PREFIX)),
     random: others.filter((input) => input.name.startsWith(RANDOM_INPUT_PREFIX)),
   };

@@ -81,8 +81,8 @@ export class TrainStep {
     const microBatches = Array.isArray(batch) ? batch : [batch as Batch];
     if (microBatches.length === 0) throw new Error('TrainStep.step: no micro-batches given');
     const accumulator = new GradientAccumulator();
-    const fetch = [this.program.loss, ...Object.values(this.program.gradients)];
-    let lossSum = 0, runMs = 0, randomMs = 0;
+    const fetch = [this.program.loss, this.program.gradientSquares, ...Object.values(this.program.gradients)];
+    let lossSum = 0, runMs = 0, randomMs = 0, sumOfSquares = 0;
     for (const micro of microBatches) {
       const feeds: Batch = { ...micro };
       for (const { name, shape } of this.program.parameters) feeds[name] = { data: this.parameters.get(name), dims: [...shape] };
@@ -95,13 +95,15 @@ export class TrainStep {
       const loss = (outputs[this.program.loss]!.data as Float32Array)[0]!;
       if (!Number.isFinite(loss)) throw new Error(`TrainStep.step: loss is ${loss} at update ${this.optimizer.step}`);
       lossSum += loss;
+      for (const square of outputs[this.program.gradientSquares]!.data as Float32Array) sumOfSquares += square;
       const grads = new Map<string, Float32Array>();
       for (const [parameter, output] of Object.entries(this.program.gradients)) grads.set(parameter, outputs[output]!.data as Float32Array);
       accumulator.add(grads);
     }
     const { sums, count } = accumulator.take();
     const updateStarted = performance.now();
-    const report = applyUpdate(this.config.update, this.optimizer, this.parameters, sums, count);
+    // The graph's sums of squares hold for a single micro-batch; summed micro-batches need their own pass.
+    const report = applyUpdate(this.config.update, this.optimizer, this.parameters, sums, count, count === 1 ? sumOfSquares : undefined);
     const finished = performance.now();
     return { loss: lossSum / count, step: this.optimizer.step, ...report, runMs, randomMs, updateMs: finished - updateStarted, totalMs: finished - started };
   }

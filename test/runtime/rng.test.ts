@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/runtime/rng.js';
+import { setSimdEnabled } from '../../src/runtime/simd-kernels.js';
 
 // Outputs of the C reference implementation (prng.di.unimi.it/xoshiro128starstar.c) compiled with gcc,
 // from the state {0x12345678, 0x9abcdef0, 0xdeadbeef, 0x0badf00d}.
@@ -17,14 +18,37 @@ test('xoshiro128** matches the C reference implementation', () => {
   assert.deepEqual(rng.state().words, REFERENCE_STATE_AFTER_1000);
 });
 
-test('fillUniform draws the same stream as nextUint32, as 24-bit floats in [0, 1)', () => {
-  const a = Rng.fromState({ algorithm: 'xoshiro128**', words: REFERENCE_STATE });
-  const filled = a.fillUniform(new Float32Array(1000));
-  assert.equal(filled[0], (REFERENCE_FIRST[0]! >>> 8) / 2 ** 24);
-  assert.equal(filled[999], (REFERENCE_1000TH >>> 8) / 2 ** 24);
-  assert.deepEqual(a.state().words, REFERENCE_STATE_AFTER_1000);
-  for (const x of filled) assert.ok(x >= 0 && x < 1);
-});
+/** Reference xoshiro128** step on a [s0, s1, s2, s3] array, in plain uint32 arithmetic. */
+function referenceNext(s: number[]): number {
+  const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
+  const result = Math.imul(rotl(Math.imul(s[1]!, 5) >>> 0, 7), 9) >>> 0;
+  const t = (s[1]! << 9) >>> 0;
+  s[2] = (s[2]! ^ s[0]!) >>> 0; s[3] = (s[3]! ^ s[1]!) >>> 0; s[1] = (s[1]! ^ s[2]!) >>> 0; s[0] = (s[0]! ^ s[3]!) >>> 0;
+  s[2] = (s[2]! ^ t) >>> 0; s[3] = rotl(s[3]!, 11);
+  return result;
+}
+
+for (const simd of [true, false]) {
+  test(`fillUniform (${simd ? 'SIMD' : 'plain JS'}) interleaves four lanes seeded by the next 16 draws, for any length`, () => {
+    setSimdEnabled(simd);
+    try {
+      for (const length of [3, 8, 2 * 16384 + 7]) {
+        const rng = Rng.fromState({ algorithm: 'xoshiro128**', words: REFERENCE_STATE });
+        const filled = rng.fillUniform(new Float32Array(length));
+        // Lane l starts from draws 4l … 4l+3 of the generator (its s0 … s3).
+        const scalar = Rng.fromState({ algorithm: 'xoshiro128**', words: REFERENCE_STATE });
+        const seeds = Array.from({ length: 16 }, () => scalar.nextUint32());
+        const states = [0, 1, 2, 3].map((lane) => seeds.slice(4 * lane, 4 * lane + 4));
+        const expected = Float32Array.from({ length }, (_, i) => (referenceNext(states[i % 4]!) >>> 8) / 2 ** 24);
+        assert.deepEqual(filled, expected, `length ${length}`);
+        assert.deepEqual(rng.state(), scalar.state(), 'afterwards only the 16 seed draws have advanced the generator');
+        for (const x of filled) assert.ok(x >= 0 && x < 1);
+      }
+    } finally {
+      setSimdEnabled(true);
+    }
+  });
+}
 
 test('a saved state resumes the exact sequence', () => {
   const rng = new Rng(42);

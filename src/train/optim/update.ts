@@ -39,12 +39,16 @@ export function checkUpdateConfig(config: UpdateConfig): void {
   }
 }
 
-/** Applies update number `optimizer.step` (0-based) from gradients summed over `microBatches` runs. */
+/**
+ * Applies update number `optimizer.step` (0-based) from gradients summed over `microBatches` runs.
+ * `sumOfSquares` (of the summed gradients), when the caller already has it, saves a pass over them.
+ */
 export function applyUpdate(
   config: UpdateConfig, optimizer: Optimizer, params: ParameterStore, gradientSums: ReadonlyMap<string, Float32Array>, microBatches: number,
+  sumOfSquares?: number,
 ): UpdateReport {
   const average = 1 / microBatches;
-  const gradNorm = globalNorm(gradientSums.values(), average);
+  const gradNorm = sumOfSquares === undefined ? globalNorm(gradientSums.values(), average) : Math.sqrt(sumOfSquares) * average;
   const factor = config.maxGradNorm === undefined ? 1 : clipFactor(gradNorm, config.maxGradNorm);
   const learningRate = learningRateAt(config.schedule, optimizer.step);
   optimizer.update(params, gradientSums, { learningRate, gradScale: average * factor });
