@@ -8,8 +8,9 @@
 //
 // Offsets: `AlignedNormalizer` maps every UTF-16 code unit of the normalized text back to the
 // [start, end) UTF-16 range of the original character it came from. Characters that
-// normalization removes (control characters, stripped combining marks) are attached to the
-// end of the preceding kept character, as HF tokenizers does, so a token's span covers them.
+// normalization removes (control characters, stripped combining marks) belong to no output
+// character, so token spans leave them out, exactly as HF tokenizers' offsets do
+// ("cafe\u0301" → "cafe" spans [0, 4)).
 
 import {
   ASCII_FLAGS,
@@ -129,9 +130,7 @@ export class AlignedNormalizer {
       let next = i + 1;
       if (codePoint < 128) {
         const flags = ASCII_FLAGS[codePoint]!;
-        if (cleanText && flags & CONTROL) {
-          this.absorb(next);
-        } else {
+        if (!(cleanText && flags & CONTROL)) {
           if (cleanText && flags & WHITESPACE) codePoint = SPACE;
           else if (this.lowercase && codePoint >= 65 && codePoint <= 90) codePoint |= 0x20;
           this.emitUnit(codePoint, i, next);
@@ -147,11 +146,10 @@ export class AlignedNormalizer {
         }
       }
       const flags = charFlags(codePoint);
-      if (cleanText && flags & CONTROL) {
-        this.absorb(next);
-      } else if (cleanText && flags & WHITESPACE) {
+      const removed = cleanText && (flags & CONTROL) !== 0;
+      if (!removed && cleanText && flags & WHITESPACE) {
         this.emitUnit(SPACE, i, next);
-      } else {
+      } else if (!removed) {
         const isCjk = handleChineseChars && (flags & CJK) !== 0;
         if (isCjk) this.emitUnit(SPACE, i, i);
         let mapped: string | undefined;
@@ -161,8 +159,6 @@ export class AlignedNormalizer {
         if (mapped === undefined) {
           this.emitUnit(original.charCodeAt(i), i, next);
           if (next - i === 2) this.emitUnit(original.charCodeAt(i + 1), i, next);
-        } else if (mapped.length === 0) {
-          this.absorb(next);
         } else {
           for (let k = 0; k < mapped.length; k++) this.emitUnit(mapped.charCodeAt(k), i, next);
         }
@@ -184,11 +180,6 @@ export class AlignedNormalizer {
     this.starts[this.length] = sourceStart;
     this.ends[this.length] = sourceEnd;
     this.length++;
-  }
-
-  /** A removed character belongs to the preceding kept one (dropped when nothing precedes it). */
-  private absorb(sourceEnd: number): void {
-    if (this.length > 0) this.ends[this.length - 1] = sourceEnd;
   }
 
   private grow(): void {

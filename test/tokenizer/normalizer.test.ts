@@ -67,12 +67,14 @@ test('aligned normalization maps every normalized unit back to its source charac
   }
 });
 
-test('removed characters belong to the preceding kept one; substrings align to absolute offsets', () => {
+test('removed characters belong to no token (as in HF tokenizers); substrings align to absolute offsets', () => {
   const text = 'xx cafe\u0301\u200b yy';
   const normalizer = new AlignedNormalizer(BERT_UNCASED);
   const aligned = normalizer.normalize(text, 3, 9);
   assert.equal(aligned.text, 'cafe');
-  assert.deepEqual(sourceSpan(aligned, 0, 4), [3, 9]);
+  assert.deepEqual(sourceSpan(aligned, 0, 4), [3, 7]);
   const ascii = normalizer.normalize(text, 0, 2);
   assert.deepEqual(sourceSpan(ascii, 0, 2), [0, 2]);
+  // U+0085 is both a control and a whitespace character: cleaning removes it first, as Google's _clean_text does.
+  assert.equal(normalize('a\u0085b', BERT_UNCASED), 'ab');
 });
