@@ -174,6 +174,16 @@ describe('small tokenizers built in the test', () => {
     assert.deepEqual(BertTokenizer.fromPretrained(again).encode('hello<ent>worlds').ids, [2, 5, 11, 6, 7, 3]);
   });
 
+  test('the older BertProcessing post-processor is read as BERT\'s template', () => {
+    const dir = saveSmall();
+    editJson(join(dir, 'tokenizer.json'), (json) => {
+      json.post_processor = { type: 'BertProcessing', sep: ['[SEP]', 3], cls: ['[CLS]', 2] };
+    });
+    const encoding = BertTokenizer.fromPretrained(dir).encode('hello', 'world');
+    assert.deepEqual(encoding.tokens, ['[CLS]', 'hello', '[SEP]', 'world', '[SEP]']);
+    assert.deepEqual(encoding.typeIds, [0, 0, 0, 1, 1]);
+  });
+
   test('malformed tokenizer.json: the error names the file and the field', () => {
     const cases: [string, (json: Record<string, any>) => void, RegExp][] = [
       ['vocab as a list', (json) => { json.model.vocab = ['[UNK]']; }, /tokenizer\.json: model\.vocab must be an object of token → id, got an array/],
