@@ -95,6 +95,15 @@ describe('bertkit tokenize output', { skip }, () => {
     });
   });
 
+  test('--truncation alone means longest_first; --truncation without --max-length uses model_max_length', () => {
+    const result = run(['--vocab', sharedPath(UNCASED_DIR), '--max-length', '7', '--truncation'], jsonl([{ text: 'a b c d', text_pair: 'e f g h i j' }]));
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(parseOutput(result.stdout)[0]!.tokens, ['a', 'b', 'e', 'f']);
+    const long = Array.from({ length: 700 }, () => 'word').join(' ');
+    const capped = run(['--vocab', sharedPath(UNCASED_DIR), '--truncation'], jsonl([{ text: long }]));
+    assert.equal(parseOutput(capped.stdout)[0]!.input_ids.length, 512);
+  });
+
   test('case: files decide unless --lowercase / --no-lowercase; a bare vocab.txt lowercases', () => {
     const cased = sharedPath('data/vocab/bert-base-cased/vocab.txt');
     const input = jsonl([{ text: 'Hello World' }]);

@@ -63,6 +63,8 @@ describe('BertTokenizer options', { skip: skipWithoutShared(UNCASED_DIR, 'vocab.
   test('fromVocab uses BertTokenizer defaults; the config overrides them', () => {
     const vocab = Vocab.fromTokens(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'hello', 'Hello', '##o', 'hell']);
     assert.deepEqual(BertTokenizer.fromVocab(vocab).encode('HELLO').tokens, ['[CLS]', 'hello', '[SEP]']);
+    assert.equal(BertTokenizer.fromVocab(vocab).tokenToId('[MASK]'), 4);
+    assert.equal(BertTokenizer.fromVocab(vocab).tokenToId('absent'), undefined);
     assert.deepEqual(BertTokenizer.fromVocab(vocab, { doLowerCase: false }).encode('Hello HELLO').tokens, ['[CLS]', 'Hello', '[UNK]', '[SEP]']);
     assert.throws(() => BertTokenizer.fromVocab(Vocab.fromTokens(['[UNK]', 'a'], 'tiny vocab')), /tiny vocab: the classifier token \(cls_token\) "\[CLS\]" is on none/);
   });
