@@ -2,7 +2,6 @@ import type { GradientRule } from '../gradient-rule.js';
 import { intAttr } from '../attributes.js';
 import { broadcastShapes } from '../shape.js';
 import { type Dim, type Tensor, formatShape } from '../tensor.js';
-import { add } from './elementwise.js';
 import { sumToShape } from './reduce.js';
 import { reshape, transpose } from './shape-ops.js';
 
@@ -43,15 +42,23 @@ export function gemm(a: Tensor, b: Tensor, c?: Tensor, options: GemmOptions = {}
 
 /**
  * The Hugging Face Linear: x [...,in] × weight [out,in]ᵀ + bias [out] → [...,out].
+ * Emitted as one Gemm on rows [N,in] (transB reads the weight in place, the bias add is fused, and
+ * the weight gradient comes out as [out,in] without a Transpose). Measured against
+ * MatMul(x, Transpose(weight)) + Add on the 2-core dev machine: a 768→3072 linear forward+backward
+ * 2–7 % faster; a whole BERT-base layer forward+backward the same within noise.
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   checkFloat('linear', x, weight, ...(bias ? [bias] : []));
   if (weight.shape.length !== 2) throw new Error(`linear: weight must be [out,in], got ${formatShape(weight.shape)}`);
   const [out, inFeatures] = weight.shape as [Dim, Dim];
-  if (x.shape[x.shape.length - 1] !== inFeatures) throw new Error(`linear: input ${formatShape(x.shape)} does not end in the weight's in-features: weight ${formatShape(weight.shape)}`);
+  if (x.shape.length < 1 || x.shape[x.shape.length - 1] !== inFeatures) {
+    throw new Error(`linear: input ${formatShape(x.shape)} does not end in the weight's in-features: weight ${formatShape(weight.shape)}`);
+  }
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== out)) throw new Error(`linear: bias ${formatShape(bias.shape)} must be [${out}] for weight ${formatShape(weight.shape)}`);
-  const product = matmul(x, transpose(weight));
-  return bias ? add(product, bias) : product;
+  if (x.shape.length === 2) return gemm(x, weight, bias, { transB: true });
+  const rows = reshape(x, [-1, inFeatures]); // [N,in]
+  const product = gemm(rows, weight, bias, { transB: true }); // [N,out]
+  return reshape(product, [...x.shape.slice(0, -1), out], x);
 }
 
 /** Swaps the last two axes. */
