@@ -1,0 +1,53 @@
+// BERT's input embeddings (HF BertEmbeddings), with Hugging Face parameter names:
+//   e = LayerNorm(word[input_ids] + token_type[token_type_ids] + position[0..seq)) → dropout
+// Positions are learned ('absolute', a parameter) or the fixed sin/cos table ('sinusoidal', a constant).
+import { add, dropout, gather, layerNorm, squeeze } from '../graph/ops.js';
+import type { Tensor } from '../graph/tensor.js';
+import { randomUniform } from '../runtime/train-program.js';
+import type { BertConfig } from './config.js';
+import { sinusoidalTable } from './sinusoidal.js';
+
+export type EmbeddingsConfig = Pick<
+  BertConfig,
+  'vocab_size' | 'hidden_size' | 'max_position_embeddings' | 'type_vocab_size' | 'position_embedding_type' | 'layer_norm_eps' | 'hidden_dropout_prob'
+>;
+
+export interface EmbeddingsOptions {
+  /** Name prefix of the parameters: 'bert.embeddings.' in head models, 'embeddings.' in a bare BertModel. */
+  readonly prefix: string;
+  readonly training: boolean;
+}
+
+export interface EmbeddingsOutput {
+  /** [batch, seq, hidden]: hidden_states[0] of HF. */
+  readonly output: Tensor;
+  /** [vocab, hidden]: the word embedding table, which the masked-LM decoder shares. */
+  readonly wordEmbeddings: Tensor;
+}
+
+/** input_ids, token_type_ids: int64 [batch, seq]. */
+export function bertEmbeddings(inputIds: Tensor, tokenTypeIds: Tensor, config: EmbeddingsConfig, options: EmbeddingsOptions): EmbeddingsOutput {
+  const graph = inputIds.graph;
+  const hidden = config.hidden_size;
+  const p = options.prefix;
+  if (inputIds.shape.length !== 2 || inputIds.dtype !== 'int64') throw new Error(`bertEmbeddings: input_ids must be int64 [batch, seq], got ${inputIds.dtype}[${inputIds.shape.join(',')}]`);
+  const [batch, seq] = inputIds.shape;
+
+  const wordEmbeddings = graph.parameter(`${p}word_embeddings.weight`, [config.vocab_size, hidden]);
+  const positionTable = config.position_embedding_type === 'sinusoidal'
+    ? graph.constant(sinusoidalTable(config.max_position_embeddings, hidden), [config.max_position_embeddings, hidden])
+    : graph.parameter(`${p}position_embeddings.weight`, [config.max_position_embeddings, hidden]);
+  const tokenTypeEmbeddings = graph.parameter(`${p}token_type_embeddings.weight`, [config.type_vocab_size, hidden]);
+
+  // position_ids = [0, 1, …, seq−1], read from input_ids' run-time shape: [seq]
+  const seqLength = squeeze(graph.addNode('Shape', [inputIds], [{ dtype: 'int64', shape: [1] }], { start: { int: 1 }, end: { int: 2 } })[0]!, [0]);
+  const positionIds = graph.addNode('Range', [graph.scalar(0, 'int64'), seqLength, graph.scalar(1, 'int64')], [{ dtype: 'int64', shape: [seq!] }])[0]!;
+
+  // [batch, seq, hidden] (+ [seq, hidden] broadcast over the batch), summed in HF's order
+  const summed = add(add(gather(wordEmbeddings, inputIds), gather(tokenTypeEmbeddings, tokenTypeIds)), gather(positionTable, positionIds));
+  const normed = layerNorm(summed, graph.parameter(`${p}LayerNorm.weight`, [hidden]), graph.parameter(`${p}LayerNorm.bias`, [hidden]), config.layer_norm_eps);
+  const output = options.training && config.hidden_dropout_prob > 0
+    ? dropout(normed, config.hidden_dropout_prob, randomUniform(graph, `${p}dropout`, [batch!, seq!, hidden]))
+    : normed;
+  return { output, wordEmbeddings };
+}
