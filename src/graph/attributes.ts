@@ -13,11 +13,6 @@ export function intAttr(attributes: Attributes, name: string, fallback: number):
   return attribute !== undefined && 'int' in attribute ? attribute.int : fallback;
 }
 
-export function floatAttr(attributes: Attributes, name: string, fallback: number): number {
-  const attribute = attributes[name];
-  return attribute !== undefined && 'float' in attribute ? attribute.float : fallback;
-}
-
 export function intsAttr(attributes: Attributes, name: string): readonly number[] | undefined {
   const attribute = attributes[name];
   return attribute !== undefined && 'ints' in attribute ? attribute.ints : undefined;

@@ -1,9 +1,8 @@
 import type { GradientRule } from './gradient-rule.js';
 import type { Graph, Node } from './graph.js';
-import { gradients as elementwise } from './ops/elementwise.js';
+import { add, gradients as elementwise } from './ops/elementwise.js';
 import { gradients as gather } from './ops/gather.js';
 import { gradients as layerNorm } from './ops/layernorm.js';
-import { add } from './ops/elementwise.js';
 import { gradients as matmul } from './ops/matmul.js';
 import { gradients as reduce } from './ops/reduce.js';
 import { expandLike, gradients as shapeOps } from './ops/shape-ops.js';
@@ -11,6 +10,7 @@ import { gradients as softmax } from './ops/softmax.js';
 import { gradients as where } from './ops/where.js';
 import { type Tensor, formatShape } from './tensor.js';
 
+/** Every ONNX op's gradient rule, each defined beside its op. */
 const RULES: Record<string, GradientRule> = { ...elementwise, ...gather, ...layerNorm, ...matmul, ...reduce, ...shapeOps, ...softmax, ...where };
 
 /** A step of the backward pass: an ONNX node, or a composite with a hand-written gradient. */
@@ -76,7 +76,10 @@ export function grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
     node.inputs.forEach((input, position) => {
       const inputGrad = inputGrads[position];
       if (inputGrad === undefined || !dependsOnWrt.has(input.name)) return;
-      if (inputGrad.dtype !== 'float32') throw new Error(`grad: the ${node.op} rule returned a ${inputGrad.dtype} gradient for ${input.name}`);
+      const fits = inputGrad.dtype === 'float32' && inputGrad.shape.length === input.shape.length && inputGrad.shape.every((dim, axis) => dim === input.shape[axis]);
+      if (!fits) {
+        throw new Error(`grad: the ${node.op} rule gave ${inputGrad.dtype}${formatShape(inputGrad.shape)} for ${input.name}, which is ${input.dtype}${formatShape(input.shape)}`);
+      }
       const parts = pending.get(input.name);
       if (parts) parts.push(inputGrad);
       else pending.set(input.name, [inputGrad]);

@@ -48,7 +48,7 @@ function dtypeOfData(values: number[] | ConstantData): DType {
   return 'float32';
 }
 
-export function dataOfDType(values: number[] | ConstantData, dtype: DType): ConstantData {
+function dataOfDType(values: number[] | ConstantData, dtype: DType): ConstantData {
   if (!Array.isArray(values)) {
     if (dtypeOfData(values) !== dtype) throw new Error(`constant: values are ${dtypeOfData(values)} but dtype is ${dtype}`);
     return values;

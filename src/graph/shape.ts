@@ -28,10 +28,6 @@ export function normalizeAxes(op: string, axes: readonly number[], rank: number)
   return normalized.sort((a, b) => a - b);
 }
 
-export function sameDim(a: Dim, b: Dim): boolean {
-  return a === b;
-}
-
 /** The product of dims, as a number when all are static, else as a symbolic expression like 'batch*seq'. */
 export function dimProduct(dims: readonly Dim[]): Dim {
   let coefficient = 1;

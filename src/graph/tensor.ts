@@ -23,7 +23,3 @@ export function formatShape(shape: readonly Dim[]): string {
 export function isStaticShape(shape: readonly Dim[]): shape is readonly number[] {
   return shape.every((dim) => typeof dim === 'number');
 }
-
-export function isFloat(dtype: DType): boolean {
-  return dtype === 'float32';
-}
