@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { Graph } from '../../src/graph/graph.js';
+import { readSafetensors } from '../../src/io/safetensors.js';
+import { bertForward } from '../../src/model/bert.js';
+import { loadBert } from '../../src/model/checkpoint.js';
+import { bertLoss } from '../../src/model/losses.js';
+import { buildTrainProgram } from '../../src/runtime/train-program.js';
+import { type Batch, TrainStep } from '../../src/runtime/train-step.js';
+import { type HostTensor, Session } from '../../src/runtime/session.js';
+import { skipWithoutShared } from '../helpers/shared.js';
+import { FIXTURE, fixtureBatch, fixtureInputs, fixturePath } from './fixture.js';
+
+// PyTorch's one pretraining step on inputs.json (dropout off): loss = mean MLM CE (labels != -100) + NSP CE,
+// gradients before clipping, then clip to global norm 1.0 and one AdamW step.
+test('pretraining loss, every gradient (tied decoder included) and one clipped AdamW step match PyTorch',
+  { skip: skipWithoutShared(FIXTURE, 'pretraining_step_params_after.safetensors') }, async () => {
+    const model = await loadBert(fixturePath(), { warn: () => assert.fail('the fixture loads without warnings') });
+    const graph = new Graph();
+    const forward = bertForward(graph, model.config, { heads: model.heads, training: false });
+    const { loss } = bertLoss(forward, model.config);
+    const program = buildTrainProgram(loss);
+    assert.deepEqual(program.random, [], 'no dropout inputs in a graph built with training: false');
+
+    const inputs = fixtureInputs();
+    const batch = fixtureBatch(inputs);
+    const dims = [batch.batchSize, batch.seqLength];
+    const data: Batch = {
+      input_ids: { data: batch.inputIds, dims },
+      token_type_ids: { data: batch.tokenTypeIds!, dims },
+      attention_mask: { data: batch.attentionMask!, dims },
+      labels: { data: BigInt64Array.from(inputs.mlm_labels.flat(), BigInt), dims },
+      next_sentence_label: { data: BigInt64Array.from(inputs.nsp_labels, BigInt), dims: [batch.batchSize] },
+    };
+
+    const facts = JSON.parse(readFileSync(fixturePath('pretraining_step.json'), 'utf8')) as { loss: number };
+    const session = await Session.create(program.model, { threads: 1 });
+    const feeds: Record<string, HostTensor> = { ...data };
+    for (const { name, shape } of program.parameters) feeds[name] = { data: model.parameters.get(name), dims: [...shape] };
+    const outputs = await session.run(feeds);
+    await session.dispose();
+    const gotLoss = (outputs[program.loss]!.data as Float32Array)[0]!;
+    assert.ok(Math.abs(gotLoss - facts.loss) <= 1e-5 * facts.loss, `loss ${gotLoss} vs PyTorch ${facts.loss}`);
+
+    const expectedGrads = readSafetensors(fixturePath('pretraining_step_grads.safetensors')).tensors;
+    assert.deepEqual(program.parameters.map((p) => p.name).sort(), [...expectedGrads.keys()].sort());
+    let worstRelative = 0, worstName = '';
+    for (const [name, reference] of expectedGrads) {
+      const want = reference.data as Float32Array;
+      const got = outputs[program.gradients[name]!]!.data as Float32Array;
+      let scale = 0, diff = 0;
+      want.forEach((value, i) => {
+        scale = Math.max(scale, Math.abs(value));
+        diff = Math.max(diff, Math.abs(value - got[i]!));
+      });
+      // Relative to the tensor's largest gradient (elementwise ratios of near-zero entries mean nothing).
+      // The key biases' gradient is zero in exact arithmetic (softmax ignores a per-row shift): both
+      // sides hold rounding noise of ~1e-12, hence the absolute floor.
+      assert.ok(diff <= 1e-4 * scale + 1e-9, `gradient of ${name}: max |Δ| ${diff}, ${diff / scale} of its largest entry ${scale}`);
+      if (scale > 1e-6 && !(diff / scale <= worstRelative)) [worstRelative, worstName] = [diff / scale, name];
+    }
+
+    const trainer = await TrainStep.create(program, model.parameters, {
+      seed: 0,
+      threads: 1,
+      update: {
+        optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.999, epsilon: 1e-6, weightDecay: 0.01, noDecay: ['bias', 'LayerNorm'] },
+        schedule: { kind: 'constant', peak: 1e-3 },
+        maxGradNorm: 1.0,
+      },
+    });
+    const step = await trainer.step(data);
+    await trainer.dispose();
+    const after = readSafetensors(fixturePath('pretraining_step_params_after.safetensors')).tensors;
+    let worstAfter = 0;
+    for (const [name, reference] of after) {
+      const got = model.parameters.get(name);
+      (reference.data as Float32Array).forEach((value, i) => (worstAfter = Math.max(worstAfter, Math.abs(value - got[i]!))));
+    }
+    assert.ok(worstAfter <= 1e-5, `parameters after the step: max |Δ| ${worstAfter}`);
+    console.log(`pretraining: loss ${gotLoss} (PyTorch ${facts.loss}), worst relative gradient error ${worstRelative} (${worstName}), grad norm ${step.gradNorm}, params after max |Δ| ${worstAfter}`);
+  });
