@@ -66,9 +66,16 @@ export function sourceSpan(aligned: AlignedText, start: number, end: number): [n
   return [aligned.sourceStarts[start]!, aligned.sourceEnds![end - 1]!];
 }
 
-/** Normalizes a whole string (no alignment kept). Used wherever offsets are not needed, e.g. vocabulary training. */
+const normalizers = new WeakMap<NormalizerOptions, AlignedNormalizer>();
+
+/** Normalizes a whole string (offsets not needed, e.g. vocabulary training). Reuses one normalizer per options object. */
 export function normalize(text: string, options: NormalizerOptions): string {
-  return new AlignedNormalizer(options).normalize(text, 0, text.length).text;
+  let normalizer = normalizers.get(options);
+  if (normalizer === undefined) {
+    normalizer = new AlignedNormalizer(options);
+    normalizers.set(options, normalizer);
+  }
+  return normalizer.normalize(text, 0, text.length).text;
 }
 
 const SPACE = 0x20;
@@ -85,9 +92,9 @@ export class AlignedNormalizer {
   private readonly handleChineseChars: boolean;
   private readonly lowercase: boolean;
   private readonly mapping: CharacterMapping | null;
-  private codes = new Uint16Array(1024);
-  private starts = new Int32Array(1024);
-  private ends = new Int32Array(1024);
+  private codes = new Uint16Array(256);
+  private starts = new Int32Array(256);
+  private ends = new Int32Array(256);
   private length = 0;
 
   constructor(options: NormalizerOptions) {
