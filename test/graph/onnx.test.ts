@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
 import { grad } from '../../src/graph/autodiff.js';
 import { Graph } from '../../src/graph/graph.js';
 import { toOnnx } from '../../src/graph/onnx.js';
@@ -54,5 +58,21 @@ describe('toOnnx', () => {
     graph.output('loss', loss);
     const model = onnx.ModelProto.decode(toOnnx(graph));
     assert.deepEqual(model.graph!.node!.map((node) => node.opType), ['Exp', 'Mul', 'ReduceSum', 'Identity']);
+  });
+
+  it('writes GELU in the form ORT fuses into one Gelu kernel for inference', async () => {
+    const graph = new Graph();
+    const x = graph.input('x', 'float32', ['batch', 8]);
+    graph.output('y', op.gelu(op.linear(x, graph.parameter('w', [8, 8]), graph.parameter('b', [8]))));
+    const bytes = toOnnx(graph, { initializers: new Map([['w', new Float32Array(64)], ['b', new Float32Array(8)]]) });
+    const dir = mkdtempSync(join(tmpdir(), 'bertkit-gelu-'));
+    try {
+      const optimized = join(dir, 'optimized.onnx');
+      await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', optimizedModelFilePath: optimized, logSeverityLevel: 3 });
+      const ops = onnx.ModelProto.decode(readFileSync(optimized)).graph!.node!.map((node) => node.opType);
+      assert.deepEqual(ops, ['Gemm', 'Gelu']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,20 +1,20 @@
 import { type Tensor, formatShape } from '../tensor.js';
 import { broadcastShapes } from '../shape.js';
-import { add, erf, exp, floor, mul, neg } from './elementwise.js';
+import { add, div, erf, exp, floor, mul, neg } from './elementwise.js';
 
-const SQRT_HALF = Math.SQRT1_2;
 const INV_SQRT_PI = 1 / Math.sqrt(Math.PI);
 
 /**
- * GELU, erf form: x·Φ(x) = 0.5·x·(1 + erf(x/√2)). ORT fuses this pattern into one Gelu kernel;
- * the hand-written gradient reads only x, so the fusion survives training graphs.
+ * GELU, erf form: x·Φ(x) = 0.5·x·(1 + erf(x/√2)). Written with Div by √2, the form ORT fuses into
+ * one Gelu kernel (it does not match Mul by 1/√2). In training graphs ORT's common-subexpression
+ * pass shares x/√2 and erf between forward and backward instead.
  */
 export function gelu(x: Tensor): Tensor {
   if (x.dtype !== 'float32') throw new Error(`gelu: needs float32, got ${x.dtype}${formatShape(x.shape)}`);
-  const y = mul(mul(x, add(erf(mul(x, SQRT_HALF)), 1)), 0.5);
+  const y = mul(mul(x, add(erf(div(x, Math.SQRT2)), 1)), 0.5);
   return x.graph.defineGradient('Gelu', [x], y, ([input], [dy]) => {
     // d/dx x·Φ(x) = Φ(x) + x·φ(x); with t = x/√2: Φ = (1 + erf t)/2 and x·φ(x) = t·e^(−t²)/√π
-    const t = mul(input!, SQRT_HALF);
+    const t = div(input!, Math.SQRT2);
     const cdf = mul(add(erf(t), 1), 0.5);
     const density = mul(mul(t, exp(neg(mul(t, t)))), INV_SQRT_PI);
     return [mul(dy!, add(cdf, density))];
