@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerConvert } from './commands/convert.js';
+import { registerForward } from './commands/forward.js';
 import { registerStart } from './commands/start.js';
 import { registerTokenize } from './commands/tokenize.js';
 import { registerVocab } from './commands/vocab.js';
@@ -8,6 +10,8 @@ export function buildProgram(): Command {
   const program = new Command('bertkit')
     .description('BERT end to end: tokenize, train vocabularies, pretrain, fine-tune, export')
     .showHelpAfterError();
+  registerConvert(program);
+  registerForward(program);
   registerStart(program);
   registerTokenize(program);
   registerVocab(program);

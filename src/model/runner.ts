@@ -26,7 +26,7 @@ export class BertRunner {
   private constructor(
     private readonly session: Session,
     private readonly model: BertModelState,
-    private readonly parameterFeeds: Record<string, HostTensor>,
+    private readonly parameterShapes: ReadonlyMap<string, number[]>,
     /** Output names in graph order: last_hidden_state, pooler_output, hidden_states.{i}, …, logits. */
     readonly outputNames: readonly string[],
   ) {}
@@ -34,15 +34,13 @@ export class BertRunner {
   static async create(model: BertModelState, options: BertRunnerOptions = {}): Promise<BertRunner> {
     const graph = new Graph();
     buildBertGraph(graph, model.config, { heads: model.heads, outputHiddenStates: options.outputHiddenStates, outputAttentions: options.outputAttentions });
-    const parameterFeeds: Record<string, HostTensor> = {};
-    for (const parameter of graph.parameters) {
-      parameterFeeds[parameter.name] = { data: model.parameters.get(parameter.name), dims: parameter.shape as number[] };
-    }
+    const parameterShapes = new Map(graph.parameters.map((parameter) => [parameter.name, parameter.shape as number[]]));
+    for (const name of parameterShapes.keys()) model.parameters.get(name); // fail here, not on the first run, when one is absent
     const session = await Session.create(graph, options.threads === undefined ? {} : { threads: options.threads });
-    return new BertRunner(session, model, parameterFeeds, graph.outputs.map((output) => output.name));
+    return new BertRunner(session, model, parameterShapes, graph.outputs.map((output) => output.name));
   }
 
-  /** Every output of the graph for `batch` (see outputNames). */
+  /** Every output of the graph for `batch` (see outputNames), with the parameters' current values. */
   async run(batch: BertBatch): Promise<Record<string, HostTensor>> {
     const { batchSize, seqLength } = batch;
     const size = batchSize * seqLength;
@@ -60,12 +58,13 @@ export class BertRunner {
       throw new Error(`BertRunner.run: sequences of ${seqLength} tokens exceed max_position_embeddings ${config.max_position_embeddings}`);
     }
     const dims = [batchSize, seqLength];
-    const feeds: Record<string, HostTensor> = {
-      ...this.parameterFeeds,
+    const feeds: Record<string, HostTensor> = {};
+    for (const [name, shape] of this.parameterShapes) feeds[name] = { data: this.model.parameters.get(name), dims: shape };
+    Object.assign(feeds, {
       input_ids: { data: check('input_ids', batch.inputIds, config.vocab_size, 'a token id (vocab_size)'), dims },
       token_type_ids: { data: check('token_type_ids', batch.tokenTypeIds ?? new BigInt64Array(size), config.type_vocab_size, 'a segment id (type_vocab_size)'), dims },
       attention_mask: { data: check('attention_mask', batch.attentionMask ?? new BigInt64Array(size).fill(1n), 2, 'a mask value'), dims },
-    };
+    });
     return this.session.run(feeds);
   }
 

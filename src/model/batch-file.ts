@@ -1,0 +1,74 @@
+// batch.json, the input of `bertkit forward`: {"input_ids": [[…], …], "token_type_ids": …, "attention_mask": …},
+// each a rectangular 2-D array of integers (token_type_ids and attention_mask optional). Every
+// error names the file and the field (and the row and column when one value is wrong).
+import { readFileSync } from 'node:fs';
+import type { BertConfig } from './config.js';
+import type { BertBatch } from './runner.js';
+
+type Limits = Pick<BertConfig, 'vocab_size' | 'type_vocab_size' | 'max_position_embeddings'>;
+
+export function readBatchFile(path: string, limits: Limits): BertBatch {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${path}: cannot read the batch (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path}: invalid JSON (${(error as Error).message})`);
+  }
+  return parseBatch(raw, limits, path);
+}
+
+export function parseBatch(raw: unknown, limits: Limits, source: string): BertBatch {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${source}: must be a JSON object with input_ids (and optionally token_type_ids, attention_mask)`);
+  const fields = raw as Record<string, unknown>;
+  if (fields.input_ids === undefined) throw new Error(`${source}: input_ids is missing`);
+  const inputIds = matrix(fields.input_ids, 'input_ids', source, null);
+  const [batchSize, seqLength] = inputIds.dims;
+  if (seqLength > limits.max_position_embeddings) {
+    throw new Error(`${source}: input_ids rows have ${seqLength} tokens, more than the model's max_position_embeddings ${limits.max_position_embeddings}`);
+  }
+  checkRange(inputIds, 'input_ids', source, limits.vocab_size, 'a token id below vocab_size');
+  const optional = (field: string, limit: number, meaning: string): BigInt64Array | undefined => {
+    if (fields[field] === undefined || fields[field] === null) return undefined;
+    const values = matrix(fields[field], field, source, inputIds.dims);
+    checkRange(values, field, source, limit, meaning);
+    return values.data;
+  };
+  const tokenTypeIds = optional('token_type_ids', limits.type_vocab_size, 'a segment id below type_vocab_size');
+  const attentionMask = optional('attention_mask', 2, '0 (padding) or 1 (token)');
+  return { batchSize, seqLength, inputIds: inputIds.data, ...(tokenTypeIds ? { tokenTypeIds } : {}), ...(attentionMask ? { attentionMask } : {}) };
+}
+
+interface IntMatrix {
+  data: BigInt64Array;
+  dims: [number, number];
+}
+
+function matrix(value: unknown, field: string, source: string, dims: [number, number] | null): IntMatrix {
+  const where = `${source}: ${field}`;
+  if (!Array.isArray(value) || value.length === 0) throw new Error(`${where} must be a non-empty 2-D array (a list of rows)`);
+  const width = dims?.[1] ?? (Array.isArray(value[0]) ? value[0].length : 0);
+  if (dims && value.length !== dims[0]) throw new Error(`${where} has ${value.length} rows, input_ids has ${dims[0]}`);
+  const data = new BigInt64Array(value.length * width);
+  value.forEach((row: unknown, r) => {
+    if (!Array.isArray(row)) throw new Error(`${where}[${r}] must be an array of integers, got ${JSON.stringify(row)?.slice(0, 40)}`);
+    if (row.length === 0) throw new Error(`${where}[${r}] is empty`);
+    if (row.length !== width) throw new Error(`${where}[${r}] has ${row.length} values, ${dims ? 'input_ids rows have' : 'row 0 has'} ${width} (pad the batch to one length)`);
+    row.forEach((cell: unknown, c) => {
+      if (!Number.isSafeInteger(cell)) throw new Error(`${where}[${r}][${c}] must be an integer, got ${JSON.stringify(cell)}`);
+      data[r * width + c] = BigInt(cell as number);
+    });
+  });
+  return { data, dims: [value.length, width] };
+}
+
+function checkRange(values: IntMatrix, field: string, source: string, limit: number, meaning: string): void {
+  const width = values.dims[1];
+  const bad = values.data.findIndex((value) => value < 0n || value >= BigInt(limit));
+  if (bad >= 0) throw new Error(`${source}: ${field}[${Math.floor(bad / width)}][${bad % width}] is ${values.data[bad]}, must be ${meaning} (${limit})`);
+}
