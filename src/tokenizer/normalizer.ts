@@ -2,9 +2,11 @@
 //
 // Semantics are those of google-research/bert tokenization.py (BasicTokenizer), which
 // transformers.js shares: lowercase FIRST, then NFD and drop Mn marks. (HF tokenizers' Rust
-// BertNormalizer strips accents before lowercasing; the two orders agree on every code point
-// except the few listed in test/tokenizer/normalizer.test.ts.) Python's str.lower() applies
-// the final-sigma rule (Σ → ς at the end of a word); so does this normalizer.
+// BertNormalizer strips accents first, then lowercases character by character; the orders agree
+// on every single code point, see test/tokenizer/normalizer.test.ts.) Python's str.lower()
+// applies the final-sigma rule (Σ → ς at the end of a word); so does this normalizer, where
+// HF Rust gives σ. Control characters are Cc/Cf only, as in Google's _is_control: private-use
+// characters stay (HF Rust and transformers.js remove them).
 //
 // Offsets: `AlignedNormalizer` maps every UTF-16 code unit of the normalized text back to the
 // [start, end) UTF-16 range of the original character it came from. Characters that
