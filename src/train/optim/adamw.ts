@@ -3,7 +3,7 @@
 import type { ParameterStore } from '../../runtime/parameters.js';
 import { adamwSimd } from '../../runtime/simd-kernels.js';
 import {
-  AdamMoments, type AdamHyperparameters, DEFAULT_NO_DECAY, type Gradients, type Optimizer, type OptimizerState,
+  AdamMoments, type AdamHyperparameters, type MomentAllocator, DEFAULT_NO_DECAY, type Gradients, type Optimizer, type OptimizerState,
   type UpdateOptions, checkHyperparameters, checkRestoredState, decays, gradientOf,
 } from './optimizer.js';
 
@@ -14,11 +14,12 @@ export class AdamW implements Optimizer {
   private readonly epsilon: number;
   private readonly weightDecay: number;
   private readonly noDecay: readonly string[];
-  private readonly moments = new AdamMoments();
+  private readonly moments: AdamMoments;
   private updates = 0;
 
-  constructor(hyper: AdamHyperparameters = {}) {
+  constructor(hyper: AdamHyperparameters = {}, allocate?: MomentAllocator) {
     checkHyperparameters('AdamW', hyper);
+    this.moments = new AdamMoments(allocate);
     this.beta1 = hyper.beta1 ?? 0.9;
     this.beta2 = hyper.beta2 ?? 0.999;
     this.epsilon = hyper.epsilon ?? 1e-8;

@@ -68,14 +68,25 @@ export function checkHyperparameters(where: string, h: AdamHyperparameters): voi
   if (h.weightDecay !== undefined && !(h.weightDecay >= 0)) throw new Error(`${where}: weightDecay must be >= 0, got ${h.weightDecay}`);
 }
 
+/**
+ * Allocates the zeroed moment buffers of a parameter. TrainStep passes one that places them beside
+ * the parameter in SIMD kernel memory, so the update runs in place.
+ */
+export type MomentAllocator = (name: string, size: number) => MomentState;
+
+const allocateSeparately: MomentAllocator = (_name, size) => ({ m: new Float32Array(size), v: new Float32Array(size) });
+
 /** First and second moment buffers per parameter, created on first use. */
 export class AdamMoments {
   private readonly buffers = new Map<string, MomentState>();
 
+  constructor(private readonly allocate: MomentAllocator = allocateSeparately) {}
+
   for(name: string, size: number): MomentState {
     let moments = this.buffers.get(name);
     if (moments === undefined) {
-      moments = { m: new Float32Array(size), v: new Float32Array(size) };
+      moments = this.allocate(name, size);
+      if (moments.m.length !== size || moments.v.length !== size) throw new Error(`AdamMoments: allocator gave wrong-sized moments for '${name}'`);
       this.buffers.set(name, moments);
     }
     return moments;
@@ -93,7 +104,10 @@ export class AdamMoments {
       if (!(m instanceof Float32Array) || !(v instanceof Float32Array) || m.length !== v.length) {
         throw new Error(`${where}: saved moments of '${name}' must be two Float32Arrays of equal length`);
       }
-      this.buffers.set(name, { m: m.slice(), v: v.slice() });
+      const target = this.allocate(name, m.length);
+      target.m.set(m);
+      target.v.set(v);
+      this.buffers.set(name, target);
     }
   }
 }

@@ -5,7 +5,7 @@ import type { ParameterStore } from '../../runtime/parameters.js';
 import { AdamW } from './adamw.js';
 import { clipFactor, globalNorm } from './clip.js';
 import { Lamb } from './lamb.js';
-import type { AdamHyperparameters, Optimizer } from './optimizer.js';
+import type { AdamHyperparameters, MomentAllocator, Optimizer } from './optimizer.js';
 import { type ScheduleConfig, checkSchedule, learningRateAt } from './schedules.js';
 
 export type OptimizerConfig = ({ readonly kind: 'adamw' } | { readonly kind: 'lamb' }) & AdamHyperparameters;
@@ -24,10 +24,10 @@ export interface UpdateReport {
   readonly clipFactor: number;
 }
 
-export function createOptimizer(config: OptimizerConfig): Optimizer {
+export function createOptimizer(config: OptimizerConfig, allocate?: MomentAllocator): Optimizer {
   switch (config.kind) {
-    case 'adamw': return new AdamW(config);
-    case 'lamb': return new Lamb(config);
+    case 'adamw': return new AdamW(config, allocate);
+    case 'lamb': return new Lamb(config, allocate);
     default: throw new Error(`unknown optimizer kind '${(config as { kind: string }).kind}' (expected adamw or lamb)`);
   }
 }

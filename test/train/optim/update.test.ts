@@ -6,7 +6,7 @@ import { GradientAccumulator } from '../../../src/train/optim/accumulation.js';
 import { clipFactor, globalNorm } from '../../../src/train/optim/clip.js';
 import { type OptimizerConfig, type UpdateConfig, applyUpdate, createOptimizer } from '../../../src/train/optim/update.js';
 import { learningRateAt } from '../../../src/train/optim/schedules.js';
-import { setSimdEnabled, simdAvailable } from '../../../src/runtime/simd-kernels.js';
+import { allocateTensorGroups, setSimdEnabled, simdAvailable } from '../../../src/runtime/simd-kernels.js';
 import { type ReferenceHyper, referenceAdamW, referenceGradients, referenceLamb, referenceTensors } from './reference-optimizers.js';
 
 const SHAPES: [string, number[]][] = [
@@ -20,14 +20,21 @@ function initialParams(rng: Rng): Map<string, Float32Array> {
   return new Map(SHAPES.map(([name, shape]) => [name, rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b)), 0, 0.5)]));
 }
 
-/** Runs `steps` updates of 3 micro-batches each through bertkit and the float64 replay; returns the worst |Δw|. */
-function compare(optimizer: OptimizerConfig, maxGradNorm: number | undefined, steps: number): { worst: number; clipped: number } {
+/**
+ * Runs `steps` updates of 3 micro-batches each through bertkit and the float64 replay; returns the worst |Δw|.
+ * `inPlace`: parameters, gradients and moments live together in SIMD kernel memory, as TrainStep places them.
+ */
+function compare(optimizer: OptimizerConfig, maxGradNorm: number | undefined, steps: number, inPlace = false): { worst: number; clipped: number } {
   const rng = new Rng(2024);
   const initial = initialParams(rng);
   const store = new ParameterStore();
-  for (const [name, shape] of SHAPES) store.add(name, shape, initial.get(name)!.slice());
+  const groups = allocateTensorGroups(SHAPES.map(([name]) => initial.get(name)!.length), 4);
+  for (const [index, [name, shape]] of SHAPES.entries()) store.add(name, shape, inPlace ? groups[index]![0]!.fill(0) : initial.get(name)!.slice());
+  if (inPlace) for (const [name] of SHAPES) store.get(name).set(initial.get(name)!);
+  const gradientTargets = new Map(SHAPES.map(([name], index) => [name, groups[index]![1]!]));
+  const momentsOf = new Map(SHAPES.map(([name], index) => [name, { m: groups[index]![2]!, v: groups[index]![3]! }]));
   const config: UpdateConfig = { optimizer, schedule: { kind: 'linear', peak: 0.05, warmupSteps: 2, totalSteps: 10 }, ...(maxGradNorm === undefined ? {} : { maxGradNorm }) };
-  const ours = createOptimizer(optimizer);
+  const ours = inPlace ? createOptimizer(optimizer, (name) => momentsOf.get(name)!) : createOptimizer(optimizer);
   const hyper: ReferenceHyper = {
     beta1: optimizer.beta1!, beta2: optimizer.beta2!, eps: optimizer.epsilon!, weightDecay: optimizer.weightDecay!,
     decays: (name) => !name.includes('bias') && !name.includes('LayerNorm'),
@@ -35,7 +42,7 @@ function compare(optimizer: OptimizerConfig, maxGradNorm: number | undefined, st
   const reference = referenceTensors(initial);
   let clipped = 0;
   for (let step = 0; step < steps; step++) {
-    const accumulator = new GradientAccumulator();
+    const accumulator = inPlace ? new GradientAccumulator(gradientTargets) : new GradientAccumulator();
     const sums = new Map<string, Float32Array>();
     for (let micro = 0; micro < 3; micro++) {
       const grads = new Map(SHAPES.map(([name]) => [name, rng.fillNormal(new Float32Array(initial.get(name)!.length), 0.1, 1)]));
@@ -59,11 +66,11 @@ function compare(optimizer: OptimizerConfig, maxGradNorm: number | undefined, st
   return { worst, clipped };
 }
 
-for (const simd of [true, false]) {
-  test(`AdamW (${simd ? 'SIMD' : 'plain JS'} kernel) with decay groups, clipping, warmup and accumulation matches a float64 replay to 1e-6`, () => {
+for (const [simd, inPlace] of [[true, true], [true, false], [false, false]] as const) {
+  test(`AdamW (${simd ? `SIMD kernel, ${inPlace ? 'in place' : 'staged'}` : 'plain JS'}) with decay groups, clipping, warmup and accumulation matches a float64 replay to 1e-6`, () => {
     setSimdEnabled(simd);
     try {
-      const { worst, clipped } = compare({ kind: 'adamw', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1 }, 4, 6);
+      const { worst, clipped } = compare({ kind: 'adamw', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1 }, 4, 6, inPlace);
       assert.ok(clipped >= 4, `clipping was active in ${clipped} of 6 steps`);
       assert.ok(worst < 1e-6, `worst |Δw| = ${worst}`);
     } finally {
@@ -77,7 +84,7 @@ test('the SIMD kernel is available on this Node (else every AdamW update runs ~3
 });
 
 test('LAMB with trust ratios, decay groups, clipping and warmup matches a float64 replay to 1e-6', () => {
-  const { worst, clipped } = compare({ kind: 'lamb', beta1: 0.9, beta2: 0.999, epsilon: 1e-6, weightDecay: 0.1 }, 4, 6);
+  const { worst, clipped } = compare({ kind: 'lamb', beta1: 0.9, beta2: 0.999, epsilon: 1e-6, weightDecay: 0.1 }, 4, 6, true);
   assert.ok(clipped >= 4, `clipping was active in ${clipped} of 6 steps`);
   assert.ok(worst < 1e-6, `worst |Δw| = ${worst}`);
 });
