@@ -83,6 +83,7 @@ export function toOnnx(graph: Graph, options: ToOnnxOptions = {}): Uint8Array {
     if (used.has(input.name)) initializerProtos.push(tensorProto(input.name, { data: values, dims, dtype: 'float32' }));
   }
 
+  const outputNames = new Set(graph.outputs.map((output) => output.tensor.name));
   const model: onnxProto.onnx.IModelProto = {
     irVersion: 8,
     producerName: 'bertkit',
@@ -98,6 +99,8 @@ export function toOnnx(graph: Graph, options: ToOnnxOptions = {}): Uint8Array {
       })),
       input: inputs,
       output: graph.outputs.map((output) => valueInfo(output.tensor)),
+      // Declared intermediate shapes let ORT fuse across the Reshapes around linear's Gemm (e.g. SkipLayerNormalization).
+      valueInfo: nodes.flatMap((node) => node.outputs).filter((tensor) => !outputNames.has(tensor.name)).map(valueInfo),
       initializer: initializerProtos,
     },
   };
