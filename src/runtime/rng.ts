@@ -2,12 +2,12 @@
 // Its whole state is four uint32 words, so a checkpoint stores it and a resumed run draws the very
 // same numbers (ORT's Random*/Dropout nodes advance inside a session and cannot be saved).
 //
-// Why dropout randomness is generated here and fed as uniform tensors (measured on the 2-core dev
-// machine, see bench/compute.bench.ts and the runtime report): a BERT-base step at batch 8 × seq 128
-// needs 8·128·768 uniforms per hidden dropout site (embeddings + 2 per layer) and 8·12·128·128 per
-// attention-probs dropout, 38.5 M floats per step. `fillUniform` draws them in ~0.1 s, about 2–3 % of
-// a ~4 s step, with no extra graph nodes; an in-graph integer hash would add ~10 full-size
-// elementwise passes per site to the graph and its backward for a similar cost.
+// Why dropout randomness is drawn here and fed as uniform tensors rather than hashed in-graph from a
+// fed seed (measured on the busy 2-core dev machine): a BERT-base step at batch 8 × seq 128 needs
+// 8·128·768 uniforms per hidden dropout site (embeddings + 2 per layer) and 8·12·128·128 per
+// attention-probs dropout, 38.5 M per step. `fillUniform` draws them in 40 ms (four SIMD lanes;
+// 70–100 ms in plain JS); the in-graph alternative (Range → uint32 multiply/xor-shift hash → float,
+// 13 ORT nodes, 2 threads) took 270–320 ms, because ORT runs each node as its own full pass.
 import { uniformSimd } from './simd-kernels.js';
 
 /** The serialisable state of an `Rng`: four uint32 words. */

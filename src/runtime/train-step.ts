@@ -82,7 +82,10 @@ export class TrainStep {
     });
   }
 
-  /** `parameters` must hold every parameter of the program, with matching shapes; TrainStep updates it in place. */
+  /**
+   * `parameters` must hold every parameter of the program, with matching shapes. TrainStep moves each
+   * value into SIMD kernel memory (the store's entries are replaced by those arrays) and updates it in place.
+   */
   static async create(program: TrainProgram, parameters: ParameterStore, config: TrainStepConfig): Promise<TrainStep> {
     checkUpdateConfig(config.update);
     for (const { name, shape } of program.parameters) {
