@@ -1,4 +1,5 @@
 import { describe, it } from 'node:test';
+import { grad } from '../../src/graph/autodiff.js';
 import { Graph } from '../../src/graph/graph.js';
 import * as op from '../../src/graph/ops.js';
 import { Session } from '../../src/runtime/session.js';
@@ -128,5 +129,23 @@ describe('dropout mask', () => {
       if (expected !== 0) kept++;
     }
     if (Math.abs(kept / u.length - (1 - p)) > 0.005) throw new Error(`kept fraction ${kept / u.length}`);
+  });
+});
+
+describe('grad with respect to an intermediate tensor (attributions)', () => {
+  it('d Σ exp(h) / dh = exp(h) for h = 2x', async () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', [4]);
+    const h = op.mul(x, 2);
+    const [dh] = grad(op.reduceSum(op.exp(h)), [h]);
+    g.output('dh', dh!);
+    const session = await Session.create(g);
+    const xs = Float32Array.from([-1, 0, 0.5, 1.25]);
+    const result = (await session.run({ x: { data: xs, dims: [4] } })).dh!.data as Float32Array;
+    await session.dispose();
+    xs.forEach((value, index) => {
+      const expected = Math.exp(2 * value);
+      if (Math.abs(result[index]! - expected) > 1e-5 * expected) throw new Error(`dh[${index}] = ${result[index]}, expected ${expected}`);
+    });
   });
 });
