@@ -1,7 +1,7 @@
 // Training losses of each head, as the HF BERT classes compute them from their `labels` arguments.
 // Label inputs are declared on the graph under HF's argument names, so a batch reads like a
 // transformers call: labels, next_sentence_label, start_positions, end_positions.
-import { add, crossEntropy, less, maximum, mse, bceWithLogits, mul, squeeze, where } from '../graph/ops.js';
+import { add, bceWithLogits, cast, crossEntropy, div, gatherElements, less, logSoftmax, maximum, mse, mul, neg, reduceSum, squeeze, unsqueeze, where } from '../graph/ops.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { BertForward } from './bert.js';
 import { type BertConfig, type ProblemType, numLabels } from './config.js';
@@ -63,7 +63,7 @@ export function bertLoss(forward: BertForward, config: BertConfig, options: Bert
   if (startLogits && endLogits) {
     const startPositions = intLabels('start_positions', ['batch']);
     const endPositions = intLabels('end_positions', ['batch']);
-    const loss = mul(add(crossEntropy(startLogits, spanLabels(startPositions, startLogits)), crossEntropy(endLogits, spanLabels(endPositions, endLogits))), 0.5);
+    const loss = mul(add(spanCrossEntropy(startLogits, startPositions), spanCrossEntropy(endLogits, endPositions)), 0.5);
     return { loss, labels: { start_positions: startPositions, end_positions: endPositions } };
   }
   throw new Error('bertLoss: the model has no head to train (BertModel has no loss)');
@@ -93,9 +93,17 @@ function sequenceClassificationLoss(logits: Tensor, config: BertConfig, problemT
   }
 }
 
-/** positions [batch] → the cross-entropy labels HF derives: ≥ seq → ignored (−100), < 0 → 0. */
-function spanLabels(positions: Tensor, logits: Tensor): Tensor {
+/**
+ * HF's span loss: positions clamped to [0, seq], then cross-entropy over the seq axis ignoring seq.
+ * So positions ≥ seq are left out and negative ones count as 0. logits [batch, seq], positions [batch].
+ * Written out rather than with crossEntropy, whose gradient needs a static class axis (seq is symbolic).
+ */
+function spanCrossEntropy(logits: Tensor, positions: Tensor): Tensor {
   const graph = positions.graph;
   const seq = squeeze(graph.addNode('Shape', [logits], [{ dtype: 'int64', shape: [1] }], { start: { int: 1 }, end: { int: 2 } })[0]!, [0]);
-  return where(less(positions, seq), maximum(positions, 0), -100);
+  const valid = less(positions, seq);
+  const targets = where(valid, maximum(positions, 0), 0);
+  const weight = cast(valid, 'float32'); // [batch]
+  const picked = squeeze(gatherElements(logSoftmax(logits, -1), unsqueeze(targets, [-1]), -1), [-1]); // [batch]
+  return neg(div(reduceSum(mul(picked, weight)), maximum(reduceSum(weight), 1)));
 }
