@@ -20,3 +20,15 @@ export { learningRateAt, checkSchedule, type ScheduleConfig } from './train/opti
 export { applyUpdate, createOptimizer, type OptimizerConfig, type UpdateConfig, type UpdateReport } from './train/optim/update.js';
 export type { Optimizer, OptimizerState, AdamHyperparameters, UpdateOptions } from './train/optim/optimizer.js';
 export { encoderLayer, attentionBias, type EncoderLayerConfig, type EncoderLayerOptions, type EncoderLayerOutput } from './model/encoder-layer.js';
+export { bertEncoder, bertForward, bertInputs, bertParameterShapes, buildBertGraph, type BertEncoderOptions, type BertEncoderOutput, type BertForward, type BertForwardOptions, type BertHeadOutputs, type BertInputs, type BuildBertGraphOptions } from './model/bert.js';
+export { BERT_ARCHITECTURES, architectureOf, basePrefixOf, detectArchitecture, headsOf, isBertArchitecture, type BertArchitecture, type BertHeads } from './model/architecture.js';
+export { bertEmbeddings, type EmbeddingsConfig, type EmbeddingsOptions, type EmbeddingsOutput } from './model/embeddings.js';
+export { maskedLmHead, nextSentenceHead, pooler, questionAnsweringHead, sequenceClassificationHead, tokenClassificationHead, tiesWordEmbeddings, type HeadOptions } from './model/heads.js';
+export { hiddenActivation } from './model/activation.js';
+export { sinusoidalTable } from './model/sinusoidal.js';
+export { bertLoss, problemTypeOf, type BertLoss, type BertLossOptions } from './model/losses.js';
+export { loadBert, saveBert, readCheckpointTensors, type BertModelState, type LoadedBert, type LoadBertOptions, type SaveBertOptions } from './model/checkpoint.js';
+export { BertRunner, type BertBatch, type BertRunnerOptions } from './model/runner.js';
+export { parseBatch, readBatchFile } from './model/batch-file.js';
+export { BERT_DEFAULTS, numLabels, parseBertConfig, readBertConfig, writeBertConfig, type BertConfig, type HiddenAct, type PositionEmbeddingType, type ProblemType } from './model/config.js';
+export type { LoadReport } from './io/state-dict.js';
