@@ -33,7 +33,8 @@ function units(graph: Graph): Unit[] {
 
 /**
  * Reverse-mode autodiff: adds to loss's graph the nodes computing d(sum of loss)/d(each of wrt),
- * and returns those gradients in order. Only ops on a path from wrt to the loss get backward nodes.
+ * and returns those gradients in order. Only ops on a path from wrt to the loss get backward nodes,
+ * and only backward nodes the returned gradients use stay in the graph.
  * A tensor of wrt that the loss does not depend on gets a zero gradient.
  */
 export function grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
@@ -43,6 +44,7 @@ export function grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
     if (tensor.graph !== graph) throw new Error(`grad: ${tensor.name} belongs to another graph than the loss`);
     if (tensor.dtype !== 'float32') throw new Error(`grad: cannot differentiate with respect to ${tensor.name} (${tensor.dtype})`);
   }
+  const firstBackwardNode = graph.nodes.length;
   const steps = units(graph);
   const composites = new Set(graph.compositeGradients.keys());
 
@@ -85,5 +87,7 @@ export function grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
       else pending.set(input.name, [inputGrad]);
     });
   }
-  return wrt.map((tensor) => total(tensor.name) ?? expandLike(graph.scalar(0, 'float32'), tensor));
+  const gradients = wrt.map((tensor) => total(tensor.name) ?? expandLike(graph.scalar(0, 'float32'), tensor));
+  graph.dropUnneeded(firstBackwardNode, gradients);
+  return gradients;
 }

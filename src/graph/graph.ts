@@ -144,6 +144,26 @@ export class Graph {
     return output;
   }
 
+  /**
+   * Drops the nodes added since `since` (a node count) that none of `roots` needs: autodiff's rules
+   * may build gradients for inputs off the path, and they should not linger in the graph.
+   */
+  dropUnneeded(since: number, roots: readonly Tensor[]): void {
+    const needed = new Set(roots.map((root) => root.name));
+    for (const output of this.outputs) needed.add(output.tensor.name);
+    const kept: Node[] = [];
+    for (let index = this.nodes.length - 1; index >= since; index--) {
+      const node = this.nodes[index]!;
+      if (node.outputs.some((output) => needed.has(output.name))) {
+        kept.push(node);
+        for (const input of node.inputs) needed.add(input.name);
+      } else {
+        for (const output of node.outputs) this.producers.delete(output.name);
+      }
+    }
+    this.nodes.splice(since, this.nodes.length - since, ...kept.reverse());
+  }
+
   /** The node that computes `tensor`; undefined for inputs, parameters and constants. */
   producer(tensor: Tensor): Node | undefined {
     return this.producers.get(tensor.name);

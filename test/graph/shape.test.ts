@@ -64,7 +64,8 @@ describe('shape inference', () => {
     const b = h.parameter('b', [3]);
     const unused = h.parameter('unused', [3]);
     const offPath = op.exp(b);
-    const loss = op.add(op.reduceSum(op.mul(a, a)), op.reduceSum(offPath));
+    const weights = h.constant([1, 2, 3], [3]);
+    const loss = op.add(op.reduceSum(op.mul(op.mul(a, a), weights)), op.reduceSum(offPath));
     const before = h.nodes.length;
     const [da, dUnused] = grad(loss, [a, unused]);
     assert.deepEqual(da!.shape, [3]);
@@ -72,5 +73,6 @@ describe('shape inference', () => {
     const backward = h.nodes.slice(before);
     assert.ok(backward.length > 0);
     assert.ok(backward.every((node) => !node.inputs.includes(offPath) && !node.inputs.includes(b)), 'no backward node for the branch through b');
+    assert.equal(backward.filter((node) => node.op === 'Mul').length, 3, 'dy·weights, then ·a twice for d(a·a); none for the constant weights');
   });
 });
