@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -130,4 +130,18 @@ test('without architectures in config.json the heads are recognised from the ten
     writeFileSync(join(copy, 'config.json'), JSON.stringify(config));
     assert.equal((await loadBert(copy, quiet)).architecture, architecture);
   }
+});
+
+test('tie_word_embeddings: false loads the explicit decoder of the legacy .bin and saves it', { skip: skipWithoutShared(FIXTURE, 'legacy-pytorch-bin', 'pytorch_model.bin') }, async () => {
+  const untied = join(dir, 'untied');
+  mkdirSync(untied, { recursive: true });
+  copyFileSync(fixturePath('legacy-pytorch-bin', 'pytorch_model.bin'), join(untied, 'pytorch_model.bin'));
+  writeFileSync(join(untied, 'config.json'), JSON.stringify({ ...JSON.parse(readFileSync(fixturePath('config.json'), 'utf8')), tie_word_embeddings: false }));
+  const model = await loadBert(untied, { warn: (m) => assert.fail(m) });
+  assert.deepEqual(model.report, { missing: [], unexpected: [] });
+  assert.ok(model.parameters.has('cls.predictions.decoder.weight'));
+  assert.deepEqual(model.parameters.get('cls.predictions.decoder.weight'), model.parameters.get('bert.embeddings.word_embeddings.weight'), 'the fixture saved the tied table as the decoder');
+  const out = join(dir, 'untied-saved');
+  saveBert(out, model);
+  assert.deepEqual(namesAndShapes(join(out, 'model.safetensors'))['cls.predictions.decoder.weight'], [30522, 32]);
 });
