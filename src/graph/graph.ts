@@ -29,6 +29,8 @@ export interface OutputSpec {
   readonly shape: readonly Dim[];
 }
 
+const DTYPES: readonly DType[] = ['float32', 'int64', 'int32', 'bool'];
+
 class GraphTensor implements Tensor {
   constructor(
     readonly graph: Graph,
@@ -79,6 +81,11 @@ export class Graph {
   private counter = 0;
 
   input(name: string, dtype: DType, shape: Dim[]): Tensor {
+    if (!DTYPES.includes(dtype)) throw new Error(`input ${name}: dtype '${String(dtype)}' is not one of ${DTYPES.join(', ')}`);
+    for (const dim of shape) {
+      const valid = typeof dim === 'number' ? Number.isInteger(dim) && dim >= 0 : typeof dim === 'string' && /^[A-Za-z_][\w.*()/+-]*$/.test(dim);
+      if (!valid) throw new Error(`input ${name}: dim ${JSON.stringify(dim)} of ${formatShape(shape)} must be a non-negative integer or a symbolic name like 'batch'`);
+    }
     const tensor = this.newTensor(this.claim(name, 'input'), dtype, shape);
     this.inputs.push(tensor);
     return tensor;

@@ -50,6 +50,8 @@ describe('shape inference', () => {
     assert.throws(() => g.input('x', 'float32', [2]), /input: name "x" is already used/);
     assert.throws(() => g.constant([1, 2, 3], [2, 2]), /constant: 3 values do not fill shape \[2,2\] \(4 elements\)/);
     assert.throws(() => g.parameter('w', [2, -1]), /parameter w: shape \[2,-1\] must be non-negative integers/);
+    assert.throws(() => g.input('ids', 'int64', ['batch', 1.5]), /input ids: dim 1.5 of \[batch,1.5\] must be a non-negative integer or a symbolic name/);
+    assert.throws(() => g.input('h', 'float16' as 'float32', [2]), /input h: dtype 'float16' is not one of float32, int64, int32, bool/);
     const other = new Graph();
     assert.throws(() => op.add(g.inputs[0]!, other.input('y', 'float32', [2])), /belongs to another graph/);
   });
