@@ -3,6 +3,8 @@
 // - AdamW: plain JS runs at ~5.4 ns per element, bound by scalar sqrt and division; f32x4 lanes do
 //   four at once, leaving memory bandwidth as the limit. 110.9 M parameters on the 2-core dev
 //   machine: JS 0.60 s, this kernel 0.22 s.
+// - LAMB: the same arithmetic in two passes (moments + norms, then the trust-scaled step): 110.9 M
+//   parameters in place 0.21 s, plain JS 1.7 s.
 // - Uniforms: four xoshiro128** generators in the i32x4 lanes (see Rng.fillUniform).
 //
 // Where a tensor's p, g, m and v were allocated together in kernel memory (`allocateTensorGroups`,
@@ -27,8 +29,13 @@ declare namespace WebAssembly {
 
 const CHUNK = 16384; // elements per staged chunk: 4 arrays × 64 KiB stay in L2
 const BYTES = CHUNK * 4;
-const [P_AT, G_AT, M_AT, V_AT, STATE_AT] = [0, BYTES, 2 * BYTES, 3 * BYTES, 4 * BYTES];
-const PAGES = (4 * BYTES) / 65536 + 1; // the staging chunks, then a page holding the generator state
+// Every kernel memory starts with 64 scratch bytes (LAMB's partial sums); the staging memory then
+// holds four chunks and the generator state.
+const SUMS_AT = 0, FIRST_ARRAY_AT = 64;
+const [P_AT, G_AT, M_AT, V_AT, STATE_AT] = [0, 1, 2, 3, 4].map((k) => FIRST_ARRAY_AT + k * BYTES) as [number, number, number, number, number];
+const PAGES = Math.ceil((STATE_AT + 64) / 65536);
+/** LAMB's kernels return f32 lane sums; short calls keep their rounding error near 1e-7. */
+const SUM_SPAN = 1024;
 
 // Opcodes (WebAssembly core + SIMD proposal).
 const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
@@ -130,27 +137,110 @@ function uniformBody(): number[] {
   return vector([...locals, ...code]);
 }
 
+
+/** Shared shape of the element loops: `prologue` once, then `body` for each 16-byte step i < n·4. */
+function loopBody(iLocal: number, endLocal: number, nLocal: number, prologue: number[], body: number[], epilogue: number[]): number[] {
+  return [
+    LOCAL_GET, nLocal, I32_CONST, 2, I32_SHL, LOCAL_SET, endLocal,
+    ...prologue,
+    BLOCK, VOID, LOOP, VOID,
+    LOCAL_GET, iLocal, LOCAL_GET, endLocal, I32_GE_U, BR_IF, 1,
+    ...body,
+    LOCAL_GET, iLocal, I32_CONST, 16, I32_ADD, LOCAL_SET, iLocal,
+    BR, 0, END, END,
+    ...epilogue,
+    END,
+  ];
+}
+
+/**
+ * lambMoments(p, g, m, v, n, gradScale, beta1, beta2, keep1, keep2, invCorrection1, invSqrtCorrection2, epsilon, decay)
+ *   updates m and v as adamw does and writes Σw² (4 lanes) at SUMS_AT and Σr² at SUMS_AT + 16, where
+ *   r = m·invCorrection1 / (√v·invSqrtCorrection2 + ε) + decay·w.
+ */
+function lambMomentsBody(): number[] {
+  const [p, g, m, v, n] = [0, 1, 2, 3, 4];
+  const scalars = [5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const i = 14, end = 15;
+  const splat = (scalar: number): number => scalar + 11; // 16..24
+  const [gradScale, beta1, beta2, keep1, keep2, invC1, invSqrtC2, epsilon, decay] = scalars.map(splat) as [number, number, number, number, number, number, number, number, number];
+  const gi = 25, mi = 26, vi = 27, wi = 28, ri = 29, w2 = 30, r2 = 31;
+  const get = (local: number): number[] => [LOCAL_GET, local];
+  const set = (local: number): number[] => [LOCAL_SET, local];
+  const at = (base: number): number[] => [...get(base), ...get(i), I32_ADD];
+  const body = [
+    ...at(g), ...V128_LOAD, ...get(gradScale), ...F32X4_MUL, ...set(gi),
+    ...at(m), ...V128_LOAD, ...get(beta1), ...F32X4_MUL, ...get(keep1), ...get(gi), ...F32X4_MUL, ...F32X4_ADD, ...set(mi),
+    ...at(m), ...get(mi), ...V128_STORE,
+    ...at(v), ...V128_LOAD, ...get(beta2), ...F32X4_MUL, ...get(keep2), ...get(gi), ...F32X4_MUL, ...get(gi), ...F32X4_MUL, ...F32X4_ADD, ...set(vi),
+    ...at(v), ...get(vi), ...V128_STORE,
+    ...at(p), ...V128_LOAD, ...set(wi),
+    ...get(mi), ...get(invC1), ...F32X4_MUL,
+    ...get(vi), ...F32X4_SQRT, ...get(invSqrtC2), ...F32X4_MUL, ...get(epsilon), ...F32X4_ADD,
+    ...F32X4_DIV, ...get(decay), ...get(wi), ...F32X4_MUL, ...F32X4_ADD, ...set(ri),
+    ...get(w2), ...get(wi), ...get(wi), ...F32X4_MUL, ...F32X4_ADD, ...set(w2),
+    ...get(r2), ...get(ri), ...get(ri), ...F32X4_MUL, ...F32X4_ADD, ...set(r2),
+  ];
+  const epilogue = [I32_CONST, SUMS_AT, ...get(w2), ...storeAt(0), I32_CONST, SUMS_AT, ...get(r2), ...storeAt(16)];
+  const prologue = scalars.flatMap((scalar) => [...get(scalar), ...F32X4_SPLAT, ...set(splat(scalar))]);
+  const locals = [...uleb(2), ...uleb(2), I32, ...uleb(16), V128]; // 2 × i32, 16 × v128
+  return vector([...locals, ...loopBody(i, end, n, prologue, body, epilogue)]);
+}
+
+/** lambApply(p, m, v, n, stepSize, invCorrection1, invSqrtCorrection2, epsilon, decay): p −= stepSize·r (r as in lambMoments). */
+function lambApplyBody(): number[] {
+  const [p, m, v, n] = [0, 1, 2, 3];
+  const scalars = [4, 5, 6, 7, 8];
+  const i = 9, end = 10;
+  const splat = (scalar: number): number => scalar + 7; // 11..15
+  const [step, invC1, invSqrtC2, epsilon, decay] = scalars.map(splat) as [number, number, number, number, number];
+  const wi = 16;
+  const get = (local: number): number[] => [LOCAL_GET, local];
+  const set = (local: number): number[] => [LOCAL_SET, local];
+  const at = (base: number): number[] => [...get(base), ...get(i), I32_ADD];
+  const body = [
+    ...at(p), ...V128_LOAD, ...set(wi),
+    ...at(p), ...get(wi),
+    ...get(step),
+    ...at(m), ...V128_LOAD, ...get(invC1), ...F32X4_MUL,
+    ...at(v), ...V128_LOAD, ...F32X4_SQRT, ...get(invSqrtC2), ...F32X4_MUL, ...get(epsilon), ...F32X4_ADD,
+    ...F32X4_DIV, ...get(decay), ...get(wi), ...F32X4_MUL, ...F32X4_ADD,
+    ...F32X4_MUL, ...F32X4_SUB, ...V128_STORE,
+  ];
+  const prologue = scalars.flatMap((scalar) => [...get(scalar), ...F32X4_SPLAT, ...set(splat(scalar))]);
+  const locals = [...uleb(2), ...uleb(2), I32, ...uleb(6), V128]; // 2 × i32, 6 × v128
+  return vector([...locals, ...loopBody(i, end, n, prologue, body, [])]);
+}
+
 function moduleBytes(): Uint8Array {
   const adamwType = [0x60, ...vector([I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, F32]), 0];
   const uniformType = [0x60, ...vector([I32, I32, I32]), 0];
+  const lambMomentsType = [0x60, ...vector([I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, F32]), 0];
+  const lambApplyType = [0x60, ...vector([I32, I32, I32, I32, F32, F32, F32, F32, F32]), 0];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [2, ...adamwType, ...uniformType]),
+    ...section(1, [4, ...adamwType, ...uniformType, ...lambMomentsType, ...lambApplyType]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(PAGES)]),
-    ...section(3, [2, 0, 1]),
-    ...section(7, [2, ...name('adamw'), 0x00, 0, ...name('uniform'), 0x00, 1]),
-    ...section(10, [2, ...adamwBody(), ...uniformBody()]),
+    ...section(3, [4, 0, 1, 2, 3]),
+    ...section(7, [4, ...name('adamw'), 0x00, 0, ...name('uniform'), 0x00, 1, ...name('lambMoments'), 0x00, 2, ...name('lambApply'), 0x00, 3]),
+    ...section(10, [4, ...adamwBody(), ...uniformBody(), ...lambMomentsBody(), ...lambApplyBody()]),
   ];
   return Uint8Array.from(bytes);
 }
 
 type AdamwExport = (p: number, g: number, m: number, v: number, n: number, ...scalars: number[]) => void;
 type UniformExport = (out: number, n: number, state: number) => void;
+type LambMomentsExport = (p: number, g: number, m: number, v: number, n: number, ...scalars: number[]) => void;
+type LambApplyExport = (p: number, m: number, v: number, n: number, ...scalars: number[]) => void;
 
 interface KernelMemory {
   readonly buffer: ArrayBuffer;
   readonly adamw: AdamwExport;
   readonly uniform: UniformExport;
+  readonly lambMoments: LambMomentsExport;
+  readonly lambApply: LambApplyExport;
+  /** The 8 lane sums lambMoments leaves at SUMS_AT. */
+  readonly sums: Float32Array;
 }
 
 interface Staging extends KernelMemory {
@@ -184,7 +274,15 @@ function instantiate(pages: number): KernelMemory | null {
   if (module === null) return null;
   const memory = new WebAssembly.Memory({ initial: Math.max(pages, PAGES) });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const kernel = { buffer: memory.buffer, adamw: instance.exports.adamw as AdamwExport, uniform: instance.exports.uniform as UniformExport };
+  const exports = instance.exports;
+  const kernel: KernelMemory = {
+    buffer: memory.buffer,
+    adamw: exports.adamw as AdamwExport,
+    uniform: exports.uniform as UniformExport,
+    lambMoments: exports.lambMoments as LambMomentsExport,
+    lambApply: exports.lambApply as LambApplyExport,
+    sums: new Float32Array(memory.buffer, SUMS_AT, 8),
+  };
   memories.set(memory.buffer, kernel);
   return kernel;
 }
@@ -220,8 +318,8 @@ export function allocateTensorGroups(sizes: readonly number[], count: number): F
   let batchBytes = 0;
   const flush = (): void => {
     if (batch.length === 0) return;
-    const kernel = compile() === null ? null : instantiate(Math.ceil(batchBytes / 65536));
-    let offset = 0;
+    const kernel = compile() === null ? null : instantiate(Math.ceil((FIRST_ARRAY_AT + batchBytes) / 65536));
+    let offset = FIRST_ARRAY_AT;
     for (const index of batch) {
       const size = sizes[index]!;
       groups[index] = Array.from({ length: count }, () => {
@@ -240,7 +338,7 @@ export function allocateTensorGroups(sizes: readonly number[], count: number): F
       groups[index] = Array.from({ length: count }, () => new Float32Array(size));
       return;
     }
-    if (batchBytes + bytes > MAX_MEMORY_BYTES) flush();
+    if (FIRST_ARRAY_AT + batchBytes + bytes > MAX_MEMORY_BYTES) flush();
     batch.push(index);
     batchBytes += bytes;
   });
@@ -303,5 +401,94 @@ export function uniformSimd(out: Float32Array, lanes: Uint32Array): boolean {
     out.set(heap.p.subarray(0, length), start);
   }
   lanes.set(heap.state);
+  return true;
+}
+
+export interface LambNorms {
+  /** Σw² and Σr² of the tensor, r being its LAMB update direction. */
+  readonly weight2: number;
+  readonly update2: number;
+}
+
+/**
+ * LAMB pass 1 for one tensor in float32 SIMD: updates m and v, returns the squared norms of w and of
+ * r = m/c1 / (√(v/c2) + ε) + decay·w (lane sums added up in float64); null without SIMD support.
+ */
+export function lambMomentsSimd(
+  p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, gradScale: number,
+  beta1: number, beta2: number, correction1: number, correction2: number, epsilon: number, decay: number,
+): LambNorms | null {
+  const k = load();
+  if (k === null) return null;
+  const scalars = [gradScale, beta1, beta2, 1 - beta1, 1 - beta2, 1 / correction1, 1 / Math.sqrt(correction2), epsilon, decay];
+  let weight2 = 0, update2 = 0;
+  const run = (kernel: KernelMemory, at: readonly number[], length: number): void => {
+    // Padding lanes (in place: zeros, or stale staging values) must not reach the sums: whole lanes only,
+    // then the remainder in JS from the moments the kernel already wrote.
+    for (let start = 0; start < length; start += SUM_SPAN) {
+      const span = Math.min(SUM_SPAN, length - start) & ~3;
+      if (span === 0) break;
+      const byte = start * 4;
+      kernel.lambMoments(at[0]! + byte, at[1]! + byte, at[2]! + byte, at[3]! + byte, span, ...scalars);
+      const sums = kernel.sums;
+      weight2 += sums[0]! + sums[1]! + sums[2]! + sums[3]!;
+      update2 += sums[4]! + sums[5]! + sums[6]! + sums[7]!;
+    }
+  };
+  const tail = (length: number, from: number, arrays: { p: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }): void => {
+    for (let j = length & ~3; j < length; j++) {
+      const gj = arrays.g[from + j]! * gradScale;
+      arrays.m[from + j] = beta1 * arrays.m[from + j]! + (1 - beta1) * gj;
+      arrays.v[from + j] = beta2 * arrays.v[from + j]! + (1 - beta2) * gj * gj;
+      const w = arrays.p[from + j]!;
+      const r = arrays.m[from + j]! / correction1 / (Math.sqrt(arrays.v[from + j]! / correction2) + epsilon) + decay * w;
+      weight2 += w * w;
+      update2 += r * r;
+    }
+  };
+  const inPlace = sharedMemory([p, g, m, v]);
+  if (inPlace !== undefined) {
+    run(inPlace, [p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset], p.length);
+    tail(p.length, 0, { p, g, m, v });
+    return { weight2, update2 };
+  }
+  const { heap } = k;
+  for (let start = 0; start < p.length; start += CHUNK) {
+    const end = Math.min(start + CHUNK, p.length);
+    const length = end - start;
+    heap.p.set(p.subarray(start, end));
+    heap.g.set(g.subarray(start, end));
+    heap.m.set(m.subarray(start, end));
+    heap.v.set(v.subarray(start, end));
+    run(k, [P_AT, G_AT, M_AT, V_AT], length);
+    m.set(heap.m.subarray(0, length & ~3), start);
+    v.set(heap.v.subarray(0, length & ~3), start);
+    tail(length, start, { p, g, m, v });
+  }
+  return { weight2, update2 };
+}
+
+/** LAMB pass 2 for one tensor: p −= stepSize·r; false (doing nothing) without SIMD support. */
+export function lambApplySimd(
+  p: Float32Array, m: Float32Array, v: Float32Array, stepSize: number, correction1: number, correction2: number, epsilon: number, decay: number,
+): boolean {
+  const k = load();
+  if (k === null) return false;
+  const scalars = [stepSize, 1 / correction1, 1 / Math.sqrt(correction2), epsilon, decay];
+  const inPlace = sharedMemory([p, m, v]);
+  if (inPlace !== undefined) {
+    inPlace.lambApply(p.byteOffset, m.byteOffset, v.byteOffset, (p.length + 3) & ~3, ...scalars);
+    return true;
+  }
+  const { heap } = k;
+  for (let start = 0; start < p.length; start += CHUNK) {
+    const end = Math.min(start + CHUNK, p.length);
+    const length = end - start;
+    heap.p.set(p.subarray(start, end));
+    heap.m.set(m.subarray(start, end));
+    heap.v.set(v.subarray(start, end));
+    k.lambApply(P_AT, M_AT, V_AT, (length + 3) & ~3, ...scalars);
+    p.set(heap.p.subarray(0, length), start);
+  }
   return true;
 }
