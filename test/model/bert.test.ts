@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Graph } from '../../src/graph/graph.js';
+import { toOnnx } from '../../src/graph/onnx.js';
+import { buildBertGraph } from '../../src/model/bert.js';
 import { loadBert } from '../../src/model/checkpoint.js';
+import { Session } from '../../src/runtime/session.js';
 import { BertRunner } from '../../src/model/runner.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, expectedOutputs, fixtureBatch, fixtureInputs, fixturePath, logitsAtLabels, maxAbsDiff } from './fixture.js';
@@ -69,4 +73,22 @@ test('sequence- and token-classification checkpoints reproduce their logits', { 
   const tokenError = assertClose('token logits', token.outputs.logits!.data as Float32Array, expected.get('token_classification_logits')!.data as Float32Array, mask);
   for (const run of [sequence, token]) assert.deepEqual(run.model.report, { missing: [], unexpected: [] });
   console.log(`classification max |Δ|: sequence ${seqError}, token ${tokenError}`);
+});
+
+test('buildBertGraph exports to a standalone ONNX model (parameters as initializers) with the same outputs', { skip: skipWithoutShared(FIXTURE, 'model.safetensors') }, async () => {
+  const model = await loadBert(fixturePath(), { warn: () => {} });
+  const graph = new Graph();
+  buildBertGraph(graph, model.config, { heads: model.heads });
+  const initializers = new Map(graph.parameters.map((p) => [p.name, model.parameters.get(p.name)]));
+  const session = await Session.create(toOnnx(graph, { initializers }), { threads: 1 });
+  assert.deepEqual([...session.inputNames].sort(), ['attention_mask', 'input_ids', 'token_type_ids']);
+  const batch = fixtureBatch();
+  const dims = [batch.batchSize, batch.seqLength];
+  const exported = await session.run({ input_ids: { data: batch.inputIds, dims }, token_type_ids: { data: batch.tokenTypeIds!, dims }, attention_mask: { data: batch.attentionMask!, dims } });
+  await session.dispose();
+  const runner = await BertRunner.create(model, { threads: 1 });
+  const direct = await runner.run(batch);
+  await runner.dispose();
+  assert.deepEqual(Object.keys(exported).sort(), ['last_hidden_state', 'mlm_logits', 'nsp_logits', 'pooler_output']);
+  for (const name of Object.keys(exported)) assert.deepEqual(exported[name]!.data, direct[name]!.data, name);
 });
