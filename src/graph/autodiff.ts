@@ -22,7 +22,7 @@ interface Unit {
 function units(graph: Graph): Unit[] {
   const result: Unit[] = [];
   for (const node of graph.nodes) {
-    result.push({ node, rule: RULES[node.op] });
+    result.push({ node, rule: node.domain === undefined ? RULES[node.op] : undefined });
     for (const output of node.outputs) {
       const composite = graph.compositeGradients.get(output.name);
       if (composite) result.push(composite);
@@ -73,7 +73,10 @@ export function grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
     const outputGrads = node.outputs.map((output) => (!isComposite && composites.has(output.name) ? undefined : total(output.name)));
     if (outputGrads.every((dy) => dy === undefined)) continue;
     if (!node.inputs.some((input) => dependsOnWrt.has(input.name))) continue;
-    if (rule === undefined) throw new Error(`grad: no gradient rule for ${node.op} (computing ${node.outputs.map((o) => o.name).join(', ')})`);
+    if (rule === undefined) {
+      const op = node.domain === undefined ? node.op : `${node.domain}.${node.op}`;
+      throw new Error(`grad: no gradient rule for ${op} (computing ${node.outputs.map((o) => o.name).join(', ')})`);
+    }
     const inputGrads = rule(node.inputs, outputGrads, node.outputs, node);
     node.inputs.forEach((input, position) => {
       const inputGrad = inputGrads[position];

@@ -8,6 +8,8 @@ export interface Node {
   readonly inputs: readonly Tensor[];
   readonly outputs: readonly Tensor[];
   readonly attributes: Attributes;
+  /** Operator domain; absent for the default ONNX domain, e.g. 'com.microsoft' for ORT contrib ops. */
+  readonly domain?: string;
 }
 
 export type ConstantData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
@@ -133,11 +135,11 @@ export class Graph {
   }
 
   /** Appends a node; ops call this after checking inputs and inferring output shapes. */
-  addNode(op: string, inputs: readonly Tensor[], outputs: readonly OutputSpec[], attributes: Attributes = {}): Tensor[] {
+  addNode(op: string, inputs: readonly Tensor[], outputs: readonly OutputSpec[], attributes: Attributes = {}, domain?: string): Tensor[] {
     for (const input of inputs) this.own(input, op);
     const base = this.fresh(op.toLowerCase());
     const results = outputs.map((spec, index) => this.newTensor(index === 0 ? base : this.claim(`${base}.${index}`, op), spec.dtype, spec.shape));
-    this.pushNode({ op, inputs: [...inputs], outputs: results, attributes });
+    this.pushNode(domain === undefined ? { op, inputs: [...inputs], outputs: results, attributes } : { op, inputs: [...inputs], outputs: results, attributes, domain });
     return results;
   }
 

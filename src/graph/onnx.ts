@@ -55,6 +55,12 @@ function liveNodes(graph: Graph): Node[] {
   return live.reverse();
 }
 
+/** Opset imports for non-default domains (ORT's contrib ops are all version 1). */
+function contribDomains(nodes: readonly Node[]): onnxProto.onnx.IOperatorSetIdProto[] {
+  const domains = new Set(nodes.flatMap((node) => (node.domain === undefined ? [] : [node.domain])));
+  return [...domains].sort().map((domain) => ({ domain, version: 1 }));
+}
+
 /** Serializes the graph as an ONNX model; nodes that no output needs are left out. */
 export function toOnnx(graph: Graph, options: ToOnnxOptions = {}): Uint8Array {
   if (graph.outputs.length === 0) throw new Error('toOnnx: the graph has no outputs (call graph.output(name, tensor))');
@@ -87,12 +93,13 @@ export function toOnnx(graph: Graph, options: ToOnnxOptions = {}): Uint8Array {
   const model: onnxProto.onnx.IModelProto = {
     irVersion: 8,
     producerName: 'bertkit',
-    opsetImport: [{ domain: '', version: options.opset ?? 18 }],
+    opsetImport: [{ domain: '', version: options.opset ?? 18 }, ...contribDomains(nodes)],
     graph: {
       name: 'bertkit',
       node: nodes.map((node, index) => ({
         name: `${node.op}_${index}`,
         opType: node.op,
+        ...(node.domain === undefined ? {} : { domain: node.domain }),
         input: node.inputs.map((input) => input.name),
         output: node.outputs.map((output) => output.name),
         attribute: Object.entries(node.attributes).map(([name, attribute]) => attributeProto(name, attribute)),

@@ -78,4 +78,21 @@ describe('toOnnx', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('emits ORT contrib ops with their domain and opset import', async () => {
+    const graph = new Graph();
+    const x = graph.input('x', 'float32', [5]);
+    const [fused] = graph.addNode('Gelu', [x], [{ dtype: 'float32', shape: [5] }], {}, 'com.microsoft');
+    graph.output('fused', fused!);
+    graph.output('composed', op.gelu(x));
+    const bytes = toOnnx(graph);
+    const imports = onnx.ModelProto.decode(bytes).opsetImport!.map((entry) => `${entry.domain}:${Number(entry.version)}`);
+    assert.deepEqual(imports, [':18', 'com.microsoft:1']);
+    const session = await Session.create(bytes);
+    const data = Float32Array.from([-2, -0.5, 0, 0.7, 3]);
+    const result = await session.run({ x: { data, dims: [5] } });
+    const fusedValues = result.fused!.data as Float32Array;
+    (result.composed!.data as Float32Array).forEach((value, index) => assert.ok(Math.abs(value - fusedValues[index]!) < 1e-6));
+    assert.throws(() => grad(op.reduceSum(fused!), [x]), /grad: no gradient rule for com.microsoft.Gelu/);
+  });
 });
