@@ -299,6 +299,11 @@ function load(): Staging | null {
   return staging;
 }
 
+/** Whether `buffer` is a kernel memory (a WebAssembly memory: it cannot be transferred to another thread). */
+export function isKernelMemory(buffer: ArrayBufferLike): boolean {
+  return buffer instanceof ArrayBuffer && memories.has(buffer);
+}
+
 export function simdAvailable(): boolean {
   return compile() !== null;
 }

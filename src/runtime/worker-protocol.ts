@@ -1,5 +1,6 @@
 // Messages between TrainWorker (main thread) and the training worker. Buffers move by transfer.
 import type { ParameterInfo } from './parameters.js';
+import { isKernelMemory } from './simd-kernels.js';
 import type { Batch, TrainStepConfig, TrainStepState } from './train-step.js';
 import type { TrainProgram } from './train-program.js';
 
@@ -14,11 +15,14 @@ export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly message: string; readonly stack?: string };
 
-/** The distinct ArrayBuffers under some typed arrays (a buffer may be listed only once for transfer). */
+/**
+ * The distinct ArrayBuffers under some typed arrays (a buffer may be listed only once for transfer).
+ * WebAssembly memories (a TrainStep's parameters in this thread) cannot move; they are copied instead.
+ */
 export function transferablesOf(arrays: Iterable<ArrayBufferView>): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const array of arrays) {
-    if (array.buffer instanceof ArrayBuffer) buffers.add(array.buffer);
+    if (array.buffer instanceof ArrayBuffer && !isKernelMemory(array.buffer)) buffers.add(array.buffer);
   }
   return [...buffers];
 }

@@ -5,7 +5,7 @@ import { add, crossEntropy, gather, layerNorm, linear, slice, squeeze } from '..
 import { attentionBias, encoderLayer } from '../../src/model/encoder-layer.js';
 import { initializeParameters } from '../../src/runtime/init.js';
 import { Rng } from '../../src/runtime/rng.js';
-import type { Batch, TrainStepConfig } from '../../src/runtime/train-step.js';
+import { type Batch, TrainStep, type TrainStepConfig } from '../../src/runtime/train-step.js';
 import { buildTrainProgram } from '../../src/runtime/train-program.js';
 import { TrainWorker } from '../../src/runtime/worker-client.js';
 
@@ -102,4 +102,16 @@ test('errors inside the worker reach the caller with their message', async () =>
     TrainWorker.create(program, initializeParameters([], { seed: 1 }), CONFIG),
     /no value for parameter 'embeddings.word_embeddings.weight'/,
   );
+});
+
+test('parameters already placed in kernel memory by an in-thread TrainStep are copied, not transferred, to a worker', async () => {
+  const program = transformerProgram(0);
+  const params = initializeParameters(program.parameters, { seed: 4 });
+  const local = await TrainStep.create(program, params, CONFIG); // params now live in WebAssembly memory
+  const before = params.get('classifier.weight').slice();
+  const worker = await TrainWorker.create(program, params, CONFIG);
+  assert.deepEqual(params.get('classifier.weight'), before, 'the in-thread copy stays intact');
+  const result = await worker.step(majorityBatch(new Rng(3), 8));
+  assert.ok(Number.isFinite(result.loss));
+  await Promise.all([worker.close(), local.dispose()]);
 });
