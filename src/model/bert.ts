@@ -5,6 +5,7 @@
 //   pooled = tanh(dense(h_L[:, 0]))                                  [batch, hidden]
 //   heads: MLM [batch, seq, vocab], NSP [batch, 2], classifier, QA start/end
 import { Graph } from '../graph/graph.js';
+import { gather, reshape } from '../graph/ops.js';
 import type { Tensor } from '../graph/tensor.js';
 import { type BertHeads, basePrefixOf } from './architecture.js';
 import type { BertConfig } from './config.js';
@@ -72,7 +73,7 @@ export function bertEncoder(inputs: BertInputs, config: BertConfig, options: Ber
 }
 
 export interface BertHeadOutputs {
-  /** [batch, seq, vocab] */
+  /** [batch, seq, vocab], or [masked, vocab] with maskedPositions */
   readonly mlmLogits?: Tensor;
   /** [batch, 2] */
   readonly nspLogits?: Tensor;
@@ -91,6 +92,12 @@ export interface BertForward extends BertEncoderOutput {
 export interface BertForwardOptions {
   readonly heads: BertHeads;
   readonly training?: boolean;
+  /**
+   * MLM logits only where they are needed, as google-research/bert does: an input
+   * `masked_lm_positions` int64 [masked] of flat indices b·seq + s picks the hidden states, and
+   * mlmLogits is [masked, vocab] instead of [batch, seq, vocab] (the widest tensor of pretraining).
+   */
+  readonly maskedPositions?: boolean;
 }
 
 /** Declares the inputs and builds the encoder and the requested heads; registers no outputs. */
@@ -104,7 +111,12 @@ export function bertForward(graph: Graph, config: BertConfig, options: BertForwa
   const encoder = bertEncoder(inputs, config, { prefix: basePrefixOf(heads), pooler: heads.pooler, training });
   const { lastHiddenState: hidden, pooledOutput: pooled } = encoder;
   const outputs: { -readonly [K in keyof BertHeadOutputs]: BertHeadOutputs[K] } = {};
-  if (heads.maskedLm) outputs.mlmLogits = maskedLmHead(hidden, encoder.wordEmbeddings, config);
+  if (heads.maskedLm) {
+    const picked = options.maskedPositions
+      ? gather(reshape(hidden, [-1, config.hidden_size]), graph.input('masked_lm_positions', 'int64', ['masked'])) // [masked, hidden]
+      : hidden;
+    outputs.mlmLogits = maskedLmHead(picked, encoder.wordEmbeddings, config);
+  }
   if (heads.nextSentence) outputs.nspLogits = nextSentenceHead(pooled!, config);
   if (heads.sequenceClassification) outputs.logits = sequenceClassificationHead(pooled!, config, { training });
   if (heads.tokenClassification) outputs.logits = tokenClassificationHead(hidden, config, { training });

@@ -29,7 +29,7 @@ export function problemTypeOf(config: BertConfig, requested?: ProblemType): Prob
 /**
  * The loss of the model's heads on labels fed as graph inputs:
  * - pretraining (MLM + NSP): mean MLM cross-entropy over labels ≠ −100 + NSP cross-entropy;
- *   labels int64 [batch, seq], next_sentence_label int64 [batch]
+ *   labels int64 [batch, seq] (or [masked], the labels at masked_lm_positions), next_sentence_label int64 [batch]
  * - MLM only: labels int64 [batch, seq]; NSP only: labels int64 [batch]
  * - sequence classification: regression → MSE, labels float32 [batch] (num_labels = 1) or
  *   [batch, num_labels]; single label → cross-entropy, labels int64 [batch]; multi label →
@@ -42,13 +42,15 @@ export function bertLoss(forward: BertForward, config: BertConfig, options: Bert
   const graph = forward.lastHiddenState.graph;
   const { mlmLogits, nspLogits, logits, startLogits, endLogits } = forward.heads;
   const intLabels = (name: string, shape: (string | number)[]) => graph.input(name, 'int64', shape);
+  // labels follow the MLM logits: [batch, seq], or [masked] at masked_lm_positions
+  const mlmLabelShape = mlmLogits ? [...mlmLogits.shape.slice(0, -1)] : [];
   if (mlmLogits && nspLogits) {
-    const labels = intLabels('labels', ['batch', 'seq']);
+    const labels = intLabels('labels', mlmLabelShape);
     const nextSentenceLabel = intLabels('next_sentence_label', ['batch']);
     return { loss: add(crossEntropy(mlmLogits, labels), crossEntropy(nspLogits, nextSentenceLabel)), labels: { labels, next_sentence_label: nextSentenceLabel } };
   }
   if (mlmLogits) {
-    const labels = intLabels('labels', ['batch', 'seq']);
+    const labels = intLabels('labels', mlmLabelShape);
     return { loss: crossEntropy(mlmLogits, labels), labels: { labels } };
   }
   if (nspLogits) {

@@ -81,3 +81,42 @@ test('pretraining loss, every gradient (tied decoder included) and one clipped A
     assert.ok(worstAfter <= 1e-5, `parameters after the step: max |Δ| ${worstAfter}`);
     console.log(`pretraining: loss ${gotLoss} (PyTorch ${facts.loss}), worst relative gradient error ${worstRelative} (${worstName}), grad norm ${step.gradNorm}, params after max |Δ| ${worstAfter}`);
   });
+
+test('with masked_lm_positions the MLM head runs on the masked tokens only and gives PyTorch\'s loss and gradients',
+  { skip: skipWithoutShared(FIXTURE, 'pretraining_step_grads.safetensors') }, async () => {
+    const model = await loadBert(fixturePath(), { warn: () => {} });
+    const graph = new Graph();
+    const forward = bertForward(graph, model.config, { heads: model.heads, maskedPositions: true });
+    assert.deepEqual(forward.heads.mlmLogits!.shape, ['masked', 30522]);
+    const program = buildTrainProgram(bertLoss(forward, model.config).loss);
+    const inputs = fixtureInputs();
+    const batch = fixtureBatch(inputs);
+    const dims = [batch.batchSize, batch.seqLength];
+    const flat = inputs.mlm_labels.flat();
+    const positions = flat.flatMap((label, index) => (label === -100 ? [] : [index]));
+    const feeds: Record<string, HostTensor> = {
+      input_ids: { data: batch.inputIds, dims },
+      token_type_ids: { data: batch.tokenTypeIds!, dims },
+      attention_mask: { data: batch.attentionMask!, dims },
+      masked_lm_positions: { data: BigInt64Array.from(positions, BigInt), dims: [positions.length] },
+      labels: { data: BigInt64Array.from(positions, (index) => BigInt(flat[index]!)), dims: [positions.length] },
+      next_sentence_label: { data: BigInt64Array.from(inputs.nsp_labels, BigInt), dims: [batch.batchSize] },
+    };
+    for (const { name, shape } of program.parameters) feeds[name] = { data: model.parameters.get(name), dims: [...shape] };
+    const session = await Session.create(program.model, { threads: 1 });
+    const outputs = await session.run(feeds);
+    await session.dispose();
+    const facts = JSON.parse(readFileSync(fixturePath('pretraining_step.json'), 'utf8')) as { loss: number };
+    const loss = (outputs[program.loss]!.data as Float32Array)[0]!;
+    assert.ok(Math.abs(loss - facts.loss) <= 1e-5 * facts.loss, `loss ${loss} vs PyTorch ${facts.loss}`);
+    for (const [name, reference] of readSafetensors(fixturePath('pretraining_step_grads.safetensors')).tensors) {
+      const want = reference.data as Float32Array;
+      const got = outputs[program.gradients[name]!]!.data as Float32Array;
+      let scale = 0, diff = 0;
+      want.forEach((value, i) => {
+        scale = Math.max(scale, Math.abs(value));
+        diff = Math.max(diff, Math.abs(value - got[i]!));
+      });
+      assert.ok(diff <= 1e-4 * scale + 1e-9, `gradient of ${name}: max |Δ| ${diff} (largest entry ${scale})`);
+    }
+  });
