@@ -41,11 +41,11 @@ describe('composition', () => {
         const ids = g.input('ids', 'int64', ['batch', 'seq']);
         const table = g.parameter('word', [6, 3]);
         const positions = g.parameter('position', [4, 3]);
-        const h = op.add(op.gather(table, ids), op.gather(positions, g.input('positionIds', 'int64', ['seq']))); // [batch,seq,3] + [seq,3]
+        const h = op.add(op.gather(table, ids), op.gather(positions, op.arange(ids, 1))); // [batch,seq,3] + [seq,3]
         const rows = op.gather(op.reshape(h, [-1, 3]), g.input('masked', 'int64', [3])); // [3,3]
         const logits = op.matmul(rows, op.transpose(table)); // tied decoder [3,6]
         return op.crossEntropy(logits, g.input('labels', 'int64', [3]));
       },
-      { symbols: { batch: 2, seq: 3 }, values: { ids: [1, 2, 2, 5, 0, 1], positionIds: [0, 1, 2], masked: [1, 4, 2], labels: [2, -100, 4] } },
+      { symbols: { batch: 2, seq: 3 }, values: { ids: [1, 2, 2, 5, 0, 1], masked: [1, 4, 2], labels: [2, -100, 4] } },
     ));
 });

@@ -214,6 +214,10 @@ const KERNELS: Record<string, Kernel> = {
     if (size(dims) !== x!.data.length) throw new Error(`reference Reshape: [${x!.dims}] to [${dims}]`);
     return [{ data: x!.data, dims, dtype: x!.dtype }];
   },
+  Range: ([start, limit, delta]) => {
+    const count = Math.max(0, Math.ceil((limit!.data[0]! - start!.data[0]!) / delta!.data[0]!));
+    return [{ data: Float64Array.from({ length: count }, (_, index) => start!.data[0]! + index * delta!.data[0]!), dims: [count], dtype: start!.dtype }];
+  },
   Shape: ([x]) => [{ data: Float64Array.from(x!.dims), dims: [x!.dims.length], dtype: 'int64' }],
   Expand: ([x, shape]) => {
     const dims = broadcastDims(x!.dims, ints(shape!));

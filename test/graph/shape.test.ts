@@ -21,6 +21,7 @@ describe('shape inference', () => {
     assert.deepEqual(op.slice(x, [0], [1], { axes: [1] }).shape, ['batch', 1, 8]);
     assert.deepEqual(op.gather(g.parameter('table', [10, 8]), g.input('ids', 'int64', ['batch', 'seq'])).shape, ['batch', 'seq', 8]);
     assert.deepEqual(op.concat([x, x], -1).shape, ['batch', 'seq', 16]);
+    assert.deepEqual(op.arange(x, 1).shape, ['seq']);
     assert.deepEqual(op.reshape(g.input('flat', 'float32', ['n']), [-1, 2]).shape, ['(n)/(2)', 2]);
   });
 

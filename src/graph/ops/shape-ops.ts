@@ -135,6 +135,17 @@ function slicedDim(dim: Dim, start: number, end: number, step: number, x: Tensor
   throw new Error(`slice: cannot infer the size of symbolic axis '${dim}' of ${formatShape(x.shape)} for start ${start}, end ${end}, step ${step}`);
 }
 
+/**
+ * 0, 1, …, n−1 as int64 [n], where n is dim `axis` of `like` (read at run time when symbolic):
+ * BERT's position ids, arange(like [batch,seq], 1), without feeding them.
+ */
+export function arange(like: Tensor, axis: number): Tensor {
+  const along = normalizeAxis('arange', axis, like.shape.length);
+  const graph = like.graph;
+  const limit = graph.addNode('Squeeze', [dimOf(like, along), graph.constant([0], [1], 'int64')], [{ dtype: 'int64', shape: [] }])[0]!;
+  return graph.addNode('Range', [graph.scalar(0, 'int64'), limit, graph.scalar(1, 'int64')], [{ dtype: 'int64', shape: [like.shape[along]!] }])[0]!;
+}
+
 /** Broadcasts x to `shape`; symbolic entries must be dims x already has at that (right-aligned) axis. */
 export function expand(x: Tensor, shape: readonly Dim[]): Tensor {
   const offset = shape.length - x.shape.length;
