@@ -52,6 +52,7 @@ export class TrainStep {
   /** Per parameter: gradient and moment buffers allocated beside it in SIMD kernel memory. */
   private readonly gradients = new Map<string, Float32Array>();
   private readonly moments = new Map<string, MomentState>();
+  private running = false;
 
   private constructor(
     private readonly program: TrainProgram,
@@ -106,6 +107,17 @@ export class TrainStep {
 
   /** One optimizer update over one batch, or over several micro-batches whose gradients are averaged. */
   async step(batch: Batch | readonly Batch[]): Promise<StepResult> {
+    // Steps share the gradient buffers and the Rng: overlapping ones would corrupt both.
+    if (this.running) throw new Error('TrainStep.step: the previous step has not finished (await each step before the next)');
+    this.running = true;
+    try {
+      return await this.runStep(batch);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runStep(batch: Batch | readonly Batch[]): Promise<StepResult> {
     const started = performance.now();
     const microBatches = Array.isArray(batch) ? batch : [batch as Batch];
     if (microBatches.length === 0) throw new Error('TrainStep.step: no micro-batches given');
@@ -145,6 +157,7 @@ export class TrainStep {
 
   /** Continues exactly where `state` was taken (its buffers are copied in). */
   restore(state: TrainStepState): void {
+    if (this.running) throw new Error('TrainStep.restore: a step is running');
     for (const { name } of this.program.parameters) {
       const saved = state.parameters[name];
       if (saved === undefined) throw new Error(`TrainStep.restore: saved state lacks parameter '${name}'`);

@@ -89,3 +89,15 @@ test('the in-graph gradient norm (one micro-batch) equals the JS norm over accum
   }
   await Promise.all([single.dispose(), twice.dispose()]);
 });
+
+test('overlapping steps are refused instead of corrupting shared gradient buffers', async () => {
+  const program = mlpProgram(0);
+  const trainer = await TrainStep.create(program, initializeParameters(program.parameters, { seed: 1 }), {
+    seed: 1, threads: 1, update: { optimizer: { kind: 'adamw' }, schedule: { kind: 'constant', peak: 0.01 } },
+  });
+  const first = trainer.step(xorBatch(new Rng(1), 8));
+  await assert.rejects(trainer.step(xorBatch(new Rng(2), 8)), /previous step has not finished/);
+  assert.ok(Number.isFinite((await first).loss));
+  assert.equal(trainer.updates, 1);
+  await trainer.dispose();
+});
