@@ -28,7 +28,7 @@ export { hiddenActivation } from './model/activation.js';
 export { sinusoidalTable } from './model/sinusoidal.js';
 export { bertLoss, problemTypeOf, type BertLoss, type BertLossOptions } from './model/losses.js';
 export { loadBert, saveBert, readCheckpointTensors, type BertModelState, type LoadedBert, type LoadBertOptions, type SaveBertOptions } from './model/checkpoint.js';
-export { BertRunner, type BertBatch, type BertRunnerOptions } from './model/runner.js';
+export { BertRunner, checkBatch, type BertBatch, type BertRunnerOptions } from './model/runner.js';
 export { parseBatch, readBatchFile } from './model/batch-file.js';
 export { BERT_DEFAULTS, numLabels, parseBertConfig, readBertConfig, writeBertConfig, type BertConfig, type HiddenAct, type PositionEmbeddingType, type ProblemType } from './model/config.js';
 export type { LoadReport } from './io/state-dict.js';

@@ -3,7 +3,7 @@
 // error names the file and the field (and the row and column when one value is wrong).
 import { readFileSync } from 'node:fs';
 import type { BertConfig } from './config.js';
-import type { BertBatch } from './runner.js';
+import { type BertBatch, checkBatch } from './runner.js';
 
 type Limits = Pick<BertConfig, 'vocab_size' | 'type_vocab_size' | 'max_position_embeddings'>;
 
@@ -29,19 +29,13 @@ export function parseBatch(raw: unknown, limits: Limits, source: string): BertBa
   if (fields.input_ids === undefined) throw new Error(`${source}: input_ids is missing`);
   const inputIds = matrix(fields.input_ids, 'input_ids', source, null);
   const [batchSize, seqLength] = inputIds.dims;
-  if (seqLength > limits.max_position_embeddings) {
-    throw new Error(`${source}: input_ids rows have ${seqLength} tokens, more than the model's max_position_embeddings ${limits.max_position_embeddings}`);
-  }
-  checkRange(inputIds, 'input_ids', source, limits.vocab_size, 'a token id below vocab_size');
-  const optional = (field: string, limit: number, meaning: string): BigInt64Array | undefined => {
-    if (fields[field] === undefined || fields[field] === null) return undefined;
-    const values = matrix(fields[field], field, source, inputIds.dims);
-    checkRange(values, field, source, limit, meaning);
-    return values.data;
-  };
-  const tokenTypeIds = optional('token_type_ids', limits.type_vocab_size, 'a segment id below type_vocab_size');
-  const attentionMask = optional('attention_mask', 2, '0 (padding) or 1 (token)');
-  return { batchSize, seqLength, inputIds: inputIds.data, ...(tokenTypeIds ? { tokenTypeIds } : {}), ...(attentionMask ? { attentionMask } : {}) };
+  const optional = (field: string): BigInt64Array | undefined =>
+    fields[field] === undefined || fields[field] === null ? undefined : matrix(fields[field], field, source, inputIds.dims).data;
+  const tokenTypeIds = optional('token_type_ids');
+  const attentionMask = optional('attention_mask');
+  const batch = { batchSize, seqLength, inputIds: inputIds.data, ...(tokenTypeIds ? { tokenTypeIds } : {}), ...(attentionMask ? { attentionMask } : {}) };
+  checkBatch(batch, limits, source);
+  return batch;
 }
 
 interface IntMatrix {
@@ -65,10 +59,4 @@ function matrix(value: unknown, field: string, source: string, dims: [number, nu
     });
   });
   return { data, dims: [value.length, width] };
-}
-
-function checkRange(values: IntMatrix, field: string, source: string, limit: number, meaning: string): void {
-  const width = values.dims[1];
-  const bad = values.data.findIndex((value) => value < 0n || value >= BigInt(limit));
-  if (bad >= 0) throw new Error(`${source}: ${field}[${Math.floor(bad / width)}][${bad % width}] is ${values.data[bad]}, must be ${meaning} (${limit})`);
 }

@@ -3,6 +3,7 @@ import { Graph } from '../graph/graph.js';
 import { type HostTensor, Session } from '../runtime/session.js';
 import { buildBertGraph } from './bert.js';
 import type { BertModelState } from './checkpoint.js';
+import type { BertConfig } from './config.js';
 
 /** A padded batch, row-major int64 [batchSize, seqLength] each. */
 export interface BertBatch {
@@ -42,28 +43,16 @@ export class BertRunner {
 
   /** Every output of the graph for `batch` (see outputNames), with the parameters' current values. */
   async run(batch: BertBatch): Promise<Record<string, HostTensor>> {
+    checkBatch(batch, this.model.config, 'BertRunner.run');
     const { batchSize, seqLength } = batch;
     const size = batchSize * seqLength;
-    const config = this.model.config;
-    const check = (field: string, values: BigInt64Array, limit: number, meaning: string): BigInt64Array => {
-      if (values.length !== size) throw new Error(`BertRunner.run: ${field} has ${values.length} values, expected ${batchSize}×${seqLength}`);
-      const bad = values.findIndex((value) => value < 0n || value >= BigInt(limit));
-      if (bad >= 0) throw new Error(`BertRunner.run: ${field}[${Math.floor(bad / seqLength)}][${bad % seqLength}] is ${values[bad]}, ${meaning} must be in [0, ${limit})`);
-      return values;
-    };
-    if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(seqLength) || seqLength < 1) {
-      throw new Error(`BertRunner.run: batch needs at least one row and one position, got ${batchSize}×${seqLength}`);
-    }
-    if (seqLength > config.max_position_embeddings) {
-      throw new Error(`BertRunner.run: sequences of ${seqLength} tokens exceed max_position_embeddings ${config.max_position_embeddings}`);
-    }
     const dims = [batchSize, seqLength];
     const feeds: Record<string, HostTensor> = {};
     for (const [name, shape] of this.parameterShapes) feeds[name] = { data: this.model.parameters.get(name), dims: shape };
     Object.assign(feeds, {
-      input_ids: { data: check('input_ids', batch.inputIds, config.vocab_size, 'a token id (vocab_size)'), dims },
-      token_type_ids: { data: check('token_type_ids', batch.tokenTypeIds ?? new BigInt64Array(size), config.type_vocab_size, 'a segment id (type_vocab_size)'), dims },
-      attention_mask: { data: check('attention_mask', batch.attentionMask ?? new BigInt64Array(size).fill(1n), 2, 'a mask value'), dims },
+      input_ids: { data: batch.inputIds, dims },
+      token_type_ids: { data: batch.tokenTypeIds ?? new BigInt64Array(size), dims },
+      attention_mask: { data: batch.attentionMask ?? new BigInt64Array(size).fill(1n), dims },
     });
     return this.session.run(feeds);
   }
@@ -71,4 +60,27 @@ export class BertRunner {
   async dispose(): Promise<void> {
     await this.session.dispose();
   }
+}
+
+/**
+ * Checks a batch against what the model can embed; errors start with `source` (a file, or the
+ * caller) and name the field, row and column.
+ */
+export function checkBatch(batch: BertBatch, limits: Pick<BertConfig, 'vocab_size' | 'type_vocab_size' | 'max_position_embeddings'>, source: string): void {
+  const { batchSize, seqLength } = batch;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(seqLength) || seqLength < 1) {
+    throw new Error(`${source}: a batch needs at least one row and one position, got ${batchSize}×${seqLength}`);
+  }
+  if (seqLength > limits.max_position_embeddings) {
+    throw new Error(`${source}: input_ids rows have ${seqLength} tokens, more than the model's max_position_embeddings ${limits.max_position_embeddings}`);
+  }
+  const check = (field: string, values: BigInt64Array | undefined, limit: number, meaning: string): void => {
+    if (values === undefined) return;
+    if (values.length !== batchSize * seqLength) throw new Error(`${source}: ${field} has ${values.length} values, expected ${batchSize}×${seqLength}`);
+    const bad = values.findIndex((value) => value < 0n || value >= BigInt(limit));
+    if (bad >= 0) throw new Error(`${source}: ${field}[${Math.floor(bad / seqLength)}][${bad % seqLength}] is ${values[bad]}, must be ${meaning} (${limit})`);
+  };
+  check('input_ids', batch.inputIds, limits.vocab_size, 'a token id below vocab_size');
+  check('token_type_ids', batch.tokenTypeIds, limits.type_vocab_size, 'a segment id below type_vocab_size');
+  check('attention_mask', batch.attentionMask, 2, '0 (padding) or 1 (token)');
 }
