@@ -104,6 +104,11 @@ describe('losses', () => {
     }));
   it('crossEntropy with every label ignored is 0 with zero gradient', () =>
     checkGradients((g) => op.crossEntropy(g.parameter('logits', [2, 4]), g.input('labels', 'int64', [2])), { values: { labels: [-100, -100] } }));
+  it('crossEntropy over a symbolic class axis (QA span logits [batch,seq])', () =>
+    checkGradients((g) => op.crossEntropy(op.mul(g.input('logits', 'float32', ['batch', 'seq']), 2), g.input('starts', 'int64', ['batch'])), {
+      symbols: { batch: 3, seq: 4 },
+      values: { starts: [3, 0, -100] },
+    }));
   it('mse', () => checkGradients((g) => op.mse(g.parameter('p', [2, 3]), g.parameter('t', [2, 3]))));
   it('bceWithLogits, large logits included', () =>
     checkGradients((g) => op.bceWithLogits(op.mul(g.parameter('x', [2, 4]), 8), g.parameter('t', [2, 4])), { positive: ['t'] }));

@@ -2,7 +2,7 @@ import { type Tensor, formatShape } from '../tensor.js';
 import { abs, add, div, equal, exp, log, maximum, mul, neg, not, relu, sigmoid, sub } from './elementwise.js';
 import { gatherElements } from './gather.js';
 import { reduceMean, reduceSum } from './reduce.js';
-import { dimCount, squeeze, unsqueeze } from './shape-ops.js';
+import { dimCount, dimSize, squeeze, unsqueeze } from './shape-ops.js';
 import { logSoftmax } from './softmax.js';
 import { cast, where } from './where.js';
 
@@ -13,6 +13,7 @@ export interface CrossEntropyOptions {
 
 /**
  * Mean cross-entropy of logits [...,classes] against int64 labels [...], over labels ≠ ignoreIndex
+ * (the class axis may be symbolic, e.g. QA span logits [batch,seq] against start positions [batch])
  * (0 when every label is ignored). Its gradient, (softmax − onehot)·weight, is written by hand:
  * the class axis is the widest tensor in BERT (30522 for MLM) and this is the shortest path.
  */
@@ -23,8 +24,8 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
   if (logits.dtype !== 'float32' || labels.dtype !== 'int64') {
     throw new Error(`crossEntropy: needs float32 logits and int64 labels, got ${logits.dtype}${formatShape(logits.shape)} and ${labels.dtype}${formatShape(labels.shape)}`);
   }
-  if (typeof classes !== 'number' || labels.shape.length !== leading.length || labels.shape.some((dim, axis) => dim !== leading[axis])) {
-    throw new Error(`crossEntropy: logits ${formatShape(logits.shape)} must be labels ${formatShape(labels.shape)} plus a static class axis`);
+  if (classes === undefined || labels.shape.length !== leading.length || labels.shape.some((dim, axis) => dim !== leading[axis])) {
+    throw new Error(`crossEntropy: logits ${formatShape(logits.shape)} must be labels ${formatShape(labels.shape)} plus a class axis`);
   }
   const graph = logits.graph;
   const valid = not(equal(labels, ignoreIndex));
@@ -38,7 +39,7 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
     const scale = unsqueeze(mul(weight, div(dy!, count)), [-1]);
     const onehot = graph.addNode(
       'OneHot',
-      [safeLabels, graph.constant([classes], [], 'int64'), graph.constant([0, 1], [2], 'float32')],
+      [safeLabels, dimSize(logits, logits.shape.length - 1), graph.constant([0, 1], [2], 'float32')],
       [{ dtype: 'float32', shape: logits.shape }],
       { axis: { int: -1 } },
     )[0]!;

@@ -142,8 +142,14 @@ function slicedDim(dim: Dim, start: number, end: number, step: number, x: Tensor
 export function arange(like: Tensor, axis: number): Tensor {
   const along = normalizeAxis('arange', axis, like.shape.length);
   const graph = like.graph;
-  const limit = graph.addNode('Squeeze', [dimOf(like, along), graph.constant([0], [1], 'int64')], [{ dtype: 'int64', shape: [] }])[0]!;
-  return graph.addNode('Range', [graph.scalar(0, 'int64'), limit, graph.scalar(1, 'int64')], [{ dtype: 'int64', shape: [like.shape[along]!] }])[0]!;
+  return graph.addNode('Range', [graph.scalar(0, 'int64'), dimSize(like, along), graph.scalar(1, 'int64')], [{ dtype: 'int64', shape: [like.shape[along]!] }])[0]!;
+}
+
+/** Dim `axis` of x as an int64 scalar: a constant when static, else read at run time. */
+export function dimSize(x: Tensor, axis: number): Tensor {
+  const dim = x.shape[axis]!;
+  if (typeof dim === 'number') return x.graph.scalar(dim, 'int64');
+  return x.graph.addNode('Squeeze', [dimOf(x, axis), x.graph.constant([0], [1], 'int64')], [{ dtype: 'int64', shape: [] }])[0]!;
 }
 
 /** Broadcasts x to `shape`; symbolic entries must be dims x already has at that (right-aligned) axis. */
