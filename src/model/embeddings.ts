@@ -1,7 +1,7 @@
 // BERT's input embeddings (HF BertEmbeddings), with Hugging Face parameter names:
 //   e = LayerNorm(word[input_ids] + token_type[token_type_ids] + position[0..seq)) → dropout
 // Positions are learned ('absolute', a parameter) or the fixed sin/cos table ('sinusoidal', a constant).
-import { add, dropout, gather, layerNorm, squeeze } from '../graph/ops.js';
+import { add, arange, dropout, gather, layerNorm } from '../graph/ops.js';
 import type { Tensor } from '../graph/tensor.js';
 import { randomUniform } from '../runtime/train-program.js';
 import type { BertConfig } from './config.js';
@@ -39,9 +39,7 @@ export function bertEmbeddings(inputIds: Tensor, tokenTypeIds: Tensor, config: E
     : graph.parameter(`${p}position_embeddings.weight`, [config.max_position_embeddings, hidden]);
   const tokenTypeEmbeddings = graph.parameter(`${p}token_type_embeddings.weight`, [config.type_vocab_size, hidden]);
 
-  // position_ids = [0, 1, …, seq−1], read from input_ids' run-time shape: [seq]
-  const seqLength = squeeze(graph.addNode('Shape', [inputIds], [{ dtype: 'int64', shape: [1] }], { start: { int: 1 }, end: { int: 2 } })[0]!, [0]);
-  const positionIds = graph.addNode('Range', [graph.scalar(0, 'int64'), seqLength, graph.scalar(1, 'int64')], [{ dtype: 'int64', shape: [seq!] }])[0]!;
+  const positionIds = arange(inputIds, 1); // [seq]: 0, 1, …, seq−1
 
   // [batch, seq, hidden] (+ [seq, hidden] broadcast over the batch), summed in HF's order
   const summed = add(add(gather(wordEmbeddings, inputIds), gather(tokenTypeEmbeddings, tokenTypeIds)), gather(positionTable, positionIds));

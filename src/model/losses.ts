@@ -2,6 +2,7 @@
 // Label inputs are declared on the graph under HF's argument names, so a batch reads like a
 // transformers call: labels, next_sentence_label, start_positions, end_positions.
 import { add, bceWithLogits, cast, crossEntropy, div, gatherElements, less, logSoftmax, maximum, mse, mul, neg, reduceSum, squeeze, unsqueeze, where } from '../graph/ops.js';
+import { dimSize } from '../graph/ops/shape-ops.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { BertForward } from './bert.js';
 import { type BertConfig, type ProblemType, numLabels } from './config.js';
@@ -101,9 +102,7 @@ function sequenceClassificationLoss(logits: Tensor, config: BertConfig, problemT
  * Written out rather than with crossEntropy, whose gradient needs a static class axis (seq is symbolic).
  */
 function spanCrossEntropy(logits: Tensor, positions: Tensor): Tensor {
-  const graph = positions.graph;
-  const seq = squeeze(graph.addNode('Shape', [logits], [{ dtype: 'int64', shape: [1] }], { start: { int: 1 }, end: { int: 2 } })[0]!, [0]);
-  const valid = less(positions, seq);
+  const valid = less(positions, dimSize(logits, 1));
   const targets = where(valid, maximum(positions, 0), 0);
   const weight = cast(valid, 'float32'); // [batch]
   const picked = squeeze(gatherElements(logSoftmax(logits, -1), unsqueeze(targets, [-1]), -1), [-1]); // [batch]
