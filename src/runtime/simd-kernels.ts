@@ -29,9 +29,9 @@ declare namespace WebAssembly {
 
 const CHUNK = 16384; // elements per staged chunk: 4 arrays × 64 KiB stay in L2
 const BYTES = CHUNK * 4;
-// Every kernel memory starts with 64 scratch bytes (LAMB's partial sums); the staging memory then
-// holds four chunks and the generator state.
-const SUMS_AT = 0, FIRST_ARRAY_AT = 64;
+// Every kernel memory starts with 64 scratch bytes (partial sums) and one staging chunk; the staging
+// memory then holds three more chunks and the generator state, tensor memories their tensors.
+const SUMS_AT = 0, FIRST_ARRAY_AT = 64, TENSORS_AT = FIRST_ARRAY_AT + CHUNK * 4;
 const [P_AT, G_AT, M_AT, V_AT, STATE_AT] = [0, 1, 2, 3, 4].map((k) => FIRST_ARRAY_AT + k * BYTES) as [number, number, number, number, number];
 const PAGES = Math.ceil((STATE_AT + 64) / 65536);
 /** LAMB's kernels return f32 lane sums; short calls keep their rounding error near 1e-7. */
@@ -212,18 +212,38 @@ function lambApplyBody(): number[] {
   return vector([...locals, ...loopBody(i, end, n, prologue, body, [])]);
 }
 
+
+/** accumulate(dst, src, n): dst += src, and Σdst² (4 lanes, after the add) at SUMS_AT. */
+function accumulateBody(): number[] {
+  const [dst, src, n] = [0, 1, 2];
+  const i = 3, end = 4;
+  const sum = 5, squares = 6;
+  const get = (local: number): number[] => [LOCAL_GET, local];
+  const set = (local: number): number[] => [LOCAL_SET, local];
+  const at = (base: number): number[] => [...get(base), ...get(i), I32_ADD];
+  const body = [
+    ...at(dst), ...V128_LOAD, ...at(src), ...V128_LOAD, ...F32X4_ADD, ...set(sum),
+    ...at(dst), ...get(sum), ...V128_STORE,
+    ...get(squares), ...get(sum), ...get(sum), ...F32X4_MUL, ...F32X4_ADD, ...set(squares),
+  ];
+  const epilogue = [I32_CONST, SUMS_AT, ...get(squares), ...storeAt(0)];
+  const locals = [...uleb(2), ...uleb(2), I32, ...uleb(2), V128]; // 2 × i32, 2 × v128
+  return vector([...locals, ...loopBody(i, end, n, [], body, epilogue)]);
+}
+
 function moduleBytes(): Uint8Array {
   const adamwType = [0x60, ...vector([I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, F32]), 0];
   const uniformType = [0x60, ...vector([I32, I32, I32]), 0];
   const lambMomentsType = [0x60, ...vector([I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, F32]), 0];
   const lambApplyType = [0x60, ...vector([I32, I32, I32, I32, F32, F32, F32, F32, F32]), 0];
+  const accumulateType = [0x60, ...vector([I32, I32, I32]), 0];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [4, ...adamwType, ...uniformType, ...lambMomentsType, ...lambApplyType]),
+    ...section(1, [5, ...adamwType, ...uniformType, ...lambMomentsType, ...lambApplyType, ...accumulateType]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(PAGES)]),
-    ...section(3, [4, 0, 1, 2, 3]),
-    ...section(7, [4, ...name('adamw'), 0x00, 0, ...name('uniform'), 0x00, 1, ...name('lambMoments'), 0x00, 2, ...name('lambApply'), 0x00, 3]),
-    ...section(10, [4, ...adamwBody(), ...uniformBody(), ...lambMomentsBody(), ...lambApplyBody()]),
+    ...section(3, [5, 0, 1, 2, 3, 4]),
+    ...section(7, [5, ...name('adamw'), 0x00, 0, ...name('uniform'), 0x00, 1, ...name('lambMoments'), 0x00, 2, ...name('lambApply'), 0x00, 3, ...name('accumulate'), 0x00, 4]),
+    ...section(10, [5, ...adamwBody(), ...uniformBody(), ...lambMomentsBody(), ...lambApplyBody(), ...accumulateBody()]),
   ];
   return Uint8Array.from(bytes);
 }
@@ -232,6 +252,7 @@ type AdamwExport = (p: number, g: number, m: number, v: number, n: number, ...sc
 type UniformExport = (out: number, n: number, state: number) => void;
 type LambMomentsExport = (p: number, g: number, m: number, v: number, n: number, ...scalars: number[]) => void;
 type LambApplyExport = (p: number, m: number, v: number, n: number, ...scalars: number[]) => void;
+type AccumulateExport = (dst: number, src: number, n: number) => void;
 
 interface KernelMemory {
   readonly buffer: ArrayBuffer;
@@ -239,8 +260,11 @@ interface KernelMemory {
   readonly uniform: UniformExport;
   readonly lambMoments: LambMomentsExport;
   readonly lambApply: LambApplyExport;
-  /** The 8 lane sums lambMoments leaves at SUMS_AT. */
+  readonly accumulate: AccumulateExport;
+  /** The 8 lane sums lambMoments and accumulate leave at SUMS_AT. */
   readonly sums: Float32Array;
+  /** The chunk at FIRST_ARRAY_AT, for staging an operand from outside this memory. */
+  readonly stage: Float32Array;
 }
 
 interface Staging extends KernelMemory {
@@ -281,7 +305,9 @@ function instantiate(pages: number): KernelMemory | null {
     uniform: exports.uniform as UniformExport,
     lambMoments: exports.lambMoments as LambMomentsExport,
     lambApply: exports.lambApply as LambApplyExport,
+    accumulate: exports.accumulate as AccumulateExport,
     sums: new Float32Array(memory.buffer, SUMS_AT, 8),
+    stage: new Float32Array(memory.buffer, FIRST_ARRAY_AT, CHUNK),
   };
   memories.set(memory.buffer, kernel);
   return kernel;
@@ -323,8 +349,8 @@ export function allocateTensorGroups(sizes: readonly number[], count: number): F
   let batchBytes = 0;
   const flush = (): void => {
     if (batch.length === 0) return;
-    const kernel = compile() === null ? null : instantiate(Math.ceil((FIRST_ARRAY_AT + batchBytes) / 65536));
-    let offset = FIRST_ARRAY_AT;
+    const kernel = compile() === null ? null : instantiate(Math.ceil((TENSORS_AT + batchBytes) / 65536));
+    let offset = TENSORS_AT;
     for (const index of batch) {
       const size = sizes[index]!;
       groups[index] = Array.from({ length: count }, () => {
@@ -339,11 +365,11 @@ export function allocateTensorGroups(sizes: readonly number[], count: number): F
   };
   sizes.forEach((size, index) => {
     const bytes = padded(size) * count;
-    if (bytes > MAX_MEMORY_BYTES) {
+    if (TENSORS_AT + bytes > MAX_MEMORY_BYTES) {
       groups[index] = Array.from({ length: count }, () => new Float32Array(size));
       return;
     }
-    if (FIRST_ARRAY_AT + batchBytes + bytes > MAX_MEMORY_BYTES) flush();
+    if (TENSORS_AT + batchBytes + bytes > MAX_MEMORY_BYTES) flush();
     batch.push(index);
     batchBytes += bytes;
   });
@@ -496,4 +522,38 @@ export function lambApplySimd(
     p.set(heap.p.subarray(0, length), start);
   }
   return true;
+}
+
+/**
+ * dst += src in float32 (bit-identical to the scalar loop: both round each sum once); returns Σdst²
+ * after the add (lane sums added up in float64), or null without SIMD support. A dst in a tensor
+ * memory is updated in place with src staged beside it; any other dst goes through the staging memory.
+ */
+export function accumulateSimd(dst: Float32Array, src: Float32Array): number | null {
+  if (dst.length !== src.length) throw new Error(`accumulateSimd: lengths ${dst.length} and ${src.length} differ`);
+  const k = load();
+  if (k === null) return null;
+  const home = sharedMemory([dst]);
+  const kernel = home ?? k;
+  let squares = 0;
+  for (let start = 0; start < dst.length; start += CHUNK) {
+    const end = Math.min(start + CHUNK, dst.length);
+    const whole = (end - start) & ~3;
+    kernel.stage.set(src.subarray(start, start + whole));
+    // The staging memory's dst chunk sits in its G region; a tensor memory's dst is updated where it lies.
+    const dstAt = home === undefined ? G_AT : dst.byteOffset + start * 4;
+    if (home === undefined) k.heap.g.set(dst.subarray(start, start + whole));
+    for (let span = 0; span < whole; span += SUM_SPAN) {
+      const length = Math.min(SUM_SPAN, whole - span);
+      kernel.accumulate(dstAt + span * 4, FIRST_ARRAY_AT + span * 4, length);
+      const sums = kernel.sums;
+      squares += sums[0]! + sums[1]! + sums[2]! + sums[3]!;
+    }
+    if (home === undefined) dst.set(k.heap.g.subarray(0, whole), start);
+    for (let i = start + whole; i < end; i++) {
+      dst[i] = dst[i]! + src[i]!;
+      squares += dst[i]! * dst[i]!;
+    }
+  }
+  return squares;
 }

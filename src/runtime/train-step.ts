@@ -123,7 +123,7 @@ export class TrainStep {
     if (microBatches.length === 0) throw new Error('TrainStep.step: no micro-batches given');
     const accumulator = new GradientAccumulator(this.gradients);
     const fetch = [this.program.loss, this.program.gradientSquares, ...Object.values(this.program.gradients)];
-    let lossSum = 0, runMs = 0, randomMs = 0, sumOfSquares = 0;
+    let lossSum = 0, runMs = 0, randomMs = 0, graphSquares = 0;
     for (const micro of microBatches) {
       const feeds: Batch = { ...micro };
       for (const { name, shape } of this.program.parameters) feeds[name] = { data: this.parameters.get(name), dims: [...shape] };
@@ -136,15 +136,15 @@ export class TrainStep {
       const loss = (outputs[this.program.loss]!.data as Float32Array)[0]!;
       if (!Number.isFinite(loss)) throw new Error(`TrainStep.step: loss is ${loss} at update ${this.optimizer.step}`);
       lossSum += loss;
-      for (const square of outputs[this.program.gradientSquares]!.data as Float32Array) sumOfSquares += square;
+      for (const square of outputs[this.program.gradientSquares]!.data as Float32Array) graphSquares += square;
       const grads = new Map<string, Float32Array>();
       for (const [parameter, output] of Object.entries(this.program.gradients)) grads.set(parameter, outputs[output]!.data as Float32Array);
       accumulator.add(grads);
     }
-    const { sums, count } = accumulator.take();
+    const { sums, count, sumOfSquares: accumulatedSquares } = accumulator.take();
     const updateStarted = performance.now();
-    // The graph's sums of squares hold for a single micro-batch; summed micro-batches need their own pass.
-    const report = applyUpdate(this.config.update, this.optimizer, this.parameters, sums, count, count === 1 ? sumOfSquares : undefined);
+    // The graph's sums of squares hold for a single micro-batch; for several, the accumulator's.
+    const report = applyUpdate(this.config.update, this.optimizer, this.parameters, sums, count, count === 1 ? graphSquares : accumulatedSquares);
     const finished = performance.now();
     return { loss: lossSum / count, step: this.optimizer.step, ...report, runMs, randomMs, updateMs: finished - updateStarted, totalMs: finished - started };
   }

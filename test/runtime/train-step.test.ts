@@ -74,7 +74,7 @@ test('resuming from a saved state reproduces the uninterrupted losses bit for bi
   await Promise.all([straight, first, fresh, noRng].map((t) => t.dispose()));
 });
 
-test('the in-graph gradient norm (one micro-batch) equals the JS norm over accumulated micro-batches', async () => {
+test('the in-graph gradient norm (one micro-batch) equals the accumulator\'s norm over two micro-batches', async () => {
   const program = mlpProgram(0);
   const config = { seed: 1, threads: 1, update: { optimizer: { kind: 'adamw' as const }, schedule: { kind: 'constant' as const, peak: 0.01 }, maxGradNorm: 0.01 } };
   const single = await TrainStep.create(program, initializeParameters(program.parameters, { seed: 3, initializerRange: 0.5 }), config);
@@ -84,7 +84,7 @@ test('the in-graph gradient norm (one micro-batch) equals the JS norm over accum
     const a = await single.step(batch);
     const b = await twice.step([batch, batch]); // the same gradient twice: the average is that gradient
     assert.ok(a.clipFactor < 1, 'clipping is active');
-    assert.ok(Math.abs(a.gradNorm / b.gradNorm - 1) < 1e-5, `graph norm ${a.gradNorm} vs JS norm ${b.gradNorm}`);
+    assert.ok(Math.abs(a.gradNorm / b.gradNorm - 1) < 1e-5, `graph norm ${a.gradNorm} vs accumulated norm ${b.gradNorm}`);
     assert.equal(a.loss, b.loss);
   }
   await Promise.all([single.dispose(), twice.dispose()]);
