@@ -12,6 +12,7 @@ export { initializeParameters, initRuleFor, type InitOptions, type InitRule } fr
 export { buildTrainProgram, randomUniform, RANDOM_INPUT_PREFIX, type TrainProgram, type InputInfo } from './runtime/train-program.js';
 export { TrainStep, type Batch, type StepResult, type TrainStepConfig, type TrainStepState } from './runtime/train-step.js';
 export { TrainWorker } from './runtime/worker-client.js';
+export { setSimdEnabled, simdAvailable } from './runtime/simd-kernels.js';
 export { AdamW } from './train/optim/adamw.js';
 export { Lamb } from './train/optim/lamb.js';
 export { globalNorm, clipFactor } from './train/optim/clip.js';

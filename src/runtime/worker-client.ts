@@ -48,6 +48,11 @@ export class TrainWorker {
     return (await this.call({ op: 'state' }, [])) as TrainStepState;
   }
 
+  /** A copy of the current parameters only (for evaluation or saving the model; cheaper than `state`). */
+  async parameters(): Promise<Record<string, Float32Array>> {
+    return (await this.call({ op: 'parameters' }, [])) as Record<string, Float32Array>;
+  }
+
   async restore(state: TrainStepState): Promise<void> {
     const moments = Object.values(state.optimizer.moments).flatMap(({ m, v }) => [m, v]);
     await this.call({ op: 'restore', state }, transferablesOf([...Object.values(state.parameters), ...moments]));

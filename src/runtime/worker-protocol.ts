@@ -8,6 +8,7 @@ export type WorkerRequest =
   | { readonly op: 'create'; readonly program: TrainProgram; readonly parameters: readonly (ParameterInfo & { data: Float32Array })[]; readonly config: TrainStepConfig }
   | { readonly op: 'step'; readonly batch: Batch | readonly Batch[] }
   | { readonly op: 'state' }
+  | { readonly op: 'parameters' }
   | { readonly op: 'restore'; readonly state: TrainStepState }
   | { readonly op: 'dispose' };
 

@@ -38,6 +38,11 @@ async function handle(request: WorkerRequest): Promise<{ value: unknown; transfe
       const moments = Object.values(state.optimizer.moments).flatMap(({ m, v }) => [m, v]);
       return { value: state, transfer: transferablesOf([...Object.values(state.parameters), ...moments]) };
     }
+    case 'parameters': {
+      const copies: Record<string, Float32Array> = {};
+      for (const { name, data } of active().parameters.entries()) copies[name] = data.slice();
+      return { value: copies, transfer: transferablesOf(Object.values(copies)) };
+    }
     case 'restore':
       active().restore(request.state);
       return { value: undefined, transfer: [] };

@@ -83,6 +83,7 @@ test('through the worker: save, restore into a fresh worker, continue with bit-i
   for (const batch of batches.slice(0, 4)) resumed.push((await first.step(copyOf(batch))).loss);
   const saved = await first.state();
   assert.equal(saved.step, 4);
+  assert.deepEqual(await first.parameters(), saved.parameters);
   await first.close();
   const second = await TrainWorker.create(program, initializeParameters(program.parameters, { seed: 99 }), { ...CONFIG, seed: 1234 });
   await second.restore(saved);
