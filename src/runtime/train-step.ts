@@ -1,12 +1,12 @@
-// One optimizer step: forward+backward in ONNX Runtime for each micro-batch, gradient accumulation,
-// clipping, the scheduled learning rate and the optimizer update in JS (see train/optim/optimizer.ts
-// for why the update runs here). TrainStep owns everything a resumed run needs to be bit-identical:
+// One optimizer step: forward+backward in ONNX Runtime for each micro-batch, then gradient
+// accumulation, clipping, the scheduled learning rate and the optimizer update in this thread, in
+// WebAssembly SIMD kernels (see train/optim/optimizer.ts for why the update runs here, not in ORT). TrainStep owns everything a resumed run needs to be bit-identical:
 // parameters, optimizer moments, the update counter and the Rng that draws dropout masks.
 import type { Dim } from '../graph/tensor.js';
 import { GradientAccumulator } from '../train/optim/accumulation.js';
 import type { MomentState, Optimizer, OptimizerState } from '../train/optim/optimizer.js';
 import { type UpdateConfig, applyUpdate, checkUpdateConfig, createOptimizer } from '../train/optim/update.js';
-import { ParameterStore, sizeOf } from './parameters.js';
+import { type ParameterStore, sizeOf } from './parameters.js';
 import { Rng, type RngState } from './rng.js';
 import { allocateTensorGroups } from './simd-kernels.js';
 import { type HostTensor, Session } from './session.js';
