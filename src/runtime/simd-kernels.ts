@@ -349,7 +349,12 @@ export function allocateTensorGroups(sizes: readonly number[], count: number): F
   let batchBytes = 0;
   const flush = (): void => {
     if (batch.length === 0) return;
-    const kernel = compile() === null ? null : instantiate(Math.ceil((TENSORS_AT + batchBytes) / 65536));
+    let kernel: KernelMemory | null = null;
+    try {
+      kernel = instantiate(Math.ceil((TENSORS_AT + batchBytes) / 65536));
+    } catch {
+      // The engine refused a memory this large (address-space limits): ordinary arrays, staged kernels.
+    }
     let offset = TENSORS_AT;
     for (const index of batch) {
       const size = sizes[index]!;
