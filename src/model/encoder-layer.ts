@@ -3,8 +3,9 @@
 //   out = LayerNorm(h1 + Dropout(W2 · act(W1 · h1)))                    intermediate.dense, output.*
 // Attention: softmax(QKᵀ/√d + bias) V per head, bias = (1 − mask)·float32_min as in HF.
 import type { Dim, Tensor } from '../graph/tensor.js';
-import { add, cast, dropout, gelu, layerNorm, linear, matmul, mul, pow, relu, reshape, softmax, sub, tanh, transpose, unsqueeze } from '../graph/ops.js';
+import { add, cast, dropout, layerNorm, linear, matmul, mul, reshape, softmax, sub, transpose, unsqueeze } from '../graph/ops.js';
 import { randomUniform } from '../runtime/train-program.js';
+import { hiddenActivation } from './activation.js';
 import type { BertConfig } from './config.js';
 
 export type EncoderLayerConfig = Pick<
@@ -64,17 +65,7 @@ export function encoderLayer(x: Tensor, bias: Tensor, config: EncoderLayerConfig
   const attended = drop(dense('attention.output.dense', context, hidden, hidden), config.hidden_dropout_prob, 'attention.output.dropout', [batch, seq, hidden]);
   const h1 = norm('attention.output', add(attended, x));
 
-  const inner = activation(config.hidden_act, dense('intermediate.dense', h1, config.intermediate_size, hidden));
+  const inner = hiddenActivation(config.hidden_act, dense('intermediate.dense', h1, config.intermediate_size, hidden));
   const projected = drop(dense('output.dense', inner, hidden, config.intermediate_size), config.hidden_dropout_prob, 'output.dropout', [batch, seq, hidden]);
   return { hidden: norm('output', add(projected, h1)), attentionProbs };
-}
-
-function activation(kind: EncoderLayerConfig['hidden_act'], x: Tensor): Tensor {
-  switch (kind) {
-    case 'gelu': return gelu(x);
-    case 'relu': return relu(x);
-    // HF's gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
-    case 'gelu_new': return mul(mul(x, add(tanh(mul(add(x, mul(pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1)), 0.5);
-    default: throw new Error(`encoderLayer: unsupported hidden_act '${String(kind)}' (gelu, gelu_new or relu)`);
-  }
 }
