@@ -1,0 +1,338 @@
+// Inference on a loaded model and its tokenizer: embeddings, fill-mask, classification, token
+// states. Texts are batched by length (sorted, each batch padded to its own longest row) and
+// results come back in input order. Each kind of use gets its own ONNX Runtime session over a
+// graph with only the outputs it needs and the weights as initializers.
+import type { BertModelState } from '../model/checkpoint.js';
+import { loadBert } from '../model/checkpoint.js';
+import { type BertBatch, checkBatch } from '../model/runner.js';
+import { type HostTensor, Session } from '../runtime/session.js';
+import { type BatchInput, BertTokenizer } from '../tokenizer/bert-tokenizer.js';
+import type { Encoding } from '../tokenizer/encoding.js';
+import { padRows, planBatches } from './batching.js';
+import { type InferenceGraphOptions, type InferenceOutput, buildInferenceGraph, inferenceOnnx } from './inference-graph.js';
+import { type Pooling, poolRows } from './pooling.js';
+
+export interface BertInferenceOptions {
+  /** ORT intra-op threads (default: all cores). */
+  readonly threads?: number;
+  /** Longest input in tokens, special tokens included; longer texts are truncated (default: the model's max_position_embeddings, or less when the tokenizer says so). */
+  readonly maxLength?: number;
+}
+
+export interface BatchOptions {
+  /** Texts per ONNX Runtime run (default 32). */
+  readonly batchSize?: number;
+  /** Sort by length so batches pad little (default true); results keep the input order either way. */
+  readonly sortByLength?: boolean;
+  /** Called after each batch with the number of texts done. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface EmbedOptions extends BatchOptions {
+  /** 'cls': the [CLS] token's last hidden state; 'mean': the mean over the text's tokens (default). */
+  readonly pooling?: Pooling;
+  /** L2-normalise each embedding (default false). */
+  readonly normalize?: boolean;
+}
+
+export interface MaskPrediction {
+  /** Softmax probability over the vocabulary. */
+  readonly score: number;
+  readonly token: number;
+  readonly tokenStr: string;
+  /** The text with this token in the mask's place (special tokens dropped). */
+  readonly sequence: string;
+}
+
+export interface FillMaskOptions extends BatchOptions {
+  /** Predictions per [MASK] (default 5). */
+  readonly topK?: number;
+}
+
+export interface LabelScore {
+  readonly label: string;
+  readonly score: number;
+}
+
+export interface ClassPrediction extends LabelScore {
+  /** Every label with its probability (softmax; sigmoid for multi-label models; the raw value for regression), in label-id order. */
+  readonly scores: readonly LabelScore[];
+}
+
+export interface TokenPrediction extends LabelScore {
+  /** Position in the encoding ([CLS] is 0). */
+  readonly index: number;
+  readonly token: string;
+  /** UTF-16 offsets of the token in its text. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface TokenStatesOptions extends BatchOptions {
+  /** Also return the embedding output and every layer's output (default false). */
+  readonly hiddenStates?: boolean;
+  /** Also return every layer's attention probabilities (default false). */
+  readonly attentions?: boolean;
+}
+
+/** One text's states, padding removed: T = the text's token count. */
+export interface TokenStates {
+  readonly tokens: readonly string[];
+  /** [T, hidden] */
+  readonly lastHiddenState: Float32Array;
+  /** L + 1 arrays [T, hidden] */
+  readonly hiddenStates?: readonly Float32Array[];
+  /** L arrays [heads, T, T] */
+  readonly attentions?: readonly Float32Array[];
+}
+
+export class BertInference {
+  private readonly sessions = new Map<string, Promise<Session>>();
+  private readonly padId: number;
+  readonly maxLength: number;
+
+  private constructor(
+    readonly model: BertModelState,
+    readonly tokenizer: BertTokenizer,
+    private readonly options: BertInferenceOptions,
+  ) {
+    const positions = model.config.max_position_embeddings;
+    this.maxLength = Math.min(options.maxLength ?? positions, positions, tokenizer.config.modelMaxLength);
+    if (!Number.isInteger(this.maxLength) || this.maxLength < 2) throw new Error(`BertInference: maxLength must be an integer ≥ 2, got ${options.maxLength}`);
+    const padId = tokenizer.tokenToId(tokenizer.config.padToken);
+    if (padId === undefined) throw new Error(`BertInference: the tokenizer's pad token ${tokenizer.config.padToken} is not in its vocabulary`);
+    if (tokenizer.vocab.size > model.config.vocab_size) {
+      throw new Error(`BertInference: the tokenizer has ${tokenizer.vocab.size} tokens, the model embeds only ${model.config.vocab_size}`);
+    }
+    this.padId = padId;
+  }
+
+  /** A model and its tokenizer from a Hugging Face directory (the tokenizer from `tokenizerDir` when given). */
+  static async load(dir: string, options: BertInferenceOptions & { tokenizerDir?: string; warn?: (message: string) => void } = {}): Promise<BertInference> {
+    const model = await loadBert(dir, options.warn ? { warn: options.warn } : {});
+    return new BertInference(model, BertTokenizer.fromPretrained(options.tokenizerDir ?? dir), options);
+  }
+
+  static create(model: BertModelState, tokenizer: BertTokenizer, options: BertInferenceOptions = {}): BertInference {
+    return new BertInference(model, tokenizer, options);
+  }
+
+  /** One embedding per text (or text pair), in input order. */
+  async embed(texts: readonly BatchInput[], options: EmbedOptions = {}): Promise<Float32Array[]> {
+    const pooling = options.pooling ?? 'mean';
+    if (pooling !== 'cls' && pooling !== 'mean') throw new Error(`embed: pooling must be 'cls' or 'mean', got ${String(pooling)}`);
+    const results: Float32Array[] = new Array(texts.length);
+    await this.runBatches(this.encode(texts), options, { outputs: ['last_hidden_state'] }, (batch, indices, outputs) => {
+      const hidden = outputs.last_hidden_state!;
+      poolRows(hidden.data as Float32Array, batch.attentionMask!, hidden.dims, pooling, options.normalize ?? false)
+        .forEach((embedding, row) => { results[indices[row]!] = embedding; });
+    });
+    return results;
+  }
+
+  /** The top predictions for each [MASK] of `text`, one list per mask in text order. */
+  async fillMask(text: string, options: FillMaskOptions = {}): Promise<MaskPrediction[][]> {
+    return (await this.fillMaskBatch([text], options))[0]!;
+  }
+
+  /** fillMask for many texts, batched; every text needs at least one [MASK]. */
+  async fillMaskBatch(texts: readonly string[], options: FillMaskOptions = {}): Promise<MaskPrediction[][][]> {
+    if (!this.model.heads.maskedLm) throw new Error('fillMask: the model has no masked-LM head (load a BertForMaskedLM or BertForPreTraining checkpoint)');
+    const topK = options.topK ?? 5;
+    if (!Number.isInteger(topK) || topK < 1) throw new Error(`fillMask: topK must be a positive integer, got ${topK}`);
+    const maskId = this.tokenizer.tokenToId(this.tokenizer.config.maskToken);
+    if (maskId === undefined) throw new Error(`fillMask: the tokenizer's mask token ${this.tokenizer.config.maskToken} is not in its vocabulary`);
+    const encodings = this.encode(texts);
+    encodings.forEach((encoding, index) => {
+      if (!encoding.ids.includes(maskId)) throw new Error(`fillMask: text ${index} has no ${this.tokenizer.config.maskToken} token: ${JSON.stringify(texts[index])}`);
+    });
+    const results: MaskPrediction[][][] = new Array(texts.length);
+    const vocab = this.model.config.vocab_size;
+    await this.runBatches(encodings, options, { outputs: ['mlm_logits'], maskedPositions: true }, (batch, indices, outputs, positions) => {
+      const logits = outputs.mlm_logits!.data as Float32Array; // [masked, vocab]
+      let masked = 0;
+      indices.forEach((index) => {
+        const ids = encodings[index]!.ids;
+        results[index] = ids.flatMap((id, position) => (id === maskId ? [position] : [])).map((position) => {
+          const row = logits.subarray(masked * vocab, ++masked * vocab);
+          return topPredictions(row, topK).map(({ id, score }) => {
+            const filled = ids.map((other, at) => (at === position ? id : other));
+            return { score, token: id, tokenStr: this.tokenizer.decode([id]), sequence: this.tokenizer.decode(filled, { skipSpecialTokens: true }) };
+          });
+        });
+      });
+      if (masked !== positions!.length) throw new Error(`fillMask: internal error: ${positions!.length} masked positions fed, ${masked} read`);
+    });
+    return results;
+  }
+
+  /** Sequence classification: the best label and every label's score, per text or pair. */
+  async classify(texts: readonly BatchInput[], options: BatchOptions = {}): Promise<ClassPrediction[]> {
+    if (!this.model.heads.sequenceClassification) throw new Error('classify: the model has no sequence-classification head (load a BertForSequenceClassification checkpoint)');
+    const results: ClassPrediction[] = new Array(texts.length);
+    await this.runBatches(this.encode(texts), options, { outputs: ['logits'] }, (_batch, indices, outputs) => {
+      const logits = outputs.logits!; // [batch, labels]
+      const labels = logits.dims[1]!;
+      indices.forEach((index, row) => {
+        results[index] = this.labelScores((logits.data as Float32Array).subarray(row * labels, (row + 1) * labels));
+      });
+    });
+    return results;
+  }
+
+  /** Token classification: a label and its probability for every token of the text ([CLS] and [SEP] left out). */
+  async classifyTokens(texts: readonly BatchInput[], options: BatchOptions = {}): Promise<TokenPrediction[][]> {
+    if (!this.model.heads.tokenClassification) throw new Error('classifyTokens: the model has no token-classification head (load a BertForTokenClassification checkpoint)');
+    const encodings = this.encode(texts);
+    const results: TokenPrediction[][] = new Array(texts.length);
+    await this.runBatches(encodings, options, { outputs: ['logits'] }, (batch, indices, outputs) => {
+      const logits = outputs.logits!; // [batch, seq, labels]
+      const labels = logits.dims[2]!;
+      indices.forEach((index, row) => {
+        const encoding = encodings[index]!;
+        results[index] = encoding.ids.flatMap((_, position) => {
+          if (encoding.specialTokensMask[position] === 1) return [];
+          const offset = (row * batch.seqLength + position) * labels;
+          const best = this.labelScores((logits.data as Float32Array).subarray(offset, offset + labels));
+          const [start, end] = encoding.offsets[position]!;
+          return [{ index: position, token: encoding.tokens[position]!, label: best.label, score: best.score, start, end }];
+        });
+      });
+    });
+    return results;
+  }
+
+  /** Last hidden states per token, and on request every layer's states and attention maps. */
+  async tokenStates(texts: readonly BatchInput[], options: TokenStatesOptions = {}): Promise<TokenStates[]> {
+    const outputs: InferenceOutput[] = ['last_hidden_state'];
+    if (options.hiddenStates) outputs.push('hidden_states');
+    if (options.attentions) outputs.push('attentions');
+    const encodings = this.encode(texts);
+    const results: TokenStates[] = new Array(texts.length);
+    const layers = this.model.config.num_hidden_layers, heads = this.model.config.num_attention_heads;
+    await this.runBatches(encodings, options, { outputs }, (batch, indices, out) => {
+      const seq = batch.seqLength;
+      // [batch, seq, width] → the row's first `length` positions, [length, width]
+      const tokenRows = (tensor: HostTensor, row: number, length: number): Float32Array => {
+        const width = tensor.dims[2]!;
+        return (tensor.data as Float32Array).slice(row * seq * width, (row * seq + length) * width);
+      };
+      // [batch, heads, seq, seq] → [heads, length, length]
+      const attentionBlock = (tensor: HostTensor, row: number, length: number): Float32Array => {
+        const block = new Float32Array(heads * length * length);
+        const data = tensor.data as Float32Array;
+        for (let h = 0; h < heads; h++) {
+          for (let q = 0; q < length; q++) {
+            const from = ((row * heads + h) * seq + q) * seq;
+            block.set(data.subarray(from, from + length), (h * length + q) * length);
+          }
+        }
+        return block;
+      };
+      indices.forEach((index, row) => {
+        const length = encodings[index]!.ids.length;
+        results[index] = {
+          tokens: encodings[index]!.tokens,
+          lastHiddenState: tokenRows(out.last_hidden_state!, row, length),
+          ...(options.hiddenStates ? { hiddenStates: Array.from({ length: layers + 1 }, (_, l) => tokenRows(out[`hidden_states.${l}`]!, row, length)) } : {}),
+          ...(options.attentions ? { attentions: Array.from({ length: layers }, (_, l) => attentionBlock(out[`attentions.${l}`]!, row, length)) } : {}),
+        };
+      });
+    });
+    return results;
+  }
+
+  async dispose(): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const session of sessions) await (await session).dispose();
+  }
+
+  /** Encodes texts or pairs, truncated to maxLength, unpadded. */
+  private encode(texts: readonly BatchInput[]): Encoding[] {
+    if (!Array.isArray(texts)) throw new TypeError('expected an array of texts (or [text, pair] arrays)');
+    return this.tokenizer.encodeBatch(texts, { truncation: true, maxLength: this.maxLength });
+  }
+
+  private labelScores(logits: Float32Array): ClassPrediction {
+    const id2label = this.model.config.id2label;
+    const label = (id: number): string => id2label?.[String(id)] ?? `LABEL_${id}`;
+    const problem = this.model.config.problem_type;
+    const values = problem === 'regression' ? [...logits]
+      : problem === 'multi_label_classification' ? [...logits].map((x) => 1 / (1 + Math.exp(-x)))
+      : softmax(logits);
+    const scores = values.map((score, id) => ({ label: label(id), score }));
+    const best = scores.reduce((top, entry) => (entry.score > top.score ? entry : top));
+    return { label: best.label, score: best.score, scores };
+  }
+
+  /**
+   * Runs encodings batch by batch through the session for `graphOptions`; `take` receives each
+   * batch, the input indices of its rows, the outputs and, for masked-LM graphs, the flat mask positions.
+   */
+  private async runBatches(
+    encodings: readonly Encoding[],
+    options: BatchOptions,
+    graphOptions: InferenceGraphOptions,
+    take: (batch: BertBatch, indices: readonly number[], outputs: Record<string, HostTensor>, maskedPositions?: BigInt64Array) => void,
+  ): Promise<void> {
+    const session = await this.session(graphOptions);
+    const batches = planBatches(encodings.map((encoding) => encoding.ids.length), options.batchSize ?? 32, options.sortByLength ?? true);
+    let done = 0;
+    for (const indices of batches) {
+      const batch = padRows(indices.map((index) => encodings[index]!), this.padId);
+      checkBatch(batch, this.model.config, 'BertInference');
+      const feeds: Record<string, HostTensor> = {
+        input_ids: { data: batch.inputIds, dims: [batch.batchSize, batch.seqLength] },
+        token_type_ids: { data: batch.tokenTypeIds!, dims: [batch.batchSize, batch.seqLength] },
+        attention_mask: { data: batch.attentionMask!, dims: [batch.batchSize, batch.seqLength] },
+      };
+      let positions: BigInt64Array | undefined;
+      if (graphOptions.maskedPositions) {
+        const maskId = this.tokenizer.tokenToId(this.tokenizer.config.maskToken)!;
+        const flat: bigint[] = [];
+        batch.inputIds.forEach((id, at) => { if (id === BigInt(maskId)) flat.push(BigInt(at)); });
+        positions = BigInt64Array.from(flat);
+        feeds.masked_lm_positions = { data: positions, dims: [positions.length] };
+      }
+      take(batch, indices, await (await session).run(feeds), positions);
+      done += indices.length;
+      options.onProgress?.(done, encodings.length);
+    }
+  }
+
+  private session(graphOptions: InferenceGraphOptions): Promise<Session> {
+    const key = JSON.stringify(graphOptions);
+    let session = this.sessions.get(key);
+    if (session === undefined) {
+      const bytes = inferenceOnnx(this.model, buildInferenceGraph(this.model, graphOptions));
+      session = Session.create(bytes, this.options.threads === undefined ? {} : { threads: this.options.threads });
+      this.sessions.set(key, session);
+    }
+    return session;
+  }
+}
+
+function softmax(logits: Float32Array): number[] {
+  const max = Math.max(...logits);
+  const exps = [...logits].map((x) => Math.exp(x - max));
+  const sum = exps.reduce((total, x) => total + x, 0);
+  return exps.map((x) => x / sum);
+}
+
+/** The k highest-probability ids of a logit row, with softmax probabilities; one pass, no full sort. */
+function topPredictions(logits: Float32Array, k: number): { id: number; score: number }[] {
+  let max = -Infinity;
+  for (const x of logits) if (x > max) max = x;
+  let sum = 0;
+  for (const x of logits) sum += Math.exp(x - max);
+  const top: number[] = [];
+  for (let id = 0; id < logits.length; id++) {
+    if (top.length === k && logits[id]! <= logits[top[k - 1]!]!) continue;
+    let at = top.length === k ? k - 1 : top.length;
+    while (at > 0 && logits[top[at - 1]!]! < logits[id]!) at--;
+    top.splice(at, 0, id);
+    if (top.length > k) top.pop();
+  }
+  return top.map((id) => ({ id, score: Math.exp(logits[id]! - max) / sum }));
+}

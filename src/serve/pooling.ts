@@ -1,0 +1,38 @@
+// Sentence embeddings from token states: the [CLS] state, or the mean over real tokens
+// (padding excluded, as sentence-transformers and transformers.js's 'mean' pooling do).
+
+export type Pooling = 'cls' | 'mean';
+
+/**
+ * hidden: [batch, seq, width] row-major; mask: [batch, seq] (1 = token). Returns one
+ * Float32Array [width] per row, L2-normalised when `normalize` is set.
+ */
+export function poolRows(hidden: Float32Array, mask: BigInt64Array, dims: readonly number[], pooling: Pooling, normalize: boolean): Float32Array[] {
+  const [batch, seq, width] = dims as [number, number, number];
+  const rows: Float32Array[] = [];
+  for (let b = 0; b < batch; b++) {
+    const pooled = new Float32Array(width);
+    if (pooling === 'cls') {
+      pooled.set(hidden.subarray(b * seq * width, b * seq * width + width));
+    } else {
+      // Sum in float64: long texts would otherwise lose low bits.
+      const sum = new Float64Array(width);
+      let count = 0;
+      for (let t = 0; t < seq; t++) {
+        if (mask[b * seq + t] === 0n) continue;
+        count++;
+        const offset = (b * seq + t) * width;
+        for (let i = 0; i < width; i++) sum[i]! += hidden[offset + i]!;
+      }
+      for (let i = 0; i < width; i++) pooled[i] = sum[i]! / Math.max(count, 1);
+    }
+    if (normalize) {
+      let norm = 0;
+      for (let i = 0; i < width; i++) norm += pooled[i]! * pooled[i]!;
+      const scale = 1 / Math.max(Math.sqrt(norm), 1e-12);
+      for (let i = 0; i < width; i++) pooled[i]! *= scale;
+    }
+    rows.push(pooled);
+  }
+  return rows;
+}
