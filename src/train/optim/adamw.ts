@@ -2,33 +2,13 @@
 // weight decay p ← p·(1 − lr·λ) applied before the Adam step, λ = 0 for the no-decay group.
 import type { ParameterStore } from '../../runtime/parameters.js';
 import { adamwSimd } from '../../runtime/simd-kernels.js';
-import {
-  AdamMoments, type AdamHyperparameters, type MomentAllocator, DEFAULT_NO_DECAY, type Gradients, type Optimizer, type OptimizerState,
-  type UpdateOptions, checkHyperparameters, checkRestoredState, decays, gradientOf,
-} from './optimizer.js';
+import { AdamFamily, type AdamHyperparameters, type Gradients, type MomentAllocator, type UpdateOptions, decays, gradientOf } from './optimizer.js';
 
-export class AdamW implements Optimizer {
+export class AdamW extends AdamFamily {
   readonly kind = 'adamw' as const;
-  private readonly beta1: number;
-  private readonly beta2: number;
-  private readonly epsilon: number;
-  private readonly weightDecay: number;
-  private readonly noDecay: readonly string[];
-  private readonly moments: AdamMoments;
-  private updates = 0;
 
   constructor(hyper: AdamHyperparameters = {}, allocate?: MomentAllocator) {
-    checkHyperparameters('AdamW', hyper);
-    this.moments = new AdamMoments(allocate);
-    this.beta1 = hyper.beta1 ?? 0.9;
-    this.beta2 = hyper.beta2 ?? 0.999;
-    this.epsilon = hyper.epsilon ?? 1e-8;
-    this.weightDecay = hyper.weightDecay ?? 0.01;
-    this.noDecay = hyper.noDecay ?? DEFAULT_NO_DECAY;
-  }
-
-  get step(): number {
-    return this.updates;
+    super('AdamW', hyper, 1e-8, allocate);
   }
 
   update(params: ParameterStore, grads: Gradients, options: UpdateOptions): void {
@@ -44,16 +24,6 @@ export class AdamW implements Optimizer {
       if (!adamwSimd(...args)) adamwKernel(...args);
     }
     this.updates = t;
-  }
-
-  state(): OptimizerState {
-    return { kind: this.kind, step: this.updates, moments: this.moments.snapshot() };
-  }
-
-  restore(state: OptimizerState): void {
-    checkRestoredState('AdamW', this.kind, state);
-    this.moments.load('AdamW', state.moments);
-    this.updates = state.step;
   }
 }
 

@@ -6,33 +6,13 @@
 // (tfa's exclude_from_layer_adaptation defaults to exclude_from_weight_decay).
 import type { ParameterStore } from '../../runtime/parameters.js';
 import { type LambNorms, lambApplySimd, lambMomentsSimd } from '../../runtime/simd-kernels.js';
-import {
-  AdamMoments, type AdamHyperparameters, type MomentAllocator, DEFAULT_NO_DECAY, type Gradients, type Optimizer, type OptimizerState,
-  type UpdateOptions, checkHyperparameters, checkRestoredState, decays, gradientOf,
-} from './optimizer.js';
+import { AdamFamily, type AdamHyperparameters, type Gradients, type MomentAllocator, type UpdateOptions, decays, gradientOf } from './optimizer.js';
 
-export class Lamb implements Optimizer {
+export class Lamb extends AdamFamily {
   readonly kind = 'lamb' as const;
-  private readonly beta1: number;
-  private readonly beta2: number;
-  private readonly epsilon: number;
-  private readonly weightDecay: number;
-  private readonly noDecay: readonly string[];
-  private readonly moments: AdamMoments;
-  private updates = 0;
 
   constructor(hyper: AdamHyperparameters = {}, allocate?: MomentAllocator) {
-    checkHyperparameters('Lamb', hyper);
-    this.moments = new AdamMoments(allocate);
-    this.beta1 = hyper.beta1 ?? 0.9;
-    this.beta2 = hyper.beta2 ?? 0.999;
-    this.epsilon = hyper.epsilon ?? 1e-6;
-    this.weightDecay = hyper.weightDecay ?? 0.01;
-    this.noDecay = hyper.noDecay ?? DEFAULT_NO_DECAY;
-  }
-
-  get step(): number {
-    return this.updates;
+    super('Lamb', hyper, 1e-6, allocate);
   }
 
   update(params: ParameterStore, grads: Gradients, options: UpdateOptions): void {
@@ -76,15 +56,5 @@ export class Lamb implements Optimizer {
       update2 += ri * ri;
     }
     return { weight2, update2 };
-  }
-
-  state(): OptimizerState {
-    return { kind: this.kind, step: this.updates, moments: this.moments.snapshot() };
-  }
-
-  restore(state: OptimizerState): void {
-    checkRestoredState('Lamb', this.kind, state);
-    this.moments.load('Lamb', state.moments);
-    this.updates = state.step;
   }
 }

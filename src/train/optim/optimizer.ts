@@ -126,3 +126,41 @@ export function checkRestoredState(where: string, kind: OptimizerKind, state: Op
   if (state.kind !== kind) throw new Error(`${where}: cannot restore a '${state.kind}' optimizer state`);
   if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`${where}: saved step must be a non-negative integer, got ${state.step}`);
 }
+
+/** What AdamW and LAMB share: hyper-parameters, the moment buffers, the step count and checkpoints. */
+export abstract class AdamFamily implements Optimizer {
+  abstract readonly kind: OptimizerKind;
+  protected readonly beta1: number;
+  protected readonly beta2: number;
+  protected readonly epsilon: number;
+  protected readonly weightDecay: number;
+  protected readonly noDecay: readonly string[];
+  protected readonly moments: AdamMoments;
+  protected updates = 0;
+
+  constructor(protected readonly label: string, hyper: AdamHyperparameters, defaultEpsilon: number, allocate?: MomentAllocator) {
+    checkHyperparameters(label, hyper);
+    this.moments = new AdamMoments(allocate);
+    this.beta1 = hyper.beta1 ?? 0.9;
+    this.beta2 = hyper.beta2 ?? 0.999;
+    this.epsilon = hyper.epsilon ?? defaultEpsilon;
+    this.weightDecay = hyper.weightDecay ?? 0.01;
+    this.noDecay = hyper.noDecay ?? DEFAULT_NO_DECAY;
+  }
+
+  get step(): number {
+    return this.updates;
+  }
+
+  abstract update(params: ParameterStore, grads: Gradients, options: UpdateOptions): void;
+
+  state(): OptimizerState {
+    return { kind: this.kind, step: this.updates, moments: this.moments.snapshot() };
+  }
+
+  restore(state: OptimizerState): void {
+    checkRestoredState(this.label, this.kind, state);
+    this.moments.load(this.label, state.moments);
+    this.updates = state.step;
+  }
+}
