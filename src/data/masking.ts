@@ -1,0 +1,94 @@
+// Masked-LM predictions, as google-research/bert's create_masked_lm_predictions (with its
+// do_whole_word_mask option): candidates are all tokens but [CLS] and [SEP], shuffled; the first
+// min(maxPredictionsPerSeq, max(1, round(len · maskedLmProb))) are predicted; each predicted
+// token becomes [MASK] 80% of the time, stays itself 10%, becomes a random vocabulary token 10%.
+// With whole-word masking a word's "##" pieces are one candidate, masked together or not at all
+// (a word that would overshoot the budget is skipped); the 80/10/10 draw stays per token.
+import type { Rng } from '../runtime/rng.js';
+import type { Vocab } from '../tokenizer/vocab.js';
+
+export interface MaskingOptions {
+  maskedLmProb: number;
+  maxPredictionsPerSeq: number;
+  wholeWordMask: boolean;
+}
+
+/** The ids masking needs, read from a vocabulary once. */
+export class MaskingVocabulary {
+  readonly clsId: number;
+  readonly sepId: number;
+  readonly maskId: number;
+  readonly padId: number;
+  readonly size: number;
+  /** 1 where the token continues a word (starts with the continuing-subword prefix). */
+  readonly isContinuation: Uint8Array;
+
+  constructor(vocab: Vocab, continuingSubwordPrefix = '##') {
+    this.clsId = vocab.requireId('[CLS]', 'classifier token');
+    this.sepId = vocab.requireId('[SEP]', 'separator token');
+    this.maskId = vocab.requireId('[MASK]', 'mask token');
+    this.padId = vocab.requireId('[PAD]', 'padding token');
+    this.size = vocab.size;
+    this.isContinuation = new Uint8Array(vocab.size);
+    vocab.tokens.forEach((token, id) => {
+      if (token.startsWith(continuingSubwordPrefix) && token.length > continuingSubwordPrefix.length) this.isContinuation[id] = 1;
+    });
+  }
+}
+
+export interface MaskedTokens {
+  /** The input with predicted positions replaced. */
+  inputIds: Int32Array;
+  /** Predicted positions, ascending. */
+  positions: Int32Array;
+  /** The original ids at `positions`. */
+  labels: Int32Array;
+}
+
+/** Python's round(): half to even, as `int(round(x))` in the reference. */
+export function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const fraction = x - floor;
+  if (fraction > 0.5) return floor + 1;
+  if (fraction < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** Python's random.shuffle (Fisher–Yates from the end) over `rng`. */
+export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const item = items[i]!;
+    items[i] = items[j]!;
+    items[j] = item;
+  }
+  return items;
+}
+
+/** Chooses and applies the masked-LM predictions of `tokens` (a full [CLS] A [SEP] (B [SEP]) sequence). */
+export function maskTokens(tokens: ArrayLike<number>, options: MaskingOptions, vocab: MaskingVocabulary, rng: Rng): MaskedTokens {
+  const candidates: number[][] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const id = tokens[i]!;
+    if (id === vocab.clsId || id === vocab.sepId) continue;
+    if (options.wholeWordMask && candidates.length > 0 && vocab.isContinuation[id] === 1) candidates[candidates.length - 1]!.push(i);
+    else candidates.push([i]);
+  }
+  shuffleInPlace(candidates, rng);
+  const inputIds = Int32Array.from(tokens);
+  const budget = Math.min(options.maxPredictionsPerSeq, Math.max(1, roundHalfEven(tokens.length * options.maskedLmProb)));
+  const chosen: number[] = [];
+  // Candidates never overlap (each index is in exactly one), so Google's covered-index check never fires.
+  for (const indexes of candidates) {
+    if (chosen.length >= budget) break;
+    if (chosen.length + indexes.length > budget) continue;
+    for (const index of indexes) {
+      chosen.push(index);
+      if (rng.uniform() < 0.8) inputIds[index] = vocab.maskId;
+      else if (rng.uniform() >= 0.5) inputIds[index] = rng.int(vocab.size);
+    }
+  }
+  const positions = Int32Array.from(chosen).sort();
+  const labels = positions.map((position) => tokens[position]!);
+  return { inputIds, positions, labels };
+}

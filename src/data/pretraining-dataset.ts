@@ -1,0 +1,292 @@
+// Batches for BERT pretraining (MLM + NSP, or MLM alone) from pre-tokenised shards, with dynamic
+// masking: every epoch draws fresh segment pairs and masks instead of google-research/bert's
+// dupe_factor fixed copies.
+//
+// An epoch visits the split's documents in an order shuffled per epoch. Documents are taken in
+// windows of about `windowTokens` tokens; the window's instances (Google's
+// create_instances_from_document, or FULL-SENTENCES packing without NSP) are shuffled together and
+// served in that order (Google shuffles all instances of the corpus; a window bounds the memory).
+// Memory: the window's instances (≈ windowTokens × 4 bytes × ~3 for ids, types and masks) plus the
+// shard boundaries and one int32 per document for the epoch's order.
+//
+// Resuming: the state is (epoch, window start, the instance RNG's state at the window start,
+// instances served from the window). Restoring regenerates the window from that RNG state and skips
+// the served instances, so a resumed run sees exactly the batches the first run would have.
+import { Rng, type RngState } from '../runtime/rng.js';
+import type { Vocab } from '../tokenizer/vocab.js';
+import { MaskingVocabulary, maskTokens, shuffleInPlace, type MaskingOptions } from './masking.js';
+import { createSegmentPairs, packSentences, type SegmentPair } from './pretraining-instances.js';
+import { ShardSet, type ShardSplit, type ShardSplitReader } from './shards.js';
+
+/** One micro-batch, ready to feed; every tensor row-major, padded to `seqLength`. */
+export interface PretrainingBatch {
+  input_ids: BigInt64Array; // [B, T]
+  token_type_ids: BigInt64Array; // [B, T]
+  attention_mask: BigInt64Array; // [B, T]
+  /** MLM labels, -100 where not predicted (Hugging Face's convention). */
+  labels: BigInt64Array; // [B, T]
+  /** Flat indices b·T + t of the predicted positions, ascending (row-major). */
+  masked_lm_positions: BigInt64Array; // [M]
+  /** 0 = B follows A, 1 = B is random (Hugging Face's convention); all 0 without NSP. */
+  next_sentence_label: BigInt64Array; // [B]
+  batchSize: number;
+  seqLength: number;
+}
+
+export interface PretrainingDataOptions {
+  /** Padded length T of every row, [CLS] and [SEP]s included. */
+  maxSeqLength: number;
+  /** Probability of a shorter target length, per document (Google: 0.1). NSP only. */
+  shortSeqProb: number;
+  /** Share of tokens predicted (0.15). */
+  maskedLmProb: number;
+  /** Most predictions per row (Google: 20 at 128, 80 at 512). */
+  maxPredictionsPerSeq: number;
+  /** Segment pairs with next-sentence labels; false: single segments packed across sentences and documents. */
+  nsp: boolean;
+  /** Mask a word's "##" pieces together. */
+  wholeWordMask: boolean;
+  seed: number;
+  /** The vocabulary the shards were built with: random replacements and [CLS]/[SEP]/[MASK]/[PAD] ids. */
+  vocab: Vocab;
+  /** Which split to read (default 'train'). */
+  split?: ShardSplit;
+  /** Tokens of documents whose instances are shuffled together (default 2^20). */
+  windowTokens?: number;
+}
+
+/** One row before batching. */
+export interface PretrainingInstance {
+  /** [CLS] A [SEP] B [SEP] (or [CLS] A [SEP]), masked. */
+  inputIds: Int32Array;
+  tokenTypeIds: Uint8Array;
+  /** Ascending positions of the predicted tokens. */
+  maskedPositions: Int32Array;
+  /** Original ids at `maskedPositions`. */
+  maskedLabels: Int32Array;
+  isRandomNext: boolean;
+}
+
+/** JSON-serialisable position of a dataset: restoring it replays the same batches. */
+export interface PretrainingDatasetState {
+  version: 1;
+  seed: number;
+  split: ShardSplit;
+  epoch: number;
+  /** Position in the epoch's document order where the current window starts. */
+  windowStart: number;
+  /** The instance RNG's state when the current window was generated. */
+  windowRng: RngState;
+  /** Instances of the current window already served. */
+  served: number;
+}
+
+export class PretrainingDataset {
+  readonly shards: ShardSet;
+  readonly options: Readonly<Required<PretrainingDataOptions>>;
+  private readonly reader: ShardSplitReader;
+  private readonly maskingVocab: MaskingVocabulary;
+  private readonly masking: MaskingOptions;
+  private rng: Rng;
+  private currentEpoch = 0;
+  private order: Int32Array;
+  private windowStart = 0;
+  private windowEnd = 0;
+  private windowRng: RngState;
+  private instances: PretrainingInstance[] = [];
+  private served = 0;
+
+  private constructor(shards: ShardSet, options: Required<PretrainingDataOptions>) {
+    checkOptions(options);
+    shards.checkVocab(options.vocab);
+    this.shards = shards;
+    this.options = Object.freeze({ ...options });
+    this.reader = shards.split(options.split);
+    if (this.reader.documentCount === 0) throw new Error(`${shards.dir}: the ${options.split} split has no documents`);
+    this.maskingVocab = new MaskingVocabulary(options.vocab);
+    this.masking = { maskedLmProb: options.maskedLmProb, maxPredictionsPerSeq: options.maxPredictionsPerSeq, wholeWordMask: options.wholeWordMask };
+    this.rng = new Rng(options.seed, Rng.streamOf('pretraining instances'));
+    this.windowRng = this.rng.state();
+    this.order = this.documentOrder(0);
+    this.generateWindow();
+  }
+
+  /** Opens shards (a ShardSet, or the directory of one). */
+  static async open(source: ShardSet | string, options: PretrainingDataOptions): Promise<PretrainingDataset> {
+    const shards = typeof source === 'string' ? ShardSet.open(source) : source;
+    return new PretrainingDataset(shards, { split: 'train', windowTokens: 1 << 20, ...options });
+  }
+
+  /** The epoch the next instance comes from (0 first). */
+  get epoch(): number {
+    return this.currentEpoch;
+  }
+
+  /** Documents and tokens of the split read. */
+  get documentCount(): number {
+    return this.reader.documentCount;
+  }
+
+  get tokenCount(): number {
+    return this.reader.tokenTotal;
+  }
+
+  nextInstance(): PretrainingInstance {
+    while (this.served >= this.instances.length) this.advanceWindow();
+    return this.instances[this.served++]!;
+  }
+
+  nextBatch(batchSize: number): PretrainingBatch {
+    if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`nextBatch: batchSize must be a positive integer, got ${batchSize}`);
+    const T = this.options.maxSeqLength;
+    const inputIds = new BigInt64Array(batchSize * T).fill(BigInt(this.maskingVocab.padId));
+    const tokenTypeIds = new BigInt64Array(batchSize * T);
+    const attentionMask = new BigInt64Array(batchSize * T);
+    const labels = new BigInt64Array(batchSize * T).fill(-100n);
+    const nextSentence = new BigInt64Array(batchSize);
+    const positions: bigint[] = [];
+    for (let b = 0; b < batchSize; b++) {
+      const instance = this.nextInstance();
+      const row = b * T;
+      for (let t = 0; t < instance.inputIds.length; t++) {
+        inputIds[row + t] = BigInt(instance.inputIds[t]!);
+        tokenTypeIds[row + t] = BigInt(instance.tokenTypeIds[t]!);
+        attentionMask[row + t] = 1n;
+      }
+      for (let k = 0; k < instance.maskedPositions.length; k++) {
+        const flat = row + instance.maskedPositions[k]!;
+        labels[flat] = BigInt(instance.maskedLabels[k]!);
+        positions.push(BigInt(flat));
+      }
+      nextSentence[b] = instance.isRandomNext ? 1n : 0n;
+    }
+    return {
+      input_ids: inputIds,
+      token_type_ids: tokenTypeIds,
+      attention_mask: attentionMask,
+      labels,
+      masked_lm_positions: BigInt64Array.from(positions),
+      next_sentence_label: nextSentence,
+      batchSize,
+      seqLength: T,
+    };
+  }
+
+  state(): PretrainingDatasetState {
+    return {
+      version: 1,
+      seed: this.options.seed,
+      split: this.options.split,
+      epoch: this.currentEpoch,
+      windowStart: this.windowStart,
+      windowRng: this.windowRng,
+      served: this.served,
+    };
+  }
+
+  restore(state: PretrainingDatasetState): void {
+    const where = 'PretrainingDataset.restore';
+    if (state === null || typeof state !== 'object' || state.version !== 1) throw new Error(`${where}: not a version 1 dataset state`);
+    if (state.seed !== this.options.seed) throw new Error(`${where}: the state is for seed ${state.seed}, this dataset has seed ${this.options.seed}`);
+    if (state.split !== this.options.split) throw new Error(`${where}: the state is for the ${state.split} split, this dataset reads ${this.options.split}`);
+    for (const field of ['epoch', 'windowStart', 'served'] as const) {
+      if (!(Number.isInteger(state[field]) && state[field] >= 0)) throw new Error(`${where}: ${field} must be a non-negative integer, got ${JSON.stringify(state[field])}`);
+    }
+    if (state.windowStart >= this.reader.documentCount) {
+      throw new Error(`${where}: windowStart ${state.windowStart} is beyond the split's ${this.reader.documentCount} documents (other shards?)`);
+    }
+    this.rng = Rng.fromState(state.windowRng);
+    this.currentEpoch = state.epoch;
+    this.order = this.documentOrder(state.epoch);
+    this.windowStart = state.windowStart;
+    this.generateWindow();
+    if (state.served > this.instances.length) {
+      throw new Error(`${where}: served ${state.served} exceeds the window's ${this.instances.length} instances (other shards or options?)`);
+    }
+    this.served = state.served;
+  }
+
+  /** Closes the shard files. */
+  close(): void {
+    this.reader.close();
+  }
+
+  private advanceWindow(): void {
+    this.windowStart = this.windowEnd;
+    if (this.windowStart >= this.order.length) {
+      this.currentEpoch++;
+      this.order = this.documentOrder(this.currentEpoch);
+      this.windowStart = 0;
+    }
+    this.generateWindow();
+  }
+
+  /** The epoch's document order: a permutation drawn from the seed and the epoch alone. */
+  private documentOrder(epoch: number): Int32Array {
+    const order = Array.from({ length: this.reader.documentCount }, (_, index) => index);
+    shuffleInPlace(order, new Rng(this.options.seed, Rng.streamOf(`document order, epoch ${epoch}`)));
+    return Int32Array.from(order);
+  }
+
+  /** Builds and shuffles the instances of the window at `windowStart`, from the current RNG state. */
+  private generateWindow(): void {
+    this.windowRng = this.rng.state();
+    let end = this.windowStart;
+    let tokens = 0;
+    while (end < this.order.length && (end === this.windowStart || tokens < this.options.windowTokens)) {
+      tokens += this.reader.documentTokens(this.order[end]!);
+      end++;
+    }
+    this.windowEnd = end;
+    const documents = Array.from(this.order.subarray(this.windowStart, end));
+    const { maxSeqLength, shortSeqProb, nsp } = this.options;
+    let pairs: SegmentPair[];
+    if (nsp) {
+      pairs = [];
+      for (const document of documents) {
+        pairs.push(...createSegmentPairs(this.reader.document(document), document, this.reader, maxSeqLength, shortSeqProb, this.rng));
+      }
+    } else {
+      pairs = packSentences(documents.map((document) => this.reader.document(document)), maxSeqLength - 2, this.maskingVocab.sepId);
+    }
+    this.instances = pairs.map((pair) => this.toInstance(pair));
+    shuffleInPlace(this.instances, this.rng);
+    this.served = 0;
+  }
+
+  private toInstance(pair: SegmentPair): PretrainingInstance {
+    const { clsId, sepId } = this.maskingVocab;
+    const a = pair.tokensA.length;
+    const b = pair.tokensB.length;
+    const length = b === 0 ? a + 2 : a + b + 3;
+    const tokens = new Int32Array(length);
+    tokens[0] = clsId;
+    tokens.set(pair.tokensA, 1);
+    tokens[a + 1] = sepId;
+    const tokenTypeIds = new Uint8Array(length);
+    if (b > 0) {
+      tokens.set(pair.tokensB, a + 2);
+      tokens[length - 1] = sepId;
+      tokenTypeIds.fill(1, a + 2);
+    }
+    const masked = maskTokens(tokens, this.masking, this.maskingVocab, this.rng);
+    return { inputIds: masked.inputIds, tokenTypeIds, maskedPositions: masked.positions, maskedLabels: masked.labels, isRandomNext: pair.isRandomNext };
+  }
+}
+
+function checkOptions(options: Required<PretrainingDataOptions>): void {
+  const fail = (field: string, rule: string, value: unknown): never => {
+    throw new Error(`pretraining data: ${field} must be ${rule}, got ${JSON.stringify(value)}`);
+  };
+  const minLength = options.nsp ? 5 : 3;
+  if (!(Number.isInteger(options.maxSeqLength) && options.maxSeqLength >= minLength)) fail('maxSeqLength', `an integer ≥ ${minLength}`, options.maxSeqLength);
+  for (const field of ['shortSeqProb', 'maskedLmProb'] as const) {
+    if (!(options[field] >= 0 && options[field] <= 1)) fail(field, 'a probability in [0, 1]', options[field]);
+  }
+  if (!(Number.isInteger(options.maxPredictionsPerSeq) && options.maxPredictionsPerSeq >= 1)) fail('maxPredictionsPerSeq', 'a positive integer', options.maxPredictionsPerSeq);
+  if (!Number.isSafeInteger(options.seed)) fail('seed', 'a safe integer', options.seed);
+  if (options.split !== 'train' && options.split !== 'heldOut') fail('split', "'train' or 'heldOut'", options.split);
+  if (!(Number.isInteger(options.windowTokens) && options.windowTokens > 0)) fail('windowTokens', 'a positive integer', options.windowTokens);
+  if (typeof options.nsp !== 'boolean') fail('nsp', 'true or false', options.nsp);
+  if (typeof options.wholeWordMask !== 'boolean') fail('wholeWordMask', 'true or false', options.wholeWordMask);
+}

@@ -1,0 +1,367 @@
+// Pre-tokenised binary shards: a corpus is tokenised once, streaming, into shard files that
+// training reads back in bounded memory.
+//
+// A shard file (`train-00000.shard`, `held-out-00000.shard`), little-endian:
+//   header, 32 bytes: magic "BKSHARD1", u32 version (1), u32 token bytes (2 or 4),
+//                     u32 documents D, u32 sentences S, f64 tokens N
+//   u32[D]  cumulative sentence count at the end of each document
+//   u32[S]  cumulative token count at the end of each sentence
+//   u16[N] or i32[N] token ids (u16 when the vocabulary has ≤ 65536 tokens)
+// `shards.json` (the manifest) names the shards of each split with their counts, the vocabulary's
+// size and SHA-256, and how the corpus was read.
+//
+// Memory: building holds one shard (≤ `shardTokens` tokens) and one document at a time. Reading
+// keeps the boundary arrays of every shard (4 bytes per sentence and per document, ~10% of the
+// token bytes) and reads tokens from disk on demand, a document or a run of sentences at a time.
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { Rng } from '../runtime/rng.js';
+import { ProgressBar, type ProgressOptions } from '../cli/progress.js';
+import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
+import type { Vocab } from '../tokenizer/vocab.js';
+import { readCorpus, type CorpusOptions } from './corpus.js';
+import type { DocumentCorpus } from './pretraining-instances.js';
+
+export const SHARD_MAGIC = 'BKSHARD1';
+const HEADER_BYTES = 32;
+export const MANIFEST_FILE = 'shards.json';
+
+export type ShardSplit = 'train' | 'heldOut';
+
+export interface ShardInfo {
+  file: string;
+  documents: number;
+  sentences: number;
+  tokens: number;
+}
+
+export interface SplitInfo {
+  shards: ShardInfo[];
+  documents: number;
+  sentences: number;
+  tokens: number;
+}
+
+export interface ShardManifest {
+  format: 'bertkit-pretraining-shards';
+  version: 1;
+  vocab: { size: number; sha256: string };
+  tokenBytes: 2 | 4;
+  corpus: { files: string[]; format: string; maxDocumentSentences: number | null };
+  splits: { train: SplitInfo; heldOut: SplitInfo };
+}
+
+export interface BuildShardsOptions extends Pick<CorpusOptions, 'format' | 'maxDocumentSentences' | 'jsonField'> {
+  /** Share of documents held out, each document drawn independently with the seeded RNG (default 0.01). */
+  heldOutFraction?: number;
+  /** Instead of a fraction: hold out exactly this many documents, the corpus's last ones. */
+  heldOutDocuments?: number;
+  /** Seed of the held-out draw (default 0). */
+  seed?: number;
+  /** Tokens per shard file (default 2^22). */
+  shardTokens?: number;
+  progress?: ProgressOptions;
+}
+
+/** SHA-256 of a vocabulary's vocab.txt text: shards name the vocabulary their ids belong to. */
+export function vocabHash(vocab: Vocab): string {
+  return createHash('sha256').update(vocab.toText()).digest('hex');
+}
+
+/** Tokenises the corpus at `corpusPaths` into shards under `outDir` (created if absent); returns them opened. */
+export async function buildShards(corpusPaths: string[], tokenizer: BertTokenizer, outDir: string, options: BuildShardsOptions = {}): Promise<ShardSet> {
+  const heldOutFraction = options.heldOutFraction ?? 0.01;
+  if (!(heldOutFraction >= 0 && heldOutFraction < 1)) throw new Error(`buildShards: heldOutFraction must be in [0, 1), got ${heldOutFraction}`);
+  const heldOutDocuments = options.heldOutDocuments;
+  if (heldOutDocuments !== undefined && !(Number.isInteger(heldOutDocuments) && heldOutDocuments >= 0)) {
+    throw new Error(`buildShards: heldOutDocuments must be a non-negative integer, got ${heldOutDocuments}`);
+  }
+  const shardTokens = options.shardTokens ?? 1 << 22;
+  if (!(Number.isInteger(shardTokens) && shardTokens > 0)) throw new Error(`buildShards: shardTokens must be a positive integer, got ${shardTokens}`);
+  mkdirSync(outDir, { recursive: true });
+  const vocab = tokenizer.vocab;
+  const tokenBytes: 2 | 4 = vocab.size <= 65536 ? 2 : 4;
+  const writers = { train: new ShardWriter(outDir, 'train', tokenBytes, shardTokens), heldOut: new ShardWriter(outDir, 'held-out', tokenBytes, shardTokens) };
+  const rng = new Rng(options.seed ?? 0, Rng.streamOf('held-out documents'));
+  const lastDocuments: Uint8Array[][] = []; // with heldOutDocuments: the latest ones, which may end up held out
+  let bar: ProgressBar | null = null;
+  const corpus = readCorpus(corpusPaths, {
+    format: options.format,
+    maxDocumentSentences: options.maxDocumentSentences,
+    jsonField: options.jsonField,
+    onProgress: (bytes, total) => {
+      bar ??= new ProgressBar({ label: 'tokenising', total, unit: 'bytes' }, options.progress);
+      bar.update(bytes);
+    },
+  });
+  try {
+    for await (const document of corpus) {
+      const sentences: Uint8Array[] = [];
+      for (const sentence of document.sentences) {
+        const ids = tokenizer.encode(sentence, null, { addSpecialTokens: false }).ids;
+        if (ids.length > 0) sentences.push(encodeIds(ids, tokenBytes));
+      }
+      if (sentences.length === 0) continue;
+      if (heldOutDocuments !== undefined) {
+        lastDocuments.push(sentences);
+        if (lastDocuments.length > heldOutDocuments) writers.train.add(lastDocuments.shift()!);
+      } else {
+        (rng.uniform() < heldOutFraction ? writers.heldOut : writers.train).add(sentences);
+      }
+    }
+  } finally {
+    (bar as ProgressBar | null)?.stop();
+  }
+  for (const sentences of lastDocuments) writers.heldOut.add(sentences);
+  const manifest: ShardManifest = {
+    format: 'bertkit-pretraining-shards',
+    version: 1,
+    vocab: { size: vocab.size, sha256: vocabHash(vocab) },
+    tokenBytes,
+    corpus: { files: corpusPaths.map((path) => resolve(path)), format: options.format ?? 'auto', maxDocumentSentences: options.maxDocumentSentences ?? null },
+    splits: { train: writers.train.finish(), heldOut: writers.heldOut.finish() },
+  };
+  writeFileAtomic(join(outDir, MANIFEST_FILE), Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
+  return ShardSet.open(outDir);
+}
+
+function encodeIds(ids: readonly number[], tokenBytes: 2 | 4): Uint8Array {
+  const array = tokenBytes === 2 ? Uint16Array.from(ids) : Int32Array.from(ids);
+  return new Uint8Array(array.buffer);
+}
+
+/** Gathers documents into shard files of about `shardTokens` tokens (a document is never split). */
+class ShardWriter {
+  private readonly shards: ShardInfo[] = [];
+  private documentEnds: number[] = [];
+  private sentenceEnds: number[] = [];
+  private tokenChunks: Uint8Array[] = [];
+  private tokens = 0;
+
+  constructor(private readonly dir: string, private readonly prefix: string, private readonly tokenBytes: 2 | 4, private readonly shardTokens: number) {}
+
+  add(sentences: Uint8Array[]): void {
+    for (const sentence of sentences) {
+      this.tokens += sentence.byteLength / this.tokenBytes;
+      this.sentenceEnds.push(this.tokens);
+      this.tokenChunks.push(sentence);
+    }
+    this.documentEnds.push(this.sentenceEnds.length);
+    if (this.tokens >= this.shardTokens) this.flush();
+  }
+
+  finish(): SplitInfo {
+    this.flush();
+    const sum = (key: 'documents' | 'sentences' | 'tokens') => this.shards.reduce((total, shard) => total + shard[key], 0);
+    return { shards: this.shards, documents: sum('documents'), sentences: sum('sentences'), tokens: sum('tokens') };
+  }
+
+  private flush(): void {
+    if (this.documentEnds.length === 0) return;
+    if (this.tokens > 0xffffffff) throw new Error(`buildShards: a shard would hold ${this.tokens} tokens, more than 2^32; lower shardTokens`);
+    const file = `${this.prefix}-${String(this.shards.length).padStart(5, '0')}.shard`;
+    const header = Buffer.alloc(HEADER_BYTES);
+    header.write(SHARD_MAGIC, 0, 'latin1');
+    header.writeUInt32LE(1, 8);
+    header.writeUInt32LE(this.tokenBytes, 12);
+    header.writeUInt32LE(this.documentEnds.length, 16);
+    header.writeUInt32LE(this.sentenceEnds.length, 20);
+    header.writeDoubleLE(this.tokens, 24);
+    const documentEnds = new Uint8Array(Uint32Array.from(this.documentEnds).buffer);
+    const sentenceEnds = new Uint8Array(Uint32Array.from(this.sentenceEnds).buffer);
+    writeFileAtomic(join(this.dir, file), [header, documentEnds, sentenceEnds, ...this.tokenChunks]);
+    this.shards.push({ file, documents: this.documentEnds.length, sentences: this.sentenceEnds.length, tokens: this.tokens });
+    this.documentEnds = [];
+    this.sentenceEnds = [];
+    this.tokenChunks = [];
+    this.tokens = 0;
+  }
+}
+
+/** One shard's boundaries in memory; its tokens stay on disk. */
+interface OpenShard {
+  path: string;
+  /** Cumulative sentences at each document's end. */
+  documentEnds: Uint32Array;
+  /** Cumulative tokens at each sentence's end. */
+  sentenceEnds: Uint32Array;
+  tokensOffset: number;
+}
+
+/** A pre-tokenised corpus on disk: the manifest and every shard's boundaries. */
+export class ShardSet {
+  readonly dir: string;
+  readonly manifest: ShardManifest;
+  private readonly splits: Record<ShardSplit, ShardSplitReader>;
+
+  private constructor(dir: string, manifest: ShardManifest) {
+    this.dir = dir;
+    this.manifest = manifest;
+    this.splits = {
+      train: new ShardSplitReader(dir, manifest.splits.train, manifest.tokenBytes),
+      heldOut: new ShardSplitReader(dir, manifest.splits.heldOut, manifest.tokenBytes),
+    };
+  }
+
+  static open(dir: string): ShardSet {
+    const path = join(dir, MANIFEST_FILE);
+    if (!existsSync(path)) throw new Error(`${path}: no shard manifest here (build shards first)`);
+    let manifest: ShardManifest;
+    try {
+      manifest = JSON.parse(readFileSync(path, 'utf8')) as ShardManifest;
+    } catch (error) {
+      throw new Error(`${path}: invalid JSON (${(error as Error).message})`);
+    }
+    if (manifest.format !== 'bertkit-pretraining-shards' || manifest.version !== 1) {
+      throw new Error(`${path}: not a version 1 bertkit shard manifest (format ${JSON.stringify(manifest.format)}, version ${JSON.stringify(manifest.version)})`);
+    }
+    if (manifest.tokenBytes !== 2 && manifest.tokenBytes !== 4) throw new Error(`${path}: tokenBytes must be 2 or 4, got ${JSON.stringify(manifest.tokenBytes)}`);
+    return new ShardSet(dir, manifest);
+  }
+
+  split(name: ShardSplit): ShardSplitReader {
+    return this.splits[name];
+  }
+
+  /** Throws unless the shards were built with `vocab`. */
+  checkVocab(vocab: Vocab): void {
+    const expected = this.manifest.vocab;
+    if (expected.size !== vocab.size || expected.sha256 !== vocabHash(vocab)) {
+      throw new Error(
+        `${join(this.dir, MANIFEST_FILE)}: the shards were built with another vocabulary (${expected.size} tokens, sha256 ${expected.sha256.slice(0, 12)}…) than ${vocab.source} (${vocab.size} tokens, sha256 ${vocabHash(vocab).slice(0, 12)}…)`,
+      );
+    }
+  }
+}
+
+/** The documents of one split, numbered across its shards in order; tokens are read from disk on demand. */
+export class ShardSplitReader implements DocumentCorpus {
+  readonly documentCount: number;
+  readonly sentenceTotal: number;
+  readonly tokenTotal: number;
+  private readonly shards: OpenShard[] = [];
+  /** First global document number of each shard. */
+  private readonly shardStarts: number[] = [];
+  private readonly fileHandles = new Map<string, number>();
+
+  constructor(private readonly dir: string, info: SplitInfo, private readonly tokenBytes: 2 | 4) {
+    let documents = 0;
+    for (const shard of info.shards) {
+      this.shardStarts.push(documents);
+      this.shards.push(this.readBoundaries(shard, tokenBytes));
+      documents += shard.documents;
+    }
+    this.documentCount = documents;
+    this.sentenceTotal = info.sentences;
+    this.tokenTotal = info.tokens;
+  }
+
+  /** Tokens in `document`. */
+  documentTokens(document: number): number {
+    const [shard, local] = this.locate(document);
+    const first = local === 0 ? 0 : shard.documentEnds[local - 1]!;
+    const end = shard.documentEnds[local]!;
+    return shard.sentenceEnds[end - 1]! - (first === 0 ? 0 : shard.sentenceEnds[first - 1]!);
+  }
+
+  sentenceCount(document: number): number {
+    const [shard, local] = this.locate(document);
+    return shard.documentEnds[local]! - (local === 0 ? 0 : shard.documentEnds[local - 1]!);
+  }
+
+  /** A whole document: its sentences' token ids (views into one buffer). */
+  document(document: number): Int32Array[] {
+    return this.sentencesFrom(document, 0, Infinity);
+  }
+
+  sentencesFrom(document: number, start: number, minTokens: number): Int32Array[] {
+    const [shard, local] = this.locate(document);
+    const firstSentence = (local === 0 ? 0 : shard.documentEnds[local - 1]!) + start;
+    const endSentence = shard.documentEnds[local]!;
+    if (start < 0 || firstSentence >= endSentence) throw new Error(`shards: document ${document} has no sentence ${start}`);
+    const tokenStart = firstSentence === 0 ? 0 : shard.sentenceEnds[firstSentence - 1]!;
+    let last = firstSentence;
+    while (last + 1 < endSentence && shard.sentenceEnds[last]! - tokenStart < minTokens) last++;
+    const tokenEnd = shard.sentenceEnds[last]!;
+    const ids = this.readTokens(shard, tokenStart, tokenEnd);
+    const sentences: Int32Array[] = [];
+    for (let s = firstSentence; s <= last; s++) {
+      const from = (s === 0 ? 0 : shard.sentenceEnds[s - 1]!) - tokenStart;
+      sentences.push(ids.subarray(from, shard.sentenceEnds[s]! - tokenStart));
+    }
+    return sentences;
+  }
+
+  /** Closes the shard files kept open for reading. */
+  close(): void {
+    for (const fd of this.fileHandles.values()) closeSync(fd);
+    this.fileHandles.clear();
+  }
+
+  private locate(document: number): [OpenShard, number] {
+    if (!(Number.isInteger(document) && document >= 0 && document < this.documentCount)) {
+      throw new Error(`shards: document ${document} is out of range [0, ${this.documentCount})`);
+    }
+    let low = 0;
+    let high = this.shardStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.shardStarts[middle]! <= document) low = middle;
+      else high = middle - 1;
+    }
+    return [this.shards[low]!, document - this.shardStarts[low]!];
+  }
+
+  private readTokens(shard: OpenShard, start: number, end: number): Int32Array {
+    const bytes = Buffer.alloc((end - start) * this.tokenBytes);
+    const fd = this.handle(shard.path);
+    let read = 0;
+    while (read < bytes.length) {
+      const n = readSync(fd, bytes, read, bytes.length - read, shard.tokensOffset + start * this.tokenBytes + read);
+      if (n === 0) throw new Error(`${shard.path}: file ends early (truncated shard)`);
+      read += n;
+    }
+    if (this.tokenBytes === 4) return new Int32Array(bytes.buffer, bytes.byteOffset, end - start).slice();
+    return Int32Array.from(new Uint16Array(bytes.buffer, bytes.byteOffset, end - start));
+  }
+
+  private handle(path: string): number {
+    let fd = this.fileHandles.get(path);
+    if (fd === undefined) {
+      if (this.fileHandles.size >= 32) this.close();
+      fd = openSync(path, 'r');
+      this.fileHandles.set(path, fd);
+    }
+    return fd;
+  }
+
+  private readBoundaries(info: ShardInfo, tokenBytes: 2 | 4): OpenShard {
+    const path = join(this.dir, info.file);
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      throw new Error(`${path}: shard file missing (named in ${MANIFEST_FILE})`);
+    }
+    try {
+      const header = Buffer.alloc(HEADER_BYTES);
+      if (readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES || header.toString('latin1', 0, 8) !== SHARD_MAGIC) {
+        throw new Error(`${path}: not a bertkit shard (bad header)`);
+      }
+      const documents = header.readUInt32LE(16);
+      const sentences = header.readUInt32LE(20);
+      const tokens = header.readDoubleLE(24);
+      if (header.readUInt32LE(12) !== tokenBytes || documents !== info.documents || sentences !== info.sentences || tokens !== info.tokens) {
+        throw new Error(`${path}: header (${documents} documents, ${sentences} sentences, ${tokens} tokens) disagrees with ${MANIFEST_FILE}`);
+      }
+      const boundaries = Buffer.alloc(4 * (documents + sentences));
+      if (readSync(fd, boundaries, 0, boundaries.length, HEADER_BYTES) !== boundaries.length) throw new Error(`${path}: file ends early (truncated shard)`);
+      const words = new Uint32Array(boundaries.buffer, boundaries.byteOffset, documents + sentences);
+      return { path, documentEnds: words.slice(0, documents), sentenceEnds: words.slice(documents), tokensOffset: HEADER_BYTES + boundaries.length };
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
