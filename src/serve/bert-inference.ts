@@ -131,12 +131,12 @@ export class BertInference {
   }
 
   /** The top predictions for each [MASK] of `text`, one list per mask in text order. */
-  async fillMask(text: string, options: FillMaskOptions = {}): Promise<MaskPrediction[][]> {
+  async fillMask(text: BatchInput, options: FillMaskOptions = {}): Promise<MaskPrediction[][]> {
     return (await this.fillMaskBatch([text], options))[0]!;
   }
 
-  /** fillMask for many texts, batched; every text needs at least one [MASK]. */
-  async fillMaskBatch(texts: readonly string[], options: FillMaskOptions = {}): Promise<MaskPrediction[][][]> {
+  /** fillMask for many texts (or pairs), batched; every input needs at least one [MASK]. */
+  async fillMaskBatch(texts: readonly BatchInput[], options: FillMaskOptions = {}): Promise<MaskPrediction[][][]> {
     if (!this.model.heads.maskedLm) throw new Error('fillMask: the model has no masked-LM head (load a BertForMaskedLM or BertForPreTraining checkpoint)');
     const topK = options.topK ?? 5;
     if (!Number.isInteger(topK) || topK < 1) throw new Error(`fillMask: topK must be a positive integer, got ${topK}`);
