@@ -1,0 +1,172 @@
+// The transformers.js export, loaded by @huggingface/transformers itself from a local folder:
+// its models reproduce the PyTorch fixture outputs on the fixture batch, and its pipelines give
+// bertkit's numbers on text.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { AutoModel, AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoModelForTokenClassification, Tensor, env, pipeline } from '@huggingface/transformers';
+import { loadBert } from '../../src/model/checkpoint.js';
+import { type ExportTask, exportOnnx } from '../../src/model/onnx-export.js';
+import { BertInference } from '../../src/serve/bert-inference.js';
+import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
+import { skipWithoutShared } from '../helpers/shared.js';
+import { FIXTURE, expectedOutputs, fixtureInputs, fixturePath, maxAbsDiff } from './fixture.js';
+
+const skip = skipWithoutShared(FIXTURE, 'expected_outputs.safetensors');
+const quiet = { warn: () => {} };
+const work = mkdtempSync(join(tmpdir(), 'bertkit-onnx-export-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+env.allowRemoteModels = false;
+
+const TEXTS = ['The quick brown fox jumps over the lazy dog.', 'Attention is all you need, or is it?', 'Tokyo 東京 and naïve café.', 'short'];
+
+/** The fixture batch as transformers.js tensors. */
+function fixtureFeeds(): Record<string, Tensor> {
+  const inputs = fixtureInputs();
+  const dims = [inputs.input_ids.length, inputs.input_ids[0]!.length];
+  const tensor = (rows: number[][]) => new Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), dims);
+  return { input_ids: tensor(inputs.input_ids), attention_mask: tensor(inputs.attention_mask), token_type_ids: tensor(inputs.token_type_ids) };
+}
+
+async function exported(sub: string, task: ExportTask): Promise<{ dir: string; inference: BertInference }> {
+  const model = await loadBert(fixturePath(sub), quiet);
+  const tokenizer = BertTokenizer.fromPretrained(fixturePath());
+  const dir = join(work, task);
+  exportOnnx(dir, model, { task, tokenizer });
+  return { dir, inference: BertInference.create(model, tokenizer) };
+}
+
+test('the layout: onnx/model.onnx with int64 [batch, sequence] inputs, config and tokenizer files', { skip }, async () => {
+  const { dir, inference } = await exported('', 'feature-extraction');
+  await inference.dispose();
+  const session = await ort.InferenceSession.create(join(dir, 'onnx', 'model.onnx'));
+  try {
+    assert.deepEqual([...session.inputNames].sort(), ['attention_mask', 'input_ids', 'token_type_ids']);
+    assert.deepEqual(session.outputNames, ['last_hidden_state']);
+    for (const meta of session.inputMetadata) {
+      assert.ok(meta.isTensor);
+      assert.equal(meta.type, 'int64');
+      assert.equal(meta.shape.length, 2);
+      assert.ok(meta.shape.every((dim) => typeof dim === 'string'), `${meta.name} has symbolic dims, got ${meta.shape.join(',')}`);
+    }
+  } finally {
+    await session.release();
+  }
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { architectures: string[]; model_type: string };
+  assert.deepEqual(config.architectures, ['BertModel']);
+  assert.equal(config.model_type, 'bert');
+  for (const file of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt']) assert.ok(readFileSync(join(dir, file)).length > 0, file);
+});
+
+test('feature-extraction: transformers.js AutoModel reproduces PyTorch; its pipeline gives bertkit embed numbers', { skip }, async () => {
+  const { dir, inference } = await exported('', 'feature-extraction');
+  try {
+    const model = await AutoModel.from_pretrained(dir, { dtype: 'fp32' });
+    const output = await model(fixtureFeeds());
+    const want = expectedOutputs().get('last_hidden_state')!;
+    const { worst, compared } = maxAbsDiff(output.last_hidden_state.data as Float32Array, want.data as Float32Array, fixtureInputs().attention_mask);
+    assert.ok(compared > 0 && worst < 1e-5, `last_hidden_state off by ${worst}`);
+    await model.dispose();
+
+    const extractor = await pipeline('feature-extraction', dir, { dtype: 'fp32' });
+    for (const pooling of ['mean', 'cls'] as const) {
+      const theirs = (await extractor(TEXTS, { pooling, normalize: true })).tolist() as number[][];
+      const ours = await inference.embed(TEXTS, { pooling, normalize: true, batchSize: 3 });
+      theirs.forEach((row, index) => assert.ok(maxAbsDiff(ours[index]!, row).worst < 1e-5, `${pooling} text ${index}`));
+    }
+    await extractor.dispose();
+  } finally {
+    await inference.dispose();
+  }
+});
+
+test('fill-mask: MLM logits [B,T,V] reproduce PyTorch; the pipeline ranks and scores as bertkit fillMask', { skip }, async () => {
+  const { dir, inference } = await exported('', 'fill-mask');
+  try {
+    const model = await AutoModelForMaskedLM.from_pretrained(dir, { dtype: 'fp32' });
+    const logits = (await model(fixtureFeeds())).logits;
+    const [, seq, vocab] = logits.dims as number[];
+    const labels = fixtureInputs().mlm_labels;
+    const want = expectedOutputs().get('mlm_logits_at_labels')!;
+    let row = 0;
+    labels.forEach((positions, b) => positions.forEach((label, s) => {
+      if (label === -100) return;
+      const got = (logits.data as Float32Array).subarray((b * seq! + s) * vocab!, (b * seq! + s + 1) * vocab!);
+      const { worst } = maxAbsDiff(got, (want.data as Float32Array).subarray(row * vocab!, ++row * vocab!));
+      assert.ok(worst < 1e-4, `batch ${b} position ${s}: off by ${worst}`);
+    }));
+    assert.equal(row, want.shape[0]);
+    await model.dispose();
+
+    const unmasker = await pipeline('fill-mask', dir, { dtype: 'fp32' });
+    for (const text of ['the capital of france is [MASK].', 'she [MASK] to the store yesterday and bought milk']) {
+      const theirs = await unmasker(text, { top_k: 4 }) as { score: number; token: number; token_str: string; sequence: string }[];
+      const ours = (await inference.fillMask(text, { topK: 4 }))[0]!;
+      assert.deepEqual(ours.map((p) => p.token), theirs.map((p) => p.token), text);
+      assert.deepEqual(ours.map((p) => p.sequence), theirs.map((p) => p.sequence), text);
+      ours.forEach((p, k) => assert.ok(Math.abs(p.score - theirs[k]!.score) < 1e-6, `${text}: score ${k}`));
+    }
+    await unmasker.dispose();
+  } finally {
+    await inference.dispose();
+  }
+});
+
+test('text-classification: logits reproduce PyTorch; the pipeline gives bertkit classify labels and scores', { skip }, async () => {
+  const { dir, inference } = await exported('sequence-classification', 'text-classification');
+  try {
+    const model = await AutoModelForSequenceClassification.from_pretrained(dir, { dtype: 'fp32' });
+    const logits = (await model(fixtureFeeds())).logits;
+    const want = expectedOutputs().get('sequence_classification_logits')!;
+    assert.ok(maxAbsDiff(logits.data as Float32Array, want.data as Float32Array).worst < 1e-5);
+    await model.dispose();
+
+    const classifier = await pipeline('text-classification', dir, { dtype: 'fp32' });
+    const ours = await inference.classify(TEXTS);
+    for (const [index, text] of TEXTS.entries()) {
+      const theirs = await classifier(text, { top_k: null }) as { label: string; score: number }[];
+      assert.equal(theirs.length, 3);
+      for (const { label, score } of theirs) {
+        const mine = ours[index]!.scores.find((entry) => entry.label === label);
+        assert.ok(mine && Math.abs(mine.score - score) < 1e-6, `${text}: ${label}`);
+      }
+      assert.equal(ours[index]!.label, theirs[0]!.label);
+    }
+    await classifier.dispose();
+  } finally {
+    await inference.dispose();
+  }
+});
+
+test('token-classification: logits reproduce PyTorch; the pipeline tags tokens as bertkit classifyTokens', { skip }, async () => {
+  const { dir, inference } = await exported('token-classification', 'token-classification');
+  try {
+    const model = await AutoModelForTokenClassification.from_pretrained(dir, { dtype: 'fp32' });
+    const logits = (await model(fixtureFeeds())).logits;
+    const want = expectedOutputs().get('token_classification_logits')!;
+    assert.ok(maxAbsDiff(logits.data as Float32Array, want.data as Float32Array, fixtureInputs().attention_mask).worst < 1e-5);
+    await model.dispose();
+
+    const tagger = await pipeline('token-classification', dir, { dtype: 'fp32' });
+    const ours = await inference.classifyTokens(TEXTS);
+    for (const [index, text] of TEXTS.entries()) {
+      // the pipeline leaves out tokens tagged 'O'
+      const theirs = await tagger(text) as { entity: string; score: number; index: number; word: string }[];
+      const mine = ours[index]!.filter((p) => p.label !== 'O');
+      assert.deepEqual(mine.map((p) => [p.index, p.label, p.token]), theirs.map((p) => [p.index, p.entity, p.word]), text);
+      mine.forEach((p, k) => assert.ok(Math.abs(p.score - theirs[k]!.score) < 1e-6, `${text}: token ${p.index}`));
+    }
+    await tagger.dispose();
+  } finally {
+    await inference.dispose();
+  }
+});
+
+test('exportOnnx refuses a task the model has no head for, naming the ones it has', { skip }, async () => {
+  const model = await loadBert(fixturePath('token-classification'), quiet);
+  assert.throws(() => exportOnnx(join(work, 'refused'), model, { task: 'fill-mask' }), /BertForTokenClassification cannot be exported for fill-mask; it can for token-classification, feature-extraction/);
+  assert.throws(() => exportOnnx(join(work, 'refused'), model, { task: 'translation' as 'fill-mask' }), /unknown task "translation"/);
+});
