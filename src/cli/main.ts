@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerConvert } from './commands/convert.js';
 import { registerForward } from './commands/forward.js';
+import { registerPretrain } from './commands/pretrain.js';
 import { registerStart } from './commands/start.js';
 import { registerTokenize } from './commands/tokenize.js';
 import { registerVocab } from './commands/vocab.js';
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerConvert(program);
   registerForward(program);
+  registerPretrain(program);
   registerStart(program);
   registerTokenize(program);
   registerVocab(program);

@@ -1,0 +1,145 @@
+// Training checkpoints: OUTPUT/checkpoint-STEP/, a Hugging Face model directory (config.json,
+// model.safetensors, tokenizer files) plus what resuming needs, as HF Trainer lays it out:
+//   optimizer.safetensors   NAME.exp_avg / NAME.exp_avg_sq (torch's AdamW state names), float32
+//   trainer_state.json      global_step, optimizer kind, the dropout Rng, the data position, the run's settings
+// The directory is written under a temporary name and renamed into place, so a crash leaves either
+// the complete checkpoint or none.
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import type { BertHeads } from '../model/architecture.js';
+import { saveBert } from '../model/checkpoint.js';
+import type { BertConfig } from '../model/config.js';
+import { type ParameterInfo, ParameterStore } from '../runtime/parameters.js';
+import type { RngState } from '../runtime/rng.js';
+import type { TrainStepState } from '../runtime/train-step.js';
+import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
+import type { MomentState, OptimizerKind } from './optim/optimizer.js';
+
+export const TRAINER_STATE_FILE = 'trainer_state.json';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+const FORMAT = 'bertkit-trainer-state-1';
+
+export interface TrainerState {
+  readonly format: typeof FORMAT;
+  readonly global_step: number;
+  readonly optimizer: OptimizerKind;
+  readonly rng: RngState;
+  /** The data source's position (PretrainingDataset.state()), opaque here. */
+  readonly data: unknown;
+  /** The run's settings, for the record and for checks on resume. */
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+export interface CheckpointContents {
+  readonly config: BertConfig;
+  readonly heads: BertHeads;
+  readonly parameters: readonly ParameterInfo[];
+  readonly train: TrainStepState;
+  readonly data: unknown;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly tokenizer?: BertTokenizer;
+}
+
+export function checkpointDirName(step: number): string {
+  return `checkpoint-${step}`;
+}
+
+/** Writes OUTPUT/checkpoint-STEP atomically (replacing one of the same step); returns its path. */
+export function saveCheckpoint(outputDir: string, contents: CheckpointContents): string {
+  const { train } = contents;
+  const final = join(outputDir, checkpointDirName(train.step));
+  const temp = join(outputDir, `.${checkpointDirName(train.step)}.${process.pid}.tmp`);
+  rmSync(temp, { recursive: true, force: true });
+  mkdirSync(temp, { recursive: true });
+  const store = new ParameterStore();
+  for (const { name, shape } of contents.parameters) {
+    const data = train.parameters[name];
+    if (data === undefined) throw new Error(`saveCheckpoint: the training state lacks parameter '${name}'`);
+    store.add(name, shape, data);
+  }
+  saveBert(temp, { config: contents.config, heads: contents.heads, parameters: store }, contents.tokenizer ? { tokenizer: contents.tokenizer } : {});
+  const moments = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, { m, v }] of Object.entries(train.optimizer.moments)) {
+    moments.set(`${name}.exp_avg`, { shape: [m.length], data: m });
+    moments.set(`${name}.exp_avg_sq`, { shape: [v.length], data: v });
+  }
+  writeSafetensors(join(temp, OPTIMIZER_FILE), moments, { step: String(train.optimizer.step) });
+  const state: TrainerState = { format: FORMAT, global_step: train.step, optimizer: train.optimizer.kind, rng: train.rng, data: contents.data, settings: contents.settings };
+  writeFileAtomic(join(temp, TRAINER_STATE_FILE), Buffer.from(`${JSON.stringify(state, null, 2)}\n`, 'utf8'));
+  rmSync(final, { recursive: true, force: true });
+  renameSync(temp, final);
+  return final;
+}
+
+/** The checkpoint-STEP directory of `outputDir` with the highest step that holds a trainer state; undefined when none. */
+export function latestCheckpoint(outputDir: string): string | undefined {
+  if (!existsSync(outputDir)) return undefined;
+  let best: { step: number; dir: string } | undefined;
+  for (const entry of readdirSync(outputDir, { withFileTypes: true })) {
+    const match = /^checkpoint-(\d+)$/.exec(entry.name);
+    if (!entry.isDirectory() || match === null) continue;
+    const dir = join(outputDir, entry.name);
+    if (!existsSync(join(dir, TRAINER_STATE_FILE))) continue;
+    const step = Number(match[1]);
+    if (best === undefined || step > best.step) best = { step, dir };
+  }
+  return best?.dir;
+}
+
+export function readTrainerState(dir: string): TrainerState {
+  const path = join(dir, TRAINER_STATE_FILE);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`${path}: cannot read the trainer state (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const state = raw as Partial<TrainerState>;
+  if (typeof raw !== 'object' || raw === null || state.format !== FORMAT) throw new Error(`${path}: not a bertkit trainer state (format must be "${FORMAT}")`);
+  if (!Number.isInteger(state.global_step) || state.global_step! < 0) throw new Error(`${path}: global_step must be a non-negative integer, got ${JSON.stringify(state.global_step)}`);
+  if (state.optimizer !== 'adamw' && state.optimizer !== 'lamb') throw new Error(`${path}: optimizer must be "adamw" or "lamb", got ${JSON.stringify(state.optimizer)}`);
+  if (typeof state.rng !== 'object' || state.rng === null) throw new Error(`${path}: rng is missing`);
+  if (typeof state.settings !== 'object' || state.settings === null) throw new Error(`${path}: settings is missing`);
+  return state as TrainerState;
+}
+
+/**
+ * The TrainStepState saved in `dir`: parameters from model.safetensors (exactly the float32 values
+ * trained), moments from optimizer.safetensors, step and Rng from trainer_state.json.
+ */
+export function readTrainStepState(dir: string, parameters: readonly ParameterInfo[]): { train: TrainStepState; trainer: TrainerState } {
+  const trainer = readTrainerState(dir);
+  const modelFile = join(dir, 'model.safetensors');
+  const weights = readSafetensors(modelFile).tensors;
+  const optimizerFile = join(dir, OPTIMIZER_FILE);
+  const saved = readSafetensors(optimizerFile).tensors;
+  const values: Record<string, Float32Array> = {};
+  const moments: Record<string, MomentState> = {};
+  for (const { name, shape } of parameters) {
+    const tensor = weights.get(name);
+    if (tensor === undefined) throw new Error(`${modelFile}: parameter ${name} is missing`);
+    if (!(tensor.data instanceof Float32Array) || tensor.shape.join(',') !== shape.join(',')) {
+      throw new Error(`${modelFile}: ${name} must be float32 [${shape.join(', ')}], got ${tensor.dtype} [${tensor.shape.join(', ')}]`);
+    }
+    values[name] = tensor.data;
+    const m = saved.get(`${name}.exp_avg`), v = saved.get(`${name}.exp_avg_sq`);
+    if (m === undefined || v === undefined) {
+      // An optimizer that has not stepped yet has no moments.
+      if (trainer.global_step === 0) continue;
+      throw new Error(`${optimizerFile}: the moments of ${name} (${name}.exp_avg, ${name}.exp_avg_sq) are missing`);
+    }
+    if (!(m.data instanceof Float32Array) || !(v.data instanceof Float32Array) || m.data.length !== tensor.data.length || v.data.length !== tensor.data.length) {
+      throw new Error(`${optimizerFile}: the moments of ${name} must be float32 with ${tensor.data.length} values`);
+    }
+    moments[name] = { m: m.data, v: v.data };
+  }
+  const train: TrainStepState = {
+    step: trainer.global_step,
+    parameters: values,
+    optimizer: { kind: trainer.optimizer, step: trainer.global_step, moments },
+    rng: trainer.rng,
+  };
+  return { train, trainer };
+}

@@ -1,0 +1,99 @@
+// Held-out evaluation of a pretraining model: masked-LM loss, perplexity and accuracy (over the
+// predicted positions, as google-research/bert's run_pretraining eval), and NSP accuracy and loss.
+// One inference session, fed the current weights on each call; the scores are computed here from
+// the logits, in float64.
+import { Graph } from '../graph/graph.js';
+import type { BertHeads } from '../model/architecture.js';
+import { bertForward } from '../model/bert.js';
+import type { BertConfig } from '../model/config.js';
+import { type HostTensor, Session } from '../runtime/session.js';
+import { type PretrainingBatchLike, modelFeeds } from './pretraining-feeds.js';
+
+export interface MlmEvaluation {
+  readonly mlmLoss: number;
+  readonly mlmPerplexity: number;
+  readonly mlmAccuracy: number;
+  readonly maskedTokens: number;
+  readonly sequences: number;
+  /** Present when the model has the NSP head. */
+  readonly nspAccuracy?: number;
+  readonly nspLoss?: number;
+}
+
+export class MlmEvaluator {
+  private constructor(
+    private readonly session: Session,
+    private readonly parameters: readonly { name: string; shape: number[] }[],
+    private readonly nsp: boolean,
+  ) {}
+
+  static async create(config: BertConfig, heads: BertHeads, options: { threads?: number } = {}): Promise<MlmEvaluator> {
+    if (!heads.maskedLm) throw new Error('MlmEvaluator: the model has no masked-LM head');
+    const graph = new Graph();
+    const forward = bertForward(graph, config, { heads, maskedPositions: true, training: false });
+    graph.output('mlm_logits', forward.heads.mlmLogits!);
+    if (forward.heads.nspLogits) graph.output('nsp_logits', forward.heads.nspLogits);
+    const parameters = graph.parameters.map((p) => ({ name: p.name, shape: p.shape as number[] }));
+    const session = await Session.create(graph, options.threads === undefined ? {} : { threads: options.threads });
+    return new MlmEvaluator(session, parameters, heads.nextSentence);
+  }
+
+  async evaluate(weights: Readonly<Record<string, Float32Array>>, batches: readonly PretrainingBatchLike[]): Promise<MlmEvaluation> {
+    if (batches.length === 0) throw new Error('MlmEvaluator.evaluate: no evaluation batches');
+    let mlmLossSum = 0, mlmCorrect = 0, masked = 0, nspLossSum = 0, nspCorrect = 0, sequences = 0;
+    for (const batch of batches) {
+      const feeds: Record<string, HostTensor> = modelFeeds(batch);
+      for (const { name, shape } of this.parameters) {
+        const data = weights[name];
+        if (data === undefined) throw new Error(`MlmEvaluator.evaluate: no weights for ${name}`);
+        feeds[name] = { data, dims: shape };
+      }
+      const outputs = await this.session.run(feeds, this.nsp ? ['mlm_logits', 'nsp_logits'] : ['mlm_logits']);
+      const labels = maskedLabels(batch);
+      const mlm = scoreRows(outputs.mlm_logits!.data as Float32Array, labels);
+      mlmLossSum += mlm.lossSum;
+      mlmCorrect += mlm.correct;
+      masked += labels.length;
+      if (this.nsp) {
+        const nsp = scoreRows(outputs.nsp_logits!.data as Float32Array, Array.from(batch.next_sentence_label, Number));
+        nspLossSum += nsp.lossSum;
+        nspCorrect += nsp.correct;
+      }
+      sequences += batch.batchSize;
+    }
+    const mlmLoss = mlmLossSum / masked;
+    return {
+      mlmLoss,
+      mlmPerplexity: Math.exp(mlmLoss),
+      mlmAccuracy: mlmCorrect / masked,
+      maskedTokens: masked,
+      sequences,
+      ...(this.nsp ? { nspAccuracy: nspCorrect / sequences, nspLoss: nspLossSum / sequences } : {}),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.dispose();
+  }
+}
+
+/** The labels at masked_lm_positions, in their order. */
+function maskedLabels(batch: PretrainingBatchLike): number[] {
+  return Array.from(batch.masked_lm_positions, (position) => Number(batch.labels[Number(position)]));
+}
+
+/** Cross-entropy sum and argmax hits of rows of logits [rows, classes] against one label per row. */
+function scoreRows(logits: Float32Array, labels: readonly number[]): { lossSum: number; correct: number } {
+  const classes = logits.length / labels.length;
+  let lossSum = 0, correct = 0;
+  labels.forEach((label, row) => {
+    const values = logits.subarray(row * classes, (row + 1) * classes);
+    let max = -Infinity, best = 0;
+    for (let c = 0; c < classes; c++) if (values[c]! > max) [max, best] = [values[c]!, c];
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp(values[c]! - max);
+    lossSum += Math.log(sum) + max - values[label]!;
+    if (best === label) correct++;
+  });
+  return { lossSum, correct };
+}

@@ -1,0 +1,48 @@
+// A pretraining micro-batch (src/data/pretraining-dataset.ts's PretrainingBatch) as the feeds of the
+// BERT graph built with masked_lm_positions: the MLM labels are taken at the predicted positions only.
+import type { HostTensor } from '../runtime/session.js';
+
+/** The fields of PretrainingBatch that training reads (flat row-major int64 arrays). */
+export interface PretrainingBatchLike {
+  readonly input_ids: BigInt64Array;
+  readonly token_type_ids: BigInt64Array;
+  readonly attention_mask: BigInt64Array;
+  /** [B, T], −100 where nothing is predicted */
+  readonly labels: BigInt64Array;
+  /** [M] flat indices b·T + t of the predicted positions */
+  readonly masked_lm_positions: BigInt64Array;
+  /** [B] 0 = B follows A, 1 = random */
+  readonly next_sentence_label: BigInt64Array;
+  readonly batchSize: number;
+  readonly seqLength: number;
+}
+
+/** input_ids, token_type_ids, attention_mask [B, T] and masked_lm_positions [M]. */
+export function modelFeeds(batch: PretrainingBatchLike): Record<string, HostTensor> {
+  const dims = [batch.batchSize, batch.seqLength];
+  return {
+    input_ids: { data: batch.input_ids, dims },
+    token_type_ids: { data: batch.token_type_ids, dims },
+    attention_mask: { data: batch.attention_mask, dims },
+    masked_lm_positions: { data: batch.masked_lm_positions, dims: [batch.masked_lm_positions.length] },
+  };
+}
+
+/** The model feeds plus the loss's labels: `labels` [M] at the masked positions and, with NSP, next_sentence_label [B]. */
+export function trainingFeeds(batch: PretrainingBatchLike, nsp: boolean): Record<string, HostTensor> {
+  const positions = batch.masked_lm_positions;
+  if (positions.length === 0) throw new Error('pretraining batch: no masked positions (the MLM loss would be undefined)');
+  const labels = new BigInt64Array(positions.length);
+  const size = batch.batchSize * batch.seqLength;
+  positions.forEach((position, i) => {
+    if (position < 0n || position >= BigInt(size)) throw new Error(`pretraining batch: masked_lm_positions[${i}] = ${position} is outside [0, ${size})`);
+    const label = batch.labels[Number(position)]!;
+    if (label < 0n) throw new Error(`pretraining batch: masked_lm_positions[${i}] = ${position} has label ${label} (positions must have a label)`);
+    labels[i] = label;
+  });
+  return {
+    ...modelFeeds(batch),
+    labels: { data: labels, dims: [labels.length] },
+    ...(nsp ? { next_sentence_label: { data: batch.next_sentence_label, dims: [batch.batchSize] } } : {}),
+  };
+}
