@@ -2,7 +2,7 @@
 // NSP task, which pairs whole sentences. A boundary is a run of terminators (. ! ? … or "..."),
 // then closing quotes or brackets, then white space, then something that can start a sentence
 // (a capital, a digit, an opening quote or bracket). A single period after a known abbreviation
-// ("Mr.", "e.g.") or an initial ("J. Smith") is not a boundary; neither is a terminator followed
+// ("Mr.", "e.g.") or a single letter ("J. Smith", "p. 4") is not a boundary; neither is a terminator followed
 // by a lowercase word ("'Oh dear!' said the Rabbit").
 
 const TERMINATORS = '.!?…';
@@ -70,6 +70,6 @@ function endsWithAbbreviation(text: string, sentenceStart: number, periodIndex: 
   while (wordStart > sentenceStart && /[\p{L}.]/u.test(text[wordStart - 1]!)) wordStart--;
   const word = text.slice(wordStart, periodIndex).replace(/^\.+/, '');
   if (word.length === 0) return false;
-  if (word.length === 1 && /\p{Lu}/u.test(word)) return true; // an initial: "J. R. R. Tolkien"
+  if (word.length === 1) return true; // an initial ("J. R. R. Tolkien") or a one-letter abbreviation ("p. 4")
   return ABBREVIATIONS.has(word.toLowerCase());
 }
