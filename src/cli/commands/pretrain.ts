@@ -101,7 +101,7 @@ export function registerPretrain(program: Command): void {
     .option('--gradient-accumulation-steps <n>', 'micro-batches per update', integer(1), 1)
     .option('--dropout <p>', 'hidden and attention dropout (default: the config\'s)', number(0, 0.999))
     .option('--no-nsp', 'masked LM only (BertForMaskedLM): sequences packed across sentences and documents')
-    .option('--whole-word-mask', 'mask all pieces of a word together')
+    .option('--whole-word-mask', 'mask all pieces of a word together', false)
     .option('--masked-lm-prob <p>', 'share of tokens predicted', number(0, 1), 0.15)
     .option('--max-predictions-per-seq <n>', 'most predictions per sequence (default ⌈0.15 × max-seq-length⌉, 20 at 128)', integer(1))
     .option('--short-seq-prob <p>', 'probability of a shorter sequence (NSP data)', number(0, 1), 0.1)
