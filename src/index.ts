@@ -33,3 +33,8 @@ export { BertRunner, checkBatch, type BertBatch, type BertRunnerOptions } from '
 export { parseBatch, readBatchFile } from './model/batch-file.js';
 export { BERT_DEFAULTS, numLabels, parseBertConfig, readBertConfig, writeBertConfig, type BertConfig, type HiddenAct, type PositionEmbeddingType, type ProblemType } from './model/config.js';
 export type { LoadReport } from './io/state-dict.js';
+export { BertInference, type BatchOptions, type BertInferenceOptions, type ClassPrediction, type EmbedOptions, type FillMaskOptions, type LabelScore, type MaskPrediction, type TokenPrediction, type TokenStates, type TokenStatesOptions } from './serve/bert-inference.js';
+export { buildInferenceGraph, inferenceOnnx, type InferenceGraphOptions, type InferenceOutput } from './serve/inference-graph.js';
+export { planBatches, padRows, type TokenRow } from './serve/batching.js';
+export { poolRows, type Pooling } from './serve/pooling.js';
+export { EXPORT_TASKS, exportOnnx, exportTasksFor, isExportTask, type ExportOnnxOptions, type ExportTask, type ExportedOnnx } from './model/onnx-export.js';

@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { registerConvert } from './commands/convert.js';
+import { registerEmbed } from './commands/embed.js';
+import { registerExportOnnx } from './commands/export-onnx.js';
+import { registerFillMask } from './commands/fill-mask.js';
 import { registerForward } from './commands/forward.js';
 import { registerPretrain } from './commands/pretrain.js';
 import { registerStart } from './commands/start.js';
@@ -12,6 +15,9 @@ export function buildProgram(): Command {
     .description('BERT end to end: tokenize, train vocabularies, pretrain, fine-tune, export')
     .showHelpAfterError();
   registerConvert(program);
+  registerEmbed(program);
+  registerExportOnnx(program);
+  registerFillMask(program);
   registerForward(program);
   registerPretrain(program);
   registerStart(program);
