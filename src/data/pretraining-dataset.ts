@@ -109,6 +109,7 @@ export class PretrainingDataset {
     this.windowRng = this.rng.state();
     this.order = this.documentOrder(0);
     this.generateWindow();
+    while (this.instances.length === 0) this.advanceWindow();
   }
 
   /** Opens shards (a ShardSet, or the directory of one). */
@@ -132,8 +133,10 @@ export class PretrainingDataset {
   }
 
   nextInstance(): PretrainingInstance {
+    const instance = this.instances[this.served++]!;
+    // Moving on at once keeps `epoch` the epoch of the next instance, and `served` within the window.
     while (this.served >= this.instances.length) this.advanceWindow();
-    return this.instances[this.served++]!;
+    return instance;
   }
 
   nextBatch(batchSize: number): PretrainingBatch {
@@ -200,7 +203,7 @@ export class PretrainingDataset {
     this.order = this.documentOrder(state.epoch);
     this.windowStart = state.windowStart;
     this.generateWindow();
-    if (state.served > this.instances.length) {
+    if (state.served >= this.instances.length) {
       throw new Error(`${where}: served ${state.served} exceeds the window's ${this.instances.length} instances (other shards or options?)`);
     }
     this.served = state.served;

@@ -1,0 +1,255 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
+import { Vocab } from '../../src/tokenizer/vocab.js';
+import { buildShards, type ShardSet } from '../../src/data/shards.js';
+import { PretrainingDataset, type PretrainingBatch, type PretrainingDataOptions, type PretrainingInstance } from '../../src/data/pretraining-dataset.js';
+import { sharedPath, skipWithoutShared } from '../helpers/shared.js';
+
+const needsCorpus = { skip: skipWithoutShared('data/corpus/gutenberg') || skipWithoutShared('data/vocab/bert-base-uncased') };
+
+let gutenberg: Promise<{ shards: ShardSet; tokenizer: BertTokenizer }> | null = null;
+/** The Gutenberg corpus as BERT-uncased shards, documents of ~100 sentences, built once per file. */
+function gutenbergShards() {
+  gutenberg ??= (async () => {
+    const tokenizer = BertTokenizer.fromPretrained(sharedPath('data/vocab/bert-base-uncased/vocab.txt'));
+    const shards = await buildShards([sharedPath('data/corpus/gutenberg')], tokenizer, mkdtempSync(join(tmpdir(), 'bertkit-dataset-')), {
+      format: 'paragraphs', maxDocumentSentences: 100, heldOutFraction: 0.02, seed: 1, progress: { quiet: true },
+    });
+    return { shards, tokenizer };
+  })();
+  return gutenberg;
+}
+
+function bertOptions(vocab: Vocab, overrides: Partial<PretrainingDataOptions> = {}): PretrainingDataOptions {
+  return { maxSeqLength: 128, shortSeqProb: 0.1, maskedLmProb: 0.15, maxPredictionsPerSeq: 20, nsp: true, wholeWordMask: false, seed: 5, vocab, ...overrides };
+}
+
+function epochInstances(dataset: PretrainingDataset): PretrainingInstance[] {
+  const instances: PretrainingInstance[] = [];
+  const epoch = dataset.epoch;
+  while (dataset.epoch === epoch) instances.push(dataset.nextInstance());
+  return instances;
+}
+
+test('instance statistics on the Gutenberg corpus: masks, NSP, lengths, segments', needsCorpus, async () => {
+  const { shards, tokenizer } = await gutenbergShards();
+  const vocab = tokenizer.vocab;
+  const [CLS, SEP, MASK] = ['[CLS]', '[SEP]', '[MASK]'].map((token) => vocab.id(token)!);
+  const dataset = await PretrainingDataset.open(shards, bertOptions(vocab));
+  const instances = epochInstances(dataset);
+  let tokens = 0, predicted = 0, masks = 0, same = 0, random = 0, randomNext = 0, short = 0;
+  for (const instance of instances) {
+    const ids = instance.inputIds;
+    const length = ids.length;
+    assert.ok(length <= 128);
+    tokens += length;
+    if (length < 100) short++;
+    if (instance.isRandomNext) randomNext++;
+    // [CLS] A [SEP] B [SEP] with token types 0…0 1…1.
+    const seps = [...ids.keys()].filter((t) => instance.maskedPositions.includes(t) ? instance.maskedLabels[instance.maskedPositions.indexOf(t)] === SEP : ids[t] === SEP);
+    assert.equal(ids[0], CLS);
+    assert.deepEqual(seps, [seps[0], length - 1]);
+    const boundary = seps[0]!;
+    assert.ok(boundary >= 2 && boundary <= length - 3, 'non-empty A and B');
+    instance.tokenTypeIds.forEach((type, t) => assert.equal(type, t > boundary ? 1 : 0));
+    // Google's budget, exactly: min(20, max(1, round(len · 0.15))).
+    const budget = Math.min(20, Math.max(1, Math.round(length * 0.15)));
+    assert.ok(Math.abs(instance.maskedPositions.length - budget) <= (Number.isInteger(length * 0.15 - 0.5) ? 1 : 0), `${instance.maskedPositions.length} predictions for ${length} tokens`);
+    instance.maskedPositions.forEach((position, k) => {
+      assert.ok(position !== 0 && position !== boundary && position !== length - 1, '[CLS]/[SEP] masked');
+      if (k > 0) assert.ok(position > instance.maskedPositions[k - 1]!);
+      const input = ids[position]!;
+      const label = instance.maskedLabels[k]!;
+      if (input === MASK) masks++;
+      else if (input === label) same++;
+      else random++;
+    });
+    predicted += instance.maskedPositions.length;
+  }
+  const n = instances.length;
+  const report = JSON.stringify({ n, predicted, masks, same, random, randomNext, short, tokens });
+  assert.ok(n > 10000, report);
+  assert.ok(Math.abs(masks / predicted - 0.8) < 0.01, report);
+  assert.ok(Math.abs(random / predicted - 0.1) < 0.01, report);
+  assert.ok(Math.abs(same / predicted - 0.1) < 0.01, report);
+  assert.ok(predicted / tokens > 0.14 && predicted / tokens < 0.16, report);
+  // NSP: half random, a little more because a one-sentence chunk is always paired with a random B (as in Google's code).
+  assert.ok(randomNext / n > 0.47 && randomNext / n < 0.6, report);
+  // Short targets (10% of documents) make sequences well under the maximum length; with shortSeqProb 0 only document ends do.
+  assert.ok(short / n > 0.06 && short / n < 0.25, report);
+  const longOnly = epochInstances(await PretrainingDataset.open(shards, bertOptions(vocab, { shortSeqProb: 0 })));
+  assert.ok(longOnly.filter((instance) => instance.inputIds.length < 100).length / longOnly.length < 0.04);
+  dataset.close();
+});
+
+test('whole-word masking masks every piece of a word together', needsCorpus, async () => {
+  const { shards, tokenizer } = await gutenbergShards();
+  const vocab = tokenizer.vocab;
+  const dataset = await PretrainingDataset.open(shards, bertOptions(vocab, { wholeWordMask: true }));
+  let continuations = 0;
+  for (let k = 0; k < 3000; k++) {
+    const instance = dataset.nextInstance();
+    const original = Int32Array.from(instance.inputIds);
+    instance.maskedPositions.forEach((position, j) => { original[position] = instance.maskedLabels[j]!; });
+    const masked = new Set(instance.maskedPositions);
+    for (let t = 1; t < original.length; t++) {
+      const previous = vocab.token(original[t - 1]!);
+      if (vocab.token(original[t]!).startsWith('##') && previous !== '[SEP]' && previous !== '[CLS]') {
+        assert.equal(masked.has(t), masked.has(t - 1), `"${vocab.token(original[t]!)}" at ${t} masked apart from "${previous}"`);
+        if (masked.has(t)) continuations++;
+      }
+    }
+    assert.ok(instance.maskedPositions.length <= 20);
+  }
+  assert.ok(continuations > 100, `${continuations} masked ## pieces`);
+});
+
+test('batches: padded [B, T] tensors, -100 labels, flat masked positions, NSP labels', needsCorpus, async () => {
+  const { shards, tokenizer } = await gutenbergShards();
+  const options = bertOptions(tokenizer.vocab);
+  const reference = await PretrainingDataset.open(shards, options);
+  const dataset = await PretrainingDataset.open(shards, options);
+  const B = 6, T = 128;
+  const batch = dataset.nextBatch(B);
+  assert.equal(batch.batchSize, B);
+  assert.equal(batch.seqLength, T);
+  for (const name of ['input_ids', 'token_type_ids', 'attention_mask', 'labels'] as const) assert.equal(batch[name].length, B * T);
+  assert.equal(batch.next_sentence_label.length, B);
+  const flat: bigint[] = [];
+  for (let b = 0; b < B; b++) {
+    const instance = reference.nextInstance();
+    const length = instance.inputIds.length;
+    for (let t = 0; t < T; t++) {
+      const i = b * T + t;
+      assert.equal(batch.input_ids[i], BigInt(t < length ? instance.inputIds[t]! : 0));
+      assert.equal(batch.attention_mask[i], t < length ? 1n : 0n);
+      assert.equal(batch.token_type_ids[i], BigInt(t < length ? instance.tokenTypeIds[t]! : 0));
+      const k = instance.maskedPositions.indexOf(t);
+      assert.equal(batch.labels[i], k < 0 ? -100n : BigInt(instance.maskedLabels[k]!));
+      if (k >= 0) flat.push(BigInt(i));
+    }
+    assert.equal(batch.next_sentence_label[b], instance.isRandomNext ? 1n : 0n);
+  }
+  assert.deepEqual(Array.from(batch.masked_lm_positions), flat);
+  assert.deepEqual(Array.from(batch.masked_lm_positions), [...batch.labels.keys()].filter((i) => batch.labels[i] !== -100n).map(BigInt));
+});
+
+function sameBatches(actual: PretrainingBatch[], expected: PretrainingBatch[], message: string): void {
+  assert.equal(actual.length, expected.length);
+  actual.forEach((batch, k) => assert.deepEqual(batch, expected[k], `${message}: batch ${k}`));
+}
+
+test('same seed, same batches; a restored state continues exactly, across windows', needsCorpus, async () => {
+  const { shards, tokenizer } = await gutenbergShards();
+  const options = bertOptions(tokenizer.vocab, { windowTokens: 20000 });
+  const first = await PretrainingDataset.open(shards, options);
+  const batches: PretrainingBatch[] = [];
+  const states: string[] = [];
+  for (let k = 0; k < 40; k++) {
+    states.push(JSON.stringify(first.state()));
+    batches.push(first.nextBatch(16));
+  }
+  const second = await PretrainingDataset.open(shards, options);
+  sameBatches(Array.from({ length: 40 }, () => second.nextBatch(16)), batches, 'same seed');
+  const windows = new Set(states.map((state) => JSON.parse(state).windowStart));
+  assert.ok(windows.size >= 3, 'the run crosses windows');
+  for (const at of [0, 7, 23]) {
+    const resumed = await PretrainingDataset.open(shards, options);
+    resumed.restore(JSON.parse(states[at]!));
+    sameBatches(Array.from({ length: 40 - at }, () => resumed.nextBatch(16)), batches.slice(at), `resumed at batch ${at}`);
+  }
+  const otherSeed = await PretrainingDataset.open(shards, { ...options, seed: 6 });
+  assert.notDeepEqual(otherSeed.nextBatch(16).input_ids, batches[0]!.input_ids);
+});
+
+const WORDS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'doc', 'sentence', 'alpha', 'beta', '.', ...Array.from({ length: 60 }, (_, k) => String(k))];
+const SMALL_VOCAB = Vocab.fromTokens(WORDS, 'small vocab');
+
+/** 12 documents of 3–8 sentences "doc D sentence S alpha beta …" in BERT's format, as shards. */
+async function smallShards(): Promise<ShardSet> {
+  const dir = mkdtempSync(join(tmpdir(), 'bertkit-small-'));
+  const documents = Array.from({ length: 12 }, (_, d) =>
+    Array.from({ length: 3 + (d % 6) }, (_, s) => `doc ${d} sentence ${s} ${'alpha beta '.repeat(1 + ((d + s) % 4))}.`).join('\n'));
+  writeFileSync(join(dir, 'corpus.txt'), documents.join('\n\n') + '\n');
+  return buildShards([join(dir, 'corpus.txt')], BertTokenizer.fromVocab(SMALL_VOCAB), join(dir, 'shards'), { heldOutDocuments: 2, progress: { quiet: true } });
+}
+
+test('epochs: every document each epoch in a new order, fresh segments and masks; resume across epoch ends', async () => {
+  const shards = await smallShards();
+  const options = bertOptions(SMALL_VOCAB, { maxSeqLength: 32, maxPredictionsPerSeq: 5, windowTokens: 60 });
+  const dataset = await PretrainingDataset.open(shards, options);
+  const documentOf = (instance: PretrainingInstance): number => {
+    const original = Int32Array.from(instance.inputIds);
+    instance.maskedPositions.forEach((position, j) => { original[position] = instance.maskedLabels[j]!; });
+    const documents = new Set<number>();
+    for (let t = 1; t + 1 < original.length && instance.tokenTypeIds[t + 1] === 0; t++) {
+      if (WORDS[original[t]!] === 'doc') documents.add(Number(WORDS[original[t + 1]!]));
+    }
+    assert.ok(documents.size <= 1, 'A comes from one document');
+    return documents.size === 0 ? -1 : [...documents][0]!;
+  };
+  const documentsOf = (instances: PretrainingInstance[]): number[] => [...new Set(instances.map(documentOf))].filter((d) => d >= 0).sort((x, y) => x - y);
+  const epochs = [epochInstances(dataset), epochInstances(dataset), epochInstances(dataset)];
+  assert.equal(dataset.epoch, 3);
+  for (const instances of epochs) {
+    assert.deepEqual(documentsOf(instances), Array.from({ length: 10 }, (_, d) => d), 'the 10 training documents');
+  }
+  assert.notDeepEqual(epochs[0]!.map((instance) => Array.from(instance.inputIds)), epochs[1]!.map((instance) => Array.from(instance.inputIds)));
+  const batches: PretrainingBatch[] = [];
+  const states: string[] = [];
+  const run = await PretrainingDataset.open(shards, options);
+  for (let k = 0; k < 60; k++) {
+    states.push(JSON.stringify(run.state()));
+    batches.push(run.nextBatch(3));
+  }
+  assert.ok(run.epoch >= 3);
+  const epochEnd = states.findIndex((state, k) => k > 0 && JSON.parse(state).epoch !== JSON.parse(states[k - 1]!).epoch);
+  for (const at of [epochEnd - 1, epochEnd, 45]) {
+    const resumed = await PretrainingDataset.open(shards, options);
+    resumed.restore(JSON.parse(states[at]!));
+    sameBatches(Array.from({ length: 60 - at }, () => resumed.nextBatch(3)), batches.slice(at), `resumed at batch ${at}`);
+  }
+  const heldOut = await PretrainingDataset.open(shards, { ...options, split: 'heldOut' });
+  assert.deepEqual(documentsOf(epochInstances(heldOut)), [10, 11]);
+});
+
+test('MLM only: single segments packed across sentences and documents, types and NSP labels 0', async () => {
+  const shards = await smallShards();
+  const dataset = await PretrainingDataset.open(shards, bertOptions(SMALL_VOCAB, { maxSeqLength: 40, nsp: false }));
+  const instances = epochInstances(dataset);
+  const totalTokens = shards.split('train').tokenTotal;
+  let contentTokens = 0;
+  for (const instance of instances) {
+    assert.ok(instance.inputIds.length <= 40);
+    assert.equal(instance.isRandomNext, false);
+    assert.ok(instance.tokenTypeIds.every((type) => type === 0));
+    assert.equal(instance.inputIds[0], 2);
+    const original = Int32Array.from(instance.inputIds);
+    instance.maskedPositions.forEach((position, j) => { original[position] = instance.maskedLabels[j]!; });
+    assert.equal(original[original.length - 1], 3);
+    contentTokens += original.length - 2 - original.slice(1, -1).filter((id) => id === 3).length;
+  }
+  assert.equal(contentTokens, totalTokens, 'every token once per epoch');
+  assert.ok(instances.filter((instance) => instance.inputIds.length >= 30).length >= instances.length - 3, 'packed near full');
+  const batch = dataset.nextBatch(4);
+  assert.ok(batch.next_sentence_label.every((label) => label === 0n));
+});
+
+test('bad options and states are refused, naming the field', async () => {
+  const shards = await smallShards();
+  const options = bertOptions(SMALL_VOCAB, { maxSeqLength: 32 });
+  await assert.rejects(PretrainingDataset.open(shards, { ...options, maxSeqLength: 4 }), /maxSeqLength must be an integer ≥ 5, got 4/);
+  await assert.rejects(PretrainingDataset.open(shards, { ...options, maskedLmProb: 1.5 }), /maskedLmProb must be a probability in \[0, 1\], got 1.5/);
+  await assert.rejects(PretrainingDataset.open(shards, { ...options, maxPredictionsPerSeq: 0 }), /maxPredictionsPerSeq must be a positive integer/);
+  await assert.rejects(PretrainingDataset.open(shards, { ...options, vocab: Vocab.fromTokens([...WORDS, 'x']) }), /built with another vocabulary/);
+  const dataset = await PretrainingDataset.open(shards, options);
+  const state = dataset.state();
+  assert.throws(() => dataset.restore({ ...state, seed: 9 }), /the state is for seed 9, this dataset has seed 5/);
+  assert.throws(() => dataset.restore({ ...state, windowStart: 99 }), /windowStart 99 is beyond the split's 10 documents/);
+  assert.throws(() => dataset.restore({ ...state, served: -1 }), /served must be a non-negative integer, got -1/);
+  assert.throws(() => dataset.nextBatch(0), /batchSize must be a positive integer, got 0/);
+});
