@@ -10,10 +10,11 @@
 // `shards.json` (the manifest) names the shards of each split with their counts, the vocabulary's
 // size and SHA-256, and how the corpus was read.
 //
-// Memory: building holds one shard (≤ `shardTokens` tokens) and one document at a time. Reading
-// keeps the boundary arrays of every shard (4 bytes per sentence and per document, ~10% of the
-// token bytes) and reads tokens from disk on demand, a document or a run of sentences at a time.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
+// Memory: building holds one shard (≤ `shardTokens` tokens plus 4 bytes per sentence) and one
+// document at a time. Reading keeps 8 bytes per document (where it ends in sentences and in tokens)
+// and reads sentence boundaries and tokens from disk on demand, a document or a run of sentences
+// at a time.
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -180,17 +181,18 @@ class ShardWriter {
   }
 }
 
-/** One shard's boundaries in memory; its tokens stay on disk. */
+/** One shard's document boundaries in memory; sentence boundaries and tokens stay on disk. */
 interface OpenShard {
   path: string;
   /** Cumulative sentences at each document's end. */
   documentEnds: Uint32Array;
-  /** Cumulative tokens at each sentence's end. */
-  sentenceEnds: Uint32Array;
+  /** Cumulative tokens at each document's end. */
+  documentTokenEnds: Uint32Array;
+  sentenceEndsOffset: number;
   tokensOffset: number;
 }
 
-/** A pre-tokenised corpus on disk: the manifest and every shard's boundaries. */
+/** A pre-tokenised corpus on disk: the manifest and every shard's document boundaries. */
 export class ShardSet {
   readonly dir: string;
   readonly manifest: ShardManifest;
@@ -236,7 +238,10 @@ export class ShardSet {
   }
 }
 
-/** The documents of one split, numbered across its shards in order; tokens are read from disk on demand. */
+/**
+ * The documents of one split, numbered across its shards in order. Memory: 8 bytes per document;
+ * a document's sentence boundaries and tokens are read from disk when asked for.
+ */
 export class ShardSplitReader implements DocumentCorpus {
   readonly documentCount: number;
   readonly sentenceTotal: number;
@@ -261,9 +266,7 @@ export class ShardSplitReader implements DocumentCorpus {
   /** Tokens in `document`. */
   documentTokens(document: number): number {
     const [shard, local] = this.locate(document);
-    const first = local === 0 ? 0 : shard.documentEnds[local - 1]!;
-    const end = shard.documentEnds[local]!;
-    return shard.sentenceEnds[end - 1]! - (first === 0 ? 0 : shard.sentenceEnds[first - 1]!);
+    return shard.documentTokenEnds[local]! - (local === 0 ? 0 : shard.documentTokenEnds[local - 1]!);
   }
 
   sentenceCount(document: number): number {
@@ -278,18 +281,20 @@ export class ShardSplitReader implements DocumentCorpus {
 
   sentencesFrom(document: number, start: number, minTokens: number): Int32Array[] {
     const [shard, local] = this.locate(document);
-    const firstSentence = (local === 0 ? 0 : shard.documentEnds[local - 1]!) + start;
-    const endSentence = shard.documentEnds[local]!;
-    if (start < 0 || firstSentence >= endSentence) throw new Error(`shards: document ${document} has no sentence ${start}`);
-    const tokenStart = firstSentence === 0 ? 0 : shard.sentenceEnds[firstSentence - 1]!;
-    let last = firstSentence;
-    while (last + 1 < endSentence && shard.sentenceEnds[last]! - tokenStart < minTokens) last++;
-    const tokenEnd = shard.sentenceEnds[last]!;
-    const ids = this.readTokens(shard, tokenStart, tokenEnd);
+    const documentStart = local === 0 ? 0 : shard.documentEnds[local - 1]!;
+    const documentEnd = shard.documentEnds[local]!;
+    if (!(Number.isInteger(start) && start >= 0 && documentStart + start < documentEnd)) {
+      throw new Error(`shards: document ${document} has no sentence ${start}`);
+    }
+    // ends[k] = tokens at the end of sentence documentStart + k, counted from the shard's start.
+    const ends = this.readUint32(shard, shard.sentenceEndsOffset + 4 * documentStart, documentEnd - documentStart);
+    const tokenStart = start === 0 ? (local === 0 ? 0 : shard.documentTokenEnds[local - 1]!) : ends[start - 1]!;
+    let last = start;
+    while (last + 1 < ends.length && ends[last]! - tokenStart < minTokens) last++;
+    const ids = this.readTokens(shard, tokenStart, ends[last]!);
     const sentences: Int32Array[] = [];
-    for (let s = firstSentence; s <= last; s++) {
-      const from = (s === 0 ? 0 : shard.sentenceEnds[s - 1]!) - tokenStart;
-      sentences.push(ids.subarray(from, shard.sentenceEnds[s]! - tokenStart));
+    for (let k = start; k <= last; k++) {
+      sentences.push(ids.subarray((k === start ? tokenStart : ends[k - 1]!) - tokenStart, ends[k]! - tokenStart));
     }
     return sentences;
   }
@@ -314,16 +319,26 @@ export class ShardSplitReader implements DocumentCorpus {
     return [this.shards[low]!, document - this.shardStarts[low]!];
   }
 
-  private readTokens(shard: OpenShard, start: number, end: number): Int32Array {
-    const bytes = Buffer.alloc((end - start) * this.tokenBytes);
+  private readBytes(shard: OpenShard, position: number, length: number): Buffer {
+    const bytes = Buffer.alloc(length);
     const fd = this.handle(shard.path);
     let read = 0;
-    while (read < bytes.length) {
-      const n = readSync(fd, bytes, read, bytes.length - read, shard.tokensOffset + start * this.tokenBytes + read);
+    while (read < length) {
+      const n = readSync(fd, bytes, read, length - read, position + read);
       if (n === 0) throw new Error(`${shard.path}: file ends early (truncated shard)`);
       read += n;
     }
-    if (this.tokenBytes === 4) return new Int32Array(bytes.buffer, bytes.byteOffset, end - start).slice();
+    return bytes;
+  }
+
+  private readUint32(shard: OpenShard, position: number, count: number): Uint32Array {
+    const bytes = this.readBytes(shard, position, 4 * count);
+    return new Uint32Array(bytes.buffer, bytes.byteOffset, count);
+  }
+
+  private readTokens(shard: OpenShard, start: number, end: number): Int32Array {
+    const bytes = this.readBytes(shard, shard.tokensOffset + start * this.tokenBytes, (end - start) * this.tokenBytes);
+    if (this.tokenBytes === 4) return new Int32Array(bytes.buffer, bytes.byteOffset, end - start);
     return Int32Array.from(new Uint16Array(bytes.buffer, bytes.byteOffset, end - start));
   }
 
@@ -359,7 +374,11 @@ export class ShardSplitReader implements DocumentCorpus {
       const boundaries = Buffer.alloc(4 * (documents + sentences));
       if (readSync(fd, boundaries, 0, boundaries.length, HEADER_BYTES) !== boundaries.length) throw new Error(`${path}: file ends early (truncated shard)`);
       const words = new Uint32Array(boundaries.buffer, boundaries.byteOffset, documents + sentences);
-      return { path, documentEnds: words.slice(0, documents), sentenceEnds: words.slice(documents), tokensOffset: HEADER_BYTES + boundaries.length };
+      const documentEnds = words.slice(0, documents);
+      const documentTokenEnds = documentEnds.map((sentenceEnd) => words[documents + sentenceEnd - 1]!);
+      const tokensOffset = HEADER_BYTES + boundaries.length;
+      if (fstatSync(fd).size !== tokensOffset + tokens * tokenBytes) throw new Error(`${path}: ${fstatSync(fd).size} bytes, expected ${tokensOffset + tokens * tokenBytes} (truncated shard?)`);
+      return { path, documentEnds, documentTokenEnds, sentenceEndsOffset: HEADER_BYTES + 4 * documents, tokensOffset };
     } finally {
       closeSync(fd);
     }
