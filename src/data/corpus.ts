@@ -8,7 +8,8 @@
 //                the text is cut into paragraphs at blank lines and into sentences.
 // Paths may be files, directories (all files below, sorted) or globs (`*`, `?`, `**`); `.gz` files
 // are gunzipped. Every error names the file and line.
-import { readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { join, resolve, sep } from 'node:path';
 import { fileSize, readLineChunks } from './text-lines.js';
 import { splitSentences } from './sentence-splitter.js';
@@ -16,7 +17,7 @@ import { splitSentences } from './sentence-splitter.js';
 export type CorpusFormat = 'sentences' | 'paragraphs' | 'jsonl';
 
 export interface CorpusOptions {
-  /** 'auto' (default): 'jsonl' for *.jsonl / *.jsonl.gz / *.json, else 'sentences'. */
+  /** 'auto' (default): 'jsonl' for *.jsonl / *.json (.gz), else 'paragraphs' when the file looks hard-wrapped, else 'sentences'. */
   format?: CorpusFormat | 'auto';
   /** 'paragraphs' only: start a new document at the first paragraph end after this many sentences (default: one document per file). */
   maxDocumentSentences?: number;
@@ -59,7 +60,43 @@ export function corpusFormatOf(file: string, format: CorpusFormat | 'auto' = 'au
     }
     return format;
   }
-  return /\.(jsonl|json)(\.gz)?$/i.test(file) ? 'jsonl' : 'sentences';
+  if (/\.(jsonl|json)(\.gz)?$/i.test(file)) return 'jsonl';
+  return looksHardWrapped(file) ? 'paragraphs' : 'sentences';
+}
+
+const SNIFF_BYTES = 1 << 18;
+const SENTENCE_END = /[.!?…。！？]["'”’)\]»_*」』）]*$/;
+
+/**
+ * Whether a text file looks like hard-wrapped paragraphs rather than one sentence per line: in its
+ * first 256 KB, most lines that another line follows within the paragraph end without a sentence
+ * terminator. One-sentence-per-line files end nearly every line with one.
+ */
+function looksHardWrapped(file: string): boolean {
+  const fd = openSync(file, 'r');
+  let head: Buffer;
+  try {
+    head = Buffer.alloc(SNIFF_BYTES);
+    head = head.subarray(0, readSync(fd, head, 0, SNIFF_BYTES, 0));
+  } finally {
+    closeSync(fd);
+  }
+  if (file.endsWith('.gz')) {
+    try {
+      head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch (error) {
+      throw new Error(`${file}: not a valid gzip file (${(error as Error).message})`);
+    }
+  }
+  const lines = head.toString('utf8').split('\n').map((line) => line.trim());
+  let inner = 0;
+  let unterminated = 0;
+  for (let k = 0; k + 2 < lines.length; k++) {
+    if (lines[k]!.length === 0 || lines[k + 1]!.length === 0) continue;
+    inner++;
+    if (!SENTENCE_END.test(lines[k]!)) unterminated++;
+  }
+  return inner >= 10 && unterminated > inner / 2;
 }
 
 /** Streams the documents of every file of `paths` (see `expandCorpusPaths`), in order; empty documents are dropped. */

@@ -3,10 +3,12 @@
 // then closing quotes or brackets, then white space, then something that can start a sentence
 // (a capital, a digit, an opening quote or bracket). A single period after a known abbreviation
 // ("Mr.", "e.g.") or a single letter ("J. Smith", "p. 4") is not a boundary; neither is a terminator followed
-// by a lowercase word ("'Oh dear!' said the Rabbit").
+// by a lowercase word ("'Oh dear!' said the Rabbit"). Chinese and Japanese full stops (。！？) end a
+// sentence where they stand, as those scripts put no space between sentences.
 
-const TERMINATORS = '.!?…';
-const CLOSERS = '"\'”’)]}»_*';
+const TERMINATORS = '.!?…。！？';
+const FULL_WIDTH_TERMINATORS = '。！？';
+const CLOSERS = '"\'”’)]}»_*」』）';
 const OPENERS = '"\'“‘([{«_*';
 
 /** Lowercase words that a period follows without ending the sentence. */
@@ -34,6 +36,11 @@ export function splitSentences(text: string): string[] {
     const terminators = text.slice(terminatorStart, i);
     while (i < length && CLOSERS.includes(text[i]!)) i++;
     const end = i;
+    if ([...FULL_WIDTH_TERMINATORS].some((char) => terminators.includes(char))) {
+      pushTrimmed(sentences, text.slice(start, end));
+      start = end;
+      continue;
+    }
     if (i >= length || !isSpace(text[i]!)) continue;
     while (i < length && isSpace(text[i]!)) i++;
     if (i >= length) break;

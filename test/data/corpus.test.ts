@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -63,6 +63,18 @@ test('gzip, directories and globs', async () => {
   let progress = 0;
   await collect([dir], { onProgress: (bytes, total) => { progress = bytes / total; } });
   assert.equal(progress, 1);
+});
+
+test("'auto' tells hard-wrapped paragraphs from one sentence per line", { skip: skipWithoutShared('data/corpus/gutenberg') }, () => {
+  const dir = tempDir();
+  const sentences = join(dir, 'sentences.txt');
+  writeFileSync(sentences, Array.from({ length: 30 }, (_, k) => `Sentence number ${k} ends here.\n"Is this one ${k}?" he asked.\n${k % 5 === 4 ? '\n' : ''}`).join(''));
+  assert.equal(corpusFormatOf(sentences), 'sentences');
+  const book = readFileSync(sharedPath('data/corpus/gutenberg/austen-emma.txt'));
+  writeFileSync(join(dir, 'emma.txt.gz'), gzipSync(book));
+  assert.equal(corpusFormatOf(join(dir, 'emma.txt.gz')), 'paragraphs');
+  assert.equal(corpusFormatOf(sharedPath('data/corpus/gutenberg/carroll-alice.txt')), 'paragraphs');
+  assert.equal(corpusFormatOf(sharedPath('data/corpus/gutenberg/carroll-alice.txt'), 'sentences'), 'sentences');
 });
 
 test('errors name the file and line', async () => {

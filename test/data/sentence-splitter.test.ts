@@ -39,3 +39,7 @@ test('numbers, lowercase continuations and text without terminators', () => {
   assert.deepEqual(splitSentences(''), []);
   assert.deepEqual(splitSentences('Ünter den Linden. Élan vital.'), ['Ünter den Linden.', 'Élan vital.']);
 });
+
+test('Chinese full stops end sentences without a following space', () => {
+  assert.deepEqual(splitSentences('我爱北京。天安门上太阳升！你好吗？「好。」他说'), ['我爱北京。', '天安门上太阳升！', '你好吗？', '「好。」', '他说']);
+});
