@@ -1,0 +1,175 @@
+// Suite 'inference': bertkit's inference against transformers.js (on bertkit's own ONNX export,
+// so both run the same weights on the same onnxruntime-node) and PyTorch (bench/pytorch_bert.py,
+// the same shapes with its own random weights), fp32 on the CPU, all cores.
+//   1. fixed shape: a BERT-base-shaped model (hidden 768, 12 layers, 12 heads, FFN 3072, random
+//      weights), one batch of 32 × 128 tokens, sequences/s (median of RUNS, runs interleaved);
+//   2. real text: SST-2 training sentences through the same model, embedded with mean pooling in
+//      batches of 32: bertkit's embed (length-sorted batches, each padded to its own longest) vs
+//      transformers.js's feature-extraction pipeline (batches in input order), tokenization included;
+//      the two embeddings are checked to agree.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AutoModel, Tensor, env, pipeline } from '@huggingface/transformers';
+import { headsOf } from '../src/model/architecture.js';
+import type { BertModelState } from '../src/model/checkpoint.js';
+import { parseBertConfig } from '../src/model/config.js';
+import { exportOnnx } from '../src/model/onnx-export.js';
+import { initializeParameters } from '../src/runtime/init.js';
+import { Rng } from '../src/runtime/rng.js';
+import { Session } from '../src/runtime/session.js';
+import { BertInference } from '../src/serve/bert-inference.js';
+import { buildInferenceGraph, inferenceOnnx } from '../src/serve/inference-graph.js';
+import { BertTokenizer } from '../src/tokenizer/bert-tokenizer.js';
+import type { BenchRow } from './types.js';
+
+export const suite = 'inference';
+
+const BATCH = 32, SEQ = 128, RUNS = 3;
+const SST2_SENTENCES = 1024;
+const SHARED = resolve(process.env.BERTKIT_SHARED ?? resolve(process.cwd(), '..', 'shared'));
+const VOCAB_DIR = join(SHARED, 'data', 'vocab', 'bert-base-uncased');
+const SST2 = join(SHARED, 'data', 'sst2', 'train.tsv');
+const BASE = { vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, max_position_embeddings: 512 };
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const progress = (message: string): void => void process.stderr.write(`  inference: ${message}\n`);
+
+export async function run(): Promise<BenchRow[]> {
+  env.allowRemoteModels = false;
+  const config = parseBertConfig(BASE, 'bench BERT-base');
+  const heads = headsOf('BertModel');
+  const graph = buildInferenceGraph({ config, heads }, { outputs: ['last_hidden_state'] });
+  const parameters = initializeParameters(graph.parameters.map((p) => ({ name: p.name, shape: p.shape as number[] })), { seed: 1, initializerRange: 0.02 });
+  const model: BertModelState = { config, heads, parameters };
+  const tokenizer = existsSync(VOCAB_DIR) ? BertTokenizer.fromPretrained(VOCAB_DIR) : undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'bertkit-bench-inference-'));
+  try {
+    exportOnnx(dir, model, { task: 'feature-extraction', ...(tokenizer ? { tokenizer } : {}) });
+    const rows: BenchRow[] = [];
+    const fixed = await fixedShape(model, dir);
+    rows.push({
+      suite, metric: 'BERT-base fp32 throughput, batch 32 × seq 128', value: fixed.bertkit, unit: 'seq/s',
+      peer: { name: 'transformers.js', value: fixed.transformersJs }, ratio: fixed.bertkit / fixed.transformersJs, goal: '≥ 0.95× transformers.js',
+      note: `median of ${RUNS} warm runs each, interleaved; transformers.js 4.3.1 runs bertkit's export`,
+    });
+    const torch = pytorchThroughput();
+    rows.push(typeof torch === 'number'
+      ? { suite, metric: 'BERT-base fp32 throughput, batch 32 × seq 128 (vs PyTorch)', value: fixed.bertkit, unit: 'seq/s', peer: { name: 'PyTorch', value: torch }, ratio: fixed.bertkit / torch, goal: '≥ 1.5× PyTorch', note: 'PyTorch: bench/pytorch_bert.py, eager BertModel-equivalent, same shapes, torch.inference_mode, threads = cores' }
+      : { suite, metric: 'BERT-base fp32 throughput, batch 32 × seq 128 (vs PyTorch)', value: fixed.bertkit, unit: 'seq/s', goal: '≥ 1.5× PyTorch', note: `PyTorch row skipped: ${torch.skipped}` });
+    if (tokenizer === undefined || !existsSync(SST2)) {
+      rows.push({ suite, metric: `SST-2 sentences embedded, batches of 32`, value: 0, unit: 'seq/s', note: `skipped: needs ${VOCAB_DIR} and ${SST2} (the project's shared data)` });
+    } else {
+      const text = await sst2(model, tokenizer, dir);
+      rows.push({
+        suite, metric: `SST-2 sentences embedded (mean pooling), batches of 32`, value: text.bertkit, unit: 'seq/s',
+        peer: { name: 'transformers.js pipeline', value: text.transformersJs }, ratio: text.bertkit / text.transformersJs, goal: '≥ 1.5× transformers.js',
+        note: `the first ${SST2_SENTENCES} sentences of sst2/train.tsv through the BERT-base-shaped model, tokenization included, one timed pass each after a warm-up; mean tokens ${text.meanTokens.toFixed(1)}, padded tokens per batch row: bertkit ${text.bertkitPadded.toFixed(1)}, transformers.js ${text.transformersJsPadded.toFixed(1)}; embeddings agree to ${text.maxDiff.toExponential(1)}`,
+      });
+    }
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function fixedShape(model: BertModelState, dir: string): Promise<{ bertkit: number; transformersJs: number }> {
+  const rng = new Rng(7);
+  const ids = BigInt64Array.from({ length: BATCH * SEQ }, () => BigInt(Math.floor(rng.uniform() * model.config.vocab_size)));
+  const ones = new BigInt64Array(BATCH * SEQ).fill(1n), zeros = new BigInt64Array(BATCH * SEQ);
+  const dims = [BATCH, SEQ];
+  // bertkit's session is the one BertInference.embed uses: last_hidden_state, weights as initializers.
+  progress('building the bertkit session');
+  const session = await Session.create(inferenceOnnx(model, buildInferenceGraph(model, { outputs: ['last_hidden_state'] })));
+  const feeds = { input_ids: { data: ids, dims }, attention_mask: { data: ones, dims }, token_type_ids: { data: zeros, dims } };
+  progress('loading the export in transformers.js');
+  const peer = await AutoModel.from_pretrained(dir, { dtype: 'fp32' });
+  const peerFeeds = { input_ids: new Tensor('int64', ids, dims), attention_mask: new Tensor('int64', ones, dims), token_type_ids: new Tensor('int64', zeros, dims) };
+  const time = async (call: () => Promise<unknown>): Promise<number> => {
+    const started = performance.now();
+    await call();
+    return (performance.now() - started) / 1000;
+  };
+  await session.run(feeds);
+  await peer(peerFeeds);
+  const ours: number[] = [], theirs: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    ours.push(await time(() => session.run(feeds)));
+    theirs.push(await time(() => peer(peerFeeds)));
+    progress(`run ${run + 1}/${RUNS}: bertkit ${ours.at(-1)!.toFixed(2)} s, transformers.js ${theirs.at(-1)!.toFixed(2)} s`);
+  }
+  await session.dispose();
+  await peer.dispose();
+  return { bertkit: BATCH / median(ours), transformersJs: BATCH / median(theirs) };
+}
+
+/** PyTorch's sequences/s from bench/pytorch_bert.py, or why it could not run. */
+function pytorchThroughput(): number | { skipped: string } {
+  const script = resolve(process.cwd(), 'bench', 'pytorch_bert.py');
+  // Debian's python3-torch lives in the system interpreter, which a pyenv python3 may shadow.
+  const python = ['python3', '/usr/bin/python3'].find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+  if (python === undefined) return { skipped: "python3 -c 'import torch' fails (apt-get install -y python3-torch libopenblas0-pthread)" };
+  progress(`PyTorch (${python})`);
+  const result = spawnSync(python, [script, '--batch', String(BATCH), '--seq', String(SEQ), '--runs', String(RUNS), '--hidden', String(BASE.hidden_size), '--layers', String(BASE.num_hidden_layers), '--heads', String(BASE.num_attention_heads), '--ffn', String(BASE.intermediate_size)], { encoding: 'utf8', timeout: 600_000 });
+  if (result.status !== 0) return { skipped: `${script} failed: ${(result.stderr || String(result.error)).trim().split('\n').at(-1)}` };
+  const { seconds } = JSON.parse(result.stdout) as { seconds: number[] };
+  return BATCH / median(seconds);
+}
+
+interface TextThroughput {
+  bertkit: number;
+  transformersJs: number;
+  meanTokens: number;
+  bertkitPadded: number;
+  transformersJsPadded: number;
+  maxDiff: number;
+}
+
+async function sst2(model: BertModelState, tokenizer: BertTokenizer, dir: string): Promise<TextThroughput> {
+  const lines = readFileSync(SST2, 'utf8').split('\n').slice(1).filter((line) => line.trim() !== '');
+  const texts = lines.slice(0, SST2_SENTENCES).map((line) => line.split('\t')[0]!);
+  const lengths = tokenizer.encodeBatch(texts).map((encoding) => encoding.ids.length);
+  const paddedPerRow = (order: number[]): number => {
+    let padded = 0;
+    for (let start = 0; start < order.length; start += BATCH) {
+      const batch = order.slice(start, start + BATCH);
+      padded += batch.length * Math.max(...batch.map((index) => lengths[index]!));
+    }
+    return padded / order.length;
+  };
+  const inputOrder = texts.map((_, index) => index);
+  const sorted = [...inputOrder].sort((a, b) => lengths[b]! - lengths[a]! || a - b);
+
+  progress(`SST-2: ${texts.length} sentences`);
+  const inference = BertInference.create(model, tokenizer);
+  await inference.embed(texts.slice(0, BATCH), { pooling: 'mean' });
+  let started = performance.now();
+  const ours = await inference.embed(texts, { pooling: 'mean', batchSize: BATCH });
+  const oursSeconds = (performance.now() - started) / 1000;
+  await inference.dispose();
+  progress(`SST-2: bertkit ${oursSeconds.toFixed(1)} s`);
+
+  const extractor = await pipeline('feature-extraction', dir, { dtype: 'fp32' });
+  await extractor(texts.slice(0, BATCH), { pooling: 'mean' });
+  const theirs: number[][] = [];
+  started = performance.now();
+  for (let start = 0; start < texts.length; start += BATCH) {
+    theirs.push(...((await extractor(texts.slice(start, start + BATCH), { pooling: 'mean' })).tolist() as number[][]));
+  }
+  const theirsSeconds = (performance.now() - started) / 1000;
+  await extractor.dispose();
+  progress(`SST-2: transformers.js ${theirsSeconds.toFixed(1)} s`);
+
+  let maxDiff = 0;
+  ours.forEach((embedding, index) => embedding.forEach((value, i) => { maxDiff = Math.max(maxDiff, Math.abs(value - theirs[index]![i]!)); }));
+  if (!(maxDiff < 1e-3)) throw new Error(`inference bench: bertkit and transformers.js embeddings differ by ${maxDiff}`);
+  return {
+    bertkit: texts.length / oursSeconds,
+    transformersJs: texts.length / theirsSeconds,
+    meanTokens: lengths.reduce((sum, length) => sum + length, 0) / lengths.length,
+    bertkitPadded: paddedPerRow(sorted),
+    transformersJsPadded: paddedPerRow(inputOrder),
+    maxDiff,
+  };
+}
