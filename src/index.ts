@@ -42,3 +42,12 @@ export { buildInferenceGraph, inferenceOnnx, type InferenceGraphOptions, type In
 export { planBatches, padRows, type TokenRow } from './serve/batching.js';
 export { poolRows, type Pooling } from './serve/pooling.js';
 export { EXPORT_TASKS, exportOnnx, exportTasksFor, isExportTask, type ExportOnnxOptions, type ExportTask, type ExportedOnnx } from './model/onnx-export.js';
+export { pretrain, pretrainingHeads, buildPretrainingProgram, type PretrainOptions, type PretrainResult, type PretrainModel, type PretrainingBatchSource } from './train/pretrain.js';
+export { PRESETS, presetConfig, isPresetName, type PresetName } from './train/presets.js';
+export { saveCheckpoint, latestCheckpoint, readTrainerState, readTrainStepState, checkpointDirName, type TrainerState, type CheckpointContents } from './train/checkpoint-dir.js';
+export { TrainingLog, type LogEntry, type TrainLogEntry, type EvalLogEntry } from './train/training-log.js';
+export { trainingCurveSvg, writeTrainingCurve } from './train/curve-svg.js';
+export { MlmEvaluator, type MlmEvaluation } from './train/evaluate-mlm.js';
+export { addTokens, readTokenList, resizeTokenEmbeddings, type ResizableModel } from './train/vocab-extension.js';
+export { modelFeeds, trainingFeeds, type PretrainingBatchLike } from './train/pretraining-feeds.js';
+export { FixedBatchSource, readPretrainingBatchFile } from './train/pretraining-batch-file.js';
