@@ -55,7 +55,7 @@ export function roundHalfEven(x: number): number {
 }
 
 /** Python's random.shuffle (Fisher–Yates from the end) over `rng`. */
-export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
+export function shuffleInPlace<T extends { [index: number]: unknown; length: number }>(items: T, rng: Rng): T {
   for (let i = items.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     const item = items[i]!;
@@ -67,28 +67,42 @@ export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
 
 /** Chooses and applies the masked-LM predictions of `tokens` (a full [CLS] A [SEP] (B [SEP]) sequence). */
 export function maskTokens(tokens: ArrayLike<number>, options: MaskingOptions, vocab: MaskingVocabulary, rng: Rng): MaskedTokens {
-  const candidates: number[][] = [];
-  for (let i = 0; i < tokens.length; i++) {
+  // Candidates as groups of indices in one flat array (group g = members[groupStarts[g] .. groupStarts[g + 1])):
+  // a "##" piece joins the latest group, as Google's cand_indexes[-1].append(i) does.
+  const length = tokens.length;
+  const members = new Int32Array(length);
+  const groupStarts = new Int32Array(length + 1);
+  let memberCount = 0;
+  let groups = 0;
+  for (let i = 0; i < length; i++) {
     const id = tokens[i]!;
     if (id === vocab.clsId || id === vocab.sepId) continue;
-    if (options.wholeWordMask && candidates.length > 0 && vocab.isContinuation[id] === 1) candidates[candidates.length - 1]!.push(i);
-    else candidates.push([i]);
+    if (!(options.wholeWordMask && groups > 0 && vocab.isContinuation[id] === 1)) groupStarts[groups++] = memberCount;
+    members[memberCount++] = i;
   }
-  shuffleInPlace(candidates, rng);
+  groupStarts[groups] = memberCount;
+  const order = new Int32Array(groups);
+  for (let g = 0; g < groups; g++) order[g] = g;
+  shuffleInPlace(order, rng);
   const inputIds = Int32Array.from(tokens);
-  const budget = Math.min(options.maxPredictionsPerSeq, Math.max(1, roundHalfEven(tokens.length * options.maskedLmProb)));
-  const chosen: number[] = [];
-  // Candidates never overlap (each index is in exactly one), so Google's covered-index check never fires.
-  for (const indexes of candidates) {
-    if (chosen.length >= budget) break;
-    if (chosen.length + indexes.length > budget) continue;
-    for (const index of indexes) {
-      chosen.push(index);
+  const budget = Math.min(options.maxPredictionsPerSeq, Math.max(1, roundHalfEven(length * options.maskedLmProb)));
+  const chosen = new Int32Array(Math.min(budget, memberCount));
+  let chosenCount = 0;
+  // Groups never overlap (each index is in exactly one), so Google's covered-index check never fires.
+  for (let k = 0; k < groups; k++) {
+    if (chosenCount >= budget) break;
+    const group = order[k]!;
+    const from = groupStarts[group]!;
+    const to = groupStarts[group + 1]!;
+    if (chosenCount + (to - from) > budget) continue;
+    for (let m = from; m < to; m++) {
+      const index = members[m]!;
+      chosen[chosenCount++] = index;
       if (rng.uniform() < 0.8) inputIds[index] = vocab.maskId;
       else if (rng.uniform() >= 0.5) inputIds[index] = rng.int(vocab.size);
     }
   }
-  const positions = Int32Array.from(chosen).sort();
+  const positions = chosen.subarray(0, chosenCount).sort();
   const labels = positions.map((position) => tokens[position]!);
   return { inputIds, positions, labels };
 }

@@ -12,6 +12,7 @@
 // Resuming: the state is (epoch, window start, the instance RNG's state at the window start,
 // instances served from the window). Restoring regenerates the window from that RNG state and skips
 // the served instances, so a resumed run sees exactly the batches the first run would have.
+import { endianness } from 'node:os';
 import { Rng, type RngState } from '../runtime/rng.js';
 import type { Vocab } from '../tokenizer/vocab.js';
 import { MaskingVocabulary, maskTokens, shuffleInPlace, type MaskingOptions } from './masking.js';
@@ -147,28 +148,42 @@ export class PretrainingDataset {
     const attentionMask = new BigInt64Array(batchSize * T);
     const labels = new BigInt64Array(batchSize * T).fill(-100n);
     const nextSentence = new BigInt64Array(batchSize);
-    const positions: bigint[] = [];
+    // int64 written as two int32 words (low, high): BigInt() per element costs more than making the instances.
+    const inputWords = int32Words(inputIds);
+    const typeWords = int32Words(tokenTypeIds);
+    const maskWords = int32Words(attentionMask);
+    const labelWords = int32Words(labels);
+    const instances: PretrainingInstance[] = [];
+    let predicted = 0;
     for (let b = 0; b < batchSize; b++) {
       const instance = this.nextInstance();
+      instances.push(instance);
+      predicted += instance.maskedPositions.length;
       const row = b * T;
       for (let t = 0; t < instance.inputIds.length; t++) {
-        inputIds[row + t] = BigInt(instance.inputIds[t]!);
-        tokenTypeIds[row + t] = BigInt(instance.tokenTypeIds[t]!);
-        attentionMask[row + t] = 1n;
+        inputWords[2 * (row + t)] = instance.inputIds[t]!;
+        typeWords[2 * (row + t)] = instance.tokenTypeIds[t]!;
+        maskWords[2 * (row + t)] = 1;
       }
       for (let k = 0; k < instance.maskedPositions.length; k++) {
         const flat = row + instance.maskedPositions[k]!;
-        labels[flat] = BigInt(instance.maskedLabels[k]!);
-        positions.push(BigInt(flat));
+        labelWords[2 * flat] = instance.maskedLabels[k]!;
+        labelWords[2 * flat + 1] = 0;
       }
       nextSentence[b] = instance.isRandomNext ? 1n : 0n;
     }
+    const positions = new BigInt64Array(predicted);
+    const positionWords = int32Words(positions);
+    let k = 0;
+    instances.forEach((instance, b) => {
+      for (const position of instance.maskedPositions) positionWords[2 * k++] = b * T + position;
+    });
     return {
       input_ids: inputIds,
       token_type_ids: tokenTypeIds,
       attention_mask: attentionMask,
       labels,
-      masked_lm_positions: BigInt64Array.from(positions),
+      masked_lm_positions: positions,
       next_sentence_label: nextSentence,
       batchSize,
       seqLength: T,
@@ -276,6 +291,12 @@ export class PretrainingDataset {
     return { inputIds: masked.inputIds, tokenTypeIds, maskedPositions: masked.positions, maskedLabels: masked.labels, isRandomNext: pair.isRandomNext };
   }
 }
+
+/** The int32 words of an int64 array, low word first (the platform is little-endian, checked at load). */
+function int32Words(values: BigInt64Array): Int32Array {
+  return new Int32Array(values.buffer, values.byteOffset, 2 * values.length);
+}
+if (endianness() !== 'LE') throw new Error('bertkit pretraining data: big-endian platforms are not supported');
 
 function checkOptions(options: Required<PretrainingDataOptions>): void {
   const fail = (field: string, rule: string, value: unknown): never => {
