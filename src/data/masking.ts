@@ -55,7 +55,18 @@ export function roundHalfEven(x: number): number {
 }
 
 /** Python's random.shuffle (Fisher–Yates from the end) over `rng`. */
-export function shuffleInPlace<T extends { [index: number]: unknown; length: number }>(items: T, rng: Rng): T {
+export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const item = items[i]!;
+    items[i] = items[j]!;
+    items[j] = item;
+  }
+  return items;
+}
+
+/** `shuffleInPlace` for int32 arrays (the same draws and permutation), kept monomorphic for speed. */
+export function shuffleInt32InPlace(items: Int32Array, rng: Rng): Int32Array {
   for (let i = items.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     const item = items[i]!;
@@ -83,7 +94,7 @@ export function maskTokens(tokens: ArrayLike<number>, options: MaskingOptions, v
   groupStarts[groups] = memberCount;
   const order = new Int32Array(groups);
   for (let g = 0; g < groups; g++) order[g] = g;
-  shuffleInPlace(order, rng);
+  shuffleInt32InPlace(order, rng);
   const inputIds = Int32Array.from(tokens);
   const budget = Math.min(options.maxPredictionsPerSeq, Math.max(1, roundHalfEven(length * options.maskedLmProb)));
   const chosen = new Int32Array(Math.min(budget, memberCount));
