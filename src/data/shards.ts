@@ -55,7 +55,10 @@ export interface ShardManifest {
 }
 
 export interface BuildShardsOptions extends Pick<CorpusOptions, 'format' | 'maxDocumentSentences' | 'jsonField'> {
-  /** Share of documents held out, each document drawn independently with the seeded RNG (default 0.01). */
+  /**
+   * Share of documents held out, each document drawn independently with the seeded RNG (default 0.01);
+   * when the draw holds out none and there are two documents or more, the last one is held out.
+   */
   heldOutFraction?: number;
   /** Instead of a fraction: hold out exactly this many documents, the corpus's last ones. */
   heldOutDocuments?: number;
@@ -86,7 +89,7 @@ export async function buildShards(corpusPaths: string[], tokenizer: BertTokenize
   const tokenBytes: 2 | 4 = vocab.size <= 65536 ? 2 : 4;
   const writers = { train: new ShardWriter(outDir, 'train', tokenBytes, shardTokens), heldOut: new ShardWriter(outDir, 'held-out', tokenBytes, shardTokens) };
   const rng = new Rng(options.seed ?? 0, Rng.streamOf('held-out documents'));
-  const lastDocuments: Uint8Array[][] = []; // with heldOutDocuments: the latest ones, which may end up held out
+  const lastDocuments: Uint8Array[][] = []; // documents not yet written, which may end up held out
   let bar: ProgressBar | null = null;
   const corpus = readCorpus(corpusPaths, {
     format: options.format,
@@ -108,14 +111,23 @@ export async function buildShards(corpusPaths: string[], tokenizer: BertTokenize
       if (heldOutDocuments !== undefined) {
         lastDocuments.push(sentences);
         if (lastDocuments.length > heldOutDocuments) writers.train.add(lastDocuments.shift()!);
+      } else if (rng.uniform() < heldOutFraction) {
+        writers.heldOut.add(sentences);
       } else {
-        (rng.uniform() < heldOutFraction ? writers.heldOut : writers.train).add(sentences);
+        // The latest training document waits, to be held out if the draw held out none at all.
+        if (lastDocuments.length > 0) writers.train.add(lastDocuments.pop()!);
+        lastDocuments.push(sentences);
       }
     }
   } finally {
     (bar as ProgressBar | null)?.stop();
   }
-  for (const sentences of lastDocuments) writers.heldOut.add(sentences);
+  if (heldOutDocuments !== undefined) {
+    for (const sentences of lastDocuments) writers.heldOut.add(sentences);
+  } else if (lastDocuments.length > 0) {
+    const noneHeldOut = heldOutFraction > 0 && writers.heldOut.documentCount === 0 && writers.train.documentCount > 0;
+    (noneHeldOut ? writers.heldOut : writers.train).add(lastDocuments[0]!);
+  }
   const manifest: ShardManifest = {
     format: 'bertkit-pretraining-shards',
     version: 1,
@@ -140,6 +152,8 @@ class ShardWriter {
   private sentenceEnds: number[] = [];
   private tokenChunks: Uint8Array[] = [];
   private tokens = 0;
+  /** Documents added so far. */
+  documentCount = 0;
 
   constructor(private readonly dir: string, private readonly prefix: string, private readonly tokenBytes: 2 | 4, private readonly shardTokens: number) {}
 
@@ -150,6 +164,7 @@ class ShardWriter {
       this.tokenChunks.push(sentence);
     }
     this.documentEnds.push(this.sentenceEnds.length);
+    this.documentCount++;
     if (this.tokens >= this.shardTokens) this.flush();
   }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
@@ -67,6 +67,7 @@ test('vocabularies over 65536 tokens store int32 ids', async () => {
 });
 
 function smallCorpus(dir: string, documents: number): string {
+  mkdirSync(dir, { recursive: true });
   const file = join(dir, 'corpus.txt');
   writeFileSync(file, Array.from({ length: documents }, (_, d) => `doc ${d} first.\ndoc ${d} second.\n`).join('\n'));
   return file;
@@ -92,6 +93,12 @@ test('held-out split by documents: a seeded fraction, or the last N', async () =
   assert.deepEqual(documentNumbers(again, 'heldOut'), heldOut, 'same seed, same split');
   const other = await buildShards([file], tokenizer, join(dir, 'c'), { heldOutFraction: 0.2, seed: 8, progress: { quiet: true } });
   assert.notDeepEqual(documentNumbers(other, 'heldOut'), heldOut);
+  const tiny = smallCorpus(join(dir, 'tiny'), 5);
+  const atLeastOne = await buildShards([tiny], tokenizer, join(dir, 'e'), { heldOutFraction: 0.01, progress: { quiet: true } });
+  assert.deepEqual(documentNumbers(atLeastOne, 'heldOut'), [4], 'the last document when the draw holds out none');
+  assert.deepEqual(documentNumbers(atLeastOne, 'train'), [0, 1, 2, 3]);
+  const noneAsked = await buildShards([tiny], tokenizer, join(dir, 'f'), { heldOutFraction: 0, progress: { quiet: true } });
+  assert.deepEqual(documentNumbers(noneAsked, 'train'), [0, 1, 2, 3, 4]);
   const lastN = await buildShards([file], tokenizer, join(dir, 'd'), { heldOutDocuments: 3, progress: { quiet: true } });
   assert.deepEqual(documentNumbers(lastN, 'heldOut'), [97, 98, 99]);
   assert.deepEqual(documentNumbers(lastN, 'train'), Array.from({ length: 97 }, (_, d) => d));
