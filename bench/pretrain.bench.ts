@@ -3,6 +3,7 @@
 // mini and base presets at seq 128, against a plain-PyTorch step of the same model and batch
 // (bench/pytorch_pretrain.py), and as model GFLOPS against ORT's bare MatMul in the same run.
 // Peak memory is the process's maximum RSS after each preset (bertkit) and the script's own (PyTorch).
+import type { PretrainingBatch } from '../src/data/pretraining-dataset.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from './types.js';
@@ -15,7 +16,7 @@ import { Rng } from '../src/runtime/rng.js';
 import { Session } from '../src/runtime/session.js';
 import { TrainWorker } from '../src/runtime/worker-client.js';
 import { buildPretrainingProgram, pretrainingHeads } from '../src/train/pretrain.js';
-import { type PretrainingBatchLike, trainingFeeds } from '../src/train/pretraining-feeds.js';
+import { trainingFeeds } from '../src/train/pretraining-feeds.js';
 import { type PresetName, PRESETS, presetConfig } from '../src/train/presets.js';
 
 export const suite = 'pretrain';
@@ -99,7 +100,7 @@ async function bertkitSteps(config: BertConfig, batchSize: number, steps: number
 }
 
 /** Random ids with MAX_PREDICTIONS positions per row replaced by [MASK] (id 4), as the PyTorch script draws them. */
-function randomBatch(rng: Rng, batchSize: number, vocab: number): PretrainingBatchLike {
+function randomBatch(rng: Rng, batchSize: number, vocab: number): PretrainingBatch {
   const size = batchSize * SEQ;
   const ids = BigInt64Array.from({ length: size }, () => BigInt(5 + rng.int(vocab - 5)));
   const labels = new BigInt64Array(size).fill(-100n);

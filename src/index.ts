@@ -49,5 +49,5 @@ export { TrainingLog, type LogEntry, type TrainLogEntry, type EvalLogEntry } fro
 export { trainingCurveSvg, writeTrainingCurve } from './train/curve-svg.js';
 export { MlmEvaluator, type MlmEvaluation } from './train/evaluate-mlm.js';
 export { addTokens, readTokenList, resizeTokenEmbeddings, type ResizableModel } from './train/vocab-extension.js';
-export { modelFeeds, trainingFeeds, type PretrainingBatchLike } from './train/pretraining-feeds.js';
+export { modelFeeds, trainingFeeds } from './train/pretraining-feeds.js';
 export { FixedBatchSource, readPretrainingBatchFile } from './train/pretraining-batch-file.js';

@@ -2,12 +2,13 @@
 // predicted positions, as google-research/bert's run_pretraining eval), and NSP accuracy and loss.
 // One inference session, fed the current weights on each call; the scores are computed here from
 // the logits, in float64.
+import type { PretrainingBatch } from '../data/pretraining-dataset.js';
 import { Graph } from '../graph/graph.js';
 import type { BertHeads } from '../model/architecture.js';
 import { bertForward } from '../model/bert.js';
 import type { BertConfig } from '../model/config.js';
 import { type HostTensor, Session } from '../runtime/session.js';
-import { type PretrainingBatchLike, modelFeeds } from './pretraining-feeds.js';
+import { modelFeeds } from './pretraining-feeds.js';
 
 export interface MlmEvaluation {
   readonly mlmLoss: number;
@@ -38,7 +39,7 @@ export class MlmEvaluator {
     return new MlmEvaluator(session, parameters, heads.nextSentence);
   }
 
-  async evaluate(weights: Readonly<Record<string, Float32Array>>, batches: readonly PretrainingBatchLike[]): Promise<MlmEvaluation> {
+  async evaluate(weights: Readonly<Record<string, Float32Array>>, batches: readonly PretrainingBatch[]): Promise<MlmEvaluation> {
     if (batches.length === 0) throw new Error('MlmEvaluator.evaluate: no evaluation batches');
     let mlmLossSum = 0, mlmCorrect = 0, masked = 0, nspLossSum = 0, nspCorrect = 0, sequences = 0;
     for (const batch of batches) {
@@ -78,7 +79,7 @@ export class MlmEvaluator {
 }
 
 /** The labels at masked_lm_positions, in their order. */
-function maskedLabels(batch: PretrainingBatchLike): number[] {
+function maskedLabels(batch: PretrainingBatch): number[] {
   return Array.from(batch.masked_lm_positions, (position) => Number(batch.labels[Number(position)]));
 }
 

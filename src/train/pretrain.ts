@@ -6,6 +6,7 @@
 // and the data source's position taken right after the checkpointed step's batches were drawn
 // together determine every later step, so a resumed run recomputes the interrupted run's losses bit
 // for bit (ORT's kernels are deterministic for a fixed thread count).
+import type { PretrainingBatch } from '../data/pretraining-dataset.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Graph } from '../graph/graph.js';
@@ -24,12 +25,12 @@ import { latestCheckpoint, readTrainStepState, saveCheckpoint } from './checkpoi
 import { writeTrainingCurve } from './curve-svg.js';
 import { type MlmEvaluation, MlmEvaluator } from './evaluate-mlm.js';
 import type { UpdateConfig } from './optim/update.js';
-import { type PretrainingBatchLike, trainingFeeds } from './pretraining-feeds.js';
+import { trainingFeeds } from './pretraining-feeds.js';
 import { type EvalLogEntry, type TrainLogEntry, TrainingLog } from './training-log.js';
 
 /** Where micro-batches come from: PretrainingDataset, or one fixed batch. */
 export interface PretrainingBatchSource {
-  nextBatch(batchSize: number): PretrainingBatchLike;
+  nextBatch(batchSize: number): PretrainingBatch;
   /** JSON-serialisable position; restore(state()) makes nextBatch continue identically. */
   state(): unknown;
   restore(state: unknown): void;
@@ -53,7 +54,7 @@ export interface PretrainOptions {
   readonly model: PretrainModel;
   readonly data: PretrainingBatchSource;
   /** Fixed held-out batches, scored at every evalSteps and at the end. */
-  readonly evalBatches?: readonly PretrainingBatchLike[];
+  readonly evalBatches?: readonly PretrainingBatch[];
   readonly batchSize: number;
   readonly gradientAccumulationSteps?: number;
   readonly maxSteps: number;

@@ -1,15 +1,15 @@
 // An explicit pretraining batch in JSON, as the fixtures' inputs.json: input_ids, token_type_ids,
 // attention_mask (2-D), mlm_labels (2-D, −100 = not predicted), nsp_labels (1-D). `bertkit pretrain
 // --batch` trains on it, the same batch at every step.
+import type { PretrainingBatch } from '../data/pretraining-dataset.js';
 import { readFileSync } from 'node:fs';
 import { parseBatch } from '../model/batch-file.js';
 import type { BertConfig } from '../model/config.js';
 import type { PretrainingBatchSource } from './pretrain.js';
-import type { PretrainingBatchLike } from './pretraining-feeds.js';
 
 type Limits = Pick<BertConfig, 'vocab_size' | 'type_vocab_size' | 'max_position_embeddings'>;
 
-export function readPretrainingBatchFile(path: string, limits: Limits, nsp: boolean): PretrainingBatchLike {
+export function readPretrainingBatchFile(path: string, limits: Limits, nsp: boolean): PretrainingBatch {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -54,9 +54,9 @@ export function readPretrainingBatchFile(path: string, limits: Limits, nsp: bool
 export class FixedBatchSource implements PretrainingBatchSource {
   private served = 0;
 
-  constructor(private readonly batch: PretrainingBatchLike) {}
+  constructor(private readonly batch: PretrainingBatch) {}
 
-  nextBatch(batchSize: number): PretrainingBatchLike {
+  nextBatch(batchSize: number): PretrainingBatch {
     if (batchSize !== this.batch.batchSize) throw new Error(`the explicit batch has ${this.batch.batchSize} rows; --batch-size asks for ${batchSize}`);
     this.served++;
     const b = this.batch;

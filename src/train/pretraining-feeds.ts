@@ -1,24 +1,11 @@
 // A pretraining micro-batch (src/data/pretraining-dataset.ts's PretrainingBatch) as the feeds of the
 // BERT graph built with masked_lm_positions: the MLM labels are taken at the predicted positions only.
+import type { PretrainingBatch } from '../data/pretraining-dataset.js';
 import type { HostTensor } from '../runtime/session.js';
 
-/** The fields of PretrainingBatch that training reads (flat row-major int64 arrays). */
-export interface PretrainingBatchLike {
-  readonly input_ids: BigInt64Array;
-  readonly token_type_ids: BigInt64Array;
-  readonly attention_mask: BigInt64Array;
-  /** [B, T], −100 where nothing is predicted */
-  readonly labels: BigInt64Array;
-  /** [M] flat indices b·T + t of the predicted positions */
-  readonly masked_lm_positions: BigInt64Array;
-  /** [B] 0 = B follows A, 1 = random */
-  readonly next_sentence_label: BigInt64Array;
-  readonly batchSize: number;
-  readonly seqLength: number;
-}
 
 /** input_ids, token_type_ids, attention_mask [B, T] and masked_lm_positions [M]. */
-export function modelFeeds(batch: PretrainingBatchLike): Record<string, HostTensor> {
+export function modelFeeds(batch: PretrainingBatch): Record<string, HostTensor> {
   const dims = [batch.batchSize, batch.seqLength];
   return {
     input_ids: { data: batch.input_ids, dims },
@@ -29,7 +16,7 @@ export function modelFeeds(batch: PretrainingBatchLike): Record<string, HostTens
 }
 
 /** The model feeds plus the loss's labels: `labels` [M] at the masked positions and, with NSP, next_sentence_label [B]. */
-export function trainingFeeds(batch: PretrainingBatchLike, nsp: boolean): Record<string, HostTensor> {
+export function trainingFeeds(batch: PretrainingBatch, nsp: boolean): Record<string, HostTensor> {
   const positions = batch.masked_lm_positions;
   if (positions.length === 0) throw new Error('pretraining batch: no masked positions (the MLM loss would be undefined)');
   const labels = new BigInt64Array(positions.length);

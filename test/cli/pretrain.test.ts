@@ -72,7 +72,7 @@ test('a corpus run checkpoints, evaluates, logs and draws its curve; resuming a 
   { skip: skipWithoutShared(CORPUS) || skipWithoutShared(VOCAB, 'vocab.txt') }, () => {
     const args = (output: string) => ['pretrain', '--corpus', sharedPath(CORPUS), '--vocab', sharedPath(VOCAB), '--preset', 'tiny', '--batch-size', '4',
       '--max-seq-length', '64', '--max-steps', '6', '--save-steps', '3', '--eval-steps', '3', '--eval-batches', '2', '--learning-rate', '1e-3',
-      '--warmup-steps', '2', '--gradient-accumulation-steps', '2', '--held-out-fraction', '0.05', '--threads', '1', '--output', output];
+      '--warmup-steps', '2', '--gradient-accumulation-steps', '2', '--held-out-fraction', '0.2', '--max-document-sentences', '40', '--threads', '1', '--output', output];
     const full = join(dir, 'full');
     const first = bertkit(...args(full));
     assert.equal(first.status, 0, first.stderr);
@@ -101,4 +101,7 @@ test('a corpus run checkpoints, evaluates, logs and draws its curve; resuming a 
     assert.deepEqual(losses(entries(resumed)), losses(log).slice(3));
     assert.deepEqual(readFileSync(join(resumed, 'model.safetensors')), readFileSync(join(full, 'model.safetensors')));
     assert.deepEqual(readFileSync(join(resumed, 'checkpoint-6', 'optimizer.safetensors')), readFileSync(join(full, 'checkpoint-6', 'optimizer.safetensors')));
+    const changed = bertkit(...args(resumed), '--batch-size', '8', '--resume', join(resumed, 'checkpoint-3'));
+    assert.notEqual(changed.status, 0);
+    assert.match(changed.stderr, /checkpoint-3 was trained with batch_size = 4, this run asks for 8 \(--batch-size\)/);
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { PretrainingBatch } from '../../src/data/pretraining-dataset.js';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,6 @@ import { Rng } from '../../src/runtime/rng.js';
 import { MlmEvaluator } from '../../src/train/evaluate-mlm.js';
 import { type PretrainOptions, type PretrainingBatchSource, pretrain, pretrainingHeads } from '../../src/train/pretrain.js';
 import { readPretrainingBatchFile } from '../../src/train/pretraining-batch-file.js';
-import type { PretrainingBatchLike } from '../../src/train/pretraining-feeds.js';
 import { PRESETS, presetConfig } from '../../src/train/presets.js';
 import { readTrainerState } from '../../src/train/checkpoint-dir.js';
 import { TrainingLog } from '../../src/train/training-log.js';
@@ -26,7 +26,7 @@ class RandomBatches implements PretrainingBatchSource {
   constructor(private readonly vocab: number, private readonly seq: number) {
     this.rng = new Rng(7);
   }
-  nextBatch(batchSize: number): PretrainingBatchLike {
+  nextBatch(batchSize: number): PretrainingBatch {
     const size = batchSize * this.seq;
     const ids = BigInt64Array.from({ length: size }, () => BigInt(5 + this.rng.int(this.vocab - 5)));
     const labels = new BigInt64Array(size).fill(-100n);

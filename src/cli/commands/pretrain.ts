@@ -3,6 +3,7 @@
 //   tokenizer:  --vocab DIR, else the --init model's, else one trained on the corpus; --add-tokens FILE extends it
 //   data:       --corpus PATH… (tokenised once into OUTPUT/shards, 1% of documents held out), or --batch FILE.json
 //   resume:     --resume [CHECKPOINT] continues bit for bit from OUTPUT's latest checkpoint (or the one named)
+import type { PretrainingBatch } from '../../data/pretraining-dataset.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -17,11 +18,10 @@ import { initializeParameters } from '../../runtime/init.js';
 import type { ParameterStore } from '../../runtime/parameters.js';
 import { BertTokenizer } from '../../tokenizer/bert-tokenizer.js';
 import { saveTrainedTokenizer, trainWordPiece } from '../../tokenizer/trainer.js';
-import { latestCheckpoint } from '../../train/checkpoint-dir.js';
+import { latestCheckpoint, readTrainerState } from '../../train/checkpoint-dir.js';
 import type { ScheduleConfig } from '../../train/optim/schedules.js';
 import { type PretrainingBatchSource, pretrain, pretrainingHeads } from '../../train/pretrain.js';
 import { FixedBatchSource, readPretrainingBatchFile } from '../../train/pretraining-batch-file.js';
-import type { PretrainingBatchLike } from '../../train/pretraining-feeds.js';
 import { presetConfig } from '../../train/presets.js';
 import { addTokens, readTokenList, resizeTokenEmbeddings } from '../../train/vocab-extension.js';
 
@@ -54,6 +54,7 @@ interface PretrainCliOptions {
   maxPredictionsPerSeq?: number;
   shortSeqProb: number;
   heldOutFraction: number;
+  maxDocumentSentences: number;
   evalBatches: number;
   resume?: string | true;
   seed: number;
@@ -106,6 +107,7 @@ export function registerPretrain(program: Command): void {
     .option('--max-predictions-per-seq <n>', 'most predictions per sequence (default ⌈0.15 × max-seq-length⌉, 20 at 128)', integer(1))
     .option('--short-seq-prob <p>', 'probability of a shorter sequence (NSP data)', number(0, 1), 0.1)
     .option('--held-out-fraction <f>', 'share of corpus documents held out for evaluation', number(0, 0.99), 0.01)
+    .option('--max-document-sentences <n>', 'hard-wrapped books: start a new document at the first paragraph end after n sentences (so books can be held out in parts)', integer(1), 256)
     .option('--eval-batches <n>', 'held-out batches per evaluation', integer(0), 10)
     .option('--resume [checkpoint]', 'continue from the latest checkpoint in --output, or from this checkpoint directory')
     .option('--seed <n>', 'seed of initialisation, data order, masking and dropout', integer(0), 42)
@@ -141,7 +143,7 @@ async function runPretrain(options: PretrainCliOptions): Promise<void> {
   }
 
   let data: PretrainingBatchSource;
-  let evalBatches: PretrainingBatchLike[] = [];
+  let evalBatches: PretrainingBatch[] = [];
   let close = (): void => {};
   if (options.batch !== undefined) {
     const batch = readPretrainingBatchFile(options.batch, config, options.nsp);
@@ -163,6 +165,9 @@ async function runPretrain(options: PretrainCliOptions): Promise<void> {
     const train = await PretrainingDataset.open(shards, dataOptions);
     data = train;
     close = () => train.close();
+    if (options.evalBatches > 0 && shards.split('heldOut').documentCount === 0) {
+      process.stderr.write(`bertkit pretrain: no held-out documents in ${shards.dir} (raise --held-out-fraction, or lower --max-document-sentences); evaluation skipped\n`);
+    }
     if (options.evalBatches > 0 && shards.split('heldOut').documentCount > 0) {
       const heldOut = await PretrainingDataset.open(shards, { ...dataOptions, split: 'heldOut' });
       evalBatches = Array.from({ length: options.evalBatches }, () => heldOut.nextBatch(options.batchSize));
@@ -179,6 +184,7 @@ async function runPretrain(options: PretrainCliOptions): Promise<void> {
     warmup_steps: options.warmupSteps, lr_scheduler: options.lrScheduler, weight_decay: options.weightDecay, adam_epsilon: options.adamEpsilon,
     max_grad_norm: options.maxGradNorm, nsp: options.nsp, whole_word_mask: options.wholeWordMask, seed: options.seed,
   };
+  if (resumeDir !== undefined) checkResumable(resumeDir, settings);
   const progress = new StepProgress(options.maxSteps, options.quiet === true);
   const abort = new AbortController();
   const onSignal = (): void => {
@@ -218,6 +224,18 @@ async function runPretrain(options: PretrainCliOptions): Promise<void> {
     progress.stop();
     process.removeListener('SIGINT', onSignal);
     close();
+  }
+}
+
+/** Settings that fix the data stream and the dropout draws: a resumed run must keep them to continue exactly. */
+const RESUME_FIXED = ['batch_size', 'max_seq_length', 'gradient_accumulation_steps', 'seed', 'nsp', 'whole_word_mask'] as const;
+
+function checkResumable(dir: string, settings: Record<string, unknown>): void {
+  const saved = readTrainerState(dir).settings;
+  for (const key of RESUME_FIXED) {
+    if (saved[key] !== undefined && saved[key] !== settings[key]) {
+      throw new Error(`--resume: ${dir} was trained with ${key} = ${JSON.stringify(saved[key])}, this run asks for ${JSON.stringify(settings[key])} (--${key.replaceAll('_', '-')})`);
+    }
   }
 }
 
@@ -276,7 +294,7 @@ async function openShards(options: PretrainCliOptions, tokenizer: BertTokenizer)
       process.stderr.write(`bertkit pretrain: ${dir} was built with another vocabulary; rebuilding\n`);
     }
   }
-  return buildShards(expandCorpusPaths(options.corpus!), tokenizer, dir, { heldOutFraction: options.heldOutFraction, seed: options.seed, progress: { quiet: options.quiet } });
+  return buildShards(expandCorpusPaths(options.corpus!), tokenizer, dir, { heldOutFraction: options.heldOutFraction, maxDocumentSentences: options.maxDocumentSentences, seed: options.seed, progress: { quiet: options.quiet } });
 }
 
 /** Steps, loss, tokens/s and ETA on stderr (only on a terminal). */
@@ -298,13 +316,9 @@ class StepProgress {
     this.bar?.update(step, { loss: loss.toFixed(4), tokens: Math.round(tokensPerSecond).toLocaleString('en') });
   }
 
+  /** A line above the bar (the bar redraws itself below it on its next tick). */
   log(message: string): void {
-    if (this.bar) this.bar.stop();
-    process.stderr.write(`${message}\n`);
-    if (this.bar) {
-      const value = (this.bar as unknown as { value: number }).value;
-      this.bar.start(this.total, value);
-    }
+    process.stderr.write(this.bar ? `\r\x1b[K${message}\n` : `${message}\n`);
   }
 
   stop(): void {
