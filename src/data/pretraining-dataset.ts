@@ -80,6 +80,8 @@ export interface PretrainingDatasetState {
   windowRng: RngState;
   /** Instances of the current window already served. */
   served: number;
+  /** What the batches depend on besides the seed (options and the split's size): restoring needs the same. */
+  settings: string;
 }
 
 export class PretrainingDataset {
@@ -199,6 +201,7 @@ export class PretrainingDataset {
       windowStart: this.windowStart,
       windowRng: this.windowRng,
       served: this.served,
+      settings: this.settings(),
     };
   }
 
@@ -207,6 +210,9 @@ export class PretrainingDataset {
     if (state === null || typeof state !== 'object' || state.version !== 1) throw new Error(`${where}: not a version 1 dataset state`);
     if (state.seed !== this.options.seed) throw new Error(`${where}: the state is for seed ${state.seed}, this dataset has seed ${this.options.seed}`);
     if (state.split !== this.options.split) throw new Error(`${where}: the state is for the ${state.split} split, this dataset reads ${this.options.split}`);
+    if (state.settings !== this.settings()) {
+      throw new Error(`${where}: the state was saved with other data settings (${state.settings}) than these (${this.settings()})`);
+    }
     for (const field of ['epoch', 'windowStart', 'served'] as const) {
       if (!(Number.isInteger(state[field]) && state[field] >= 0)) throw new Error(`${where}: ${field} must be a non-negative integer, got ${JSON.stringify(state[field])}`);
     }
@@ -219,9 +225,17 @@ export class PretrainingDataset {
     this.windowStart = state.windowStart;
     this.generateWindow();
     if (state.served >= this.instances.length) {
-      throw new Error(`${where}: served ${state.served} exceeds the window's ${this.instances.length} instances (other shards or options?)`);
+      throw new Error(`${where}: served ${state.served} is not below the window's ${this.instances.length} instances (other shards?)`);
     }
     this.served = state.served;
+  }
+
+  private settings(): string {
+    const { maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, wholeWordMask, windowTokens } = this.options;
+    return JSON.stringify({
+      maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, wholeWordMask, windowTokens,
+      documents: this.reader.documentCount, tokens: this.reader.tokenTotal, vocab: this.shards.manifest.vocab.sha256.slice(0, 16),
+    });
   }
 
   /** Closes the shard files. */

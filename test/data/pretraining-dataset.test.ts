@@ -251,5 +251,7 @@ test('bad options and states are refused, naming the field', async () => {
   assert.throws(() => dataset.restore({ ...state, seed: 9 }), /the state is for seed 9, this dataset has seed 5/);
   assert.throws(() => dataset.restore({ ...state, windowStart: 99 }), /windowStart 99 is beyond the split's 10 documents/);
   assert.throws(() => dataset.restore({ ...state, served: -1 }), /served must be a non-negative integer, got -1/);
+  const otherLength = await PretrainingDataset.open(shards, { ...options, maxSeqLength: 64 });
+  assert.throws(() => otherLength.restore(state), /the state was saved with other data settings \(\{"maxSeqLength":32,.*\) than these \(\{"maxSeqLength":64,/);
   assert.throws(() => dataset.nextBatch(0), /batchSize must be a positive integer, got 0/);
 });
