@@ -105,3 +105,25 @@ test('a corpus run checkpoints, evaluates, logs and draws its curve; resuming a 
     assert.notEqual(changed.status, 0);
     assert.match(changed.stderr, /checkpoint-3 was trained with batch_size = 4, this run asks for 8 \(--batch-size\)/);
   });
+
+test('without --vocab a WordPiece vocabulary is trained on the corpus; --config and --no-nsp give a BertForMaskedLM of that shape',
+  { skip: skipWithoutShared(CORPUS) }, () => {
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ vocab_size: 600, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 64 }));
+    const output = join(dir, 'own-vocab');
+    const run = bertkit('pretrain', '--corpus', sharedPath(CORPUS), '--vocab-size', '600', '--config', config, '--no-nsp', '--whole-word-mask', '--batch-size', '2',
+      '--max-seq-length', '32', '--max-steps', '2', '--save-steps', '0', '--eval-batches', '0', '--threads', '1', '--output', output);
+    assert.equal(run.status, 0, run.stderr);
+    const vocab = readFileSync(join(output, 'vocab.txt'), 'utf8').trim().split('\n');
+    assert.equal(vocab.length, 600);
+    assert.deepEqual(vocab.slice(0, 5), ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']);
+    assert.deepEqual(readFileSync(join(output, 'tokenizer', 'vocab.txt'), 'utf8'), readFileSync(join(output, 'vocab.txt'), 'utf8'));
+    const saved = JSON.parse(readFileSync(join(output, 'config.json'), 'utf8')) as { architectures: string[]; vocab_size: number; num_hidden_layers: number };
+    assert.deepEqual([saved.architectures, saved.vocab_size, saved.num_hidden_layers], [['BertForMaskedLM'], 600, 1]);
+    const names = [...readSafetensors(join(output, 'model.safetensors')).tensors.keys()];
+    assert.ok(!names.some((name) => name.startsWith('cls.seq_relationship') || name.startsWith('bert.pooler')), 'no NSP head or pooler');
+    const tooSmall = join(dir, 'small-config.json');
+    writeFileSync(tooSmall, JSON.stringify({ vocab_size: 100, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64 }));
+    const refused = bertkit('pretrain', '--corpus', sharedPath(CORPUS), '--vocab', join(output, 'tokenizer'), '--config', tooSmall, '--max-steps', '1', '--output', join(dir, 'refused'));
+    assert.match(refused.stderr, /the tokenizer has 600 tokens, the model's vocab_size is 100/);
+  });
