@@ -199,6 +199,16 @@ test('epochs: every document each epoch in a new order, fresh segments and masks
     assert.deepEqual(documentsOf(instances), Array.from({ length: 10 }, (_, d) => d), 'the 10 training documents');
   }
   assert.notDeepEqual(epochs[0]!.map((instance) => Array.from(instance.inputIds)), epochs[1]!.map((instance) => Array.from(instance.inputIds)));
+  // One document per window: instances come in the epoch's document order.
+  const oneByOne = await PretrainingDataset.open(shards, { ...options, windowTokens: 1 });
+  const visitOrder = (instances: PretrainingInstance[]): number[] => [...new Set(instances.map(documentOf).filter((d) => d >= 0))];
+  const orders = [visitOrder(epochInstances(oneByOne)), visitOrder(epochInstances(oneByOne))];
+  assert.notDeepEqual(orders[1], orders[0], 'a new document order each epoch');
+  assert.notDeepEqual(orders[0], Array.from({ length: 10 }, (_, d) => d), 'a shuffled order');
+  // One window for the whole epoch: its instances are shuffled, not grouped by document.
+  const oneWindow = epochInstances(await PretrainingDataset.open(shards, { ...options, windowTokens: 1 << 20 })).map(documentOf).filter((d) => d >= 0);
+  const changes = oneWindow.filter((d, k) => k > 0 && d !== oneWindow[k - 1]).length;
+  assert.ok(changes > oneWindow.length / 2, `${changes} document changes in ${oneWindow.length} instances`);
   const batches: PretrainingBatch[] = [];
   const states: string[] = [];
   const run = await PretrainingDataset.open(shards, options);
