@@ -87,6 +87,7 @@ export async function buildShards(corpusPaths: string[], tokenizer: BertTokenize
   mkdirSync(outDir, { recursive: true });
   const vocab = tokenizer.vocab;
   const tokenBytes: 2 | 4 = vocab.size <= 65536 ? 2 : 4;
+  const specialTexts = tokenizer.addedTokens.filter((token) => token.special && /^[!-/:-@[-`{-~]/.test(token.content)).map((token) => token.content);
   const writers = { train: new ShardWriter(outDir, 'train', tokenBytes, shardTokens), heldOut: new ShardWriter(outDir, 'held-out', tokenBytes, shardTokens) };
   const rng = new Rng(options.seed ?? 0, Rng.streamOf('held-out documents'));
   const lastDocuments: Uint8Array[][] = []; // documents not yet written, which may end up held out
@@ -104,7 +105,7 @@ export async function buildShards(corpusPaths: string[], tokenizer: BertTokenize
     for await (const document of corpus) {
       const sentences: Uint8Array[] = [];
       for (const sentence of document.sentences) {
-        const ids = tokenizer.encode(sentence, null, { addSpecialTokens: false }).ids;
+        const ids = tokenizer.encode(defuseSpecialTokens(sentence, specialTexts), null, { addSpecialTokens: false }).ids;
         if (ids.length > 0) sentences.push(encodeIds(ids, tokenBytes));
       }
       if (sentences.length === 0) continue;
@@ -138,6 +139,19 @@ export async function buildShards(corpusPaths: string[], tokenizer: BertTokenize
   };
   writeFileAtomic(join(outDir, MANIFEST_FILE), Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
   return ShardSet.open(outDir);
+}
+
+/**
+ * The text with special-token strings ("[MASK]", "[SEP]") broken after their first character, so
+ * that they tokenise as ordinary text ("[", "mask", "]"), as google-research/bert's tokenizer reads
+ * them: a corpus must not inject [MASK] or [SEP] ids. Only tokens that begin with ASCII punctuation
+ * are broken, which BERT's pre-tokenizer splits off anyway, so the tokens are the same.
+ */
+function defuseSpecialTokens(text: string, specialTexts: readonly string[]): string {
+  for (const special of specialTexts) {
+    if (text.includes(special)) text = text.split(special).join(`${special[0]} ${special.slice(1)}`);
+  }
+  return text;
 }
 
 function encodeIds(ids: readonly number[], tokenBytes: 2 | 4): Uint8Array {

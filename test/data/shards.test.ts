@@ -80,6 +80,16 @@ function documentNumbers(shards: ShardSet, split: 'train' | 'heldOut'): number[]
   return Array.from({ length: reader.documentCount }, (_, d) => Number(SMALL_VOCAB.token(reader.document(d)[0]![1]!)));
 }
 
+test("special-token strings in the text tokenise as text, as Google's BERT tokenizer reads them", { skip: skipWithoutShared('data/vocab/bert-base-uncased') }, async () => {
+  const dir = tempDir();
+  const file = join(dir, 'corpus.txt');
+  writeFileSync(file, 'a [MASK] b [SEP] .\n[CLS]c[PAD]\n');
+  const tokenizer = BertTokenizer.fromPretrained(UNCASED);
+  const shards = await buildShards([file], tokenizer, join(dir, 'shards'), { heldOutFraction: 0, progress: { quiet: true } });
+  const tokens = shards.split('train').document(0).map((sentence) => Array.from(sentence, (id) => tokenizer.vocab.token(id)));
+  assert.deepEqual(tokens, [['a', '[', 'mask', ']', 'b', '[', 'sep', ']', '.'], ['[', 'cl', '##s', ']', 'c', '[', 'pad', ']']]);
+});
+
 test('held-out split by documents: a seeded fraction, or the last N', async () => {
   const dir = tempDir();
   const file = smallCorpus(dir, 100);
