@@ -43,8 +43,8 @@ export function expandCorpusPaths(patterns: readonly string[]): string[] {
     const matched = /[*?[]/.test(pattern) ? globFiles(pattern) : filesUnder(pattern);
     if (matched.length === 0) throw new Error(`corpus: ${pattern} matches no file`);
     for (const file of matched) {
-      if (!seen.has(file)) {
-        seen.add(file);
+      if (!seen.has(resolve(file))) {
+        seen.add(resolve(file));
         files.push(file);
       }
     }
