@@ -14,7 +14,7 @@
 // document at a time. Reading keeps 8 bytes per document (where it ends in sentences and in tokens)
 // and reads sentence boundaries and tokens from disk on demand, a document or a run of sentences
 // at a time.
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -85,6 +85,8 @@ export async function buildShards(corpusPaths: string[], tokenizer: BertTokenize
   const shardTokens = options.shardTokens ?? 1 << 22;
   if (!(Number.isInteger(shardTokens) && shardTokens > 0)) throw new Error(`buildShards: shardTokens must be a positive integer, got ${shardTokens}`);
   mkdirSync(outDir, { recursive: true });
+  // Without a manifest a half-rebuilt folder never passes for a finished one.
+  rmSync(join(outDir, MANIFEST_FILE), { force: true });
   const vocab = tokenizer.vocab;
   const tokenBytes: 2 | 4 = vocab.size <= 65536 ? 2 : 4;
   const specialTexts = tokenizer.addedTokens.filter((token) => token.special && /^[!-/:-@[-`{-~]/.test(token.content)).map((token) => token.content);
@@ -138,6 +140,10 @@ export async function buildShards(corpusPaths: string[], tokenizer: BertTokenize
     splits: { train: writers.train.finish(), heldOut: writers.heldOut.finish() },
   };
   writeFileAtomic(join(outDir, MANIFEST_FILE), Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
+  const current = new Set([...manifest.splits.train.shards, ...manifest.splits.heldOut.shards].map((shard) => shard.file));
+  for (const file of readdirSync(outDir)) {
+    if (/^(train|held-out)-\d{5,}\.shard$/.test(file) && !current.has(file)) rmSync(join(outDir, file)); // left by an earlier, larger build
+  }
   return ShardSet.open(outDir);
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
@@ -109,6 +109,8 @@ test('held-out split by documents: a seeded fraction, or the last N', async () =
   assert.deepEqual(documentNumbers(atLeastOne, 'train'), [0, 1, 2, 3]);
   const noneAsked = await buildShards([tiny], tokenizer, join(dir, 'f'), { heldOutFraction: 0, progress: { quiet: true } });
   assert.deepEqual(documentNumbers(noneAsked, 'train'), [0, 1, 2, 3, 4]);
+  await buildShards([file], tokenizer, join(dir, 'a'), { heldOutFraction: 0.2, seed: 7, shardTokens: 1000, progress: { quiet: true } });
+  assert.deepEqual(readdirSync(join(dir, 'a')).sort(), ['held-out-00000.shard', 'shards.json', 'train-00000.shard'], 'a rebuild leaves no stale shards');
   const lastN = await buildShards([file], tokenizer, join(dir, 'd'), { heldOutDocuments: 3, progress: { quiet: true } });
   assert.deepEqual(documentNumbers(lastN, 'heldOut'), [97, 98, 99]);
   assert.deepEqual(documentNumbers(lastN, 'train'), Array.from({ length: 97 }, (_, d) => d));
