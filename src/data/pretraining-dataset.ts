@@ -118,7 +118,7 @@ export class PretrainingDataset {
   /** Opens shards (a ShardSet, or the directory of one). */
   static async open(source: ShardSet | string, options: PretrainingDataOptions): Promise<PretrainingDataset> {
     const shards = typeof source === 'string' ? ShardSet.open(source) : source;
-    return new PretrainingDataset(shards, { split: 'train', windowTokens: 1 << 20, ...options });
+    return new PretrainingDataset(shards, { ...options, split: options.split ?? 'train', windowTokens: options.windowTokens ?? 1 << 20 });
   }
 
   /** The epoch the next instance comes from (0 first). */
