@@ -130,14 +130,19 @@ interface PytorchResult {
   threads: number;
 }
 
+/** $BERTKIT_PYTHON, else the first of python3 and the system's /usr/bin/python3 (Debian's python3-torch) that imports torch. */
+function pythonWithTorch(): string | undefined {
+  const candidates = process.env.BERTKIT_PYTHON ? [process.env.BERTKIT_PYTHON] : ['python3', '/usr/bin/python3'];
+  return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+}
+
 function pytorchSteps(layers: number, hidden: number, batch: number, steps: number): { ok: true; result: PytorchResult } | { ok: false; reason: string } {
+  const python = pythonWithTorch();
+  if (python === undefined) return { ok: false, reason: '`import torch` fails in python3 and /usr/bin/python3 (install python3-torch, or set BERTKIT_PYTHON)' };
   const args = [PYTORCH_SCRIPT, '--layers', String(layers), '--hidden', String(hidden), '--batch', String(batch), '--seq', String(SEQ), '--steps', String(steps), '--warmup', '1', '--vocab', String(VOCAB), '--max-predictions', String(MAX_PREDICTIONS)];
-  const child = spawnSync('python3', args, { encoding: 'utf8', timeout: 600_000 });
-  if (child.error) return { ok: false, reason: `python3 failed to start (${child.error.message})` };
-  if (child.status !== 0) {
-    const reason = /No module named 'torch'/.test(child.stderr) ? '`import torch` fails (install python3-torch)' : `the script exited with ${child.status}: ${child.stderr.trim().split('\n').pop()}`;
-    return { ok: false, reason };
-  }
+  const child = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000 });
+  if (child.error) return { ok: false, reason: `${python} failed to start (${child.error.message})` };
+  if (child.status !== 0) return { ok: false, reason: `the script exited with ${child.status}: ${child.stderr.trim().split('\n').pop()}` };
   const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as PytorchResult;
   progress(`PyTorch ${layers}/${hidden}: ${result.step_ms.toFixed(0)} ms per step, ${result.tokens_per_second.toFixed(0)} tokens/s`);
   return { ok: true, result };
