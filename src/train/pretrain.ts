@@ -109,6 +109,9 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   if (options.resume === true && resumeDir === undefined) throw new Error(`--resume: ${outputDir} holds no checkpoint-STEP directory with a trainer_state.json`);
   if (resumeDir !== undefined && !existsSync(resumeDir)) throw new Error(`--resume: ${resumeDir} does not exist`);
   const saved = resumeDir === undefined ? undefined : readTrainStepState(resumeDir, program.parameters);
+  if (resumeDir === undefined && latestCheckpoint(outputDir) !== undefined) {
+    throw new Error(`${outputDir} holds checkpoints of an earlier run (${latestCheckpoint(outputDir)}): continue it with --resume, or choose another output directory`);
+  }
 
   const log = new TrainingLog(join(outputDir, 'log.jsonl'));
   const worker = await TrainWorker.create(program, model.parameters, { update: options.update, seed: options.seed, ...(options.threads === undefined ? {} : { threads: options.threads }) });

@@ -90,6 +90,7 @@ test('a run interrupted mid-way (signal) and resumed from its latest checkpoint 
   const b = await loadBert(interruptedDir, { warn: () => {} });
   for (const name of a.parameters.names) assert.deepEqual(b.parameters.get(name), a.parameters.get(name), name);
   assert.equal(readTrainerState(join(interruptedDir, 'checkpoint-6')).global_step, 6);
+  await assert.rejects(pretrain(options(interruptedDir)), /holds checkpoints of an earlier run .*continue it with --resume/);
   // Different data or dropout seeds give different losses: the equality above is not vacuous.
   const other = await pretrain(options(join(dir, 'other-seed'), { seed: 12, maxSteps: 2, saveSteps: 0 }));
   assert.notEqual(other.losses[1], whole.losses[1]);
