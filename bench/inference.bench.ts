@@ -26,7 +26,7 @@ import type { BenchRow } from './types.js';
 
 export const suite = 'inference';
 
-const BATCH = 32, SEQ = 128, RUNS = 3;
+const BATCH = 32, SEQ = 128, RUNS = 5;
 const SST2_SENTENCES = 1024;
 const SHARED = resolve(process.env.BERTKIT_SHARED ?? resolve(process.cwd(), '..', 'shared'));
 const VOCAB_DIR = join(SHARED, 'data', 'vocab', 'bert-base-uncased');

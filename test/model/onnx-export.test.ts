@@ -78,6 +78,18 @@ test('feature-extraction: transformers.js AutoModel reproduces PyTorch; its pipe
       theirs.forEach((row, index) => assert.ok(maxAbsDiff(ours[index]!, row).worst < 1e-5, `${pooling} text ${index}`));
     }
     await extractor.dispose();
+
+    // The other way transformers.js finds a local model: a model id under env.localModelPath.
+    const previous = env.localModelPath;
+    env.localModelPath = work;
+    try {
+      const byId = await pipeline('feature-extraction', 'feature-extraction', { dtype: 'fp32', local_files_only: true });
+      const [row] = (await byId(TEXTS[0]!, { pooling: 'mean' })).tolist() as number[][];
+      assert.ok(maxAbsDiff((await inference.embed([TEXTS[0]!]))[0]!, row!).worst < 1e-5);
+      await byId.dispose();
+    } finally {
+      env.localModelPath = previous;
+    }
   } finally {
     await inference.dispose();
   }
