@@ -31,7 +31,7 @@ export function trainingCurveSvg(entries: readonly LogEntry[]): string {
     `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="14">bertkit pretraining</text>`,
     `<line x1="${MARGIN.left}" y1="${MARGIN.top + plotH}" x2="${MARGIN.left + plotW}" y2="${MARGIN.top + plotH}" stroke="black"/>`,
     `<line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${MARGIN.top + plotH}" stroke="black"/>`,
-    ...ticks.map((t) => `<text x="${MARGIN.left - 6}" y="${yLoss(t * top) + 4}" text-anchor="end">${(t * top).toFixed(2)}</text>`),
+    ...ticks.map((t) => `<text x="${MARGIN.left - 6}" y="${(yLoss(t * top) + 4).toFixed(1)}" text-anchor="end">${(t * top).toFixed(2)}</text>`),
     ...ticks.map((t) => `<text x="${x(t * maxStep)}" y="${MARGIN.top + plotH + 16}" text-anchor="middle">${Math.round(t * maxStep)}</text>`),
     `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 8}" text-anchor="middle">step</text>`,
     `<text x="14" y="${MARGIN.top + plotH / 2}" text-anchor="middle" transform="rotate(-90 14 ${MARGIN.top + plotH / 2})">loss</text>`,
@@ -41,7 +41,7 @@ export function trainingCurveSvg(entries: readonly LogEntry[]): string {
   if (evals.length > 0) {
     parts.push(
       `<line x1="${MARGIN.left + plotW}" y1="${MARGIN.top}" x2="${MARGIN.left + plotW}" y2="${MARGIN.top + plotH}" stroke="black"/>`,
-      ...ticks.map((t) => `<text x="${MARGIN.left + plotW + 6}" y="${yAccuracy(t) + 4}">${t.toFixed(2)}</text>`),
+      ...ticks.map((t) => `<text x="${MARGIN.left + plotW + 6}" y="${(yAccuracy(t) + 4).toFixed(1)}">${t.toFixed(2)}</text>`),
       `<text x="${WIDTH - 12}" y="${MARGIN.top + plotH / 2}" text-anchor="middle" transform="rotate(90 ${WIDTH - 12} ${MARGIN.top + plotH / 2})">accuracy</text>`,
       `<path d="${path(evals.map((e) => [x(e.step), yLoss(e.mlm_loss)]))}" fill="none" stroke="#e6550d" stroke-width="2"><title>held-out MLM loss</title></path>`,
       ...evals.map((e) => `<circle cx="${x(e.step).toFixed(1)}" cy="${yLoss(e.mlm_loss).toFixed(1)}" r="3" fill="#e6550d"/>`),
