@@ -8,10 +8,15 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { AutoModel, AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoModelForTokenClassification, Tensor, env, pipeline } from '@huggingface/transformers';
+import { headsOf } from '../../src/model/architecture.js';
+import { bertParameterShapes } from '../../src/model/bert.js';
 import { loadBert } from '../../src/model/checkpoint.js';
+import { parseBertConfig } from '../../src/model/config.js';
 import { type ExportTask, exportOnnx } from '../../src/model/onnx-export.js';
 import { BertInference } from '../../src/serve/bert-inference.js';
+import { initializeParameters } from '../../src/runtime/init.js';
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
+import { Vocab } from '../../src/tokenizer/vocab.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, expectedOutputs, fixtureInputs, fixturePath, maxAbsDiff } from './fixture.js';
 
@@ -181,4 +186,37 @@ test('exportOnnx refuses a task the model has no head for, naming the ones it ha
   const model = await loadBert(fixturePath('token-classification'), quiet);
   assert.throws(() => exportOnnx(join(work, 'refused'), model, { task: 'fill-mask' }), /BertForTokenClassification cannot be exported for fill-mask; it can for token-classification, feature-extraction/);
   assert.throws(() => exportOnnx(join(work, 'refused'), model, { task: 'translation' as 'fill-mask' }), /unknown task "translation"/);
+});
+
+test('without the shared fixtures: a random tiny model and vocabulary, transformers.js pipelines agree with bertkit', async () => {
+  const words = ['hello', 'world', 'the', 'cat', 'sat', 'on', 'mat', '##s', 'a', '.', ','];
+  const vocab = Vocab.fromTokens(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...words]);
+  const tokenizer = BertTokenizer.fromVocab(vocab);
+  const config = parseBertConfig({ vocab_size: vocab.size, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32, pad_token_id: 0 }, 'test config');
+  const heads = headsOf('BertForMaskedLM');
+  const shapes = bertParameterShapes(config, heads);
+  // a larger init range than BERT's so that predictions differ visibly between tokens
+  const parameters = initializeParameters([...shapes].map(([name, shape]) => ({ name, shape })), { seed: 5, initializerRange: 0.5 });
+  const inference = BertInference.create({ config, heads, parameters }, tokenizer);
+  const dir = join(work, 'random-mlm');
+  exportOnnx(dir, { config, heads, parameters }, { tokenizer });
+  try {
+    const unmasker = await pipeline('fill-mask', dir, { dtype: 'fp32' });
+    const text = 'the cat [MASK] on the mats.';
+    const theirs = await unmasker(text, { top_k: 3 }) as { score: number; token: number; sequence: string }[];
+    const ours = (await inference.fillMask(text, { topK: 3 }))[0]!;
+    assert.deepEqual(ours.map((p) => [p.token, p.sequence]), theirs.map((p) => [p.token, p.sequence]));
+    ours.forEach((p, k) => assert.ok(Math.abs(p.score - theirs[k]!.score) < 1e-6));
+    await unmasker.dispose();
+
+    exportOnnx(join(work, 'random-features'), { config, heads, parameters }, { tokenizer, task: 'feature-extraction' });
+    const extractor = await pipeline('feature-extraction', join(work, 'random-features'), { dtype: 'fp32' });
+    const sentences = ['hello world', 'a cat sat on a mat , hello .'];
+    const theirEmbeddings = (await extractor(sentences, { pooling: 'mean' })).tolist() as number[][];
+    const ourEmbeddings = await inference.embed(sentences, { batchSize: 1 });
+    theirEmbeddings.forEach((row, index) => assert.ok(maxAbsDiff(ourEmbeddings[index]!, row).worst < 1e-5));
+    await extractor.dispose();
+  } finally {
+    await inference.dispose();
+  }
 });
