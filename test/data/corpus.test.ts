@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -13,9 +13,15 @@ async function collect(paths: string[], options: CorpusOptions = {}): Promise<Co
   return documents;
 }
 
+const tempDirs: string[] = [];
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'bertkit-corpus-'));
+  const dir = mkdtempSync(join(tmpdir(), 'bertkit-corpus-'));
+  tempDirs.push(dir);
+  return dir;
 }
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 test("BERT's format: a sentence per line, blank lines between documents", async () => {
   const dir = tempDir();

@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
@@ -9,6 +9,16 @@ import { buildShards, type ShardSet } from '../../src/data/shards.js';
 import { PretrainingDataset, type PretrainingBatch, type PretrainingDataOptions, type PretrainingInstance } from '../../src/data/pretraining-dataset.js';
 import { sharedPath, skipWithoutShared } from '../helpers/shared.js';
 
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 const needsCorpus = { skip: skipWithoutShared('data/corpus/gutenberg') || skipWithoutShared('data/vocab/bert-base-uncased') };
 
 let gutenberg: Promise<{ shards: ShardSet; tokenizer: BertTokenizer }> | null = null;
@@ -16,7 +26,7 @@ let gutenberg: Promise<{ shards: ShardSet; tokenizer: BertTokenizer }> | null = 
 function gutenbergShards() {
   gutenberg ??= (async () => {
     const tokenizer = BertTokenizer.fromPretrained(sharedPath('data/vocab/bert-base-uncased/vocab.txt'));
-    const shards = await buildShards([sharedPath('data/corpus/gutenberg')], tokenizer, mkdtempSync(join(tmpdir(), 'bertkit-dataset-')), {
+    const shards = await buildShards([sharedPath('data/corpus/gutenberg')], tokenizer, tempDir('bertkit-dataset-'), {
       format: 'paragraphs', maxDocumentSentences: 100, heldOutFraction: 0.02, seed: 1, progress: { quiet: true },
     });
     return { shards, tokenizer };
@@ -171,7 +181,7 @@ const SMALL_VOCAB = Vocab.fromTokens(WORDS, 'small vocab');
 
 /** 12 documents of 3–8 sentences "doc D sentence S alpha beta …" in BERT's format, as shards. */
 async function smallShards(): Promise<ShardSet> {
-  const dir = mkdtempSync(join(tmpdir(), 'bertkit-small-'));
+  const dir = tempDir('bertkit-small-');
   const documents = Array.from({ length: 12 }, (_, d) =>
     Array.from({ length: 3 + (d % 6) }, (_, s) => `doc ${d} sentence ${s} ${'alpha beta '.repeat(1 + ((d + s) % 4))}.`).join('\n'));
   writeFileSync(join(dir, 'corpus.txt'), documents.join('\n\n') + '\n');

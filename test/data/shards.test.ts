@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
@@ -9,9 +9,15 @@ import { readCorpus } from '../../src/data/corpus.js';
 import { buildShards, ShardSet } from '../../src/data/shards.js';
 import { sharedPath, skipWithoutShared } from '../helpers/shared.js';
 
+const tempDirs: string[] = [];
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'bertkit-shards-'));
+  const dir = mkdtempSync(join(tmpdir(), 'bertkit-shards-'));
+  tempDirs.push(dir);
+  return dir;
 }
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 const GUTENBERG = ['carroll-alice.txt', 'shakespeare-caesar.txt'].map((file) => sharedPath('data/corpus/gutenberg', file));
 const UNCASED = sharedPath('data/vocab/bert-base-uncased/vocab.txt');
