@@ -97,6 +97,7 @@ test('a corpus run checkpoints, evaluates, logs and draws its curve; resuming a 
     cpSync(join(full, 'shards'), join(resumed, 'shards'), { recursive: true });
     const second = bertkit(...args(resumed), '--resume');
     assert.equal(second.status, 0, second.stderr);
+    assert.doesNotMatch(second.stderr, /rebuilding/, 'the copied shards are reused');
     const losses = (entries: Record<string, number | string>[]) => entries.filter((e) => e.kind === 'train').map((e) => [e.step, e.loss, e.learning_rate, e.grad_norm]);
     assert.deepEqual(losses(entries(resumed)), losses(log).slice(3));
     assert.deepEqual(readFileSync(join(resumed, 'model.safetensors')), readFileSync(join(full, 'model.safetensors')));

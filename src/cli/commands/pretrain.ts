@@ -5,7 +5,7 @@
 //   resume:     --resume [CHECKPOINT] continues bit for bit from OUTPUT's latest checkpoint (or the one named)
 import type { PretrainingBatch } from '../../data/pretraining-dataset.js';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { expandCorpusPaths } from '../../data/corpus.js';
@@ -282,19 +282,24 @@ async function trainTokenizer(options: PretrainCliOptions): Promise<BertTokenize
   return BertTokenizer.fromPretrained(dir);
 }
 
-/** OUTPUT/shards, built once per vocabulary (rebuilt when the tokenizer changed). */
+/** OUTPUT/shards, built once; rebuilt when the corpus files, the document cut or the vocabulary changed. */
 async function openShards(options: PretrainCliOptions, tokenizer: BertTokenizer): Promise<ShardSet> {
   const dir = join(options.output, 'shards');
+  const files = expandCorpusPaths(options.corpus!);
   if (existsSync(join(dir, 'shards.json'))) {
     const shards = ShardSet.open(dir);
+    const { corpus } = shards.manifest;
+    const sameCorpus = corpus.maxDocumentSentences === options.maxDocumentSentences
+      && JSON.stringify(corpus.files) === JSON.stringify(files.map((file) => resolve(file)));
     try {
       shards.checkVocab(tokenizer.vocab);
-      return shards;
+      if (sameCorpus) return shards;
+      process.stderr.write(`bertkit pretrain: ${dir} was built from other corpus files or --max-document-sentences; rebuilding\n`);
     } catch {
       process.stderr.write(`bertkit pretrain: ${dir} was built with another vocabulary; rebuilding\n`);
     }
   }
-  return buildShards(expandCorpusPaths(options.corpus!), tokenizer, dir, { heldOutFraction: options.heldOutFraction, maxDocumentSentences: options.maxDocumentSentences, seed: options.seed, progress: { quiet: options.quiet } });
+  return buildShards(files, tokenizer, dir, { heldOutFraction: options.heldOutFraction, maxDocumentSentences: options.maxDocumentSentences, seed: options.seed, progress: { quiet: options.quiet } });
 }
 
 /** Steps, loss, tokens/s and ETA on stderr (only on a terminal). */
