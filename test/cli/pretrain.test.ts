@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,4 +127,26 @@ test('without --vocab a WordPiece vocabulary is trained on the corpus; --config 
     writeFileSync(tooSmall, JSON.stringify({ vocab_size: 100, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64 }));
     const refused = bertkit('pretrain', '--corpus', sharedPath(CORPUS), '--vocab', join(output, 'tokenizer'), '--config', tooSmall, '--max-steps', '1', '--output', join(dir, 'refused'));
     assert.match(refused.stderr, /the tokenizer has 600 tokens, the model's vocab_size is 100/);
+  });
+
+test('Ctrl-C (SIGINT) stops after the current step with a checkpoint, and --resume continues from it',
+  { skip: skipWithoutShared(CORPUS) || skipWithoutShared(VOCAB, 'vocab.txt') }, async () => {
+    const output = join(dir, 'sigint');
+    const args = ['pretrain', '--corpus', sharedPath(CORPUS), '--vocab', sharedPath(VOCAB), '--preset', 'tiny', '--batch-size', '4', '--max-seq-length', '64',
+      '--lr-scheduler', 'constant', '--save-steps', '100000', '--eval-batches', '0', '--threads', '1', '--output', output];
+    const child = spawn(process.execPath, [BIN, ...args, '--max-steps', '100000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const trainLines = () => (existsSync(join(output, 'log.jsonl')) ? readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').filter((l) => l !== '').length : 0);
+    while (trainLines() < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGINT');
+    const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(status, 0, stderr);
+    const stopped = Number(/interrupted at step (\d+)/.exec(stderr)?.[1]);
+    assert.ok(stopped >= 2, stderr);
+    assert.ok(existsSync(join(output, `checkpoint-${stopped}`, 'trainer_state.json')), 'the stop wrote a checkpoint');
+    const resumed = bertkit(...args, '--max-steps', String(stopped + 2), '--resume');
+    assert.equal(resumed.status, 0, resumed.stderr);
+    const steps = readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { step: number }).step);
+    assert.deepEqual(steps, Array.from({ length: stopped + 2 }, (_, i) => i + 1));
   });
