@@ -13,6 +13,11 @@ export interface HostTensor {
 export interface SessionOptions {
   /** Intra-op threads (default: all available cores). */
   threads?: number;
+  /**
+   * ORT's memory pattern pre-plans one arena for a fixed input shape. Training sessions turn it off:
+   * measured on mini and base pretraining it raised peak RSS 1.4–1.7× with no gain in step time.
+   */
+  memoryPattern?: boolean;
 }
 
 interface InputSpec {
@@ -53,6 +58,7 @@ export class Session {
       session = await ort.InferenceSession.create(bytes, {
         graphOptimizationLevel: 'all',
         intraOpNumThreads: options.threads ?? availableParallelism(),
+        enableMemPattern: options.memoryPattern ?? true,
         logSeverityLevel: 3,
       });
     } catch (error) {

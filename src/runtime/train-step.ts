@@ -96,7 +96,7 @@ export class TrainStep {
         throw new Error(`TrainStep: parameter '${name}' has shape [${actual.join(', ')}], the program needs [${shape.join(', ')}]`);
       }
     }
-    const session = await Session.create(program.model, config.threads === undefined ? {} : { threads: config.threads });
+    const session = await Session.create(program.model, { memoryPattern: false, ...(config.threads === undefined ? {} : { threads: config.threads }) });
     return new TrainStep(program, session, parameters, config);
   }
 
