@@ -108,7 +108,8 @@ async function fixedShape(model: BertModelState, dir: string): Promise<{ bertkit
 function pytorchThroughput(): number | { skipped: string } {
   const script = resolve(process.cwd(), 'bench', 'pytorch_bert.py');
   // Debian's python3-torch lives in the system interpreter, which a pyenv python3 may shadow.
-  const python = ['python3', '/usr/bin/python3'].find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+  const candidates = [...(process.env.BERTKIT_PYTHON ? [process.env.BERTKIT_PYTHON] : []), 'python3', '/usr/bin/python3'];
+  const python = candidates.find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
   if (python === undefined) return { skipped: "python3 -c 'import torch' fails (apt-get install -y python3-torch libopenblas0-pthread)" };
   progress(`PyTorch (${python})`);
   const result = spawnSync(python, [script, '--batch', String(BATCH), '--seq', String(SEQ), '--runs', String(RUNS), '--hidden', String(BASE.hidden_size), '--layers', String(BASE.num_hidden_layers), '--heads', String(BASE.num_attention_heads), '--ffn', String(BASE.intermediate_size)], { encoding: 'utf8', timeout: 600_000 });
