@@ -1,0 +1,180 @@
+// Sentence and sentence-pair classification (single- or multi-label) and regression from TSV, CSV
+// or JSON Lines: GLUE's SST-2, RTE and STS-B, ChnSentiCorp, or any file with named columns.
+
+import type { BertTokenizer } from '../../tokenizer/index.js';
+import { accuracy, binaryF1, macroF1, matthewsCorrelation, meanSquaredError, multiLabelF1, pearson, spearman } from './metrics.js';
+import { readTable, requireColumn, type Table } from './table.js';
+import type { TaskData, TaskFeatures, TaskLoadOptions, TaskOutputs, TaskSpec } from './task.js';
+
+export interface TextExample {
+  text: string;
+  textPair?: string;
+  /** classification: the label name(s); regression: the target value. Absent for unlabelled input. */
+  label?: string | string[] | number;
+  /** Where the example came from, for messages. */
+  source?: string;
+}
+
+const TEXT_COLUMNS = ['sentence', 'sentence1', 'text_a', 'text', 'question1'];
+const PAIR_COLUMNS = ['sentence2', 'text_b', 'question2', 'hypothesis'];
+const LABEL_COLUMNS = ['label', 'score', 'labels'];
+
+/** Reads labelled texts; `kind` decides whether labels are names or numbers. */
+export async function readTextExamples(path: string, kind: 'classification' | 'regression', options: TaskLoadOptions = {}): Promise<TextExample[]> {
+  const table = await readTable(path, options);
+  const textColumn = options.textColumn !== undefined ? requireColumn(table, options.textColumn, 'text') : defaultColumn(table, TEXT_COLUMNS, 'text');
+  const pairColumn = options.textPairColumn !== undefined
+    ? requireColumn(table, options.textPairColumn, 'text pair')
+    : PAIR_COLUMNS.find((name) => table.columns.includes(name));
+  const labelColumn = options.labelColumn !== undefined ? requireColumn(table, options.labelColumn, 'label') : defaultColumn(table, LABEL_COLUMNS, 'label');
+  const rows = options.limit === undefined ? table.rows : table.rows.slice(0, options.limit);
+  return rows.map((row) => {
+    const cell = (name: string) => {
+      const value = row.cells[name];
+      if (value === undefined) throw new Error(`${path}:${row.line}: no '${name}' field`);
+      return value;
+    };
+    const rawLabel = cell(labelColumn);
+    const label = kind === 'regression'
+      ? parseScore(rawLabel, `${path}:${row.line}`)
+      : options.multiLabel ? splitLabels(rawLabel, options.labelDelimiter ?? ',') : rawLabel.trim();
+    if (kind === 'classification' && !options.multiLabel && label === '') throw new Error(`${path}:${row.line}: empty label`);
+    const example: TextExample = { text: cell(textColumn), label, source: `${path}:${row.line}` };
+    if (pairColumn !== undefined) example.textPair = cell(pairColumn);
+    return example;
+  });
+}
+
+function defaultColumn(table: Table, candidates: string[], role: string): string {
+  const found = candidates.find((name) => table.columns.includes(name));
+  if (found === undefined) {
+    throw new Error(`${table.path}: no ${role} column (looked for ${candidates.join(', ')}; columns: ${table.columns.join(', ')}); name it with the ${role} column option`);
+  }
+  return found;
+}
+
+function parseScore(cell: string, where: string): number {
+  const value = Number(cell.trim());
+  if (cell.trim() === '' || !Number.isFinite(value)) throw new Error(`${where}: score '${cell}' is not a number`);
+  return value;
+}
+
+function splitLabels(cell: string, delimiter: string): string[] {
+  const trimmed = cell.trim();
+  if (trimmed.startsWith('[')) {
+    const parsed: unknown = JSON.parse(trimmed);
+    if (Array.isArray(parsed)) return parsed.map(String);
+  }
+  return trimmed === '' ? [] : trimmed.split(delimiter).map((label) => label.trim()).filter((label) => label !== '');
+}
+
+/** Label names in id order: numeric names by value (so '0' is id 0), others alphabetically. */
+export function labelNames(examples: readonly TextExample[]): string[] {
+  const names = new Set<string>();
+  for (const example of examples) {
+    if (Array.isArray(example.label)) example.label.forEach((l) => names.add(l));
+    else if (typeof example.label === 'string') names.add(example.label);
+  }
+  const all = [...names];
+  const numeric = all.every((name) => /^-?\d+(\.\d+)?$/.test(name));
+  return numeric ? all.sort((a, b) => Number(a) - Number(b)) : all.sort();
+}
+
+/** Encodes texts (and pairs) into features; labels map to ids of `labels`. */
+export function encodeTextExamples(
+  examples: readonly TextExample[],
+  tokenizer: BertTokenizer,
+  kind: 'classification' | 'regression',
+  options: TaskLoadOptions = {},
+): TaskData {
+  const labels = kind === 'regression' ? [] : options.labels ?? labelNames(examples);
+  const labelIds = new Map(labels.map((name, id) => [name, id]));
+  const idOf = (name: string, example: TextExample) => {
+    const id = labelIds.get(name);
+    if (id === undefined) throw new Error(`${example.source ?? 'example'}: label '${name}' is not one of ${labels.join(', ')}`);
+    return id;
+  };
+  const maxLength = options.maxSeqLength ?? 128;
+  const features = examples.map((example, exampleIndex): TaskFeatures => {
+    const encoding = tokenizer.encode(example.text, example.textPair ?? null, { truncation: 'longest_first', maxLength });
+    const feature: TaskFeatures = { inputIds: Int32Array.from(encoding.ids), tokenTypeIds: Int32Array.from(encoding.typeIds), exampleIndex };
+    if (typeof example.label === 'number') feature.label = example.label;
+    else if (typeof example.label === 'string') feature.label = idOf(example.label, example);
+    else if (Array.isArray(example.label)) {
+      const multiHot = new Float32Array(labels.length);
+      for (const name of example.label) multiHot[idOf(name, example)] = 1;
+      feature.label = multiHot;
+    }
+    return feature;
+  });
+  const data: TaskData = { kind, labels, examples: [...examples], features };
+  if (options.multiLabel) data.multiLabel = true;
+  return data;
+}
+
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}
+
+function requireLogits(data: TaskData, outputs: TaskOutputs): Float32Array[] {
+  const logits = outputs.logits;
+  if (!logits || logits.length !== data.features.length) throw new Error(`evaluate: expected logits for ${data.features.length} features, got ${logits?.length ?? 0}`);
+  return logits;
+}
+
+/** Predicted class id per feature (argmax), or multi-hot rows (logit > 0) for multi-label data. */
+export function classPredictions(data: TaskData, outputs: TaskOutputs): number[] | Float32Array[] {
+  const logits = requireLogits(data, outputs);
+  return data.multiLabel ? logits.map((row) => row.map((v) => (v > 0 ? 1 : 0))) : logits.map(argmax);
+}
+
+export function evaluateClassification(data: TaskData, outputs: TaskOutputs): Record<string, number> {
+  if (data.multiLabel) {
+    const predicted = classPredictions(data, outputs) as Float32Array[];
+    const gold = data.features.map((f) => f.label as Float32Array);
+    const scores = multiLabelF1(predicted, gold);
+    return { accuracy: scores.subsetAccuracy, micro_f1: scores.microF1, macro_f1: scores.macroF1 };
+  }
+  const predicted = classPredictions(data, outputs) as number[];
+  const gold = data.features.map((f, i) => {
+    if (typeof f.label !== 'number') throw new Error(`evaluate: feature ${i} has no label`);
+    return f.label;
+  });
+  const metrics: Record<string, number> = {
+    accuracy: accuracy(predicted, gold),
+    macro_f1: macroF1(predicted, gold, data.labels.length),
+    micro_f1: accuracy(predicted, gold),
+    mcc: matthewsCorrelation(predicted, gold, data.labels.length),
+  };
+  if (data.labels.length === 2) metrics.f1 = binaryF1(predicted, gold, 1);
+  return metrics;
+}
+
+export function evaluateRegression(data: TaskData, outputs: TaskOutputs): Record<string, number> {
+  const predicted = requireLogits(data, outputs).map((row) => row[0]!);
+  const gold = data.features.map((f, i) => {
+    if (typeof f.label !== 'number') throw new Error(`evaluate: feature ${i} has no score`);
+    return f.label;
+  });
+  return { pearson: pearson(predicted, gold), spearman: spearman(predicted, gold), mse: meanSquaredError(predicted, gold) };
+}
+
+export const classificationTask: TaskSpec = {
+  kind: 'classification',
+  async load(path, tokenizer, options = {}) {
+    return encodeTextExamples(await readTextExamples(path, 'classification', options), tokenizer, 'classification', options);
+  },
+  evaluate: evaluateClassification,
+  primaryMetric: 'accuracy',
+};
+
+export const regressionTask: TaskSpec = {
+  kind: 'regression',
+  async load(path, tokenizer, options = {}) {
+    return encodeTextExamples(await readTextExamples(path, 'regression', options), tokenizer, 'regression', options);
+  },
+  evaluate: evaluateRegression,
+  primaryMetric: 'pearson',
+};
