@@ -1,0 +1,103 @@
+// Batches of task features, padded to their own longest row (dynamic padding), with the labels the
+// task's loss reads under HF's argument names: labels (class id, multi-hot row, regression value or
+// one id per token, −100 at padding), start_positions and end_positions.
+import type { TaskData, TaskFeatures } from '../data/tasks/task.js';
+import { Rng } from '../runtime/rng.js';
+import type { HostTensor } from '../runtime/session.js';
+
+export type Feeds = Record<string, HostTensor>;
+
+/** The model inputs of `features[indices]`: input_ids, token_type_ids, attention_mask int64 [batch, seq]. */
+export function inputFeeds(features: readonly TaskFeatures[], indices: readonly number[], padId: number): { feeds: Feeds; seqLength: number } {
+  const seqLength = Math.max(...indices.map((i) => features[i]!.inputIds.length));
+  const size = indices.length * seqLength;
+  const inputIds = new BigInt64Array(size).fill(BigInt(padId));
+  const tokenTypeIds = new BigInt64Array(size);
+  const attentionMask = new BigInt64Array(size);
+  indices.forEach((index, row) => {
+    const { inputIds: ids, tokenTypeIds: types } = features[index]!;
+    const offset = row * seqLength;
+    for (let t = 0; t < ids.length; t++) {
+      inputIds[offset + t] = BigInt(ids[t]!);
+      tokenTypeIds[offset + t] = BigInt(types[t]!);
+      attentionMask[offset + t] = 1n;
+    }
+  });
+  const dims = [indices.length, seqLength];
+  return { feeds: { input_ids: { data: inputIds, dims }, token_type_ids: { data: tokenTypeIds, dims }, attention_mask: { data: attentionMask, dims } }, seqLength };
+}
+
+/** Model inputs plus the labels of the task's loss. */
+export function trainingFeeds(data: TaskData, indices: readonly number[], padId: number): Feeds {
+  const { feeds, seqLength } = inputFeeds(data.features, indices, padId);
+  const batch = indices.length;
+  const feature = (row: number): TaskFeatures => data.features[indices[row]!]!;
+  const missing = (what: string, row: number): never => {
+    throw new Error(`${data.kind} feature ${indices[row]} (example ${feature(row).exampleIndex}) has no ${what}`);
+  };
+  switch (data.kind) {
+    case 'classification':
+      if (data.multiLabel) {
+        const classes = data.labels.length;
+        const labels = new Float32Array(batch * classes);
+        for (let row = 0; row < batch; row++) {
+          const label = feature(row).label;
+          if (!(label instanceof Float32Array) || label.length !== classes) missing(`multi-hot label of ${classes} values`, row);
+          labels.set(label as Float32Array, row * classes);
+        }
+        return { ...feeds, labels: { data: labels, dims: [batch, classes] } };
+      } else {
+        const labels = new BigInt64Array(batch);
+        for (let row = 0; row < batch; row++) {
+          const label = feature(row).label;
+          if (typeof label !== 'number') missing('class label', row);
+          labels[row] = BigInt(label as number);
+        }
+        return { ...feeds, labels: { data: labels, dims: [batch] } };
+      }
+    case 'regression': {
+      const labels = new Float32Array(batch);
+      for (let row = 0; row < batch; row++) {
+        const label = feature(row).label;
+        if (typeof label !== 'number') missing('regression value', row);
+        labels[row] = label as number;
+      }
+      return { ...feeds, labels: { data: labels, dims: [batch] } };
+    }
+    case 'ner':
+    case 'srl': {
+      const labels = new BigInt64Array(batch * seqLength).fill(-100n);
+      for (let row = 0; row < batch; row++) {
+        const tokenLabels = feature(row).tokenLabels ?? missing('token labels', row);
+        for (let t = 0; t < tokenLabels.length; t++) labels[row * seqLength + t] = BigInt(tokenLabels[t]!);
+      }
+      return { ...feeds, labels: { data: labels, dims: [batch, seqLength] } };
+    }
+    case 'qa': {
+      const starts = new BigInt64Array(batch), ends = new BigInt64Array(batch);
+      for (let row = 0; row < batch; row++) {
+        const { startPosition, endPosition } = feature(row);
+        if (startPosition === undefined || endPosition === undefined) missing('answer positions', row);
+        starts[row] = BigInt(startPosition!);
+        ends[row] = BigInt(endPosition!);
+      }
+      return { ...feeds, start_positions: { data: starts, dims: [batch] }, end_positions: { data: ends, dims: [batch] } };
+    }
+  }
+}
+
+/**
+ * The feature indices of each batch of one epoch: a seeded shuffle of every feature, cut into
+ * batches of `batchSize` (the last one may be smaller). Each (seed, epoch) has its own order.
+ */
+export function epochBatches(count: number, batchSize: number, seed: number, epoch: number): number[][] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  const rng = new Rng(seed, Rng.streamOf(`finetune epoch ${epoch}`));
+  for (let i = count - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const batches: number[][] = [];
+  for (let start = 0; start < count; start += batchSize) batches.push(order.slice(start, start + batchSize));
+  return batches;
+}

@@ -1,0 +1,145 @@
+// Forward-only scoring of task features: the task model's graph with dropout off, run on batches
+// sorted by length and padded to their own longest row; outputs come back per feature, in feature
+// order, cut to each feature's own length (TaskOutputs). The loss of those outputs is computed here
+// in float64, as the training loss defines it (without class weights).
+import type { TaskData, TaskFeatures, TaskOutputs } from '../data/tasks/task.js';
+import { Graph } from '../graph/graph.js';
+import type { Tensor } from '../graph/tensor.js';
+import type { BertHeads } from '../model/architecture.js';
+import { bertForward } from '../model/bert.js';
+import type { BertConfig } from '../model/config.js';
+import { type HostTensor, Session } from '../runtime/session.js';
+import { planBatches } from '../serve/batching.js';
+import { inputFeeds } from './finetune-batches.js';
+
+export interface PredictOptions {
+  /** Features per ONNX Runtime run (default 32). */
+  readonly batchSize?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export class TaskPredictor {
+  private constructor(
+    private readonly session: Session,
+    private readonly parameters: readonly { name: string; shape: number[] }[],
+    private readonly outputNames: readonly string[],
+    private readonly padId: number,
+    /** Outputs have a value (or a row of logits) per token: token classification and QA. */
+    private readonly perToken: boolean,
+  ) {}
+
+  static async create(config: BertConfig, heads: BertHeads, options: { threads?: number } = {}): Promise<TaskPredictor> {
+    const graph = new Graph();
+    const forward = bertForward(graph, config, { heads, training: false });
+    const outputs: string[] = [];
+    const add = (name: string, tensor: Tensor | undefined): void => {
+      if (tensor === undefined) return;
+      graph.output(name, tensor);
+      outputs.push(name);
+    };
+    add('logits', forward.heads.logits);
+    add('start_logits', forward.heads.startLogits);
+    add('end_logits', forward.heads.endLogits);
+    if (outputs.length === 0) throw new Error('TaskPredictor: the model has no task head (classifier or qa_outputs)');
+    const parameters = graph.parameters.map((p) => ({ name: p.name, shape: p.shape as number[] }));
+    const session = await Session.create(graph, options.threads === undefined ? {} : { threads: options.threads });
+    return new TaskPredictor(session, parameters, outputs, config.pad_token_id, heads.tokenClassification || heads.questionAnswering);
+  }
+
+  /** The head's outputs for every feature, computed with `weights`. */
+  async predict(weights: Readonly<Record<string, Float32Array>>, features: readonly TaskFeatures[], options: PredictOptions = {}): Promise<TaskOutputs> {
+    const perFeature: Record<string, Float32Array[]> = Object.fromEntries(this.outputNames.map((name) => [name, new Array<Float32Array>(features.length)]));
+    const batches = planBatches(features.map((f) => f.inputIds.length), options.batchSize ?? 32, true);
+    let done = 0;
+    for (const indices of batches) {
+      const { feeds, seqLength } = inputFeeds(features, indices, this.padId);
+      for (const { name, shape } of this.parameters) {
+        const data = weights[name];
+        if (data === undefined) throw new Error(`TaskPredictor.predict: no weights for ${name}`);
+        feeds[name] = { data, dims: shape };
+      }
+      const outputs = await this.session.run(feeds, [...this.outputNames]);
+      for (const name of this.outputNames) splitRows(outputs[name]!, indices, features, this.perToken ? seqLength : 0, perFeature[name]!);
+      done += indices.length;
+      options.onProgress?.(done, features.length);
+    }
+    return {
+      ...(perFeature.logits ? { logits: perFeature.logits } : {}),
+      ...(perFeature.start_logits ? { startLogits: perFeature.start_logits, endLogits: perFeature.end_logits! } : {}),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.dispose();
+  }
+}
+
+/** Rows of a batch output into per-feature arrays; per-token outputs (seqLength > 0) are cut to the feature's length. */
+function splitRows(output: HostTensor, indices: readonly number[], features: readonly TaskFeatures[], seqLength: number, into: Float32Array[]): void {
+  const data = output.data as Float32Array;
+  const rowSize = data.length / indices.length;
+  indices.forEach((index, row) => {
+    const width = seqLength > 0 ? (rowSize / seqLength) * features[index]!.inputIds.length : rowSize;
+    into[index] = data.slice(row * rowSize, row * rowSize + width);
+  });
+}
+
+/**
+ * The task's loss of `outputs` on the features' labels, averaged as in training: per example
+ * (classification, regression, qa) or per labelled token (ner, srl).
+ */
+export function taskLoss(data: TaskData, outputs: TaskOutputs): number {
+  let sum = 0, count = 0;
+  data.features.forEach((feature, index) => {
+    switch (data.kind) {
+      case 'classification': {
+        const logits = outputs.logits![index]!;
+        if (data.multiLabel) {
+          const target = feature.label as Float32Array;
+          for (let c = 0; c < logits.length; c++) sum += softplus(logits[c]!) - target[c]! * logits[c]!;
+          count += logits.length;
+        } else {
+          sum += negLogSoftmax(logits, 0, logits.length, feature.label as number);
+          count++;
+        }
+        break;
+      }
+      case 'regression': {
+        const error = outputs.logits![index]![0]! - (feature.label as number);
+        sum += error * error;
+        count++;
+        break;
+      }
+      case 'ner':
+      case 'srl': {
+        const logits = outputs.logits![index]!, labels = feature.tokenLabels!;
+        const classes = logits.length / labels.length;
+        labels.forEach((label, t) => {
+          if (label < 0) return;
+          sum += negLogSoftmax(logits, t * classes, classes, label);
+          count++;
+        });
+        break;
+      }
+      case 'qa': {
+        const start = outputs.startLogits![index]!, end = outputs.endLogits![index]!;
+        sum += (negLogSoftmax(start, 0, start.length, feature.startPosition!) + negLogSoftmax(end, 0, end.length, feature.endPosition!)) / 2;
+        count++;
+        break;
+      }
+    }
+  });
+  return count === 0 ? NaN : sum / count;
+}
+
+function negLogSoftmax(values: Float32Array, offset: number, size: number, target: number): number {
+  let max = -Infinity;
+  for (let c = 0; c < size; c++) max = Math.max(max, values[offset + c]!);
+  let total = 0;
+  for (let c = 0; c < size; c++) total += Math.exp(values[offset + c]! - max);
+  return Math.log(total) + max - values[offset + target]!;
+}
+
+function softplus(x: number): number {
+  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+}

@@ -1,0 +1,84 @@
+// The training program of a fine-tuning task: the task model's forward graph with dropout on, and its
+// loss. Without class weights that is bertLoss (HF's loss for the class); with them, a weighted
+// cross-entropy as torch.nn.CrossEntropyLoss(weight=w) computes it, for unbalanced label sets:
+//   loss = −Σᵢ w[yᵢ]·log p(yᵢ) / Σᵢ w[yᵢ]      over the rows (or tokens) whose label is not −100
+import type { TaskData } from '../data/tasks/task.js';
+import { Graph } from '../graph/graph.js';
+import { cast, equal, gather, gatherElements, logSoftmax, maximum, mul, neg, not, reduceSum, div, squeeze, unsqueeze, where } from '../graph/ops.js';
+import type { Tensor } from '../graph/tensor.js';
+import type { BertHeads } from '../model/architecture.js';
+import { bertForward } from '../model/bert.js';
+import type { BertConfig } from '../model/config.js';
+import { bertLoss } from '../model/losses.js';
+import { type TrainProgram, buildTrainProgram } from '../runtime/train-program.js';
+
+/** logits [..., classes] float32, labels [...] int64 (−100 = ignored), weights: one per class. */
+export function weightedCrossEntropy(logits: Tensor, labels: Tensor, weights: readonly number[]): Tensor {
+  const graph = logits.graph;
+  const classes = logits.shape[logits.shape.length - 1];
+  if (classes !== weights.length) throw new Error(`weightedCrossEntropy: ${weights.length} class weights for ${String(classes)} classes`);
+  const valid = not(equal(labels, -100));
+  const safeLabels = where(valid, labels, 0);
+  const rowWeights = mul(gather(graph.constant([...weights], [weights.length], 'float32'), safeLabels), cast(valid, 'float32')); // [...]
+  const picked = squeeze(gatherElements(logSoftmax(logits, -1), unsqueeze(safeLabels, [-1]), -1), [-1]); // [...]
+  return neg(div(reduceSum(mul(picked, rowWeights)), maximum(reduceSum(rowWeights), 1e-12)));
+}
+
+export interface FinetuneProgramOptions {
+  /** One weight per label (single-label classification, ner, srl). */
+  readonly classWeights?: readonly number[];
+}
+
+export function buildFinetuneProgram(config: BertConfig, heads: BertHeads, options: FinetuneProgramOptions = {}): TrainProgram {
+  const graph = new Graph();
+  const forward = bertForward(graph, config, { heads, training: true });
+  if (options.classWeights === undefined) return buildTrainProgram(bertLoss(forward, config).loss);
+  const logits = forward.heads.logits;
+  if (logits === undefined || config.problem_type === 'regression' || config.problem_type === 'multi_label_classification') {
+    throw new Error('class weights apply to single-label classification and token classification (ner, srl) only');
+  }
+  const labels = graph.input('labels', 'int64', logits.shape.length === 2 ? ['batch'] : ['batch', 'seq']);
+  return buildTrainProgram(weightedCrossEntropy(logits, labels, options.classWeights));
+}
+
+/**
+ * 'balanced' class weights as scikit-learn computes them: n / (classes · countᶜ) over the training
+ * labels (tokens for ner/srl); a class absent from the data gets weight 1.
+ */
+export function balancedClassWeights(data: TaskData): number[] {
+  const counts = new Array<number>(data.labels.length).fill(0);
+  for (const feature of data.features) {
+    if (data.kind === 'classification' && typeof feature.label === 'number') counts[feature.label]!++;
+    for (const label of feature.tokenLabels ?? []) if (label >= 0) counts[label]!++;
+  }
+  const total = counts.reduce((sum, count) => sum + count, 0);
+  return counts.map((count) => (count > 0 ? total / (counts.length * count) : 1));
+}
+
+/**
+ * Class weights from the command line: 'auto' (balanced) or one number per label, comma-separated,
+ * in label order, or `label=weight` pairs (unnamed labels keep weight 1).
+ */
+export function parseClassWeights(spec: string, data: TaskData): number[] {
+  if (data.kind !== 'classification' && data.kind !== 'ner' && data.kind !== 'srl') throw new Error(`--class-weights: a ${data.kind} task has no classes`);
+  if (data.multiLabel) throw new Error('--class-weights: not available for multi-label classification');
+  if (spec === 'auto' || spec === 'balanced') return balancedClassWeights(data);
+  const parts = spec.split(',').map((part) => part.trim());
+  const weight = (text: string): number => {
+    const value = Number(text);
+    if (text === '' || !Number.isFinite(value) || value < 0) throw new Error(`--class-weights: '${text}' is not a non-negative number`);
+    return value;
+  };
+  if (parts.every((part) => part.includes('='))) {
+    const weights = new Array<number>(data.labels.length).fill(1);
+    for (const part of parts) {
+      const at = part.lastIndexOf('=');
+      const label = part.slice(0, at), index = data.labels.indexOf(label);
+      if (index < 0) throw new Error(`--class-weights: unknown label '${label}' (labels: ${data.labels.join(', ')})`);
+      weights[index] = weight(part.slice(at + 1));
+    }
+    return weights;
+  }
+  if (parts.length !== data.labels.length) throw new Error(`--class-weights: ${parts.length} weights for ${data.labels.length} labels (${data.labels.join(', ')})`);
+  return parts.map(weight);
+}

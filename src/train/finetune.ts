@@ -1,0 +1,295 @@
+// The fine-tuning loop: a task model trained in the training worker on shuffled, dynamically padded
+// batches of task features, scored on the dev set every epoch (or every N updates) with a forward-only
+// graph; the best checkpoint by the chosen dev metric is kept (saved as an HF directory in the output
+// folder), and training stops early after `patience` evaluations without improvement.
+//
+// Defaults follow Mosbach et al. 2021 ("On the Stability of Fine-tuning BERT"): bias-corrected AdamW,
+// lr 2e-5, linear warmup over the first 10% of updates then linear decay, weight decay 0.01, gradient
+// clipping at 1.0, and more epochs on small data sets with early stopping doing the cutting.
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskData, TaskOutputs, TaskSpec } from '../data/tasks/task.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { saveBert } from '../model/checkpoint.js';
+import type { BertModelState } from '../model/checkpoint.js';
+import { ParameterStore } from '../runtime/parameters.js';
+import type { Batch, StepResult } from '../runtime/train-step.js';
+import { TrainWorker } from '../runtime/worker-client.js';
+import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
+import { type Feeds, epochBatches, trainingFeeds } from './finetune-batches.js';
+import { writeFinetuneCurve } from './finetune-curve.js';
+import { TaskPredictor, taskLoss } from './finetune-evaluate.js';
+import { buildFinetuneProgram } from './finetune-loss.js';
+import type { UpdateConfig } from './optim/update.js';
+import { chanceLevel } from './stability/chance.js';
+import { reinitializeTopLayers } from './stability/reinit.js';
+import { lowerIsBetter } from './stability/seeds-report.js';
+
+/** Mosbach et al. 2021's recipe; epochs: 20 below SMALL_DATA_SET examples, else 3. */
+export const FINETUNE_DEFAULTS = {
+  learningRate: 2e-5,
+  warmupRatio: 0.1,
+  weightDecay: 0.01,
+  maxGradNorm: 1.0,
+  adamEpsilon: 1e-8,
+  adamBeta1: 0.9,
+  adamBeta2: 0.999,
+  batchSize: 32,
+  smallDataEpochs: 20,
+  largeDataEpochs: 3,
+  patience: 5,
+} as const;
+export const SMALL_DATA_SET = 10_000;
+
+export function defaultEpochs(trainExamples: number): number {
+  return trainExamples < SMALL_DATA_SET ? FINETUNE_DEFAULTS.smallDataEpochs : FINETUNE_DEFAULTS.largeDataEpochs;
+}
+
+export interface FinetuneOptions {
+  readonly task: TaskSpec;
+  readonly train: TaskData;
+  /** Scored during training; without it the final model is kept. */
+  readonly dev?: TaskData;
+  /** The task model (see prepareFinetuneModel); its parameter buffers move to the training worker. */
+  readonly model: BertModelState;
+  /** Saved with the model. */
+  readonly tokenizer?: BertTokenizer;
+  /** The best model, log.jsonl, training_curve.svg, eval_results.json and finetune_state.json go here. */
+  readonly outputDir: string;
+  readonly seed: number;
+  /** Default: defaultEpochs(train examples). */
+  readonly epochs?: number;
+  readonly batchSize?: number;
+  readonly gradientAccumulationSteps?: number;
+  readonly learningRate?: number;
+  readonly warmupRatio?: number;
+  readonly weightDecay?: number;
+  readonly maxGradNorm?: number;
+  readonly adamEpsilon?: number;
+  readonly adamBeta1?: number;
+  readonly adamBeta2?: number;
+  readonly scheduler?: 'linear' | 'constant' | 'cosine';
+  /** Evaluate every N updates; absent or 0: at the end of every epoch. */
+  readonly evalSteps?: number;
+  /** Stop after this many evaluations without improvement (absent: never stop early). */
+  readonly patience?: number;
+  /** Dev metric that picks the best checkpoint (default task.primaryMetric; 'loss' = dev loss, lower is better). */
+  readonly metric?: string;
+  /** Weighted cross-entropy, one weight per label. */
+  readonly classWeights?: readonly number[];
+  /** Re-initialise the top k encoder layers and the pooler (seeded by `seed`). */
+  readonly reinitLayers?: number;
+  /** Layer-wise learning-rate decay factor (1 = none). */
+  readonly layerLrDecay?: number;
+  readonly evalBatchSize?: number;
+  readonly threads?: number;
+  /** Recorded in finetune_state.json (e.g. the command-line options, for evaluate/predict). */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** Stops after the current update; the best model so far stays saved. */
+  readonly signal?: AbortSignal;
+  readonly onStep?: (entry: FinetuneTrainEntry, totalSteps: number) => void;
+  readonly onEval?: (entry: FinetuneEvalEntry) => void;
+}
+
+export interface FinetuneTrainEntry {
+  readonly kind: 'train';
+  readonly step: number;
+  readonly epoch: number;
+  readonly loss: number;
+  readonly learning_rate: number;
+  readonly grad_norm: number;
+  readonly examples_per_second: number;
+  readonly elapsed_s: number;
+}
+
+export interface FinetuneEvalEntry {
+  readonly kind: 'eval';
+  readonly step: number;
+  readonly epoch: number;
+  /** The dev metrics, `loss` included. */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly improved: boolean;
+}
+
+export interface FinetuneResult {
+  readonly steps: number;
+  readonly totalSteps: number;
+  readonly metric: string;
+  /** Dev metrics of the best checkpoint (absent without a dev set). */
+  readonly bestMetrics?: Readonly<Record<string, number>>;
+  readonly bestStep: number;
+  readonly evaluations: readonly FinetuneEvalEntry[];
+  readonly stoppedEarly: boolean;
+  readonly interrupted: boolean;
+  /** Training features per second of training time (evaluation excluded). */
+  readonly examplesPerSecond: number;
+  readonly trainLosses: readonly number[];
+  /** The metric of a constant predictor on the dev set. */
+  readonly chance?: number;
+  /** Distinct classes the best checkpoint predicts on the dev set (single-label classification). */
+  readonly predictedClasses?: number;
+  /** Parameters re-initialised by reinitLayers. */
+  readonly reinitialized: readonly string[];
+}
+
+export const FINETUNE_STATE_FILE = 'finetune_state.json';
+
+export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
+  const { task, train, dev, model, outputDir, seed } = options;
+  if (train.features.length === 0) throw new Error('finetune: the training data has no examples');
+  if (dev !== undefined && dev.features.length === 0) throw new Error('finetune: the dev data has no examples');
+  if (train.kind !== task.kind || (dev !== undefined && dev.kind !== task.kind)) throw new Error(`finetune: the data's task (${train.kind}) is not the task being trained (${task.kind})`);
+  const batchSize = options.batchSize ?? FINETUNE_DEFAULTS.batchSize;
+  const accumulation = options.gradientAccumulationSteps ?? 1;
+  const epochs = options.epochs ?? defaultEpochs(train.examples.length);
+  for (const [name, value] of [['batchSize', batchSize], ['gradientAccumulationSteps', accumulation], ['epochs', epochs]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`finetune: ${name} must be a positive integer, got ${value}`);
+  }
+  if (options.patience !== undefined && (!Number.isInteger(options.patience) || options.patience < 1)) throw new Error(`finetune: patience must be a positive integer, got ${options.patience}`);
+  if (options.layerLrDecay !== undefined && options.layerLrDecay !== 1) {
+    throw new Error('finetune: --layer-lr-decay needs a per-parameter learning rate in the optimizer (src/train/optim), which it does not have yet');
+  }
+  const metric = options.metric ?? task.primaryMetric;
+  const lowerBetter = lowerIsBetter(metric);
+
+  const reinitialized = options.reinitLayers
+    ? reinitializeTopLayers(model.parameters, { numLayers: model.config.num_hidden_layers, k: options.reinitLayers, seed, initializerRange: model.config.initializer_range })
+    : [];
+  const program = buildFinetuneProgram(model.config, model.heads, options.classWeights ? { classWeights: options.classWeights } : {});
+  const batchesPerEpoch = Math.ceil(train.features.length / batchSize);
+  const updatesPerEpoch = Math.ceil(batchesPerEpoch / accumulation);
+  const totalSteps = epochs * updatesPerEpoch;
+  const peak = options.learningRate ?? FINETUNE_DEFAULTS.learningRate;
+  const warmupSteps = Math.round((options.warmupRatio ?? FINETUNE_DEFAULTS.warmupRatio) * totalSteps);
+  const scheduler = options.scheduler ?? 'linear';
+  const update: UpdateConfig = {
+    optimizer: {
+      kind: 'adamw',
+      weightDecay: options.weightDecay ?? FINETUNE_DEFAULTS.weightDecay,
+      epsilon: options.adamEpsilon ?? FINETUNE_DEFAULTS.adamEpsilon,
+      beta1: options.adamBeta1 ?? FINETUNE_DEFAULTS.adamBeta1,
+      beta2: options.adamBeta2 ?? FINETUNE_DEFAULTS.adamBeta2,
+    },
+    schedule: scheduler === 'constant' ? { kind: 'constant', peak, warmupSteps } : { kind: scheduler, peak, warmupSteps, totalSteps },
+    maxGradNorm: options.maxGradNorm ?? FINETUNE_DEFAULTS.maxGradNorm,
+  };
+  const parameterShapes = program.parameters;
+  const chance = dev === undefined ? undefined : chanceLevel(task, train, dev, metric);
+
+  mkdirSync(outputDir, { recursive: true });
+  const logPath = join(outputDir, 'log.jsonl');
+  rmSync(logPath, { force: true });
+  const log = (entry: FinetuneTrainEntry | FinetuneEvalEntry): void => appendFileSync(logPath, `${JSON.stringify(entry)}\n`);
+  const threads = options.threads === undefined ? {} : { threads: options.threads };
+  const worker = await TrainWorker.create(program, model.parameters, { update, seed, ...threads });
+  const predictor = dev === undefined ? undefined : await TaskPredictor.create(model.config, model.heads, threads);
+  const padId = model.config.pad_token_id;
+  const saveModel = (weights: Readonly<Record<string, Float32Array>>): void => {
+    const store = new ParameterStore();
+    for (const { name, shape } of parameterShapes) store.add(name, shape, weights[name]);
+    saveBert(outputDir, { config: model.config, heads: model.heads, parameters: store }, options.tokenizer ? { tokenizer: options.tokenizer } : {});
+  };
+
+  const evaluations: FinetuneEvalEntry[] = [];
+  const trainLosses: number[] = [];
+  const trainPoints: { step: number; loss: number }[] = [];
+  let best: { metrics: Record<string, number>; step: number; predictedClasses?: number } | undefined;
+  let sinceImprovement = 0, stoppedEarly = false, interrupted = false, step = 0, evalSeconds = 0, examplesDone = 0;
+  const writeState = (): void => {
+    const state = {
+      task: task.kind, metric, best_step: best?.step ?? step, best_metrics: best?.metrics ?? null, steps: step, total_steps: totalSteps,
+      stopped_early: stoppedEarly, chance: chance ?? null, seed, labels: train.labels, evaluations, settings: options.settings ?? {},
+    };
+    writeFileAtomic(join(outputDir, FINETUNE_STATE_FILE), Buffer.from(`${JSON.stringify(state, null, 2)}\n`, 'utf8'));
+  };
+
+  const evaluate = async (epoch: number): Promise<void> => {
+    const started = performance.now();
+    const weights = await worker.parameters();
+    const outputs = await predictor!.predict(weights, dev!.features, options.evalBatchSize === undefined ? {} : { batchSize: options.evalBatchSize });
+    const metrics: Record<string, number> = { ...task.evaluate(dev!, outputs), loss: taskLoss(dev!, outputs) };
+    const value = metrics[metric];
+    if (value === undefined) throw new Error(`finetune: the ${task.kind} task has no metric '${metric}' (it reports ${Object.keys(metrics).join(', ')})`);
+    const improved = best === undefined || (Number.isFinite(value) && (lowerBetter ? value < best.metrics[metric]! : value > best.metrics[metric]!))
+      || !Number.isFinite(best.metrics[metric]!);
+    const entry: FinetuneEvalEntry = { kind: 'eval', step, epoch, metrics, improved };
+    evaluations.push(entry);
+    log(entry);
+    if (improved) {
+      const predictedClasses = distinctPredictions(dev!, outputs);
+      best = { metrics, step, ...(predictedClasses === undefined ? {} : { predictedClasses }) };
+      sinceImprovement = 0;
+      saveModel(weights);
+    } else {
+      sinceImprovement++;
+      if (options.patience !== undefined && sinceImprovement >= options.patience) stoppedEarly = true;
+    }
+    writeState();
+    options.onEval?.(entry);
+    evalSeconds += (performance.now() - started) / 1000;
+  };
+
+  // The updates in order: each is `accumulation` micro-batches of one epoch's shuffled order.
+  const plan: { epoch: number; update: number; micro: number[][] }[] = [];
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const batches = epochBatches(train.features.length, batchSize, seed, epoch);
+    for (let u = 0; u < updatesPerEpoch; u++) plan.push({ epoch, update: u, micro: batches.slice(u * accumulation, (u + 1) * accumulation) });
+  }
+  const feedsOf = (index: number): Batch[] => plan[index]!.micro.map((indices): Feeds => trainingFeeds(train, indices, padId));
+
+  const started = performance.now();
+  try {
+    let next: Batch[] | undefined = feedsOf(0);
+    for (let index = 0; index < plan.length && next !== undefined; index++) {
+      const { epoch, update: withinEpoch, micro } = plan[index]!;
+      const running: Promise<StepResult> = worker.step(next);
+      // Pad the next update's batches while the worker computes this one.
+      next = index + 1 < plan.length ? feedsOf(index + 1) : undefined;
+      const result = await running;
+      step = result.step;
+      examplesDone += micro.reduce((sum, indices) => sum + indices.length, 0);
+      trainLosses.push(result.loss);
+      trainPoints.push({ step, loss: result.loss });
+      const elapsed = (performance.now() - started) / 1000;
+      const entry: FinetuneTrainEntry = {
+        kind: 'train', step, epoch: epoch + (withinEpoch + 1) / updatesPerEpoch, loss: result.loss,
+        learning_rate: result.learningRate, grad_norm: result.gradNorm, examples_per_second: examplesDone / Math.max(elapsed - evalSeconds, 1e-9), elapsed_s: elapsed,
+      };
+      log(entry);
+      options.onStep?.(entry, totalSteps);
+      const evalNow = options.evalSteps ? step % options.evalSteps === 0 || index === plan.length - 1 : withinEpoch === updatesPerEpoch - 1;
+      if (dev !== undefined && evalNow) await evaluate(epoch + 1);
+      if (stoppedEarly || options.signal?.aborted) {
+        interrupted = !stoppedEarly;
+        next = undefined;
+      }
+    }
+    if (dev === undefined) saveModel(await worker.parameters());
+    writeState();
+    if (best !== undefined) writeFileAtomic(join(outputDir, 'eval_results.json'), Buffer.from(`${JSON.stringify({ step: best.step, ...best.metrics }, null, 2)}\n`, 'utf8'));
+    writeFinetuneCurve(join(outputDir, 'training_curve.svg'), metric, trainPoints, evaluations);
+  } finally {
+    await predictor?.dispose();
+    await worker.close();
+  }
+  const trainSeconds = (performance.now() - started) / 1000 - evalSeconds;
+  return {
+    steps: step, totalSteps, metric,
+    ...(best ? { bestMetrics: best.metrics } : {}),
+    bestStep: best?.step ?? step,
+    evaluations, stoppedEarly, interrupted,
+    examplesPerSecond: examplesDone / Math.max(trainSeconds, 1e-9),
+    trainLosses,
+    ...(chance === undefined ? {} : { chance }),
+    ...(best?.predictedClasses === undefined ? {} : { predictedClasses: best.predictedClasses }),
+    reinitialized,
+  };
+}
+
+/** Distinct argmax classes over the dev features (single-label classification only). */
+function distinctPredictions(data: TaskData, outputs: TaskOutputs): number | undefined {
+  if (data.kind !== 'classification' || data.multiLabel || outputs.logits === undefined) return undefined;
+  const classes = new Set<number>();
+  for (const logits of outputs.logits) classes.add(logits.indexOf(Math.max(...logits)));
+  return classes.size;
+}
