@@ -2,6 +2,10 @@
 // (src/train/finetune*): a task turns files into encoded features and model outputs into metrics.
 
 import type { BertTokenizer } from '../../tokenizer/index.js';
+import { classificationTask, regressionTask } from './classification.js';
+import { nerTask } from './ner.js';
+import { qaTask } from './squad.js';
+import { srlTask } from './srl.js';
 
 export type TaskKind = 'classification' | 'regression' | 'ner' | 'srl' | 'qa';
 
@@ -94,4 +98,22 @@ export interface TaskSpec {
   evaluate(data: TaskData, outputs: TaskOutputs): Record<string, number>;
   /** The metric to select checkpoints on (a key of `evaluate`'s result; higher is better). */
   primaryMetric: string;
+}
+
+/** The reader, encoder and metrics of one kind of task. */
+export function taskSpec(kind: TaskKind, options: TaskSpecOptions = {}): TaskSpec {
+  switch (kind) {
+    case 'classification':
+      return classificationTask;
+    case 'regression':
+      return regressionTask;
+    case 'ner':
+      return nerTask(options.nerMode);
+    case 'srl':
+      return srlTask;
+    case 'qa':
+      return qaTask(options);
+    default:
+      throw new Error(`unknown task kind '${String(kind)}' (expected classification, regression, ner, srl or qa)`);
+  }
 }
