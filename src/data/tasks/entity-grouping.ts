@@ -1,14 +1,17 @@
-// Token-classification output as entities over the original text, grouped the way Hugging Face's
-// token-classification pipeline does with aggregation_strategy="simple": each token takes its
-// argmax label; consecutive tokens of one type join unless the next one is a B- tag; O groups are
-// dropped; a group's score is the mean of its tokens' softmax maxima; start/end index the text.
+// Token-classification output as entities over the original text, grouped the way the
+// token-classification pipelines do with aggregation_strategy="simple" (transformers.js, and
+// transformers in Python): each token takes its argmax label; a token joins the open group when it
+// has the group's type and is not a B-/S- tag, and E-/S- close a group (BIOES, as transformers.js);
+// O tokens group too and their groups are dropped afterwards (as Python's pipeline does, so an O
+// between two I-X tokens separates them); a group's score is the mean of its tokens' softmax maxima;
+// start/end index the original text, which transformers.js does not report.
 
-import type { Encoding } from '../../tokenizer/index.js';
+import { decodeWordPieces, type Encoding } from '../../tokenizer/index.js';
 
 export interface GroupedEntity {
   entity_group: string;
   score: number;
-  /** The group's word pieces joined as text (`##` pieces glued to the previous one), as the pipeline's `word`. */
+  /** The group's word pieces decoded (`##` pieces glued to the previous one), as the pipeline's `word`. */
   word: string;
   /** [start, end) of the group in the original text (UTF-16 code units). */
   start: number;
@@ -42,27 +45,29 @@ export function groupEntities(encoding: Encoding, logits: Float32Array, labels: 
     guesses.push({ label: labels[best]!, score: 1 / total, token: encoding.tokens[t]!, start, end });
   }
   const groups: TokenGuess[][] = [];
+  let openType: string | null = null;
   for (const guess of guesses) {
-    const current = groups[groups.length - 1];
-    const previous = current?.[current.length - 1];
     const { prefix, type } = splitTag(guess.label);
-    if (previous && prefix !== 'B' && splitTag(previous.label).type === type) current!.push(guess);
-    else groups.push([guess]);
+    if (openType === type && prefix !== 'B' && prefix !== 'S') {
+      groups[groups.length - 1]!.push(guess);
+      if (prefix === 'E') openType = null;
+    } else {
+      groups.push([guess]);
+      openType = prefix === 'S' ? null : type;
+    }
   }
   return groups
     .filter((group) => group[0]!.label !== 'O')
     .map((group) => ({
       entity_group: splitTag(group[0]!.label).type,
       score: group.reduce((sum, g) => sum + g.score, 0) / group.length,
-      word: group.map((g) => g.token).join(' ').replace(/ ##/g, ''),
+      word: decodeWordPieces(group.map((g) => g.token)),
       start: group[0]!.start,
       end: group[group.length - 1]!.end,
     }));
 }
 
-/** As the pipeline's get_tag: B-/I- prefixes split off; any other label is its own type, read as a continuation. */
-function splitTag(label: string): { prefix: 'B' | 'I'; type: string } {
-  if (label.startsWith('B-')) return { prefix: 'B', type: label.slice(2) };
-  if (label.startsWith('I-')) return { prefix: 'I', type: label.slice(2) };
-  return { prefix: 'I', type: label };
+/** B-/I-/E-/S- prefixes split off; any other label (O included) is its own type, read as a continuation. */
+function splitTag(label: string): { prefix: string; type: string } {
+  return label[1] === '-' && 'BIES'.includes(label[0]!) ? { prefix: label[0]!, type: label.slice(2) } : { prefix: 'I', type: label };
 }
