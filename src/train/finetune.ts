@@ -210,8 +210,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const metrics: Record<string, number> = { ...task.evaluate(dev!, outputs), loss: taskLoss(dev!, outputs) };
     const value = metrics[metric];
     if (value === undefined) throw new Error(`finetune: the ${task.kind} task has no metric '${metric}' (it reports ${Object.keys(metrics).join(', ')})`);
-    const improved = best === undefined || (Number.isFinite(value) && (lowerBetter ? value < best.metrics[metric]! : value > best.metrics[metric]!))
-      || !Number.isFinite(best.metrics[metric]!);
+    const improved = best === undefined || isBetter(metrics, best.metrics, metric, lowerBetter);
     const entry: FinetuneEvalEntry = { kind: 'eval', step, epoch, metrics, improved };
     evaluations.push(entry);
     log(entry);
@@ -284,6 +283,18 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     ...(best?.predictedClasses === undefined ? {} : { predictedClasses: best.predictedClasses }),
     reinitialized,
   };
+}
+
+/**
+ * Whether `candidate` beats `incumbent` on `metric`; on a tie (common on small dev sets, where
+ * accuracy moves in steps) the lower dev loss wins.
+ */
+export function isBetter(candidate: Readonly<Record<string, number>>, incumbent: Readonly<Record<string, number>>, metric: string, lowerBetter: boolean): boolean {
+  const value = candidate[metric]!, previous = incumbent[metric]!;
+  if (!Number.isFinite(value)) return false;
+  if (!Number.isFinite(previous)) return true;
+  if (value !== previous) return lowerBetter ? value < previous : value > previous;
+  return metric !== 'loss' && candidate.loss! < incumbent.loss!;
 }
 
 /** Distinct argmax classes over the dev features (single-label classification only). */

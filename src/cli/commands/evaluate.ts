@@ -1,0 +1,59 @@
+// `bertkit evaluate`: score a fine-tuned model directory on a labelled file with its task's metrics
+// (and loss); prints them as JSON and writes them to --output.
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { type TaskKind, taskSpec } from '../../data/tasks/task.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { evaluateFinetuned, loadFinetuned } from '../../train/finetune-predict.js';
+import { TASK_KINDS, addDataOptions, integer, taskLoadOptions } from './finetune.js';
+
+interface EvaluateCliOptions {
+  model: string;
+  task?: TaskKind;
+  data: string;
+  output?: string;
+  batchSize: number;
+  threads?: number;
+  maxSeqLength?: number;
+  stride?: number;
+  textColumn?: string;
+  textPairColumn?: string;
+  labelColumn?: string;
+  format?: 'tsv' | 'csv' | 'jsonl';
+  multiLabel?: boolean;
+  limit?: number;
+}
+
+export function registerEvaluate(program: Command): void {
+  const command = program
+    .command('evaluate')
+    .description('score a fine-tuned model on a labelled file: the task\'s metrics and loss, as JSON')
+    .requiredOption('--model <dir>', 'fine-tuned model directory (from bertkit finetune, or a Hugging Face task model)')
+    .addOption(new Option('--task <kind>', 'the task (default: the one the model was fine-tuned for)').choices([...TASK_KINDS]))
+    .requiredOption('--data <file>', 'labelled data, in the format finetune reads')
+    .option('--output <file>', 'also write the metrics to this JSON file')
+    .option('--batch-size <n>', 'inputs per ONNX Runtime run', integer(1), 32)
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integer(1));
+  addDataOptions(command).action(async (options: EvaluateCliOptions) => {
+    const finetuned = await loadFinetuned(options.model, options.task === undefined ? {} : { kind: options.task });
+    const trained = finetuned.settings;
+    // Read the file as training read its files, unless told otherwise.
+    const loadOptions = { ...pickTrainedLoadOptions(trained), ...taskLoadOptions(options) };
+    const { metrics, data } = await evaluateFinetuned(finetuned, taskSpec(finetuned.kind), options.data, loadOptions, {
+      batchSize: options.batchSize, ...(options.threads === undefined ? {} : { threads: options.threads }),
+    });
+    const result = { task: finetuned.kind, examples: data.examples.length, ...metrics };
+    const text = `${JSON.stringify(result, null, 2)}\n`;
+    process.stdout.write(text);
+    if (options.output !== undefined) writeFileAtomic(options.output, Buffer.from(text, 'utf8'));
+  });
+}
+
+/** The data options a training run recorded (max length, columns, format) that evaluation should reuse. */
+function pickTrainedLoadOptions(settings: Readonly<Record<string, unknown>>): ReturnType<typeof taskLoadOptions> {
+  const picked: Record<string, unknown> = {};
+  for (const key of ['maxSeqLength', 'stride', 'textColumn', 'textPairColumn', 'labelColumn', 'format', 'multiLabel']) {
+    if (settings[key] !== undefined && settings[key] !== null) picked[key] = settings[key];
+  }
+  return picked as ReturnType<typeof taskLoadOptions>;
+}

@@ -1,0 +1,76 @@
+// `bertkit predict`: predictions of a fine-tuned model for JSON Lines inputs, one JSON object per line:
+// {"text"[, "text_pair"]} for classification, regression and ner; {"question", "context"} for qa.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { type PredictInput, loadFinetuned, predictFinetuned } from '../../train/finetune-predict.js';
+import { writeJsonl } from '../jsonl-texts.js';
+import { integer } from './finetune.js';
+
+interface PredictCliOptions {
+  model: string;
+  input: string;
+  output?: string;
+  batchSize: number;
+  maxSeqLength?: number;
+  stride?: number;
+  threads?: number;
+}
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('predict with a fine-tuned model: label + score + all scores, a value, grouped entities with offsets, or an answer span')
+    .requiredOption('--model <dir>', 'fine-tuned model directory')
+    .requiredOption('--input <file.jsonl>', 'one JSON object per line: {"text": …, "text_pair"?: …} or {"question": …, "context": …} (- = stdin)')
+    .option('--output <file>', 'write the predictions here (default: stdout), one JSON object per input line')
+    .option('--batch-size <n>', 'inputs per ONNX Runtime run', integer(1), 32)
+    .option('--max-seq-length <n>', 'tokens per input (default: the training run\'s, else the model\'s maximum)', integer(8))
+    .option('--stride <n>', 'qa: tokens shared by consecutive context windows (default 128)', integer(0))
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integer(1))
+    .action(async (options: PredictCliOptions) => {
+      const finetuned = await loadFinetuned(options.model);
+      const inputs = readPredictInputs(options.input);
+      const predictions = await predictFinetuned(finetuned, inputs, {
+        batchSize: options.batchSize,
+        ...(options.maxSeqLength === undefined ? {} : { maxSeqLength: options.maxSeqLength }),
+        ...(options.stride === undefined ? {} : { stride: options.stride }),
+        ...(options.threads === undefined ? {} : { threads: options.threads }),
+      });
+      writeJsonl(options.output, predictions);
+    });
+}
+
+/** Each line: {"text", "text_pair"?} or {"question", "context"}; errors name the file and line. */
+export function readPredictInputs(path: string): PredictInput[] {
+  const source = path === '-' ? '<stdin>' : path;
+  let content: string;
+  try {
+    content = readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${source}: no such file` : `${source}: cannot read: ${code ?? (error as Error).message}`, { cause: error });
+  }
+  const inputs: PredictInput[] = [];
+  content.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '') return;
+    const where = `${source}:${index + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new Error(`${where}: invalid JSON (${(error as Error).message})`, { cause: error });
+    }
+    const record = (typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {}) as Record<string, unknown>;
+    if (typeof record.question === 'string' && typeof record.context === 'string') {
+      inputs.push({ question: record.question, context: record.context });
+    } else if (typeof record.text === 'string') {
+      if (record.text_pair !== undefined && record.text_pair !== null && typeof record.text_pair !== 'string') throw new Error(`${where}: "text_pair" must be a string`);
+      inputs.push(typeof record.text_pair === 'string' ? { text: record.text, textPair: record.text_pair } : { text: record.text });
+    } else {
+      throw new Error(`${where}: expected {"text": "…"} (with an optional "text_pair") or {"question": "…", "context": "…"}`);
+    }
+  });
+  if (inputs.length === 0) throw new Error(`${source}: no inputs`);
+  return inputs;
+}

@@ -1,0 +1,168 @@
+// Using a fine-tuned model directory: which task it was trained for, scoring it on a labelled file
+// (the task's metrics and loss), and predictions for new inputs as the Hugging Face pipelines shape
+// them: text classification {label, score, scores}, regression {value}, token classification
+// entities grouped with aggregation_strategy "simple" {entity_group, score, word, start, end}, and
+// question answering {answer, score, start, end}.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { groupEntities } from '../data/tasks/entity-grouping.js';
+import { encodeQaExamples, type EncodedQaExample } from '../data/tasks/squad.js';
+import type { TaskData, TaskFeatures, TaskKind, TaskLoadOptions, TaskSpec } from '../data/tasks/task.js';
+import { type LoadedBert, loadBert } from '../model/checkpoint.js';
+import type { BertConfig } from '../model/config.js';
+import { BertInference } from '../serve/bert-inference.js';
+import { type BatchInput, BertTokenizer } from '../tokenizer/bert-tokenizer.js';
+import { TaskPredictor, taskLoss } from './finetune-evaluate.js';
+import { labelsOfConfig } from './finetune-model.js';
+import { FINETUNE_STATE_FILE } from './finetune.js';
+
+export interface FinetunedModel {
+  readonly dir: string;
+  readonly model: LoadedBert;
+  readonly tokenizer: BertTokenizer;
+  readonly kind: TaskKind;
+  /** Label names in id order ([] for regression and qa). */
+  readonly labels: readonly string[];
+  /** The training run's settings (finetune_state.json), when the directory has them. */
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+/** The task a model directory was fine-tuned for: finetune_state.json's, else read from its class and problem type. */
+export function taskKindOf(model: Pick<LoadedBert, 'architecture' | 'config'>, recorded?: unknown): TaskKind {
+  const fromClass = kindOfClass(model.architecture, model.config);
+  if (recorded === 'srl' && fromClass === 'ner') return 'srl';
+  return fromClass;
+}
+
+function kindOfClass(architecture: string, config: BertConfig): TaskKind {
+  switch (architecture) {
+    case 'BertForSequenceClassification': return config.problem_type === 'regression' ? 'regression' : 'classification';
+    case 'BertForTokenClassification': return 'ner';
+    case 'BertForQuestionAnswering': return 'qa';
+    default: throw new Error(`the model is a ${architecture}, not a fine-tuned task model (BertForSequenceClassification, BertForTokenClassification or BertForQuestionAnswering)`);
+  }
+}
+
+export async function loadFinetuned(dir: string, options: { kind?: TaskKind } = {}): Promise<FinetunedModel> {
+  const model = await loadBert(dir, { warn: () => {} });
+  if (model.report.missing.length > 0) throw new Error(`${dir}: the checkpoint lacks ${model.report.missing.slice(0, 5).join(', ')}; it is not a complete fine-tuned model`);
+  const statePath = join(dir, FINETUNE_STATE_FILE);
+  const state = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as { task?: unknown; settings?: Record<string, unknown> }) : {};
+  const detected = taskKindOf(model, state.task);
+  if (options.kind !== undefined && options.kind !== detected && !(options.kind === 'srl' && detected === 'ner')) {
+    throw new Error(`${dir}: the model was fine-tuned for ${detected}, not ${options.kind}`);
+  }
+  const kind = options.kind ?? detected;
+  return { dir, model, tokenizer: BertTokenizer.fromPretrained(dir), kind, labels: labelsOfConfig(model.config, kind), settings: state.settings ?? {} };
+}
+
+function parameterRecord(model: LoadedBert): Record<string, Float32Array> {
+  return Object.fromEntries([...model.parameters.entries()].map(({ name, data }) => [name, data]));
+}
+
+export interface ScoreOptions {
+  readonly batchSize?: number;
+  readonly threads?: number;
+}
+
+/** The task's metrics (and loss) of the model on a labelled file, read with the model's labels. */
+export async function evaluateFinetuned(finetuned: FinetunedModel, spec: TaskSpec, dataPath: string, loadOptions: TaskLoadOptions = {}, options: ScoreOptions = {}): Promise<{ metrics: Record<string, number>; data: TaskData }> {
+  if (spec.kind !== finetuned.kind) throw new Error(`evaluate: the model was fine-tuned for ${finetuned.kind}, not ${spec.kind}`);
+  const labels = finetuned.labels.length > 0 ? { labels: [...finetuned.labels] } : {};
+  const data = await spec.load(dataPath, finetuned.tokenizer, { ...loadOptions, ...labels });
+  if (data.features.length === 0) throw new Error(`${dataPath}: no examples`);
+  const predictor = await TaskPredictor.create(finetuned.model.config, finetuned.model.heads, options.threads === undefined ? {} : { threads: options.threads });
+  try {
+    const outputs = await predictor.predict(parameterRecord(finetuned.model), data.features, options.batchSize === undefined ? {} : { batchSize: options.batchSize });
+    return { metrics: { ...spec.evaluate(data, outputs), loss: taskLoss(data, outputs) }, data };
+  } finally {
+    await predictor.dispose();
+  }
+}
+
+export type PredictInput = { readonly text: string; readonly textPair?: string } | { readonly question: string; readonly context: string };
+
+export interface PredictOptions extends ScoreOptions {
+  /** Tokens per input, special tokens included (default: the training run's, else 512 capped by the model). */
+  readonly maxSeqLength?: number;
+  /** qa: tokens shared by consecutive context windows (default 128). */
+  readonly stride?: number;
+}
+
+/** One prediction per input, in input order (see the file comment for their shapes). */
+export async function predictFinetuned(finetuned: FinetunedModel, inputs: readonly PredictInput[], options: PredictOptions = {}): Promise<unknown[]> {
+  const { model, tokenizer, kind } = finetuned;
+  const trainedLength = finetuned.settings.maxSeqLength;
+  const maxLength = Math.min(options.maxSeqLength ?? (typeof trainedLength === 'number' ? trainedLength : 512), model.config.max_position_embeddings);
+  const threads = options.threads === undefined ? {} : { threads: options.threads };
+  const batch = options.batchSize === undefined ? {} : { batchSize: options.batchSize };
+  if (kind === 'classification' || kind === 'regression') {
+    const texts = inputs.map((input, index): BatchInput => {
+      if (!('text' in input)) throw new Error(`input ${index + 1}: a ${kind} model needs {"text": …}`);
+      return input.textPair === undefined ? input.text : [input.text, input.textPair];
+    });
+    const inference = BertInference.create(model, tokenizer, { maxLength, ...threads });
+    const predictions = await inference.classify(texts, batch);
+    return kind === 'regression' ? predictions.map((p) => ({ value: p.scores[0]!.score })) : predictions;
+  }
+  const predictor = await TaskPredictor.create(model.config, model.heads, threads);
+  try {
+    const weights = parameterRecord(model);
+    if (kind === 'qa') {
+      const examples = inputs.map((input, index) => {
+        if (!('question' in input)) throw new Error(`input ${index + 1}: a question-answering model needs {"question": …, "context": …}`);
+        return { id: String(index), question: input.question, context: input.context, answers: [] };
+      });
+      const data = encodeQaExamples(examples, tokenizer, { maxSeqLength: maxLength, ...(options.stride === undefined ? {} : { stride: options.stride }) });
+      const outputs = await predictor.predict(weights, data.features, batch);
+      return (data.examples as EncodedQaExample[]).map((example) => bestSpan(example, outputs.startLogits!, outputs.endLogits!));
+    }
+    const encodings = inputs.map((input, index) => {
+      if (!('text' in input)) throw new Error(`input ${index + 1}: a ${kind} model needs {"text": …}`);
+      return tokenizer.encode(input.text, null, { truncation: true, maxLength });
+    });
+    const features = encodings.map((encoding, exampleIndex): TaskFeatures => ({ inputIds: Int32Array.from(encoding.ids), tokenTypeIds: Int32Array.from(encoding.typeIds), exampleIndex }));
+    const outputs = await predictor.predict(weights, features, batch);
+    return encodings.map((encoding, index) => ({ entities: groupEntities(encoding, outputs.logits![index]!, finetuned.labels) }));
+  } finally {
+    await predictor.dispose();
+  }
+}
+
+/**
+ * The highest start+end logit span of an example over its windows (20 candidates per side, at most 30
+ * tokens, as the task's scoring does); its score is the span's probability, softmax(start)·softmax(end)
+ * in its window, as the HF question-answering pipeline reports it.
+ */
+function bestSpan(example: EncodedQaExample, startLogits: readonly Float32Array[], endLogits: readonly Float32Array[]): { answer: string; score: number; start: number; end: number } {
+  let best = { answer: '', score: 0, start: 0, end: 0, logit: -Infinity };
+  for (const window of example.windows) {
+    const starts = startLogits[window.featureIndex]!, ends = endLogits[window.featureIndex]!;
+    const offsets = window.contextOffsets;
+    const startNorm = logSumExp(starts), endNorm = logSumExp(ends);
+    for (const start of topIndices(starts, 20)) {
+      for (const end of topIndices(ends, 20)) {
+        if (offsets[start] == null || offsets[end] == null || end < start || end - start + 1 > 30) continue;
+        const logit = starts[start]! + ends[end]!;
+        if (logit > best.logit) {
+          const [from] = offsets[start]!, [, to] = offsets[end]!;
+          best = { answer: example.context.slice(from, to), score: Math.exp(logit - startNorm - endNorm), start: from, end: to, logit };
+        }
+      }
+    }
+  }
+  const { logit: _logit, ...answer } = best;
+  return answer;
+}
+
+function topIndices(values: Float32Array, count: number): number[] {
+  return Array.from(values.keys()).sort((a, b) => values[b]! - values[a]!).slice(0, count);
+}
+
+function logSumExp(values: Float32Array): number {
+  let max = -Infinity;
+  for (const v of values) max = Math.max(max, v);
+  let sum = 0;
+  for (const v of values) sum += Math.exp(v - max);
+  return max + Math.log(sum);
+}
