@@ -1,0 +1,48 @@
+// Small synthetic fine-tuning sets the fixture model (bert-tiny-uncased, random weights) can learn in
+// a second: sentiment decided by one keyword, and person names tagged in CoNLL format.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng } from '../../src/runtime/rng.js';
+
+const POSITIVE = ['great', 'wonderful', 'excellent', 'superb', 'lovely'];
+const NEGATIVE = ['awful', 'terrible', 'boring', 'dreadful', 'poor'];
+const FILLER = ['the', 'movie', 'was', 'really', 'quite', 'a', 'film', 'story', 'acting', 'plot', 'and', 'so'];
+
+/** `count` sentences of five filler words and one sentiment keyword; label 1 = positive. Unbalanced by `positiveShare`. */
+export function sentimentTsv(count: number, seed: number, positiveShare = 0.5): string {
+  const rng = new Rng(seed);
+  const lines = ['sentence\tlabel'];
+  for (let i = 0; i < count; i++) {
+    const positive = rng.uniform() < positiveShare;
+    const words = Array.from({ length: 5 }, () => FILLER[rng.int(FILLER.length)]!);
+    words.splice(rng.int(6), 0, (positive ? POSITIVE : NEGATIVE)[rng.int(5)]!);
+    lines.push(`${words.join(' ')}\t${positive ? 1 : 0}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const FIRST_NAMES = ['John', 'Mary', 'Peter', 'Anna', 'James'];
+export const LAST_NAMES = ['Smith', 'Jones', 'Brown', 'Taylor', 'Wilson'];
+const WORDS = ['visited', 'the', 'city', 'yesterday', 'and', 'met', 'friends', 'at', 'home', 'today'];
+
+/** CoNLL sentences (`word POS chunk tag`) with one two-word person name (B-PER I-PER) among filler words. */
+export function personConll(count: number, seed: number): string {
+  const rng = new Rng(seed);
+  const sentences: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const words = Array.from({ length: 4 }, () => [WORDS[rng.int(WORDS.length)]!, 'O']);
+    words.splice(rng.int(5), 0, [FIRST_NAMES[rng.int(5)]!, 'B-PER'], [LAST_NAMES[rng.int(5)]!, 'I-PER']);
+    sentences.push(words.map(([word, tag]) => `${word} X X ${tag}`).join('\n'));
+  }
+  return `${sentences.join('\n\n')}\n`;
+}
+
+/** Writes train.tsv / dev.tsv (sentiment) and train.conll / dev.conll (names) into `dir`. */
+export function writeSyntheticTasks(dir: string): { sentimentTrain: string; sentimentDev: string; nerTrain: string; nerDev: string } {
+  const paths = { sentimentTrain: join(dir, 'train.tsv'), sentimentDev: join(dir, 'dev.tsv'), nerTrain: join(dir, 'train.conll'), nerDev: join(dir, 'dev.conll') };
+  writeFileSync(paths.sentimentTrain, sentimentTsv(160, 1));
+  writeFileSync(paths.sentimentDev, sentimentTsv(48, 2));
+  writeFileSync(paths.nerTrain, personConll(120, 3));
+  writeFileSync(paths.nerDev, personConll(30, 4));
+  return paths;
+}

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { classificationTask } from '../../src/data/tasks/classification.js';
+import { nerTask } from '../../src/data/tasks/ner.js';
+import type { TaskData } from '../../src/data/tasks/task.js';
+import { readSafetensors } from '../../src/io/safetensors.js';
+import { readBertConfig } from '../../src/model/config.js';
+import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
+import { type FinetuneOptions, finetune } from '../../src/train/finetune.js';
+import { TaskPredictor, taskLoss } from '../../src/train/finetune-evaluate.js';
+import { prepareFinetuneModel, taskLabelsOf } from '../../src/train/finetune-model.js';
+import { evaluateFinetuned, loadFinetuned, predictFinetuned } from '../../src/train/finetune-predict.js';
+import { finetuneSeeds } from '../../src/train/stability/multi-seed.js';
+import { skipWithoutShared } from '../helpers/shared.js';
+import { FIXTURE, fixturePath } from '../model/fixture.js';
+import { writeSyntheticTasks } from './finetune-data.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bertkit-finetune-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+const skip = skipWithoutShared(FIXTURE, 'model.safetensors');
+
+async function sentiment(): Promise<{ tokenizer: BertTokenizer; train: TaskData; dev: TaskData }> {
+  const paths = writeSyntheticTasks(dir);
+  const tokenizer = BertTokenizer.fromPretrained(fixturePath());
+  const train = await classificationTask.load(paths.sentimentTrain, tokenizer, { maxSeqLength: 32 });
+  const dev = await classificationTask.load(paths.sentimentDev, tokenizer, { maxSeqLength: 32, labels: train.labels });
+  return { tokenizer, train, dev };
+}
+
+async function options(name: string, extra: Partial<FinetuneOptions> = {}): Promise<FinetuneOptions> {
+  const { tokenizer, train, dev } = await sentiment();
+  const seed = extra.seed ?? 0;
+  return {
+    task: classificationTask, train, dev, tokenizer, model: await prepareFinetuneModel(fixturePath(), taskLabelsOf(train), seed),
+    outputDir: join(dir, name), seed, epochs: 6, batchSize: 16, learningRate: 5e-3, threads: 1, ...extra,
+  };
+}
+
+/** Accuracy of always answering the dev set's own most frequent label. */
+function majorityAccuracy(data: TaskData): number {
+  const counts = new Map<number, number>();
+  for (const feature of data.features) counts.set(feature.label as number, (counts.get(feature.label as number) ?? 0) + 1);
+  return Math.max(...counts.values()) / data.features.length;
+}
+
+test('a short classification fine-tune lowers the dev loss and beats the majority class', { skip }, async () => {
+  const run = await options('learns');
+  // The dev loss of the model before training, with its freshly initialised head.
+  const predictor = await TaskPredictor.create(run.model.config, run.model.heads, { threads: 1 });
+  const initialWeights = Object.fromEntries([...run.model.parameters.entries()].map(({ name, data }) => [name, data.slice()]));
+  const initialLoss = taskLoss(run.dev!, await predictor.predict(initialWeights, run.dev!.features));
+  await predictor.dispose();
+
+  const result = await finetune(run);
+  assert.ok(result.bestMetrics!.loss! < initialLoss * 0.5, `dev loss ${result.bestMetrics!.loss} vs ${initialLoss} before`);
+  assert.ok(result.bestMetrics!.accuracy! > majorityAccuracy(run.dev!) + 0.2, `accuracy ${result.bestMetrics!.accuracy} vs majority ${majorityAccuracy(run.dev!)}`);
+  assert.ok(result.trainLosses.at(-1)! < result.trainLosses[0]!, 'training loss fell');
+  assert.equal(result.evaluations.length, 6, 'one evaluation per epoch');
+  assert.ok(result.examplesPerSecond > 0);
+  for (const file of ['log.jsonl', 'training_curve.svg', 'eval_results.json', 'finetune_state.json', 'model.safetensors', 'vocab.txt']) {
+    assert.ok(existsSync(join(run.outputDir, file)), file);
+  }
+  const log = readFileSync(join(run.outputDir, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { kind: string });
+  assert.equal(log.filter((entry) => entry.kind === 'train').length, result.steps);
+  assert.equal(log.filter((entry) => entry.kind === 'eval').length, 6);
+});
+
+test('the saved model is the best dev checkpoint, loads back with the HF layout and scores the same', { skip }, async () => {
+  const run = await options('best', { epochs: 5 });
+  const result = await finetune(run);
+  // Best = highest accuracy, ties to the lower dev loss.
+  const best = [...result.evaluations].sort((a, b) => b.metrics.accuracy! - a.metrics.accuracy! || a.metrics.loss! - b.metrics.loss!)[0]!;
+  assert.equal(result.bestStep, best.step);
+  assert.ok(result.evaluations.some((e) => e.step !== best.step && e.metrics.loss !== best.metrics.loss), 'the evaluations differ, so picking the best is a real choice');
+
+  const config = readBertConfig(join(run.outputDir, 'config.json'));
+  assert.deepEqual(config.architectures, ['BertForSequenceClassification']);
+  assert.deepEqual(config.id2label, { 0: '0', 1: '1' });
+  assert.deepEqual(config.label2id, { 0: 0, 1: 1 });
+  assert.equal(config.problem_type, 'single_label_classification');
+  const tensors = readSafetensors(join(run.outputDir, 'model.safetensors'));
+  assert.deepEqual(tensors.tensors.get('classifier.weight')!.shape, [2, 32]);
+  assert.ok(tensors.tensors.has('bert.pooler.dense.weight') && tensors.tensors.has('bert.encoder.layer.1.output.dense.weight'));
+
+  const loaded = await loadFinetuned(run.outputDir);
+  assert.equal(loaded.kind, 'classification');
+  const { metrics } = await evaluateFinetuned(loaded, classificationTask, join(dir, 'dev.tsv'), { maxSeqLength: 32 }, { threads: 1 });
+  assert.equal(metrics.accuracy, best.metrics.accuracy);
+  assert.ok(Math.abs(metrics.loss! - best.metrics.loss!) < 1e-5, `reloaded dev loss ${metrics.loss} vs ${best.metrics.loss} at the best step`);
+  const predictions = (await predictFinetuned(loaded, [{ text: 'the film was superb' }, { text: 'the plot was dreadful' }], { threads: 1 })) as { label: string; score: number; scores: { label: string; score: number }[] }[];
+  assert.deepEqual(predictions.map((p) => p.label), ['1', '0']);
+  for (const p of predictions) assert.ok(Math.abs(p.scores.reduce((sum, s) => sum + s.score, 0) - 1) < 1e-6);
+});
+
+test('early stopping ends the run after `patience` evaluations without improvement', { skip }, async () => {
+  // Learning rate 0: the weights never change, so no evaluation after the first improves.
+  const run = await options('patience', { learningRate: 0, epochs: 10, patience: 2 });
+  const result = await finetune(run);
+  assert.equal(result.stoppedEarly, true);
+  assert.equal(result.evaluations.length, 3);
+  assert.deepEqual(result.evaluations.map((e) => e.improved), [true, false, false]);
+  assert.equal(result.steps, 3 * Math.ceil(run.train.features.length / 16));
+  assert.equal(result.bestStep, result.evaluations[0]!.step);
+});
+
+test('a multi-seed run reports mean, std, min and max per metric and keeps the best run in OUTPUT/best', { skip }, async () => {
+  const base = await options('seeds');
+  const outputDir = join(dir, 'seeds');
+  const { report, bestDir } = await finetuneSeeds({
+    ...base, epochs: 6, outputDir, seeds: [1, 2],
+    model: (seed) => prepareFinetuneModel(fixturePath(), taskLabelsOf(base.train), seed),
+  });
+  const accuracies = report.runs.map((run) => run.metrics.accuracy!);
+  const mean = (accuracies[0]! + accuracies[1]!) / 2;
+  const std = Math.abs(accuracies[0]! - accuracies[1]!) / Math.SQRT2;
+  assert.ok(Math.abs(report.metrics.accuracy!.mean - mean) < 1e-12);
+  assert.ok(Math.abs(report.metrics.accuracy!.std - std) < 1e-12);
+  assert.equal(report.metrics.accuracy!.min, Math.min(...accuracies));
+  assert.equal(report.metrics.accuracy!.max, Math.max(...accuracies));
+  assert.deepEqual(report.failedSeeds, []);
+  // Each run's metrics are its saved model's eval_results.json.
+  for (const run of report.runs) {
+    const saved = JSON.parse(readFileSync(join(run.dir, 'eval_results.json'), 'utf8')) as Record<string, number>;
+    assert.equal(saved.accuracy, run.metrics.accuracy);
+  }
+  assert.equal(bestDir, join(outputDir, 'best'));
+  assert.ok(existsSync(join(bestDir, 'model.safetensors')));
+  const bestRun = report.runs.find((run) => run.seed === report.bestSeed)!;
+  assert.equal(bestRun.dir, bestDir);
+  assert.equal(bestRun.metrics.accuracy, Math.max(...accuracies));
+  const other = report.runs.find((run) => run.seed !== report.bestSeed)!;
+  assert.ok(existsSync(join(outputDir, `seed-${other.seed}`, 'model.safetensors')));
+  const saved = JSON.parse(readFileSync(join(outputDir, 'seeds-report.json'), 'utf8')) as typeof report;
+  assert.deepEqual(saved.metrics.accuracy, report.metrics.accuracy);
+  assert.match(readFileSync(join(outputDir, 'seeds-report.md'), 'utf8'), /\| accuracy \| [\d.]+ ± [\d.]+ \|/);
+});
+
+test('a run that learns nothing (learning rate 0) is flagged as failed in the seeds report', { skip }, async () => {
+  const base = await options('failed', { learningRate: 0 });
+  const { report } = await finetuneSeeds({
+    ...base, epochs: 1, outputDir: join(dir, 'failed'), seeds: [5, 6],
+    model: (seed) => prepareFinetuneModel(fixturePath(), taskLabelsOf(base.train), seed),
+  });
+  assert.deepEqual([...report.failedSeeds].sort(), [5, 6]);
+  for (const run of report.runs) assert.match(run.failure!, /single class|no better than chance/);
+  assert.equal(report.metricsWithoutFailed, undefined);
+  assert.match(readFileSync(join(dir, 'failed', 'seeds-report.md'), 'utf8'), /Failed runs: 5, 6/);
+});
+
+test('ner fine-tuning on names: token labels, the f1 metric and grouped entities whose offsets slice the text to the entity',
+  { skip }, async () => {
+    const paths = writeSyntheticTasks(dir);
+    const tokenizer = BertTokenizer.fromPretrained(fixturePath());
+    const task = nerTask();
+    const train = await task.load(paths.nerTrain, tokenizer, { maxSeqLength: 32 });
+    const dev = await task.load(paths.nerDev, tokenizer, { maxSeqLength: 32, labels: train.labels });
+    const outputDir = join(dir, 'ner');
+    const result = await finetune({
+      task, train, dev, tokenizer, model: await prepareFinetuneModel(fixturePath(), taskLabelsOf(train), 0),
+      outputDir, seed: 0, epochs: 8, batchSize: 16, learningRate: 5e-3, threads: 1,
+    });
+    assert.ok(result.bestMetrics!.f1! > 0.9, `entity f1 ${result.bestMetrics!.f1}`);
+    const loaded = await loadFinetuned(outputDir);
+    assert.equal(loaded.kind, 'ner');
+    const text = 'Yesterday Mary Wilson visited the city';
+    const [prediction] = (await predictFinetuned(loaded, [{ text }], { threads: 1 })) as { entities: { entity_group: string; word: string; start: number; end: number }[] }[];
+    assert.deepEqual(prediction!.entities.map((e) => [e.entity_group, text.slice(e.start, e.end)]), [['PER', 'Mary Wilson']]);
+    for (const entity of prediction!.entities) assert.equal(text.slice(entity.start, entity.end).toLowerCase(), entity.word);
+  });
