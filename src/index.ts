@@ -10,6 +10,7 @@ export { corpusFormatOf, expandCorpusPaths, readCorpus, textSentences, type Corp
 export { splitSentences } from './data/sentence-splitter.js';
 export { buildShards, vocabHash, ShardSet, ShardSplitReader, type BuildShardsOptions, type ShardManifest, type ShardSplit } from './data/shards.js';
 export { PretrainingDataset, type PretrainingBatch, type PretrainingDataOptions, type PretrainingDatasetState, type PretrainingInstance } from './data/pretraining-dataset.js';
+export * from './data/tasks/index.js';
 export { Rng, type RngState } from './runtime/rng.js';
 export { ParameterStore, type ParameterInfo, type StoredParameter } from './runtime/parameters.js';
 export { initializeParameters, initRuleFor, type InitOptions, type InitRule } from './runtime/init.js';
