@@ -91,13 +91,13 @@ export function createSegmentPairs(
   return pairs;
 }
 
-/** Google's truncate_seq_pair: trims the longer segment (A on ties) from the front or the back, at random. */
+/** Google's truncate_seq_pair: trims the longer segment (B on ties) from the front or the back, at random. */
 export function truncateSeqPair(tokensA: number[], tokensB: number[], maxNumTokens: number, rng: Rng): void {
   // Trims as index windows (shift() is linear): the same draws and result as popping one by one.
   let aStart = 0, aEnd = tokensA.length, bStart = 0, bEnd = tokensB.length;
   while (aEnd - aStart + (bEnd - bStart) > maxNumTokens) {
-    const fromFront = rng.int(2) === 0;
-    if (aEnd - aStart >= bEnd - bStart) {
+    const fromFront = rng.uniform() < 0.5;
+    if (aEnd - aStart > bEnd - bStart) {
       if (fromFront) aStart++;
       else aEnd--;
     } else if (fromFront) bStart++;

@@ -68,9 +68,9 @@ function googleTruncateSeqPair(tokensA: number[], tokensB: number[], maxNumToken
   for (;;) {
     const totalLength = tokensA.length + tokensB.length;
     if (totalLength <= maxNumTokens) break;
-    const truncTokens = tokensA.length >= tokensB.length ? tokensA : tokensB; // max(..., key=len) keeps the first on ties
+    const truncTokens = tokensA.length > tokensB.length ? tokensA : tokensB;
     assert.ok(truncTokens.length >= 1);
-    if (rng.int(2) === 0) truncTokens.splice(0, 1);
+    if (rng.uniform() < 0.5) truncTokens.splice(0, 1);
     else truncTokens.pop();
   }
 }
@@ -151,6 +151,14 @@ test('truncate_seq_pair trims the longer segment from both ends', () => {
   assert.equal(b.length, 10);
   assert.ok(a[0]! > 0 && a[19]! < 49, 'trimmed at the front and at the back');
   for (let k = 1; k < a.length; k++) assert.equal(a[k], a[k - 1]! + 1);
+});
+
+test('truncate_seq_pair trims B when both segments are equally long, as Google does', () => {
+  const a = Array.from({ length: 10 }, (_, k) => k);
+  const b = Array.from({ length: 10 }, (_, k) => 100 + k);
+  truncateSeqPair(a, b, 19, new Rng(3));
+  assert.equal(a.length, 10);
+  assert.equal(b.length, 9);
 });
 
 test('FULL-SENTENCES packing: whole sentences up to the limit, [SEP] between documents, long sentences cut', () => {
