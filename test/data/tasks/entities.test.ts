@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { conllevalEntities, detectScheme, entityScores, strictEntities, toIob2 } from '../../../src/data/tasks/entities.js';
+import { readConllSentences } from '../../../src/data/tasks/ner.js';
 import type { TaggingScheme } from '../../../src/data/tasks/task.js';
+import { sharedPath, skipWithoutShared } from '../../helpers/shared.js';
 
 const triples = (tags: string[], read: (tags: string[]) => { type: string; start: number; end: number }[]) =>
   read(tags).map((e) => [e.type, e.start, e.end]);
@@ -76,4 +78,37 @@ test('seqeval README example: default mode 0.50; strict mode differs on a malfor
   // seqeval README: y_true [['B-NP','I-NP','O']], y_pred [['I-NP','I-NP','O']] → default f1 1.0, strict 0.0.
   assert.equal(entityScores([['B-NP', 'I-NP', 'O']], [['I-NP', 'I-NP', 'O']]).f1, 1);
   assert.equal(entityScores([['B-NP', 'I-NP', 'O']], [['I-NP', 'I-NP', 'O']], { mode: 'strict', scheme: 'IOB2' }).f1, 0);
+});
+
+// Reference: conlleval.pl (version 2004-01-26, as shipped in seqeval's tests) run on CoNLL-2003 valid.txt
+// with predictions made from the gold tags by the rule in `corrupt` (word index k counted over all
+// words of the file, -DOCSTART- lines excluded; the same rule written in Python produced its input):
+//   processed 51362 tokens with 5942 phrases; found: 7960 phrases; correct: 4110.
+//   LOC 1407 correct / 1753 found / 1837 gold, MISC 621/3087/922, ORG 903/1336/1341, PER 1179/1784/1842.
+const SWAP: Record<string, string> = { PER: 'LOC', LOC: 'ORG', ORG: 'MISC', MISC: 'PER' };
+function corrupt(k: number, tag: string): string {
+  if (k % 7 === 3) return 'O';
+  if (k % 11 === 5 && tag !== 'O') return tag.slice(0, 2) + SWAP[tag.slice(2)]!;
+  if (k % 13 === 0 && tag.startsWith('B-')) return `I-${tag.slice(2)}`;
+  if (k % 17 === 2 && tag === 'O') return 'I-MISC';
+  return tag;
+}
+
+test('entity scores equal conlleval.pl on CoNLL-2003 valid with corrupted predictions', { skip: skipWithoutShared('data/conll2003/valid.txt') }, async () => {
+  const sentences = await readConllSentences(sharedPath('data/conll2003/valid.txt'));
+  let k = 0;
+  const gold = sentences.map((s) => s.tags);
+  const predicted = sentences.map((s) => s.tags.map((tag) => corrupt(k++, tag)));
+  assert.equal(k, 51362);
+  const scores = entityScores(gold, predicted);
+  assert.equal(scores.precision, 4110 / 7960);
+  assert.equal(scores.recall, 4110 / 5942);
+  assert.equal(scores.f1.toFixed(4), '0.5913');
+  const expected: Record<string, [number, number, number]> = { LOC: [1407, 1753, 1837], MISC: [621, 3087, 922], ORG: [903, 1336, 1341], PER: [1179, 1784, 1842] };
+  assert.deepEqual(Object.keys(scores.perType), Object.keys(expected));
+  for (const [type, [correct, found, total]] of Object.entries(expected)) {
+    assert.equal(scores.perType[type]!.precision, correct / found, type);
+    assert.equal(scores.perType[type]!.recall, correct / total, type);
+    assert.equal(scores.perType[type]!.support, total, type);
+  }
 });
