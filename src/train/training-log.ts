@@ -37,11 +37,16 @@ export class TrainingLog {
     appendFileSync(this.path, `${JSON.stringify(entry)}\n`);
   }
 
-  /** Every entry so far (none when the file does not exist); errors name the line. */
+  /**
+   * Every entry so far (none when the file does not exist); errors name the line. A last line without
+   * its newline is the torn write of a crash mid-append: it is left out, so that --resume can go on.
+   */
   read(): LogEntry[] {
     if (!existsSync(this.path)) return [];
     const entries: LogEntry[] = [];
-    readFileSync(this.path, 'utf8').split('\n').forEach((line, index) => {
+    const lines = readFileSync(this.path, 'utf8').split('\n');
+    lines.pop(); // '' after the final newline, or the torn last line
+    lines.forEach((line, index) => {
       if (line.trim() === '') return;
       let entry: unknown;
       try {
