@@ -1,37 +1,67 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Tokenizer } from '@huggingface/tokenizers';
-import { Vocab } from '../../src/tokenizer/vocab.js';
+import { env, pipeline } from '@huggingface/transformers';
+import { SUPERSENSE_LABELS } from '../../src/data/supersense.js';
+import { loadBert } from '../../src/model/checkpoint.js';
+import { BertInference } from '../../src/serve/bert-inference.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
+env.allowRemoteModels = false;
 
-test('start trains on WordNet, saves a tokenizer, and shows tokenized sentences, a summary and next steps', () => {
+interface Spread { mean: number; std: number; min: number; max: number }
+
+test('start runs the whole story on a small sample: pretraining, seeds vs baselines, a loadable model and an ONNX export that agree', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bertkit-start-'));
   try {
-    const out = join(dir, 'vocab');
     const started = Date.now();
-    const run = spawnSync(process.execPath, [BIN, 'start', '--vocab-size', '700', '--output', out, '--quiet'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [
+      BIN, 'start', '--output', dir, '--quiet', '--tiny', '--synsets', '1500', '--vocab-size', '1500', '--pretrain-steps', '20', '--seeds', '2',
+    ], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
-    assert.ok(Date.now() - started < 60_000);
-    assert.equal(run.stderr, '');
-    assert.match(run.stdout, /WordNet 3\.1: 117,791 synsets/);
-    assert.match(run.stdout, /vocabulary: +700 tokens/);
-    assert.match(run.stdout, /npx bertkit tokenize --vocab /);
+    assert.ok(Date.now() - started < 90_000, `took ${Date.now() - started} ms`);
+    assert.match(run.stdout, /1,500 for training, 167 held out/);
+    assert.match(run.stdout, /step 20: held-out MLM accuracy [\d.]+% \(loss [\d.]+\), NSP accuracy [\d.]+%/);
+    assert.match(run.stdout, /BERT \(tiny, pretrained here\) +accuracy [\d.]+% ± [\d.]+ \(min [\d.]+%, max [\d.]+%\) over 2 seeds/);
+    assert.match(run.stdout, /naive Bayes +accuracy [\d.]+%/);
+    assert.match(run.stdout, /majority class +accuracy [\d.]+%/);
+    assert.match(run.stdout, /npx bertkit predict --model .*supersense --input -/);
 
-    const vocab = Vocab.fromFile(join(out, 'vocab.txt'));
-    assert.equal(vocab.size, 700);
-    // The printed token:id pairs agree with HF's JS tokenizer reading the saved tokenizer.json.
-    const peer = new Tokenizer(JSON.parse(readFileSync(join(out, 'tokenizer.json'), 'utf8')), {});
-    const sentence = 'The quick brown fox jumps over the lazy dog.';
-    const lines = run.stdout.split('\n');
-    const shown = lines[lines.findIndex((line) => line.trim() === sentence) + 1]!.trim();
-    const encoding = peer.encode(sentence);
-    assert.equal(shown, encoding.tokens.map((token: string, i: number) => `${token}:${encoding.ids[i]}`).join(' '));
+    // The report's spread is that of its seeds' scores (sample standard deviation).
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as {
+      scores: { bert: { accuracy: Spread; seeds: { seed: number; accuracy: number }[]; savedSeed: number }; naiveBayes: { accuracy: number }; majority: { accuracy: number } };
+      timings: Record<string, number>;
+    };
+    const seeds = report.scores.bert.seeds.map((seed) => seed.accuracy);
+    assert.equal(seeds.length, 2);
+    assert.ok(Math.abs(report.scores.bert.accuracy.mean - (seeds[0]! + seeds[1]!) / 2) < 1e-12);
+    assert.ok(Math.abs(report.scores.bert.accuracy.std - Math.abs(seeds[0]! - seeds[1]!) / Math.SQRT2) < 1e-12);
+    assert.equal(report.scores.bert.accuracy.max, Math.max(...seeds));
+    for (const value of [...seeds, report.scores.naiveBayes.accuracy, report.scores.majority.accuracy]) assert.ok(value >= 0 && value <= 1);
+    assert.deepEqual(Object.keys(report.timings), ['reading WordNet', 'vocabulary', 'pretraining', 'baselines', 'fine-tuning', 'saving and exporting']);
+
+    // The pretrained model and the fine-tuned classifier load as Hugging Face directories.
+    assert.ok(existsSync(join(dir, 'pretrained', 'training_curve.svg')));
+    const pretrained = await loadBert(join(dir, 'pretrained'), { warn: () => {} });
+    assert.equal(pretrained.architecture, 'BertForPreTraining');
+    const modelDir = join(dir, 'supersense');
+    const loaded = await loadBert(modelDir);
+    assert.equal(loaded.architecture, 'BertForSequenceClassification');
+    assert.deepEqual(Object.values(loaded.config.id2label ?? {}), SUPERSENSE_LABELS);
+    const text = 'a small domesticated animal kept as a pet';
+    const [ours] = await BertInference.load(modelDir).then((inference) => inference.classify([text]));
+    assert.ok(SUPERSENSE_LABELS.includes(ours!.label));
+
+    // transformers.js reads the ONNX export with its own tokenizer and agrees on label and score.
+    const classifier = await pipeline('text-classification', modelDir, { dtype: 'fp32' });
+    const [theirs] = (await classifier(text)) as { label: string; score: number }[];
+    assert.equal(theirs!.label, ours!.label);
+    assert.ok(Math.abs(theirs!.score - ours!.score) < 1e-4, `${theirs!.score} vs ${ours!.score}`);
+    await classifier.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
