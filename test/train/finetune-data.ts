@@ -46,3 +46,33 @@ export function writeSyntheticTasks(dir: string): { sentimentTrain: string; sent
   writeFileSync(paths.nerDev, personConll(30, 4));
   return paths;
 }
+
+/** A SQuAD v1.1 file of `count` questions "Where did NAME go?" over "NAME went to PLACE …" contexts. */
+export function placesSquad(count: number, seed: number): string {
+  const rng = new Rng(seed);
+  const places = ['paris', 'london', 'rome', 'berlin', 'madrid'];
+  const paragraphs = Array.from({ length: count }, (_, i) => {
+    const name = FIRST_NAMES[rng.int(5)]!, place = places[rng.int(5)]!;
+    const prefix = `${WORDS[rng.int(WORDS.length)]} ${name} went to `;
+    const context = `${prefix}${place} and ${WORDS[rng.int(WORDS.length)]} came home.`;
+    return { context, qas: [{ id: `q${i}`, question: `Where did ${name} go?`, answers: [{ text: place, answer_start: prefix.length }] }] };
+  });
+  return JSON.stringify({ version: '1.1', data: [{ title: 'places', paragraphs }] });
+}
+
+/** Fine-tunes the fixture on a synthetic task file pair into `outputDir` (library API, one thread). */
+export async function trainFixtureModel(kind: 'classification' | 'ner' | 'qa', train: string, dev: string, outputDir: string, fixtureDir: string, epochs = 8): Promise<void> {
+  const { BertTokenizer } = await import('../../src/tokenizer/bert-tokenizer.js');
+  const { taskSpec } = await import('../../src/data/tasks/task.js');
+  const { finetune } = await import('../../src/train/finetune.js');
+  const { prepareFinetuneModel, taskLabelsOf } = await import('../../src/train/finetune-model.js');
+  const tokenizer = BertTokenizer.fromPretrained(fixtureDir);
+  const spec = taskSpec(kind);
+  const maxSeqLength = kind === 'qa' ? 48 : 32;
+  const trainData = await spec.load(train, tokenizer, { maxSeqLength });
+  const devData = await spec.load(dev, tokenizer, { maxSeqLength, ...(trainData.labels.length > 0 ? { labels: trainData.labels } : {}) });
+  await finetune({
+    task: spec, train: trainData, dev: devData, tokenizer, model: await prepareFinetuneModel(fixtureDir, taskLabelsOf(trainData), 0),
+    outputDir, seed: 0, epochs, batchSize: 16, learningRate: 5e-3, threads: 1, settings: { maxSeqLength },
+  });
+}

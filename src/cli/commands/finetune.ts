@@ -153,7 +153,7 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
       progress ??= new ProgressBar({ label: 'finetune', total, unit: 'steps' }, { quiet: options.quiet === true });
       progress.update(entry.step);
     },
-    onEval: (entry) => say(`epoch ${entry.epoch}, step ${entry.step}: ${formatMetrics(entry.metrics)}${entry.improved ? ' (best so far)' : ''}`),
+    onEval: (entry) => say(`epoch ${entry.epoch}, step ${entry.step}: ${formatMetrics(entry.metrics, options.metric ?? spec.primaryMetric)}${entry.improved ? ' (best so far)' : ''}`),
   };
   const abort = new AbortController();
   const onSignal = (): void => {
@@ -198,6 +198,8 @@ function report(result: FinetuneResult, output: string): void {
   })}\n`);
 }
 
-export function formatMetrics(metrics: Readonly<Record<string, number>>): string {
-  return Object.entries(metrics).map(([name, value]) => `${name} ${Number.isFinite(value) ? value.toFixed(4) : value}`).join(', ');
+/** The selection metric and the dev loss, for a progress line (the full set is in log.jsonl). */
+function formatMetrics(metrics: Readonly<Record<string, number>>, metric: string): string {
+  const names = metric === 'loss' ? ['loss'] : [metric, 'loss'];
+  return names.map((name) => `${name} ${Number.isFinite(metrics[name]) ? metrics[name]!.toFixed(4) : metrics[name]}`).join(', ');
 }

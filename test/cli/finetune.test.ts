@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { readBertConfig } from '../../src/model/config.js';
+import { skipWithoutShared } from '../helpers/shared.js';
+import { FIXTURE, fixturePath } from '../model/fixture.js';
+import { writeSyntheticTasks } from '../train/finetune-data.js';
+
+const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'bertkit-finetune-cli-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+const skip = skipWithoutShared(FIXTURE, 'model.safetensors');
+const paths = writeSyntheticTasks(dir);
+
+function bertkit(...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const QUICK = ['--model', fixturePath(), '--train', paths.sentimentTrain, '--dev', paths.sentimentDev, '--max-seq-length', '32', '--batch-size', '16', '--learning-rate', '5e-3', '--threads', '1'];
+
+test('finetune classification: prints the best dev metrics and saves an HF BertForSequenceClassification directory', { skip }, () => {
+  const output = join(dir, 'classifier');
+  const run = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '6', '--output', output);
+  assert.equal(run.status, 0, run.stderr);
+  const summary = JSON.parse(run.stdout) as { metric: string; best_metrics: Record<string, number>; best_step: number; examples_per_second: number };
+  assert.equal(summary.metric, 'accuracy');
+  assert.ok(summary.best_metrics.accuracy! >= 0.9, run.stdout);
+  assert.ok(summary.examples_per_second > 0);
+  assert.match(run.stderr, /epoch 1, step 10: accuracy [\d.]+, loss [\d.]+/);
+  const config = readBertConfig(join(output, 'config.json'));
+  assert.deepEqual(config.architectures, ['BertForSequenceClassification']);
+  assert.deepEqual(config.id2label, { 0: '0', 1: '1' });
+  for (const file of ['model.safetensors', 'vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'log.jsonl', 'training_curve.svg', 'eval_results.json']) {
+    assert.ok(existsSync(join(output, file)), file);
+  }
+  const evalResults = JSON.parse(readFileSync(join(output, 'eval_results.json'), 'utf8')) as Record<string, number>;
+  assert.equal(evalResults.step, summary.best_step);
+  assert.equal(evalResults.accuracy, summary.best_metrics.accuracy);
+});
+
+test('finetune --seeds 2 writes seeds-report.{json,md} and moves the best run to OUTPUT/best', { skip }, () => {
+  const output = join(dir, 'seeds');
+  const run = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '6', '--seeds', '2', '--seed', '1', '--output', output);
+  assert.equal(run.status, 0, run.stderr);
+  const summary = JSON.parse(run.stdout) as { metric: string; mean: number; std: number; min: number; max: number; best_seed: number; failed_seeds: number[] };
+  const report = JSON.parse(readFileSync(join(output, 'seeds-report.json'), 'utf8')) as { runs: { seed: number; dir: string; metrics: Record<string, number> }[] };
+  const accuracies = report.runs.map((r) => r.metrics.accuracy!);
+  assert.deepEqual(report.runs.map((r) => r.seed), [1, 2]);
+  assert.equal(summary.max, Math.max(...accuracies));
+  assert.equal(summary.min, Math.min(...accuracies));
+  assert.ok(Math.abs(summary.mean - (accuracies[0]! + accuracies[1]!) / 2) < 1e-12);
+  assert.ok(existsSync(join(output, 'best', 'model.safetensors')));
+  assert.ok(existsSync(join(output, `seed-${summary.best_seed === 1 ? 2 : 1}`, 'model.safetensors')));
+  assert.ok(existsSync(join(output, 'seeds-report.md')));
+});
+
+test('finetune --reinit-layers and --class-weights auto run; --layer-lr-decay and bad options fail with clear messages', { skip }, () => {
+  const ok = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--reinit-layers', '1', '--class-weights', 'auto', '--output', join(dir, 'reinit'), '--quiet');
+  assert.equal(ok.status, 0, ok.stderr);
+  const noDev = bertkit('finetune', '--task', 'classification', '--model', fixturePath(), '--train', paths.sentimentTrain, '--seeds', '2', '--output', join(dir, 'x'));
+  assert.notEqual(noDev.status, 0);
+  assert.match(noDev.stderr, /--seeds compares runs on dev metrics; give --dev/);
+  const metric = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--metric', 'bleu', '--output', join(dir, 'bleu'));
+  assert.notEqual(metric.status, 0);
+  assert.match(metric.stderr, /no metric 'bleu' \(it reports accuracy, .*loss\)/);
+  const weights = bertkit('finetune', '--task', 'classification', ...QUICK, '--class-weights', '1,2,3', '--output', join(dir, 'w'));
+  assert.match(weights.stderr, /--class-weights: 3 weights for 2 labels/);
+  const reinit = bertkit('finetune', '--task', 'classification', ...QUICK, '--reinit-layers', '5', '--output', join(dir, 'r'));
+  assert.match(reinit.stderr, /--reinit-layers must be an integer in \[0, 2\]/);
+  const task = bertkit('finetune', '--task', 'translation', ...QUICK, '--output', join(dir, 't'));
+  assert.match(task.stderr, /--task <kind>' argument 'translation' is invalid/);
+});
