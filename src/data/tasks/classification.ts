@@ -15,7 +15,7 @@ export interface TextExample {
   source?: string;
 }
 
-const TEXT_COLUMNS = ['sentence', 'sentence1', 'text_a', 'text', 'question1'];
+const TEXT_COLUMNS = ['sentence', 'sentence1', 'text_a', 'text', 'question1', 'premise'];
 const PAIR_COLUMNS = ['sentence2', 'text_b', 'question2', 'hypothesis'];
 const LABEL_COLUMNS = ['label', 'score', 'labels'];
 

@@ -65,7 +65,12 @@ export interface TaskLoadOptions {
   header?: boolean;
   /** tsv: honour double quotes (default false: GLUE files are read with quoting disabled). csv always honours them. */
   quoting?: boolean;
-  /** Column (or JSON field) names. Defaults: text 'sentence' | 'sentence1' | 'text_a' | 'text'; pair 'sentence2' | 'text_b' (if present); label 'label' | 'score'. */
+  /**
+   * Column (or JSON field) names; header-less files name columns '0', '1', …
+   * Defaults: text 'sentence' | 'sentence1' | 'text_a' | 'text' | 'question1' | 'premise'; pair (when present)
+   * 'sentence2' | 'text_b' | 'question2' | 'hypothesis'; label 'label' | 'score' | 'labels'.
+   * ner chars-tsv: text 'text_a', label 'label'.
+   */
   textColumn?: string;
   textPairColumn?: string;
   labelColumn?: string;
@@ -74,11 +79,11 @@ export interface TaskLoadOptions {
   /** classification: a label cell holds several labels separated by `labelDelimiter` (default ','). */
   multiLabel?: boolean;
   labelDelimiter?: string;
-  /** ner: the tagging scheme of the file (default IOB2 for 'B-' starts… detected: IOB1 when an I-X starts an entity). */
+  /** ner: the file's tagging scheme (default: detected; IOBES when E-/S- occur, IOB1 when an I-X starts an entity, else IOB2). IOB1 is trained as IOB2. */
   scheme?: TaggingScheme;
   /** ner: 'conll' (word … tag per line) or 'chars-tsv' (`text_a\tlabel`, space-separated characters and tags); default from the extension. */
   nerFormat?: 'conll' | 'chars-tsv';
-  /** Read at most this many examples (default all). */
+  /** Read at most this many examples (sentences for ner and srl; default all). */
   limit?: number;
 }
 
