@@ -242,10 +242,14 @@ export class BertInference {
     return results;
   }
 
+  /** Releases every session; one that failed to start (already reported to its caller) does not keep the others alive. */
   async dispose(): Promise<void> {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    for (const session of sessions) await (await session).dispose();
+    const created = await Promise.allSettled(sessions);
+    const released = await Promise.allSettled(created.flatMap((result) => (result.status === 'fulfilled' ? [result.value.dispose()] : [])));
+    const failure = released.find((result) => result.status === 'rejected');
+    if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
   }
 
   /** Encodes texts or pairs, truncated to maxLength, unpadded. */
@@ -306,8 +310,11 @@ export class BertInference {
     let session = this.sessions.get(key);
     if (session === undefined) {
       const bytes = inferenceOnnx(this.model, buildInferenceGraph(this.model, graphOptions));
-      session = Session.create(bytes, this.options.threads === undefined ? {} : { threads: this.options.threads });
-      this.sessions.set(key, session);
+      const created = Session.create(bytes, this.options.threads === undefined ? {} : { threads: this.options.threads });
+      this.sessions.set(key, created);
+      // A failed start is not cached: the next call tries again instead of replaying the old error.
+      created.catch(() => { if (this.sessions.get(key) === created) this.sessions.delete(key); });
+      session = created;
     }
     return session;
   }

@@ -214,3 +214,10 @@ test('dynamic padding and length sorting change no result; bad calls name what i
     await inference.dispose();
   }
 });
+
+test('a session that fails to start does not stop dispose from releasing the others', { skip }, async () => {
+  const inference = await BertInference.load(fixturePath(), { ...quiet, threads: -3 });
+  await assert.rejects(inference.embed(['hello world']), /intraOpNumThreads/);
+  await assert.rejects(inference.fillMask('hello [MASK]'), /intraOpNumThreads/);
+  await inference.dispose();
+});
