@@ -52,13 +52,23 @@ export async function readSquadExamples(path: string, options: { limit?: number 
         if (typeof qa.question !== 'string' || !Array.isArray(qa.answers)) throw new Error(`${where}.qas[${q}]: needs a 'question' string and an 'answers' array`);
         const answers = qa.answers.map((answer: { text?: unknown; answer_start?: unknown }, k): QaAnswer => {
           if (typeof answer.text !== 'string' || typeof answer.answer_start !== 'number') throw new Error(`${where}.qas[${q}].answers[${k}]: needs 'text' and a numeric 'answer_start'`);
-          return { text: answer.text, answerStart: answer.answer_start };
+          return { text: answer.text, answerStart: utf16Index(context, answer.answer_start) };
         });
         examples.push({ id: String(qa.id ?? `${a}-${p}-${q}`), question: qa.question, context, answers });
       });
     });
   });
   return options.limit === undefined ? examples : examples.slice(0, options.limit);
+}
+
+/**
+ * SQuAD's answer_start counts characters as Python does (code points); JavaScript strings index UTF-16
+ * code units, which differ after any character outside the BMP (emoji, rare CJK).
+ */
+function utf16Index(text: string, codePointIndex: number): number {
+  let index = 0;
+  for (let seen = 0; seen < codePointIndex && index < text.length; seen++) index += text.codePointAt(index)! > 0xffff ? 2 : 1;
+  return index;
 }
 
 /**

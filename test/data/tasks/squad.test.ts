@@ -107,6 +107,21 @@ test('SQuAD features: stride windows, answer positions through offsets, best spa
   }
 });
 
+test("answer_start counts code points, as Python's SQuAD files do", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bertkit-squad-'));
+  try {
+    const path = join(dir, 'emoji.json');
+    const context = 'Fans 😀😀 cheered for Denver.';
+    // Python: context.index('Denver') == 20 (each emoji is one character); in UTF-16 it is 22.
+    writeFileSync(path, JSON.stringify({ data: [{ paragraphs: [{ context, qas: [{ id: 'e', question: 'Who?', answers: [{ text: 'Denver', answer_start: 20 }] }] }] }] }));
+    const [example] = await readSquadExamples(path);
+    assert.equal(example!.answers[0]!.answerStart, 22);
+    assert.equal(context.slice(22, 28), 'Denver');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('SQuAD file errors name the place', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bertkit-squad-'));
   try {
