@@ -135,12 +135,22 @@ test('Ctrl-C (SIGINT) stops after the current step with a checkpoint, and --resu
     const args = ['pretrain', '--corpus', sharedPath(CORPUS), '--vocab', sharedPath(VOCAB), '--preset', 'tiny', '--batch-size', '4', '--max-seq-length', '64',
       '--lr-scheduler', 'constant', '--save-steps', '100000', '--eval-batches', '0', '--threads', '1', '--output', output];
     const child = spawn(process.execPath, [BIN, ...args, '--max-steps', '100000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const trainLines = () => (existsSync(join(output, 'log.jsonl')) ? readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').filter((l) => l !== '').length : 0);
-    while (trainLines() < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+    // A child that dies or hangs before its second step must fail the test, not leave it waiting forever.
+    const deadline = Date.now() + 120_000;
+    while (trainLines() < 2) {
+      if (child.exitCode !== null || child.signalCode !== null) assert.fail(`pretrain exited (${child.exitCode ?? child.signalCode}) before its second step:\n${stderr}`);
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        assert.fail(`pretrain logged fewer than 2 steps in 120 s:\n${stderr}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     child.kill('SIGINT');
-    const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const status = await exited;
     assert.equal(status, 0, stderr);
     const stopped = Number(/interrupted at step (\d+)/.exec(stderr)?.[1]);
     assert.ok(stopped >= 2, stderr);
