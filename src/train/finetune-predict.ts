@@ -2,11 +2,13 @@
 // (the task's metrics and loss), and predictions for new inputs as the Hugging Face pipelines shape
 // them: text classification {label, score, scores}, regression {value}, token classification
 // entities grouped with aggregation_strategy "simple" {entity_group, score, word, start, end}, and
-// question answering {answer, score, start, end}.
+// question answering {answer, score, start, end}; semantic role labelling gives a role per word
+// {words, roles} for a sentence and the index of its predicate.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupEntities } from '../data/tasks/entity-grouping.js';
 import { encodeQaExamples, type EncodedQaExample } from '../data/tasks/squad.js';
+import { NO_ROLE, encodeSrlInstances, srlWordPredictions } from '../data/tasks/srl.js';
 import type { TaskData, TaskFeatures, TaskKind, TaskLoadOptions, TaskSpec } from '../data/tasks/task.js';
 import { type LoadedBert, loadBert } from '../model/checkpoint.js';
 import type { BertConfig } from '../model/config.js';
@@ -80,7 +82,11 @@ export async function evaluateFinetuned(finetuned: FinetunedModel, spec: TaskSpe
   }
 }
 
-export type PredictInput = { readonly text: string; readonly textPair?: string } | { readonly question: string; readonly context: string };
+export type PredictInput =
+  | { readonly text: string; readonly textPair?: string }
+  | { readonly question: string; readonly context: string }
+  /** srl: the sentence's words and the index of the predicate whose arguments are wanted. */
+  | { readonly words: readonly string[]; readonly predicate: number };
 
 export interface PredictOptions extends ScoreOptions {
   /** Tokens per input, special tokens included (default: the training run's, else 512 capped by the model). */
@@ -116,6 +122,18 @@ export async function predictFinetuned(finetuned: FinetunedModel, inputs: readon
       const data = encodeQaExamples(examples, tokenizer, { maxSeqLength: maxLength, ...(options.stride === undefined ? {} : { stride: options.stride }) });
       const outputs = await predictor.predict(weights, data.features, batch);
       return (data.examples as EncodedQaExample[]).map((example) => bestSpan(example, outputs.startLogits!, outputs.endLogits!));
+    }
+    if (kind === 'srl') {
+      const instances = inputs.map((input, index) => {
+        if (!('words' in input)) throw new Error(`input ${index + 1}: a semantic-role model needs {"words": […], "predicate": word index}`);
+        if (!Number.isInteger(input.predicate) || input.predicate < 0 || input.predicate >= input.words.length) {
+          throw new Error(`input ${index + 1}: "predicate" must be a word index in [0, ${input.words.length - 1}], got ${input.predicate}`);
+        }
+        return { sentenceId: String(index), words: [...input.words], predicateIndex: input.predicate, sense: '', roles: input.words.map(() => NO_ROLE), source: `input ${index + 1}` };
+      });
+      const data = encodeSrlInstances(instances, tokenizer, { maxSeqLength: maxLength, labels: [...finetuned.labels] });
+      const roles = srlWordPredictions(data, await predictor.predict(weights, data.features, batch));
+      return instances.map((instance, index) => ({ words: instance.words, predicate: instance.predicateIndex, roles: roles[index] }));
     }
     const encodings = inputs.map((input, index) => {
       if (!('text' in input)) throw new Error(`input ${index + 1}: a ${kind} model needs {"text": …}`);

@@ -1,5 +1,6 @@
 // `bertkit predict`: predictions of a fine-tuned model for JSON Lines inputs, one JSON object per line:
-// {"text"[, "text_pair"]} for classification, regression and ner; {"question", "context"} for qa.
+// {"text"[, "text_pair"]} for classification, regression and ner; {"question", "context"} for qa;
+// {"words": […] (or "text"), "predicate": word index} for srl.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type PredictInput, loadFinetuned, predictFinetuned } from '../../train/finetune-predict.js';
@@ -21,7 +22,7 @@ export function registerPredict(program: Command): void {
     .command('predict')
     .description('predict with a fine-tuned model: label + score + all scores, a value, grouped entities with offsets, or an answer span')
     .requiredOption('--model <dir>', 'fine-tuned model directory')
-    .requiredOption('--input <file.jsonl>', 'one JSON object per line: {"text": …, "text_pair"?: …} or {"question": …, "context": …} (- = stdin)')
+    .requiredOption('--input <file.jsonl>', 'one JSON object per line: {"text": …, "text_pair"?: …}, {"question": …, "context": …}, or for srl {"words": […], "predicate": i} (- = stdin)')
     .option('--output <file>', 'write the predictions here (default: stdout), one JSON object per input line')
     .option('--batch-size <n>', 'inputs per ONNX Runtime run', integer(1), 32)
     .option('--max-seq-length <n>', 'tokens per input (default: the training run\'s, else the model\'s maximum)', integer(8))
@@ -62,7 +63,12 @@ export function readPredictInputs(path: string): PredictInput[] {
       throw new Error(`${where}: invalid JSON (${(error as Error).message})`, { cause: error });
     }
     const record = (typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {}) as Record<string, unknown>;
-    if (typeof record.question === 'string' && typeof record.context === 'string') {
+    if (record.predicate !== undefined) {
+      const words = Array.isArray(record.words) ? record.words : typeof record.text === 'string' ? record.text.split(/\s+/).filter((w) => w !== '') : undefined;
+      if (words === undefined || !words.every((w): w is string => typeof w === 'string')) throw new Error(`${where}: an srl input needs "words" (an array of strings) or "text", with "predicate"`);
+      if (typeof record.predicate !== 'number') throw new Error(`${where}: "predicate" must be a word index`);
+      inputs.push({ words, predicate: record.predicate });
+    } else if (typeof record.question === 'string' && typeof record.context === 'string') {
       inputs.push({ question: record.question, context: record.context });
     } else if (typeof record.text === 'string') {
       if (record.text_pair !== undefined && record.text_pair !== null && typeof record.text_pair !== 'string') throw new Error(`${where}: "text_pair" must be a string`);
