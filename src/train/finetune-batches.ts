@@ -8,7 +8,7 @@ import type { HostTensor } from '../runtime/session.js';
 export type Feeds = Record<string, HostTensor>;
 
 /** The model inputs of `features[indices]`: input_ids, token_type_ids, attention_mask int64 [batch, seq]. */
-export function inputFeeds(features: readonly TaskFeatures[], indices: readonly number[], padId: number): { feeds: Feeds; seqLength: number } {
+export function featureInputFeeds(features: readonly TaskFeatures[], indices: readonly number[], padId: number): { feeds: Feeds; seqLength: number } {
   const seqLength = Math.max(...indices.map((i) => features[i]!.inputIds.length));
   const size = indices.length * seqLength;
   const inputIds = new BigInt64Array(size).fill(BigInt(padId));
@@ -28,8 +28,8 @@ export function inputFeeds(features: readonly TaskFeatures[], indices: readonly 
 }
 
 /** Model inputs plus the labels of the task's loss. */
-export function trainingFeeds(data: TaskData, indices: readonly number[], padId: number): Feeds {
-  const { feeds, seqLength } = inputFeeds(data.features, indices, padId);
+export function featureTrainingFeeds(data: TaskData, indices: readonly number[], padId: number): Feeds {
+  const { feeds, seqLength } = featureInputFeeds(data.features, indices, padId);
   const batch = indices.length;
   const feature = (row: number): TaskFeatures => data.features[indices[row]!]!;
   const missing = (what: string, row: number): never => {

@@ -10,7 +10,7 @@ import { bertForward } from '../model/bert.js';
 import type { BertConfig } from '../model/config.js';
 import { type HostTensor, Session } from '../runtime/session.js';
 import { planBatches } from '../serve/batching.js';
-import { inputFeeds } from './finetune-batches.js';
+import { featureInputFeeds } from './finetune-batches.js';
 
 export interface PredictOptions {
   /** Features per ONNX Runtime run (default 32). */
@@ -52,7 +52,7 @@ export class TaskPredictor {
     const batches = planBatches(features.map((f) => f.inputIds.length), options.batchSize ?? 32, true);
     let done = 0;
     for (const indices of batches) {
-      const { feeds, seqLength } = inputFeeds(features, indices, this.padId);
+      const { feeds, seqLength } = featureInputFeeds(features, indices, this.padId);
       for (const { name, shape } of this.parameters) {
         const data = weights[name];
         if (data === undefined) throw new Error(`TaskPredictor.predict: no weights for ${name}`);

@@ -16,7 +16,7 @@ import { ParameterStore } from '../runtime/parameters.js';
 import type { Batch, StepResult } from '../runtime/train-step.js';
 import { TrainWorker } from '../runtime/worker-client.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
-import { type Feeds, epochBatches, trainingFeeds } from './finetune-batches.js';
+import { type Feeds, epochBatches, featureTrainingFeeds } from './finetune-batches.js';
 import { writeFinetuneCurve } from './finetune-curve.js';
 import { TaskPredictor, taskLoss } from './finetune-evaluate.js';
 import { buildFinetuneProgram } from './finetune-loss.js';
@@ -234,7 +234,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const batches = epochBatches(train.features.length, batchSize, seed, epoch);
     for (let u = 0; u < updatesPerEpoch; u++) plan.push({ epoch, update: u, micro: batches.slice(u * accumulation, (u + 1) * accumulation) });
   }
-  const feedsOf = (index: number): Batch[] => plan[index]!.micro.map((indices): Feeds => trainingFeeds(train, indices, padId));
+  const feedsOf = (index: number): Batch[] => plan[index]!.micro.map((indices): Feeds => featureTrainingFeeds(train, indices, padId));
 
   const started = performance.now();
   try {
