@@ -3,7 +3,7 @@
 //   optimizer.safetensors   NAME.exp_avg / NAME.exp_avg_sq (torch's AdamW state names), float32
 //   trainer_state.json      global_step, optimizer kind, the dropout Rng, the data position, the run's settings
 // The directory is written under a temporary name and renamed into place, so a crash leaves either
-// the complete checkpoint or none.
+// the complete checkpoint or none (an earlier one of the same step waits under .checkpoint-STEP.PID.old).
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -68,8 +68,13 @@ export function saveCheckpoint(outputDir: string, contents: CheckpointContents):
   writeSafetensors(join(temp, OPTIMIZER_FILE), moments, { step: String(train.optimizer.step) });
   const state: TrainerState = { format: FORMAT, global_step: train.step, optimizer: train.optimizer.kind, rng: train.rng, data: contents.data, settings: contents.settings };
   writeFileAtomic(join(temp, TRAINER_STATE_FILE), Buffer.from(`${JSON.stringify(state, null, 2)}\n`, 'utf8'));
-  rmSync(final, { recursive: true, force: true });
+  // The old checkpoint of this step is moved aside, not deleted, until the new one is in place: a
+  // crash in between leaves it recoverable rather than gone.
+  const previous = join(outputDir, `.${checkpointDirName(train.step)}.${process.pid}.old`);
+  rmSync(previous, { recursive: true, force: true });
+  if (existsSync(final)) renameSync(final, previous);
   renameSync(temp, final);
+  rmSync(previous, { recursive: true, force: true });
   return final;
 }
 
