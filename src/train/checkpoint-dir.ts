@@ -1,7 +1,9 @@
 // Training checkpoints: OUTPUT/checkpoint-STEP/, a Hugging Face model directory (config.json,
-// model.safetensors, tokenizer files) plus what resuming needs, as HF Trainer lays it out:
-//   optimizer.safetensors   NAME.exp_avg / NAME.exp_avg_sq (torch's AdamW state names), float32
-//   trainer_state.json      global_step, optimizer kind, the dropout Rng, the data position, the run's settings
+// model.safetensors, tokenizer files) plus what resuming needs:
+//   optimizer.safetensors        NAME.exp_avg / NAME.exp_avg_sq (torch's AdamW state names), float32
+//   bertkit_trainer_state.json   global_step, optimizer kind, the dropout Rng, the data position, the run's settings
+// The state file is not named trainer_state.json: HF Trainer reads that name into TrainerState(**json),
+// which raises on our keys when someone resumes the directory under transformers.
 // The directory is written under a temporary name and renamed into place, so a crash leaves either
 // the complete checkpoint or none (an earlier one of the same step waits under .checkpoint-STEP.PID.old).
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -17,7 +19,7 @@ import type { TrainStepState } from '../runtime/train-step.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import type { MomentState, OptimizerKind } from './optim/optimizer.js';
 
-export const TRAINER_STATE_FILE = 'trainer_state.json';
+export const TRAINER_STATE_FILE = 'bertkit_trainer_state.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 const FORMAT = 'bertkit-trainer-state-1';
 
@@ -112,7 +114,7 @@ export function readTrainerState(dir: string): TrainerState {
 
 /**
  * The TrainStepState saved in `dir`: parameters from model.safetensors (exactly the float32 values
- * trained), moments from optimizer.safetensors, step and Rng from trainer_state.json.
+ * trained), moments from optimizer.safetensors, step and Rng from bertkit_trainer_state.json.
  */
 export function readTrainStepState(dir: string, parameters: readonly ParameterInfo[]): { train: TrainStepState; trainer: TrainerState } {
   const trainer = readTrainerState(dir);

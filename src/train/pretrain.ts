@@ -69,7 +69,7 @@ export interface PretrainOptions {
   readonly evalSteps?: number;
   /** A checkpoint directory, or true for the latest checkpoint in outputDir. */
   readonly resume?: string | true;
-  /** Recorded in trainer_state.json. */
+  /** Recorded in bertkit_trainer_state.json. */
   readonly settings?: Readonly<Record<string, unknown>>;
   /** Stops after the current update (a checkpoint is written first when saveSteps is set). */
   readonly signal?: AbortSignal;
@@ -106,7 +106,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   mkdirSync(outputDir, { recursive: true });
   const program = buildPretrainingProgram(model.config, model.heads);
   const resumeDir = options.resume === true ? latestCheckpoint(outputDir) : options.resume;
-  if (options.resume === true && resumeDir === undefined) throw new Error(`--resume: ${outputDir} holds no checkpoint-STEP directory with a trainer_state.json`);
+  if (options.resume === true && resumeDir === undefined) throw new Error(`--resume: ${outputDir} holds no checkpoint-STEP directory with a bertkit_trainer_state.json`);
   if (resumeDir !== undefined && !existsSync(resumeDir)) throw new Error(`--resume: ${resumeDir} does not exist`);
   const saved = resumeDir === undefined ? undefined : readTrainStepState(resumeDir, program.parameters);
   if (resumeDir === undefined && latestCheckpoint(outputDir) !== undefined) {

@@ -76,7 +76,7 @@ test('a corpus run checkpoints, evaluates, logs and draws its curve; resuming a 
     const full = join(dir, 'full');
     const first = bertkit(...args(full));
     assert.equal(first.status, 0, first.stderr);
-    for (const file of ['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer.json', 'log.jsonl', 'training_curve.svg', 'checkpoint-3/optimizer.safetensors', 'checkpoint-3/trainer_state.json', 'checkpoint-6/model.safetensors']) {
+    for (const file of ['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer.json', 'log.jsonl', 'training_curve.svg', 'checkpoint-3/optimizer.safetensors', 'checkpoint-3/bertkit_trainer_state.json', 'checkpoint-6/model.safetensors']) {
       assert.ok(existsSync(join(full, file)), `${file} written`);
     }
     const entries = (output: string) => readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, number | string>);
@@ -154,7 +154,7 @@ test('Ctrl-C (SIGINT) stops after the current step with a checkpoint, and --resu
     assert.equal(status, 0, stderr);
     const stopped = Number(/interrupted at step (\d+)/.exec(stderr)?.[1]);
     assert.ok(stopped >= 2, stderr);
-    assert.ok(existsSync(join(output, `checkpoint-${stopped}`, 'trainer_state.json')), 'the stop wrote a checkpoint');
+    assert.ok(existsSync(join(output, `checkpoint-${stopped}`, 'bertkit_trainer_state.json')), 'the stop wrote a checkpoint');
     const resumed = bertkit(...args, '--max-steps', String(stopped + 2), '--resume');
     assert.equal(resumed.status, 0, resumed.stderr);
     const steps = readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { step: number }).step);

@@ -44,3 +44,10 @@ test('saving a step again replaces its checkpoint with the new state and leaves 
   assert.deepEqual(train.parameters, second.train.parameters);
   assert.deepEqual(train.optimizer.moments, second.train.optimizer.moments);
 });
+
+test('the trainer state is not saved as trainer_state.json, which HF Trainer would try to load as its own', () => {
+  const saved = saveCheckpoint(join(dir, 'names'), contents(1, 3));
+  const files = readdirSync(saved);
+  assert.ok(files.includes('bertkit_trainer_state.json'), files.join(', '));
+  assert.ok(!files.includes('trainer_state.json'), files.join(', '));
+});

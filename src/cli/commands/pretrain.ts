@@ -130,7 +130,7 @@ async function runPretrain(options: PretrainCliOptions): Promise<void> {
   const sources = [options.preset, options.config, options.init].filter((source) => source !== undefined);
   if ((options.corpus === undefined) === (options.batch === undefined)) throw new Error('pretrain: give either --corpus or --batch');
   const resumeDir = options.resume === undefined ? undefined : options.resume === true ? latestCheckpoint(options.output) : options.resume;
-  if (options.resume === true && resumeDir === undefined) throw new Error(`--resume: ${options.output} holds no checkpoint-STEP directory with a trainer_state.json`);
+  if (options.resume === true && resumeDir === undefined) throw new Error(`--resume: ${options.output} holds no checkpoint-STEP directory with a bertkit_trainer_state.json`);
   if (resumeDir === undefined && sources.length !== 1) throw new Error('pretrain: give exactly one of --preset, --config and --init (or --resume)');
   const heads = pretrainingHeads(options.nsp);
   const prepared = resumeDir !== undefined ? await fromCheckpoint(resumeDir, heads) : await newModel(options, heads);
