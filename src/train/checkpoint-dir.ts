@@ -62,10 +62,13 @@ export function saveCheckpoint(outputDir: string, contents: CheckpointContents):
     store.add(name, shape, data);
   }
   saveBert(temp, { config: contents.config, heads: contents.heads, parameters: store }, contents.tokenizer ? { tokenizer: contents.tokenizer } : {});
+  // In the parameter's shape, as torch's optimizer state holds them.
   const moments = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [name, { m, v }] of Object.entries(train.optimizer.moments)) {
-    moments.set(`${name}.exp_avg`, { shape: [m.length], data: m });
-    moments.set(`${name}.exp_avg_sq`, { shape: [v.length], data: v });
+  for (const { name, shape } of contents.parameters) {
+    const moment = train.optimizer.moments[name];
+    if (moment === undefined) continue; // none before the first update
+    moments.set(`${name}.exp_avg`, { shape: [...shape], data: moment.m });
+    moments.set(`${name}.exp_avg_sq`, { shape: [...shape], data: moment.v });
   }
   writeSafetensors(join(temp, OPTIMIZER_FILE), moments, { step: String(train.optimizer.step) });
   const state: TrainerState = { format: FORMAT, global_step: train.step, optimizer: train.optimizer.kind, rng: train.rng, data: contents.data, settings: contents.settings };
@@ -121,7 +124,13 @@ export function readTrainStepState(dir: string, parameters: readonly ParameterIn
   const modelFile = join(dir, 'model.safetensors');
   const weights = readSafetensors(modelFile).tensors;
   const optimizerFile = join(dir, OPTIMIZER_FILE);
-  const saved = readSafetensors(optimizerFile).tensors;
+  const optimizerState = readSafetensors(optimizerFile);
+  const saved = optimizerState.tensors;
+  // The optimizer file records its own step: one from another checkpoint is refused, not mixed in.
+  const savedStep = optimizerState.metadata.step;
+  if (savedStep !== undefined && savedStep !== String(trainer.global_step)) {
+    throw new Error(`${optimizerFile}: holds the optimizer state of step ${savedStep}, but ${join(dir, TRAINER_STATE_FILE)} is at global_step ${trainer.global_step}`);
+  }
   const values: Record<string, Float32Array> = {};
   const moments: Record<string, MomentState> = {};
   for (const { name, shape } of parameters) {
@@ -137,8 +146,8 @@ export function readTrainStepState(dir: string, parameters: readonly ParameterIn
       if (trainer.global_step === 0) continue;
       throw new Error(`${optimizerFile}: the moments of ${name} (${name}.exp_avg, ${name}.exp_avg_sq) are missing`);
     }
-    if (!(m.data instanceof Float32Array) || !(v.data instanceof Float32Array) || m.data.length !== tensor.data.length || v.data.length !== tensor.data.length) {
-      throw new Error(`${optimizerFile}: the moments of ${name} must be float32 with ${tensor.data.length} values`);
+    if (!(m.data instanceof Float32Array) || !(v.data instanceof Float32Array) || m.shape.join(',') !== shape.join(',') || v.shape.join(',') !== shape.join(',')) {
+      throw new Error(`${optimizerFile}: the moments of ${name} must be float32 [${shape.join(', ')}], got ${m.dtype} [${m.shape.join(', ')}] and ${v.dtype} [${v.shape.join(', ')}]`);
     }
     moments[name] = { m: m.data, v: v.data };
   }

@@ -9,6 +9,7 @@ import type { TrainStepState } from '../../src/runtime/train-step.js';
 import { type CheckpointContents, latestCheckpoint, readTrainStepState, saveCheckpoint } from '../../src/train/checkpoint-dir.js';
 import { pretrainingHeads } from '../../src/train/pretrain.js';
 import { presetConfig } from '../../src/train/presets.js';
+import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-checkpoint-dir-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,4 +51,16 @@ test('the trainer state is not saved as trainer_state.json, which HF Trainer wou
   const files = readdirSync(saved);
   assert.ok(files.includes('bertkit_trainer_state.json'), files.join(', '));
   assert.ok(!files.includes('trainer_state.json'), files.join(', '));
+});
+
+test('moments are saved in their parameter\'s shape, and an optimizer file of another step is refused', () => {
+  const saved = saveCheckpoint(join(dir, 'moments'), contents(4, 5));
+  const optimizerFile = join(saved, 'optimizer.safetensors');
+  const { tensors, metadata } = readSafetensors(optimizerFile);
+  for (const { name, shape } of parameters) {
+    assert.deepEqual(tensors.get(`${name}.exp_avg`)?.shape, shape, name);
+    assert.deepEqual(tensors.get(`${name}.exp_avg_sq`)?.shape, shape, name);
+  }
+  writeSafetensors(optimizerFile, new Map([...tensors].map(([name, tensor]) => [name, { shape: tensor.shape, data: tensor.data }])), { ...metadata, step: '3' });
+  assert.throws(() => readTrainStepState(saved, parameters), /optimizer\.safetensors: holds the optimizer state of step 3, but .*bertkit_trainer_state\.json is at global_step 4/);
 });
