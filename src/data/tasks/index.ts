@@ -3,7 +3,7 @@ export { taskSpec, type TableFormat, type TaggingScheme, type TaskData, type Tas
 export { classPredictions, encodeTextExamples, evaluateClassification, evaluateRegression, labelNames, readTextExamples, type TextExample } from './classification.js';
 export { encodeNerExamples, evaluateNer, nerWordPredictions, readCharTaggedTsv, readConllSentences, tagLabelNames, type NerExample, type TaggedSentence } from './ner.js';
 export { encodeSrlInstances, evaluateSrl, readPropBankSentences, roleLabelNames, srlInstances, srlScores, srlWordPredictions, type PropBankSentence, type SrlExample } from './srl.js';
-export { answerF1, answerPositions, encodeQaExamples, exactMatch, normalizeAnswer, qaPredictions, readSquadExamples, squadScores, type EncodedQaExample, type QaAnswer, type QaExample, type QaWindow } from './squad.js';
+export { answerF1, answerPositions, bestQaSpan, encodeQaExamples, exactMatch, normalizeAnswer, qaPredictions, readSquadExamples, squadScores, type EncodedQaExample, type QaAnswer, type QaExample, type QaSpan, type QaWindow } from './squad.js';
 export { conllevalEntities, detectScheme, entityScores, strictEntities, toIob2, type Entity, type EntityMode, type EntityScores } from './entities.js';
 export { groupEntities, type GroupedEntity } from './entity-grouping.js';
 export { encodeWords, IGNORED_LABEL, tokenLabelsFor, wordPredictions, type WordEncoding } from './word-alignment.js';

@@ -124,36 +124,61 @@ export function answerPositions(contextOffsets: readonly (Offset | null)[], answ
   return { startPosition: start - 1, endPosition: end + 1 };
 }
 
-/** Best answer text per example id: the highest start+end logit span over all windows (n-best per side, at most `maxAnswerLength` tokens). */
+export interface QaSpan {
+  /** The answer as it stands in the context ('' when no window offers a valid span). */
+  text: string;
+  /** [start, end) of the answer in the context (UTF-16). */
+  start: number;
+  end: number;
+  /** start logit + end logit, what spans are ranked by. */
+  logit: number;
+  /** softmax(start)·softmax(end) within the span's window, the score the HF question-answering pipeline reports. */
+  probability: number;
+}
+
+/**
+ * The best span of one example over all its windows: among the `nBest` highest start and end logits of
+ * each window, the pair with the highest sum whose tokens are both context, end ≥ start, and at most
+ * `maxAnswerLength` tokens long (Hugging Face's postprocess_qa_predictions for SQuAD v1).
+ */
+export function bestQaSpan(example: EncodedQaExample, startLogits: readonly Float32Array[], endLogits: readonly Float32Array[], options: TaskSpecOptions = {}): QaSpan {
+  const nBest = options.nBest ?? 20;
+  const maxAnswerLength = options.maxAnswerLength ?? 30;
+  let best: QaSpan = { text: '', start: 0, end: 0, logit: -Infinity, probability: 0 };
+  for (const window of example.windows) {
+    const starts = startLogits[window.featureIndex]!;
+    const ends = endLogits[window.featureIndex]!;
+    const offsets = window.contextOffsets;
+    for (const start of topIndices(starts, nBest, offsets.length)) {
+      for (const end of topIndices(ends, nBest, offsets.length)) {
+        if (offsets[start] === null || offsets[end] === null || end < start || end - start + 1 > maxAnswerLength) continue;
+        const logit = starts[start]! + ends[end]!;
+        if (logit <= best.logit) continue;
+        const [from] = offsets[start]!;
+        const [, to] = offsets[end]!;
+        const probability = Math.exp(logit - logSumExp(starts, offsets.length) - logSumExp(ends, offsets.length));
+        best = { text: example.context.slice(from, to), start: from, end: to, logit, probability };
+      }
+    }
+  }
+  return best;
+}
+
+/** Best answer text per example id (see bestQaSpan). */
 export function qaPredictions(data: TaskData, outputs: TaskOutputs, options: TaskSpecOptions = {}): Map<string, string> {
   const { startLogits, endLogits } = outputs;
   if (!startLogits || !endLogits || startLogits.length !== data.features.length || endLogits.length !== data.features.length) {
     throw new Error(`evaluate: expected start and end logits for ${data.features.length} features`);
   }
-  const nBest = options.nBest ?? 20;
-  const maxAnswerLength = options.maxAnswerLength ?? 30;
-  const predictions = new Map<string, string>();
-  for (const example of data.examples as EncodedQaExample[]) {
-    let bestScore = -Infinity;
-    let bestText = '';
-    for (const window of example.windows) {
-      const starts = startLogits[window.featureIndex]!;
-      const ends = endLogits[window.featureIndex]!;
-      const offsets = window.contextOffsets;
-      for (const start of topIndices(starts, nBest, offsets.length)) {
-        for (const end of topIndices(ends, nBest, offsets.length)) {
-          if (offsets[start] === null || offsets[end] === null || end < start || end - start + 1 > maxAnswerLength) continue;
-          const score = starts[start]! + ends[end]!;
-          if (score > bestScore) {
-            bestScore = score;
-            bestText = example.context.slice(offsets[start]![0], offsets[end]![1]);
-          }
-        }
-      }
-    }
-    predictions.set(example.id, bestText);
-  }
-  return predictions;
+  return new Map((data.examples as EncodedQaExample[]).map((example) => [example.id, bestQaSpan(example, startLogits, endLogits, options).text]));
+}
+
+function logSumExp(values: Float32Array, length: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < length; i++) max = Math.max(max, values[i]!);
+  let sum = 0;
+  for (let i = 0; i < length; i++) sum += Math.exp(values[i]! - max);
+  return max + Math.log(sum);
 }
 
 function topIndices(values: Float32Array, count: number, limit: number): number[] {

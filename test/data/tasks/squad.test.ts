@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BertTokenizer } from '../../../src/tokenizer/index.js';
-import { answerF1, exactMatch, normalizeAnswer, qaPredictions, readSquadExamples, squadScores, type EncodedQaExample } from '../../../src/data/tasks/squad.js';
+import { answerF1, bestQaSpan, exactMatch, normalizeAnswer, qaPredictions, readSquadExamples, squadScores, type EncodedQaExample } from '../../../src/data/tasks/squad.js';
 import { taskSpec } from '../../../src/data/tasks/task.js';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.js';
 
@@ -93,6 +93,11 @@ test('SQuAD features: stride windows, answer positions through offsets, best spa
     endLogits[other]![3] = 50;
     const predictions = qaPredictions(data, { startLogits, endLogits });
     assert.equal(predictions.get('who'), answer);
+    const span = bestQaSpan(example, startLogits, endLogits);
+    assert.deepEqual([span.start, span.end, span.logit], [answerStart, answerStart + answer.length, 10]);
+    // Probability: softmax of 5 among n-1 zeros, for start and for end, in the answer's window.
+    const n = target.inputIds.length;
+    assert.ok(Math.abs(span.probability - (Math.exp(5) / (Math.exp(5) + n - 1)) ** 2) < 1e-6);
     const metrics = spec.evaluate(data, { startLogits, endLogits });
     assert.deepEqual(metrics, { exact_match: 100, f1: 100 });
     // A longer limit than the window lets a wide high-scoring span win; maxAnswerLength 30 keeps it out.
