@@ -18,6 +18,7 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, rea
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { readFully } from '../io/read-fully.js';
 import { Rng } from '../runtime/rng.js';
 import { ProgressBar, type ProgressOptions } from '../cli/progress.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
@@ -356,13 +357,7 @@ export class ShardSplitReader implements DocumentCorpus {
 
   private readBytes(shard: OpenShard, position: number, length: number): Buffer {
     const bytes = Buffer.alloc(length);
-    const fd = this.handle(shard.path);
-    let read = 0;
-    while (read < length) {
-      const n = readSync(fd, bytes, read, length - read, position + read);
-      if (n === 0) throw new Error(`${shard.path}: file ends early (truncated shard)`);
-      read += n;
-    }
+    readFully(this.handle(shard.path), bytes, position, shard.path);
     return bytes;
   }
 
@@ -407,7 +402,7 @@ export class ShardSplitReader implements DocumentCorpus {
         throw new Error(`${path}: header (${documents} documents, ${sentences} sentences, ${tokens} tokens) disagrees with ${MANIFEST_FILE}`);
       }
       const boundaries = Buffer.alloc(4 * (documents + sentences));
-      if (readSync(fd, boundaries, 0, boundaries.length, HEADER_BYTES) !== boundaries.length) throw new Error(`${path}: file ends early (truncated shard)`);
+      readFully(fd, boundaries, HEADER_BYTES, path);
       const words = new Uint32Array(boundaries.buffer, boundaries.byteOffset, documents + sentences);
       const documentEnds = words.slice(0, documents);
       const documentTokenEnds = documentEnds.map((sentenceEnd) => words[documents + sentenceEnd - 1]!);

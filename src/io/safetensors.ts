@@ -1,8 +1,9 @@
 // The safetensors format (Hugging Face): an 8-byte little-endian header length N, N bytes of JSON
 // `{name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {string: string}}`, then the
 // tensor bytes, offsets relative to the end of the header.
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { openSync, closeSync, fstatSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-write.js';
+import { readFully } from './read-fully.js';
 import { bfloat16ToFloat32, halfToFloat32 } from './half-float.js';
 
 export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -43,12 +44,12 @@ export function readSafetensors(path: string): SafetensorsFile {
     };
     if (fileSize < 8) fail(`file is ${fileSize} bytes, too short for the 8-byte header length`);
     const lengthBytes = Buffer.alloc(8);
-    readSync(fd, lengthBytes, 0, 8, 0);
+    readFully(fd, lengthBytes, 0, path);
     const headerLength = lengthBytes.readBigUInt64LE(0);
     if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
     if (headerLength > BigInt(fileSize - 8)) fail(`header length ${headerLength} runs past the end of the ${fileSize}-byte file (truncated?)`);
     const headerBytes = Buffer.alloc(Number(headerLength));
-    readSync(fd, headerBytes, 0, headerBytes.length, 8);
+    readFully(fd, headerBytes, 8, path);
     let header: unknown;
     try {
       header = JSON.parse(headerBytes.toString('utf8'));
@@ -68,7 +69,7 @@ export function readSafetensors(path: string): SafetensorsFile {
     const tensors = new Map<string, NamedTensor>();
     for (const spec of specs) {
       const bytes = Buffer.alloc(spec.end - spec.begin);
-      readSync(fd, bytes, 0, bytes.length, dataStart + spec.begin);
+      readFully(fd, bytes, dataStart + spec.begin, path);
       tensors.set(spec.name, decodeTensor(spec.dtype, spec.shape, bytes));
     }
     return { tensors, metadata };
