@@ -128,6 +128,15 @@ test('CSV with quoting, header-less TSV, JSONL multi-label; errors name file and
     const plain = await readTextExamples(headerless, 'classification', { header: false, textColumn: '0', labelColumn: '1' });
     assert.equal(plain[0]!.text, 'a "quoted text');
 
+    const quotedTsv = join(dir, 'quoted.tsv');
+    writeFileSync(quotedTsv, 'sentence\tlabel\n"tab\tinside"\t1\n');
+    assert.equal((await readTextExamples(quotedTsv, 'classification', { quoting: true }))[0]!.text, 'tab\tinside');
+    await assert.rejects(readTextExamples(quotedTsv, 'classification'), /quoted\.tsv:2: expected 2 tab-separated columns, found 3/);
+
+    const missing = join(dir, 'missing.jsonl');
+    writeFileSync(missing, '{"text": "a", "label": "x"}\n{"text": "b"}\n');
+    await assert.rejects(readTextExamples(missing, 'classification'), /missing\.jsonl:2: no 'label' field/);
+
     const jsonl = join(dir, 'topics.jsonl');
     writeFileSync(jsonl, '{"text": "stocks and football", "labels": ["finance", "sport"]}\n{"text": "goal", "labels": "sport"}\n');
     const data = await taskSpec('classification').load(jsonl, BertTokenizer.fromVocab(vocabFor(['stocks', 'and', 'football', 'goal'])), { multiLabel: true });
