@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
  * the bytes go to a temporary file in the same folder, are flushed, then renamed over the target.
  */
 export function writeFileAtomic(path: string, chunks: Uint8Array | Uint8Array[]): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const temp = temporaryPathFor(path);
   const fd = openSync(temp, 'w');
   try {
     for (const chunk of Array.isArray(chunks) ? chunks : [chunks]) {
@@ -20,5 +20,63 @@ export function writeFileAtomic(path: string, chunks: Uint8Array | Uint8Array[])
     throw error;
   }
   closeSync(fd);
-  renameSync(temp, path);
+  renameIntoPlace(temp, path);
+}
+
+/** A temporary name beside `path` (same folder, so that the final rename stays on one file system). */
+export function temporaryPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+}
+
+/**
+ * Makes a finished and closed temporary file (written as a stream, say) the content of `path`, as
+ * writeFileAtomic does: flushed, renamed over the target, the rename itself flushed.
+ */
+export function commitTemporaryFile(temp: string, path: string): void {
+  try {
+    const fd = openSync(temp, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  renameIntoPlace(temp, path);
+}
+
+function renameIntoPlace(temp: string, path: string): void {
+  try {
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  // The new directory entry is durable only once the folder itself is flushed.
+  fsyncDirectory(dirname(path));
+}
+
+function fsyncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch (error) {
+    if (refusesDirectorySync(error)) return;
+    throw error;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (error) {
+    if (!refusesDirectorySync(error)) throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Windows cannot open a folder as a file (EISDIR, EPERM); some file systems refuse to fsync one (EINVAL). */
+function refusesDirectorySync(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL';
 }
