@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readTextExamples } from '../../../src/data/tasks/classification.js';
+import { sharedPath, skipWithoutShared } from '../../helpers/shared.js';
 import { accuracy, averageRanks, binaryF1, macroF1, matthewsCorrelation, meanSquaredError, multiLabelF1, pearson, spearman } from '../../../src/data/tasks/metrics.js';
 
 // Reference values from scipy 1.17.1:
@@ -46,4 +48,16 @@ test('multi-label micro/macro F1 and subset accuracy', () => {
 
 test('mismatched lengths are refused', () => {
   assert.throws(() => accuracy([1], [1, 0]), /1 predictions for 2 gold values/);
+});
+
+// Reference on real data with many ties (scipy 1.17.1): STS-B scores against the word-count sum of the two sentences,
+//   x = [float(r[9]) for r in rows]; z = [len(r[7].split()) + len(r[8].split()) for r in rows]
+//   pearsonr(x, z)[0] = 0.21185551815677028, spearmanr(x, z)[0] = 0.17369146003550257
+test('Pearson and Spearman on STS-B match scipy', { skip: skipWithoutShared('data/stsb/train.tsv') }, async () => {
+  const examples = await readTextExamples(sharedPath('data/stsb/train.tsv'), 'regression');
+  const scores = examples.map((e) => e.label as number);
+  const words = (text: string) => text.split(/\s+/).filter((w) => w !== '').length;
+  const lengths = examples.map((e) => words(e.text) + words(e.textPair!));
+  assert.ok(Math.abs(pearson(scores, lengths) - 0.21185551815677028) < 1e-12);
+  assert.ok(Math.abs(spearman(scores, lengths) - 0.17369146003550257) < 1e-12);
 });
