@@ -1,9 +1,9 @@
 // `bertkit tokenize`: JSONL in, JSONL out, one output line per input line, streamed.
-import { createReadStream, createWriteStream, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, openSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { commitTemporaryFile, temporaryPathFor } from '../../io/atomic-write.js';
 import { BertTokenizer, type EncodeOptions } from '../../tokenizer/bert-tokenizer.js';
 import type { Encoding } from '../../tokenizer/encoding.js';
 import { TRUNCATION_STRATEGIES, type TruncationStrategy } from '../../tokenizer/truncation.js';
@@ -208,7 +208,7 @@ function assertReadableFile(path: string): void {
 
 /** Output that appears under its name only when the whole input was tokenized without error. */
 function openAtomicOutput(path: string): { stream: Writable; commit(): Promise<void>; abort(): void } {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const temp = temporaryPathFor(path);
   let fd: number;
   try {
     fd = openSync(temp, 'w');
@@ -226,7 +226,7 @@ function openAtomicOutput(path: string): { stream: Writable; commit(): Promise<v
     async commit() {
       stream.end();
       await finished;
-      renameSync(temp, path);
+      commitTemporaryFile(temp, path);
     },
     abort() {
       stream.destroy();
