@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BertTokenizer } from '../../../src/tokenizer/index.js';
 import { readConllSentences, type NerExample } from '../../../src/data/tasks/ner.js';
-import type { SrlExample } from '../../../src/data/tasks/srl.js';
+import { srlScores, type SrlExample } from '../../../src/data/tasks/srl.js';
 import { taskSpec, type TaskData, type TaskFeatures } from '../../../src/data/tasks/task.js';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.js';
 
@@ -141,4 +141,12 @@ test('SRL instances: [CLS] sentence [SEP] predicate [SEP], roles on first pieces
   // Predicting only V (and O): no arguments predicted, so recall and F1 are 0 even though every V is right.
   const onlyV = logitsFromLabels(data.features, data.labels.length, (f, t) => (f.tokenLabels![t] === data.labels.indexOf('V') ? data.labels.indexOf('V') : 0));
   assert.deepEqual(spec.evaluate(data, { logits: onlyV }), { precision: 0, recall: 0, f1: 0 });
+});
+
+test('SRL scores count labelled (word, role) pairs, V and O excluded', () => {
+  // Gold arguments: ARG0@0, ARG1@3 (2). Predicted: ARG0@0 (right), ARG1@1, ARG2@3 (wrong) (3); V agrees but does not count.
+  const scores = srlScores([['ARG0', 'O', 'V', 'ARG1']], [['ARG0', 'ARG1', 'V', 'ARG2']]);
+  assert.ok(Math.abs(scores.precision - 1 / 3) < 1e-12);
+  assert.equal(scores.recall, 0.5);
+  assert.ok(Math.abs(scores.f1 - 0.4) < 1e-12);
 });
