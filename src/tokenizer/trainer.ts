@@ -1,8 +1,9 @@
 // WordPiece vocabulary training, as Hugging Face tokenizers' WordPieceTrainer (a BpeTrainer with
 // continuing_subword_prefix '##'; the vocabulary keeps the BPE ids, see trainer-merges.ts).
 // Corpora are streamed line by line; only the word counts are held in memory.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { BertTokenizer, type BertTokenizerConfig } from './bert-tokenizer.js';
 import { fileSize, readLineChunks } from '../data/text-lines.js';
 import { BERT_UNCASED, type NormalizerOptions } from './normalizer.js';
@@ -134,7 +135,7 @@ export function saveTrainedTokenizer(vocab: Vocab, dir: string, normalizer: Norm
   mkdirSync(dir, { recursive: true });
   if (missingSpecialTokens.length > 0) {
     const path = join(dir, 'vocab.txt');
-    writeFileSync(path, vocab.toText());
+    writeFileAtomic(path, Buffer.from(vocab.toText(), 'utf8'));
     return { files: [path], missingSpecialTokens };
   }
   BertTokenizer.fromVocab(vocab, config).save(dir);
