@@ -167,7 +167,12 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       const current = next;
       const running: Promise<StepResult> = worker.step(current.feeds);
       // Prepare the next batches while the worker computes this step.
-      next = step + 1 < maxSteps && !options.signal?.aborted ? draw() : undefined;
+      try {
+        next = step + 1 < maxSteps && !options.signal?.aborted ? draw() : undefined;
+      } catch (error) {
+        await running.catch(() => {}); // the step's own failure would otherwise be an unhandled rejection
+        throw error;
+      }
       const result = await running;
       step = result.step;
       tokensDone += current.tokens;
