@@ -2,7 +2,7 @@
 // or JSON Lines: GLUE's SST-2, RTE and STS-B, ChnSentiCorp, or any file with named columns.
 
 import type { BertTokenizer } from '../../tokenizer/index.js';
-import { accuracy, binaryF1, macroF1, matthewsCorrelation, meanSquaredError, multiLabelF1, pearson, spearman } from './metrics.js';
+import { accuracy, binaryF1, macroF1, matthewsCorrelation, meanSquaredError, microF1, multiLabelF1, pearson, spearman } from './metrics.js';
 import { readTable, requireColumn, type Table } from './table.js';
 import type { TaskData, TaskFeatures, TaskLoadOptions, TaskOutputs, TaskSpec } from './task.js';
 
@@ -145,7 +145,7 @@ export function evaluateClassification(data: TaskData, outputs: TaskOutputs): Re
   const metrics: Record<string, number> = {
     accuracy: accuracy(predicted, gold),
     macro_f1: macroF1(predicted, gold, data.labels.length),
-    micro_f1: accuracy(predicted, gold),
+    micro_f1: microF1(predicted, gold),
     mcc: matthewsCorrelation(predicted, gold, data.labels.length),
   };
   if (data.labels.length === 2) metrics.f1 = binaryF1(predicted, gold, 1);

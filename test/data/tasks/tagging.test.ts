@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BertTokenizer } from '../../../src/tokenizer/index.js';
+import { BertTokenizer, Vocab } from '../../../src/tokenizer/index.js';
 import { readConllSentences, type NerExample } from '../../../src/data/tasks/ner.js';
 import { srlScores, type SrlExample } from '../../../src/data/tasks/srl.js';
 import { taskSpec, type TaskData, type TaskFeatures } from '../../../src/data/tasks/task.js';
@@ -85,9 +85,7 @@ test('IOB1 files train as IOB2 and evaluate with IOB1 entity semantics', async (
     writeFileSync(path, '-DOCSTART- -X- -X- O\n\nPeter NNP B-NP I-PER\nBlackburn NNP I-NP I-PER\nJohn NNP I-NP B-PER\nsaw VBD B-VP O\nBrussels NNP B-NP I-LOC\n\n');
     const [sentence] = await readConllSentences(path);
     assert.deepEqual(sentence!.tags, ['I-PER', 'I-PER', 'B-PER', 'O', 'I-LOC']);
-    const tokenizer = BertTokenizer.fromVocab(
-      (await import('../../../src/tokenizer/index.js')).Vocab.fromTokens(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'peter', 'blackburn', 'john', 'saw', 'brussels']),
-    );
+    const tokenizer = BertTokenizer.fromVocab(Vocab.fromTokens(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'peter', 'blackburn', 'john', 'saw', 'brussels']));
     const spec = taskSpec('ner');
     const data = await spec.load(path, tokenizer);
     const example = data.examples[0] as NerExample;
