@@ -105,12 +105,13 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const nsp = model.heads.nextSentence;
   mkdirSync(outputDir, { recursive: true });
   const program = buildPretrainingProgram(model.config, model.heads);
-  const resumeDir = options.resume === true ? latestCheckpoint(outputDir) : options.resume;
+  const latest = latestCheckpoint(outputDir);
+  const resumeDir = options.resume === true ? latest : options.resume;
   if (options.resume === true && resumeDir === undefined) throw new Error(`--resume: ${outputDir} holds no checkpoint-STEP directory with a bertkit_trainer_state.json`);
   if (resumeDir !== undefined && !existsSync(resumeDir)) throw new Error(`--resume: ${resumeDir} does not exist`);
   const saved = resumeDir === undefined ? undefined : readTrainStepState(resumeDir, program.parameters);
-  if (resumeDir === undefined && latestCheckpoint(outputDir) !== undefined) {
-    throw new Error(`${outputDir} holds checkpoints of an earlier run (${latestCheckpoint(outputDir)}): continue it with --resume, or choose another output directory`);
+  if (resumeDir === undefined && latest !== undefined) {
+    throw new Error(`${outputDir} holds checkpoints of an earlier run (${latest}): continue it with --resume, or choose another output directory`);
   }
 
   const log = new TrainingLog(join(outputDir, 'log.jsonl'));
