@@ -54,12 +54,16 @@ export function matchStateDict(
     if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {
       throw new Error(`${options.source}: ${checkpointName} has shape [${tensor.shape.join(', ')}], the model config expects [${shape.join(', ')}] for ${name}`);
     }
-    if (!(tensor.data instanceof Float32Array)) {
-      throw new Error(`${options.source}: ${checkpointName} is ${tensor.dtype}; parameters must be floating point`);
-    }
     used.add(checkpointName);
-    tensors.set(name, tensor);
+    tensors.set(name, asFloat32(tensor, checkpointName, options.source));
   }
   const unexpected = [...renamed.keys()].filter((name) => !used.has(name));
   return { tensors, report: { missing, unexpected } };
+}
+
+/** Parameters are float32: F64 tensors are narrowed, as torch's model.float() does; integer and bool ones are refused. */
+function asFloat32(tensor: NamedTensor, checkpointName: string, source: string): NamedTensor {
+  if (tensor.data instanceof Float32Array) return tensor;
+  if (tensor.data instanceof Float64Array) return { dtype: 'F32', shape: tensor.shape, data: Float32Array.from(tensor.data) };
+  throw new Error(`${source}: ${checkpointName} is ${tensor.dtype}; parameters must be floating point (F32, F16, BF16 or F64)`);
 }

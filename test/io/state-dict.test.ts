@@ -40,3 +40,18 @@ test('shape disagreements name the checkpoint, tensor and both shapes', () => {
   );
   assert.equal(modernName('x.LayerNorm.beta'), 'x.LayerNorm.bias');
 });
+
+test('F64 tensors load narrowed to float32; integer and bool tensors are refused with their dtype named', () => {
+  const values = [0.1, -1e-8, 3.141592653589793, 1e30];
+  const checkpoint = new Map<string, NamedTensor>([['bert.pooler.dense.bias', { dtype: 'F64', shape: [4], data: Float64Array.from(values) }]]);
+  const { tensors } = matchStateDict(checkpoint, new Map([['bert.pooler.dense.bias', [4]]]), { source: 'ckpt.safetensors' });
+  const loaded = tensors.get('bert.pooler.dense.bias')!;
+  assert.ok(loaded.data instanceof Float32Array);
+  assert.equal(loaded.dtype, 'F32');
+  assert.deepEqual([...loaded.data], values.map(Math.fround));
+  const integers = new Map<string, NamedTensor>([['bert.pooler.dense.bias', { dtype: 'I64', shape: [4], data: new BigInt64Array(4) }]]);
+  assert.throws(
+    () => matchStateDict(integers, new Map([['bert.pooler.dense.bias', [4]]]), { source: 'ckpt.safetensors' }),
+    /ckpt\.safetensors: bert\.pooler\.dense\.bias is I64; parameters must be floating point/,
+  );
+});
