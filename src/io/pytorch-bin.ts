@@ -100,9 +100,15 @@ function typedArrayOf(dtype: SafetensorsDType, bytes: Uint8Array): TensorData {
 
 /** Copies the strided view (offset, size, stride in elements) out of the storage, row-major. */
 function rebuildTensor(storage: Storage, offset: number, size: number[], stride: number[]): NamedTensor {
+  const isIndex = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (!isIndex(offset) || size.length !== stride.length || !size.every(isIndex) || !stride.every(isIndex)) {
+    throw new Error(`tensor view: offset ${offset}, size [${size.join(', ')}] and stride [${stride.join(', ')}] must be non-negative integers, one stride per dimension`);
+  }
   const count = size.reduce((a, b) => a * b, 1);
-  if (offset + count > storage.values.length) {
-    throw new Error(`tensor view [${size.join(', ')}] at offset ${offset} runs past its storage of ${storage.values.length}`);
+  // The view's last element bounds them all (strides are non-negative; 0 for expanded dimensions).
+  const last = size.reduce((at, dim, d) => at + (dim - 1) * stride[d]!, offset);
+  if (count > 0 && last >= storage.values.length) {
+    throw new Error(`tensor view [${size.join(', ')}] with strides [${stride.join(', ')}] at offset ${offset} reaches element ${last}, past its storage of ${storage.values.length}`);
   }
   if (isRowMajor(size, stride)) return widen(storage.dtype, size, storage.values.slice(offset, offset + count));
   const source = storage.values as unknown as { length: number; [i: number]: number | bigint; constructor: new (n: number) => TensorData };
@@ -111,7 +117,6 @@ function rebuildTensor(storage: Storage, offset: number, size: number[], stride:
   for (let i = 0; i < count; i++) {
     let at = offset;
     for (let d = 0; d < size.length; d++) at += index[d]! * stride[d]!;
-    if (at >= source.length) throw new Error(`tensor view reads element ${at} past its storage of ${source.length}`);
     out[i] = source[at]!;
     for (let d = size.length - 1; d >= 0; d--) {
       if (++index[d]! < size[d]!) break;

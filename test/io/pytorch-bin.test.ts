@@ -57,6 +57,29 @@ test('rebuilds strided (transposed) views and shared storages', () => {
   assert.deepEqual([...t.data], [1, 4, 2, 5, 3, 6]);
 });
 
+/** A .bin holding {'t': _rebuild_tensor_v2(float storage of `storage`, offset, size, stride)}; every number < 256. */
+function viewArchive(storage: number[], offset: number, size: number[], stride: number[]): string {
+  const tuple = (values: number[]) => `(${values.map((v) => `K${String.fromCharCode(v)}`).join('')}t`;
+  const pickle = '\x80\x02}q\x00(X\x01\x00\x00\x00tctorch._utils\n_rebuild_tensor_v2\n('
+    + `(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK${String.fromCharCode(storage.length)}tQ`
+    + `K${String.fromCharCode(offset)}${tuple(size)}${tuple(stride)}\x89ccollections\nOrderedDict\n)RtRu.`;
+  const path = join(mkdtempSync(join(tmpdir(), 'bertkit-bin-')), 'view.bin');
+  writeFileSync(path, zipSync({ 'archive/data.pkl': new Uint8Array(Buffer.from(pickle, 'latin1')), 'archive/data/0': new Uint8Array(Float32Array.from(storage).buffer) }));
+  return path;
+}
+
+test('rebuilds expanded (stride 0) views and bounds gapped views by their last element', () => {
+  // torch.tensor([1., 2.]).expand(3, 2): size (3, 2), stride (0, 1) over 2 stored values.
+  const expanded = readPytorchBin(viewArchive([1, 2], 0, [3, 2], [0, 1])).get('t')!;
+  assert.deepEqual(expanded.shape, [3, 2]);
+  assert.deepEqual([...expanded.data], [1, 2, 1, 2, 1, 2]);
+  // Rows 4 apart: x.view(2, 4)[:, 1:3] at offset 1 reads elements 1, 2, 5, 6.
+  const gapped = readPytorchBin(viewArchive([0, 1, 2, 3, 4, 5, 6, 7], 1, [2, 2], [4, 1])).get('t')!;
+  assert.deepEqual([...gapped.data], [1, 2, 5, 6]);
+  assert.throws(() => readPytorchBin(viewArchive([0, 1, 2, 3, 4, 5, 6], 2, [2, 2], [4, 1])), /reaches element 7, past its storage of 7/);
+  assert.deepEqual(readPytorchBin(viewArchive([0], 1, [0, 3], [3, 1])).get('t')!.shape, [0, 3]);
+});
+
 test('clear errors for files that are not torch archives', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bertkit-bin-'));
   const path = join(dir, 'junk.bin');
