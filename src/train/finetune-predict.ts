@@ -7,13 +7,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupEntities } from '../data/tasks/entity-grouping.js';
-import { encodeQaExamples, type EncodedQaExample } from '../data/tasks/squad.js';
+import { bestQaSpan, encodeQaExamples, type EncodedQaExample } from '../data/tasks/squad.js';
 import { NO_ROLE, encodeSrlInstances, srlWordPredictions } from '../data/tasks/srl.js';
 import type { TaskData, TaskFeatures, TaskKind, TaskLoadOptions, TaskSpec } from '../data/tasks/task.js';
 import { type LoadedBert, loadBert } from '../model/checkpoint.js';
 import type { BertConfig } from '../model/config.js';
 import { BertInference } from '../serve/bert-inference.js';
 import { type BatchInput, BertTokenizer } from '../tokenizer/bert-tokenizer.js';
+import type { Encoding } from '../tokenizer/encoding.js';
 import { TaskPredictor, taskLoss } from './finetune-evaluate.js';
 import { labelsOfConfig } from './finetune-model.js';
 import { FINETUNE_STATE_FILE } from './finetune.js';
@@ -91,7 +92,10 @@ export type PredictInput =
 export interface PredictOptions extends ScoreOptions {
   /** Tokens per input, special tokens included (default: the training run's, else 512 capped by the model). */
   readonly maxSeqLength?: number;
-  /** qa: tokens shared by consecutive context windows (default 128). */
+  /**
+   * Tokens shared by consecutive windows of an input longer than maxSeqLength: qa contexts (default
+   * 128) and ner texts (default maxSeqLength / 4; entities are read across the windows).
+   */
   readonly stride?: number;
 }
 
@@ -121,7 +125,10 @@ export async function predictFinetuned(finetuned: FinetunedModel, inputs: readon
       });
       const data = encodeQaExamples(examples, tokenizer, { maxSeqLength: maxLength, ...(options.stride === undefined ? {} : { stride: options.stride }) });
       const outputs = await predictor.predict(weights, data.features, batch);
-      return (data.examples as EncodedQaExample[]).map((example) => bestSpan(example, outputs.startLogits!, outputs.endLogits!));
+      return (data.examples as EncodedQaExample[]).map((example) => {
+        const span = bestQaSpan(example, outputs.startLogits!, outputs.endLogits!);
+        return { answer: span.text, score: span.probability, start: span.start, end: span.end };
+      });
     }
     if (kind === 'srl') {
       const instances = inputs.map((input, index) => {
@@ -135,52 +142,49 @@ export async function predictFinetuned(finetuned: FinetunedModel, inputs: readon
       const roles = srlWordPredictions(data, await predictor.predict(weights, data.features, batch));
       return instances.map((instance, index) => ({ words: instance.words, predicate: instance.predicateIndex, roles: roles[index] }));
     }
-    const encodings = inputs.map((input, index) => {
+    // Texts longer than maxLength are cut into windows overlapping by `stride` tokens.
+    const stride = options.stride ?? Math.floor(maxLength / 4);
+    const windows = inputs.map((input, index) => {
       if (!('text' in input)) throw new Error(`input ${index + 1}: a ${kind} model needs {"text": …}`);
-      return tokenizer.encode(input.text, null, { truncation: true, maxLength });
+      const first = tokenizer.encode(input.text, null, { truncation: true, maxLength, stride, returnOverflowing: true });
+      return [first, ...first.overflowing];
     });
-    const features = encodings.map((encoding, exampleIndex): TaskFeatures => ({ inputIds: Int32Array.from(encoding.ids), tokenTypeIds: Int32Array.from(encoding.typeIds), exampleIndex }));
-    const outputs = await predictor.predict(weights, features, batch);
-    return encodings.map((encoding, index) => ({ entities: groupEntities(encoding, outputs.logits![index]!, finetuned.labels) }));
+    const features = windows.flatMap((encodings, exampleIndex) => encodings.map((encoding): TaskFeatures => ({ inputIds: Int32Array.from(encoding.ids), tokenTypeIds: Int32Array.from(encoding.typeIds), exampleIndex })));
+    const logits = (await predictor.predict(weights, features, batch)).logits!;
+    let next = 0;
+    return windows.map((encodings) => {
+      const windowLogits = encodings.map(() => logits[next++]!);
+      const merged = encodings.length === 1 ? { encoding: encodings[0]!, logits: windowLogits[0]! } : mergeWindows(encodings, windowLogits, finetuned.labels.length);
+      return { entities: groupEntities(merged.encoding, merged.logits, finetuned.labels) };
+    });
   } finally {
     await predictor.dispose();
   }
 }
 
 /**
- * The highest start+end logit span of an example over its windows (20 candidates per side, at most 30
- * tokens, as the task's scoring does); its score is the span's probability, softmax(start)·softmax(end)
- * in its window, as the HF question-answering pipeline reports it.
+ * One token sequence over the whole text from overlapping windows: a token seen in several windows
+ * takes its logits from the window where it has the most context on its nearer side (as BERT's
+ * run_squad picks a token's "max context" window).
  */
-function bestSpan(example: EncodedQaExample, startLogits: readonly Float32Array[], endLogits: readonly Float32Array[]): { answer: string; score: number; start: number; end: number } {
-  let best = { answer: '', score: 0, start: 0, end: 0, logit: -Infinity };
-  for (const window of example.windows) {
-    const starts = startLogits[window.featureIndex]!, ends = endLogits[window.featureIndex]!;
-    const offsets = window.contextOffsets;
-    const startNorm = logSumExp(starts), endNorm = logSumExp(ends);
-    for (const start of topIndices(starts, 20)) {
-      for (const end of topIndices(ends, 20)) {
-        if (offsets[start] == null || offsets[end] == null || end < start || end - start + 1 > 30) continue;
-        const logit = starts[start]! + ends[end]!;
-        if (logit > best.logit) {
-          const [from] = offsets[start]!, [, to] = offsets[end]!;
-          best = { answer: example.context.slice(from, to), score: Math.exp(logit - startNorm - endNorm), start: from, end: to, logit };
-        }
-      }
-    }
-  }
-  const { logit: _logit, ...answer } = best;
-  return answer;
-}
-
-function topIndices(values: Float32Array, count: number): number[] {
-  return Array.from(values.keys()).sort((a, b) => values[b]! - values[a]!).slice(0, count);
-}
-
-function logSumExp(values: Float32Array): number {
-  let max = -Infinity;
-  for (const v of values) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of values) sum += Math.exp(v - max);
-  return max + Math.log(sum);
+function mergeWindows(windows: readonly Encoding[], logits: readonly Float32Array[], numLabels: number): { encoding: Encoding; logits: Float32Array } {
+  const chosen = new Map<string, { window: number; token: number; context: number }>();
+  windows.forEach((encoding, w) => {
+    const content = encoding.ids.map((_, t) => t).filter((t) => encoding.specialTokensMask[t] === 0 && encoding.sequenceIds[t] === 0);
+    content.forEach((t, i) => {
+      const key = encoding.offsets[t]!.join(':');
+      const context = Math.min(i, content.length - 1 - i);
+      const previous = chosen.get(key);
+      if (previous === undefined || context > previous.context) chosen.set(key, { window: w, token: t, context });
+    });
+  });
+  const picks = [...chosen.values()].sort((a, b) => windows[a.window]!.offsets[a.token]![0] - windows[b.window]!.offsets[b.token]![0]);
+  const merged = new Float32Array(picks.length * numLabels);
+  picks.forEach(({ window, token }, i) => merged.set(logits[window]!.subarray(token * numLabels, (token + 1) * numLabels), i * numLabels));
+  const field = <T>(get: (encoding: Encoding, token: number) => T): T[] => picks.map(({ window, token }) => get(windows[window]!, token));
+  const encoding: Encoding = {
+    ids: field((e, t) => e.ids[t]!), tokens: field((e, t) => e.tokens[t]!), typeIds: field(() => 0), attentionMask: field(() => 1),
+    specialTokensMask: field(() => 0), wordIds: field((e, t) => e.wordIds[t] ?? null), sequenceIds: field(() => 0), offsets: field((e, t) => e.offsets[t]!), overflowing: [],
+  };
+  return { encoding, logits: merged };
 }

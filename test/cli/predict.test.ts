@@ -69,6 +69,19 @@ test('predict ner: entities grouped as aggregation_strategy "simple", their offs
   }
 });
 
+test('predict ner on a text longer than --max-seq-length reads it in overlapping windows and finds every entity', { skip }, () => {
+  const parts = ['friends met James Brown at home', 'yesterday Anna Jones visited the city', 'Peter Smith met friends today'];
+  const text = [...parts, ...parts].join(' and ');
+  const input = jsonl('long.jsonl', [{ text }]);
+  const whole = bertkit('predict', '--model', tagger, '--input', input, '--threads', '1');
+  const windowed = bertkit('predict', '--model', tagger, '--input', input, '--max-seq-length', '12', '--stride', '3', '--threads', '1');
+  assert.equal(windowed.status, 0, windowed.stderr);
+  const entities = (out: string) => (lines(out)[0] as { entities: { entity_group: string; start: number; end: number }[] }).entities.map((e) => [e.entity_group, text.slice(e.start, e.end), e.start]);
+  const expected = ['James Brown', 'Anna Jones', 'Peter Smith', 'James Brown', 'Anna Jones', 'Peter Smith'];
+  assert.deepEqual(entities(windowed.stdout).map(([type, word]) => [type, word]), expected.map((name) => ['PER', name]));
+  assert.deepEqual(entities(windowed.stdout), entities(whole.stdout));
+});
+
 test('predict qa: the answer span with its probability and character offsets in the context', { skip }, () => {
   const context = 'yesterday Anna went to rome and then came home.';
   const run = bertkit('predict', '--model', reader, '--input', jsonl('qa.jsonl', [{ question: 'Where did Anna go?', context }]), '--threads', '1');
