@@ -149,21 +149,33 @@ const DTYPE_OF_ARRAY = new Map<Function, SafetensorsDType>([
 ]);
 
 /**
- * Writes tensors as safetensors, atomically. Names are sorted (as the safetensors library does)
- * and the header is padded with spaces to a multiple of 8 bytes so that data stays aligned.
+ * The safetensors library's order of tensors in a file: by dtype alignment, widest first, then by
+ * name (Rust's `prepare` sorts by its Dtype enum descending; the enum lists dtypes by alignment).
+ */
+const DTYPE_RANK: Record<SafetensorsDType, number> = { BOOL: 0, U8: 1, I8: 2, I16: 3, F16: 4, BF16: 5, I32: 6, F32: 7, F64: 8, I64: 9 };
+
+/**
+ * Writes tensors as safetensors, atomically, in the safetensors library's order (DTYPE_RANK), the
+ * header padded with spaces to a multiple of 8 bytes so that data stays aligned.
  */
 export function writeSafetensors(
   path: string,
   tensors: Map<string, { shape: number[]; data: TensorData; dtype?: SafetensorsDType }>,
   metadata: Record<string, string> = {},
 ): void {
-  const names = [...tensors.keys()].sort();
+  const dtypes = new Map<string, SafetensorsDType>();
+  for (const [name, tensor] of tensors) {
+    const dtype = tensor.dtype ?? DTYPE_OF_ARRAY.get(tensor.data.constructor);
+    if (!dtype) throw new SafetensorsError(path, `tensor "${name}": unsupported array type ${tensor.data.constructor.name}`);
+    dtypes.set(name, dtype);
+  }
+  // Names compare as UTF-8 bytes, as Rust's String does.
+  const names = [...tensors.keys()].sort((a, b) => DTYPE_RANK[dtypes.get(b)!] - DTYPE_RANK[dtypes.get(a)!] || Buffer.compare(Buffer.from(a), Buffer.from(b)));
   const header: Record<string, unknown> = {};
   let offset = 0;
   for (const name of names) {
     const tensor = tensors.get(name)!;
-    const dtype = tensor.dtype ?? DTYPE_OF_ARRAY.get(tensor.data.constructor);
-    if (!dtype) throw new SafetensorsError(path, `tensor "${name}": unsupported array type ${tensor.data.constructor.name}`);
+    const dtype = dtypes.get(name)!;
     const elements = tensor.shape.reduce((a, b) => a * b, 1);
     if (elements !== tensor.data.length) {
       throw new SafetensorsError(path, `tensor "${name}": shape [${tensor.shape.join(', ')}] holds ${elements} values, data has ${tensor.data.length}`);
@@ -171,7 +183,8 @@ export function writeSafetensors(
     header[name] = { dtype, shape: tensor.shape, data_offsets: [offset, offset + tensor.data.byteLength] };
     offset += tensor.data.byteLength;
   }
-  // The safetensors library puts the metadata after the tensors; byte-identical output eases diffing.
+  // After the tensors, as in the HF checkpoints of ../shared/fixtures (safetensors 0.8 puts it first;
+  // readers accept either). Byte-identical output to those files eases diffing.
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);

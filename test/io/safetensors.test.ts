@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
+import { readSafetensors, writeSafetensors, type SafetensorsDType, type TensorData } from '../../src/io/safetensors.js';
 import { sharedPath, skipWithoutShared } from '../helpers/shared.js';
 
 const fixture = (name: string) => sharedPath('fixtures', 'bert-tiny-uncased', name);
@@ -37,6 +37,35 @@ test('writes byte-identical files to the safetensors library', { skip: skipWitho
   const path = join(tempDir(), 'model.safetensors');
   writeSafetensors(path, tensors, metadata);
   assert.ok(readFileSync(path).equals(original), 'rewritten file differs from the original bytes');
+});
+
+test('orders tensors as the safetensors library does: widest dtype alignment first, then by name', () => {
+  // safetensors 0.8.0, safetensors.numpy.save({'b': f32 [1, 2], 'a': u8 [7], 'c': i64 [-5], 'd': f64 [0.5], 'e': i32 [9],
+  // 'f': f16 [1.5], 'g': i16 [-3], 'h': i8 [-1], 'i': bool [True], 'aa': f32 [3]}), byte for byte.
+  const header = '{"c":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},"d":{"dtype":"F64","shape":[1],"data_offsets":[8,16]},'
+    + '"aa":{"dtype":"F32","shape":[1],"data_offsets":[16,20]},"b":{"dtype":"F32","shape":[2],"data_offsets":[20,28]},'
+    + '"e":{"dtype":"I32","shape":[1],"data_offsets":[28,32]},"f":{"dtype":"F16","shape":[1],"data_offsets":[32,34]},'
+    + '"g":{"dtype":"I16","shape":[1],"data_offsets":[34,36]},"h":{"dtype":"I8","shape":[1],"data_offsets":[36,37]},'
+    + '"a":{"dtype":"U8","shape":[1],"data_offsets":[37,38]},"i":{"dtype":"BOOL","shape":[1],"data_offsets":[38,39]}}    ';
+  const library = Buffer.concat([
+    Buffer.from([0x28, 0x02, 0, 0, 0, 0, 0, 0]), Buffer.from(header, 'latin1'),
+    Buffer.from([0xfb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f, 0, 0, 0x40, 0x40, 0, 0, 0x80, 0x3f, 0, 0, 0, 0x40,
+      0x09, 0, 0, 0, 0x00, 0x3e, 0xfd, 0xff, 0xff, 0x07, 0x01]),
+  ]);
+  const path = join(tempDir(), 'mixed.safetensors');
+  writeSafetensors(path, new Map<string, { shape: number[]; data: TensorData; dtype?: SafetensorsDType }>([
+    ['b', { shape: [2], data: Float32Array.from([1, 2]) }],
+    ['a', { shape: [1], data: Uint8Array.from([7]) }],
+    ['c', { shape: [1], data: BigInt64Array.from([-5n]) }],
+    ['d', { shape: [1], data: Float64Array.from([0.5]) }],
+    ['e', { shape: [1], data: Int32Array.from([9]) }],
+    ['f', { shape: [1], data: Int16Array.from([0x3e00]), dtype: 'F16' }],
+    ['g', { shape: [1], data: Int16Array.from([-3]) }],
+    ['h', { shape: [1], data: Int8Array.from([-1]) }],
+    ['i', { shape: [1], data: Uint8Array.from([1]), dtype: 'BOOL' }],
+    ['aa', { shape: [1], data: Float32Array.from([3]) }],
+  ]));
+  assert.deepEqual(readFileSync(path), library);
 });
 
 test('round-trips every dtype with metadata', () => {
