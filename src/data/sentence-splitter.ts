@@ -12,7 +12,7 @@ const CLOSERS = '"\'”’)]}»_*」』）';
 const OPENERS = '"\'“‘([{«_*';
 
 /** Lowercase words that a period follows without ending the sentence. */
-export const ABBREVIATIONS: ReadonlySet<string> = new Set([
+const ABBREVIATIONS: ReadonlySet<string> = new Set([
   'mr', 'mrs', 'ms', 'messrs', 'mme', 'mlle', 'dr', 'prof', 'st', 'jr', 'sr', 'rev', 'hon', 'capt', 'col', 'gen', 'lt',
   'sgt', 'maj', 'cmdr', 'adm', 'gov', 'sen', 'rep', 'pres', 'esq', 'mt', 'ft', 'vs', 'viz', 'cf', 'al', 'approx',
   'vol', 'vols', 'fig', 'figs', 'eq', 'pp', 'ch', 'chap', 'sec', 'art', 'inc', 'ltd', 'co', 'corp',

@@ -26,9 +26,9 @@ import type { Vocab } from '../tokenizer/vocab.js';
 import { readCorpus, type CorpusOptions } from './corpus.js';
 import type { DocumentCorpus } from './pretraining-instances.js';
 
-export const SHARD_MAGIC = 'BKSHARD1';
+const SHARD_MAGIC = 'BKSHARD1';
 const HEADER_BYTES = 32;
-export const MANIFEST_FILE = 'shards.json';
+const MANIFEST_FILE = 'shards.json';
 
 export type ShardSplit = 'train' | 'heldOut';
 

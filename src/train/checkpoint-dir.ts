@@ -19,8 +19,8 @@ import type { TrainStepState } from '../runtime/train-step.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import type { MomentState, OptimizerKind } from './optim/optimizer.js';
 
-export const TRAINER_STATE_FILE = 'bertkit_trainer_state.json';
-export const OPTIMIZER_FILE = 'optimizer.safetensors';
+const TRAINER_STATE_FILE = 'bertkit_trainer_state.json';
+const OPTIMIZER_FILE = 'optimizer.safetensors';
 const FORMAT = 'bertkit-trainer-state-1';
 
 export interface TrainerState {

@@ -9,7 +9,7 @@ import { sumToShape } from './reduce.js';
 const TO_END = 2 ** 31 - 1;
 
 /** x's shape as an int64 vector: a constant when static, else a Shape node. */
-export function shapeOf(x: Tensor): Tensor {
+function shapeOf(x: Tensor): Tensor {
   if (isStaticShape(x.shape)) return x.graph.constant([...x.shape], [x.shape.length], 'int64');
   return x.graph.addNode('Shape', [x], [{ dtype: 'int64', shape: [x.shape.length] }])[0]!;
 }

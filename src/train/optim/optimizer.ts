@@ -57,13 +57,13 @@ export interface AdamHyperparameters {
   readonly noDecay?: readonly string[];
 }
 
-export const DEFAULT_NO_DECAY: readonly string[] = ['bias', 'LayerNorm'];
+const DEFAULT_NO_DECAY: readonly string[] = ['bias', 'LayerNorm'];
 
 export function decays(name: string, noDecay: readonly string[]): boolean {
   return !noDecay.some((fragment) => name.includes(fragment));
 }
 
-export function checkHyperparameters(where: string, h: AdamHyperparameters): void {
+function checkHyperparameters(where: string, h: AdamHyperparameters): void {
   const beta1 = h.beta1 ?? 0.9, beta2 = h.beta2 ?? 0.999;
   if (!(beta1 >= 0 && beta1 < 1)) throw new Error(`${where}: beta1 must be in [0, 1), got ${beta1}`);
   if (!(beta2 >= 0 && beta2 < 1)) throw new Error(`${where}: beta2 must be in [0, 1), got ${beta2}`);
@@ -122,7 +122,7 @@ export function gradientOf(where: string, grads: Gradients, name: string, size: 
   return gradient;
 }
 
-export function checkRestoredState(where: string, kind: OptimizerKind, state: OptimizerState): void {
+function checkRestoredState(where: string, kind: OptimizerKind, state: OptimizerState): void {
   if (state.kind !== kind) throw new Error(`${where}: cannot restore a '${state.kind}' optimizer state`);
   if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`${where}: saved step must be a non-negative integer, got ${state.step}`);
 }
