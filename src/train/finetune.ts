@@ -6,7 +6,7 @@
 // Defaults follow Mosbach et al. 2021 ("On the Stability of Fine-tuning BERT"): bias-corrected AdamW,
 // lr 2e-5, linear warmup over the first 10% of updates then linear decay, weight decay 0.01, gradient
 // clipping at 1.0, and more epochs on small data sets with early stopping doing the cutting.
-import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskData, TaskOutputs, TaskSpec } from '../data/tasks/task.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -18,6 +18,7 @@ import { TrainWorker } from '../runtime/worker-client.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { type Feeds, epochBatches, featureTrainingFeeds } from './finetune-batches.js';
 import { writeFinetuneCurve } from './finetune-curve.js';
+import { latestCheckpoint, readTrainStepState, saveCheckpoint } from './checkpoint-dir.js';
 import { TaskPredictor, taskLoss } from './finetune-evaluate.js';
 import { buildFinetuneProgram } from './finetune-loss.js';
 import type { UpdateConfig } from './optim/update.js';
@@ -83,6 +84,10 @@ export interface FinetuneOptions {
   readonly layerLrDecay?: number;
   readonly evalBatchSize?: number;
   readonly threads?: number;
+  /** Write OUTPUT/checkpoint-STEP (weights, AdamW moments, Rng, run state) every N updates, and when interrupted; only the latest is kept. */
+  readonly saveSteps?: number;
+  /** A checkpoint directory, or true for the latest in outputDir: continues that run exactly. */
+  readonly resume?: string | true;
   /** Recorded in finetune_state.json (e.g. the command-line options, for evaluate/predict). */
   readonly settings?: Readonly<Record<string, unknown>>;
   /** Stops after the current update; the best model so far stays saved. */
@@ -177,8 +182,19 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const chance = dev === undefined ? undefined : chanceLevel(task, train, dev, metric);
 
   mkdirSync(outputDir, { recursive: true });
+  const resumeDir = options.resume === true ? latestCheckpoint(outputDir) : options.resume;
+  if (options.resume === true && resumeDir === undefined) throw new Error(`--resume: ${outputDir} holds no checkpoint-STEP directory with a trainer_state.json`);
+  if (resumeDir !== undefined && !existsSync(resumeDir)) throw new Error(`--resume: ${resumeDir} does not exist`);
+  if (resumeDir === undefined && latestCheckpoint(outputDir) !== undefined) {
+    throw new Error(`${outputDir} holds checkpoints of an earlier run (${latestCheckpoint(outputDir)}): continue it with --resume, or choose another output directory`);
+  }
+  const saved = resumeDir === undefined ? undefined : readTrainStepState(resumeDir, program.parameters);
+  // What must not change for a resumed run to continue the same data order and schedule.
+  const identity = { epochs, batchSize, accumulation, seed, trainFeatures: train.features.length, totalSteps, metric };
+  const resumed = saved === undefined ? undefined : resumedRun(saved.trainer.data, identity, resumeDir!);
   const logPath = join(outputDir, 'log.jsonl');
-  rmSync(logPath, { force: true });
+  const keptLog = saved === undefined ? [] : readLog(logPath).filter((entry) => entry.step <= saved.trainer.global_step);
+  writeFileAtomic(logPath, Buffer.from(keptLog.map((entry) => `${JSON.stringify(entry)}\n`).join(''), 'utf8'));
   const log = (entry: FinetuneTrainEntry | FinetuneEvalEntry): void => appendFileSync(logPath, `${JSON.stringify(entry)}\n`);
   const threads = options.threads === undefined ? {} : { threads: options.threads };
   const worker = await TrainWorker.create(program, model.parameters, { update, seed, ...threads });
@@ -190,11 +206,21 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     saveBert(outputDir, { config: model.config, heads: model.heads, parameters: store }, options.tokenizer ? { tokenizer: options.tokenizer } : {});
   };
 
-  const evaluations: FinetuneEvalEntry[] = [];
+  const evaluations: FinetuneEvalEntry[] = [...(resumed?.evaluations ?? [])];
   const trainLosses: number[] = [];
-  const trainPoints: { step: number; loss: number }[] = [];
-  let best: { metrics: Record<string, number>; step: number; predictedClasses?: number } | undefined;
-  let sinceImprovement = 0, stoppedEarly = false, interrupted = false, step = 0, evalSeconds = 0, examplesDone = 0;
+  const trainPoints = keptLog.filter((entry): entry is FinetuneTrainEntry => entry.kind === 'train').map(({ step, loss }) => ({ step, loss }));
+  let best: BestCheckpoint | undefined = resumed?.best;
+  let sinceImprovement = resumed?.sinceImprovement ?? 0, stoppedEarly = false, interrupted = false, step = 0, evalSeconds = 0, examplesDone = 0;
+  const saveCheckpointNow = async (): Promise<void> => {
+    const data: ResumeState = { identity, best, sinceImprovement, evaluations };
+    const dir = saveCheckpoint(outputDir, {
+      config: model.config, heads: model.heads, parameters: program.parameters, train: await worker.state(), data,
+      settings: options.settings ?? {}, ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
+    });
+    for (const entry of readdirSync(outputDir)) {
+      if (/^checkpoint-\d+$/.test(entry) && join(outputDir, entry) !== dir) rmSync(join(outputDir, entry), { recursive: true, force: true });
+    }
+  };
   const writeState = (): void => {
     const state = {
       task: task.kind, metric, best_step: best?.step ?? step, best_metrics: best?.metrics ?? null, steps: step, total_steps: totalSteps,
@@ -238,8 +264,12 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
 
   const started = performance.now();
   try {
-    let next: Batch[] | undefined = feedsOf(0);
-    for (let index = 0; index < plan.length && next !== undefined; index++) {
+    if (saved !== undefined) {
+      await worker.restore(saved.train);
+      step = saved.trainer.global_step;
+    }
+    let next: Batch[] | undefined = step < plan.length ? feedsOf(step) : undefined;
+    for (let index = step; index < plan.length && next !== undefined; index++) {
       const { epoch, update: withinEpoch, micro } = plan[index]!;
       const running: Promise<StepResult> = worker.step(next);
       // Pad the next update's batches while the worker computes this one.
@@ -258,7 +288,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       options.onStep?.(entry, totalSteps);
       const evalNow = options.evalSteps ? step % options.evalSteps === 0 || index === plan.length - 1 : withinEpoch === updatesPerEpoch - 1;
       if (dev !== undefined && evalNow) await evaluate(epoch + 1);
-      if (stoppedEarly || options.signal?.aborted) {
+      const stopping = stoppedEarly || options.signal?.aborted === true;
+      if (options.saveSteps && (step % options.saveSteps === 0 || (stopping && !stoppedEarly))) await saveCheckpointNow();
+      if (stopping) {
         interrupted = !stoppedEarly;
         next = undefined;
       }
@@ -283,6 +315,49 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     ...(best?.predictedClasses === undefined ? {} : { predictedClasses: best.predictedClasses }),
     reinitialized,
   };
+}
+
+interface BestCheckpoint {
+  readonly metrics: Record<string, number>;
+  readonly step: number;
+  readonly predictedClasses?: number;
+}
+
+/** The run state a checkpoint carries beside the TrainStep state (trainer_state.json's `data`). */
+interface ResumeState {
+  readonly identity: Readonly<Record<string, unknown>>;
+  readonly best: BestCheckpoint | undefined;
+  readonly sinceImprovement: number;
+  readonly evaluations: readonly FinetuneEvalEntry[];
+}
+
+function resumedRun(data: unknown, identity: Readonly<Record<string, unknown>>, dir: string): ResumeState {
+  const state = data as Partial<ResumeState> | null;
+  if (state === null || typeof state !== 'object' || state.identity === undefined || !Array.isArray(state.evaluations)) {
+    throw new Error(`--resume: ${dir} is not a fine-tuning checkpoint (its trainer_state.json has no fine-tuning run state)`);
+  }
+  for (const [key, value] of Object.entries(identity)) {
+    if (state.identity[key] !== value) throw new Error(`--resume: ${dir} was trained with ${key} ${JSON.stringify(state.identity[key])}, this run has ${JSON.stringify(value)}; resuming needs the same data and schedule`);
+  }
+  // JSON turns NaN metrics into null; they compare as non-finite again.
+  const revive = (metrics: Record<string, number | null>): Record<string, number> => Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, v ?? NaN]));
+  return {
+    identity: state.identity,
+    best: state.best ? { ...state.best, metrics: revive(state.best.metrics) } : undefined,
+    sinceImprovement: state.sinceImprovement ?? 0,
+    evaluations: state.evaluations.map((entry) => ({ ...entry, metrics: revive(entry.metrics) })),
+  };
+}
+
+function readLog(path: string): (FinetuneTrainEntry | FinetuneEvalEntry)[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '').map((line, index) => {
+    try {
+      return JSON.parse(line) as FinetuneTrainEntry | FinetuneEvalEntry;
+    } catch (error) {
+      throw new Error(`${path}:${index + 1}: invalid JSON (${(error as Error).message})`);
+    }
+  });
 }
 
 /**

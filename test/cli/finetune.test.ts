@@ -72,6 +72,13 @@ test('finetune --reinit-layers and --class-weights auto run; --layer-lr-decay an
   assert.match(weights.stderr, /--class-weights: 3 weights for 2 labels/);
   const reinit = bertkit('finetune', '--task', 'classification', ...QUICK, '--reinit-layers', '5', '--output', join(dir, 'r'));
   assert.match(reinit.stderr, /--reinit-layers must be an integer in \[0, 2\]/);
+  const checkpointed = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--save-steps', '5', '--output', join(dir, 'ckpt'), '--quiet');
+  assert.equal(checkpointed.status, 0, checkpointed.stderr);
+  assert.ok(existsSync(join(dir, 'ckpt', 'checkpoint-10', 'optimizer.safetensors')) && !existsSync(join(dir, 'ckpt', 'checkpoint-5')));
+  const again = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--output', join(dir, 'ckpt'));
+  assert.match(again.stderr, /holds checkpoints of an earlier run .*continue it with --resume, or choose another output directory/);
+  const nothing = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--resume', '--output', join(dir, 'fresh'));
+  assert.match(nothing.stderr, /--resume: .*fresh holds no checkpoint-STEP directory/);
   // Layer-wise lr decay needs a per-parameter learning rate in the optimizer, which it does not have yet.
   const llrd = bertkit('finetune', '--task', 'classification', ...QUICK, '--layer-lr-decay', '0.9', '--output', join(dir, 'llrd'));
   assert.notEqual(llrd.status, 0);

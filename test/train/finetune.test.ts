@@ -173,3 +173,24 @@ test('ner fine-tuning on names: token labels, the f1 metric and grouped entities
     assert.deepEqual(prediction!.entities.map((e) => [e.entity_group, text.slice(e.start, e.end)]), [['PER', 'Mary Wilson']]);
     for (const entity of prediction!.entities) assert.equal(text.slice(entity.start, entity.end).toLowerCase(), entity.word);
   });
+
+test('an interrupted run resumes from its checkpoint and finishes exactly as an uninterrupted one', { skip }, async () => {
+  const straight = await finetune(await options('straight', { epochs: 3, saveSteps: 4 }));
+  const controller = new AbortController();
+  const first = await finetune(await options('resumed', {
+    epochs: 3, saveSteps: 4, signal: controller.signal,
+    onStep: (entry) => { if (entry.step === 14) controller.abort(); },
+  }));
+  assert.equal(first.interrupted, true);
+  assert.equal(first.steps, 14);
+  assert.ok(existsSync(join(dir, 'resumed', 'checkpoint-14')) && !existsSync(join(dir, 'resumed', 'checkpoint-12')), 'only the latest checkpoint is kept');
+  await assert.rejects(finetune(await options('resumed', { epochs: 3, saveSteps: 4 })), /holds checkpoints of an earlier run .*continue it with --resume/);
+  await assert.rejects(finetune(await options('resumed', { epochs: 4, resume: true })), /was trained with epochs 3, this run has 4/);
+  const rest = await finetune(await options('resumed', { epochs: 3, saveSteps: 4, resume: true }));
+  assert.equal(rest.steps, straight.steps);
+  assert.deepEqual(rest.trainLosses, straight.trainLosses.slice(14));
+  assert.deepEqual(rest.evaluations.map((e) => e.metrics), straight.evaluations.map((e) => e.metrics));
+  assert.equal(rest.bestStep, straight.bestStep);
+  const losses = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { kind: string; loss?: number }).filter((e) => e.kind === 'train').map((e) => e.loss);
+  assert.deepEqual(losses(join(dir, 'resumed', 'log.jsonl')), losses(join(dir, 'straight', 'log.jsonl')));
+});

@@ -55,6 +55,8 @@ interface FinetuneCliOptions {
   format?: 'tsv' | 'csv' | 'jsonl';
   multiLabel?: boolean;
   limit?: number;
+  saveSteps: number;
+  resume?: string | true;
   threads?: number;
   quiet?: boolean;
 }
@@ -111,6 +113,8 @@ export function registerFinetune(program: Command): void {
     .option('--class-weights <spec>', 'weighted cross-entropy: auto (balanced), w1,w2,… in label order, or label=w,…')
     .option('--reinit-layers <k>', 're-initialise the top k encoder layers and the pooler', integer(0), 0)
     .option('--layer-lr-decay <d>', 'layer-wise learning-rate decay: layer l trains at lr·d^(L−l)', number(Number.MIN_VALUE, 1), 1)
+    .option('--save-steps <n>', 'write OUTPUT/checkpoint-STEP every n updates and when interrupted, keeping the latest (0: none)', integer(0), 0)
+    .option('--resume [checkpoint]', 'continue exactly from the latest checkpoint in --output, or from this checkpoint directory')
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integer(1))
     .option('--quiet', 'no progress bar');
   addDataOptions(command).action(async (options: FinetuneCliOptions) => {
@@ -120,6 +124,7 @@ export function registerFinetune(program: Command): void {
 
 async function runFinetune(options: FinetuneCliOptions): Promise<void> {
   if (options.seeds > 1 && options.dev === undefined) throw new Error('finetune: --seeds compares runs on dev metrics; give --dev');
+  if (options.seeds > 1 && options.resume !== undefined) throw new Error('finetune: --resume continues a single run; resume a seed with --seeds 1 --seed S --output OUTPUT/seed-S');
   const spec = taskSpec(options.task);
   const tokenizer = BertTokenizer.fromPretrained(options.model);
   const loadOptions = taskLoadOptions(options);
@@ -148,6 +153,7 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
     ...(options.classWeights ? { classWeights: parseClassWeights(options.classWeights, train) } : {}),
     reinitLayers: options.reinitLayers, layerLrDecay: options.layerLrDecay,
     ...(options.threads === undefined ? {} : { threads: options.threads }),
+    saveSteps: options.saveSteps,
     settings,
     onStep: (entry, total) => {
       progress ??= new ProgressBar({ label: 'finetune', total, unit: 'steps' }, { quiet: options.quiet === true });
@@ -157,7 +163,7 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
   };
   const abort = new AbortController();
   const onSignal = (): void => {
-    process.stderr.write('\nbertkit finetune: interrupted; stopping after this update (the best model so far stays in --output)\n');
+    process.stderr.write(`\nbertkit finetune: interrupted; stopping after this update (the best model so far stays in --output${options.saveSteps ? '; a checkpoint is written for --resume' : ''})\n`);
     abort.abort();
   };
   process.once('SIGINT', onSignal);
@@ -165,7 +171,7 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
     if (options.seeds === 1) {
       const model = await prepareFinetuneModel(options.model, task, options.seed);
       say(`initialised ${model.initialised.length} head parameters (${model.initialised.join(', ')})`);
-      const result = await finetune({ ...common, model, seed: options.seed, outputDir: options.output, signal: abort.signal });
+      const result = await finetune({ ...common, model, seed: options.seed, outputDir: options.output, signal: abort.signal, ...(options.resume === undefined ? {} : { resume: options.resume }) });
       progress?.stop();
       report(result, options.output);
       return;
@@ -194,7 +200,7 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
 function report(result: FinetuneResult, output: string): void {
   process.stdout.write(`${JSON.stringify({
     steps: result.steps, best_step: result.bestStep, metric: result.metric, best_metrics: result.bestMetrics ?? null,
-    stopped_early: result.stoppedEarly, examples_per_second: Math.round(result.examplesPerSecond * 10) / 10, output,
+    stopped_early: result.stoppedEarly, interrupted: result.interrupted, examples_per_second: Math.round(result.examplesPerSecond * 10) / 10, output,
   })}\n`);
 }
 
