@@ -6,7 +6,7 @@
 // - single_word: only where no word character (\w) touches the match on either side;
 // - lstrip / rstrip: the match also takes the whitespace on its left / right (offsets include it).
 
-import { ASCII_FLAGS, WHITESPACE, charFlags } from './char-classes.js';
+import { ASCII_FLAGS, WHITESPACE, charFlags, isLowSurrogate } from './char-classes.js';
 
 export interface AddedToken {
   content: string;
@@ -137,7 +137,7 @@ function isWhitespaceUnit(unit: number): boolean {
 function touchesWordBefore(text: string, at: number, start: number): boolean {
   if (at <= start) return false;
   const low = text.charCodeAt(at - 1);
-  const from = low >= 0xdc00 && low <= 0xdfff && at - 2 >= start ? at - 2 : at - 1;
+  const from = isLowSurrogate(low) && at - 2 >= start ? at - 2 : at - 1;
   return wordCharacter.test(String.fromCodePoint(text.codePointAt(from)!));
 }
 

@@ -29,6 +29,16 @@ const caseIgnorablePattern = /^\p{Case_Ignorable}$/u;
 const bmpFlags = new Uint8Array(0x10000);
 const astralFlags = new Map<number, number>();
 
+/** The first UTF-16 unit of an astral code point. */
+export function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
+/** The second UTF-16 unit of an astral code point. */
+export function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
 /** The class flags of a code point (any value up to 0x10FFFF; a lone surrogate is its own code point). */
 export function charFlags(codePoint: number): number {
   if (codePoint < 0x10000) {

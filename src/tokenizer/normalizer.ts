@@ -23,6 +23,8 @@ import {
   NONSPACING_MARK,
   WHITESPACE,
   charFlags,
+  isHighSurrogate,
+  isLowSurrogate,
 } from './char-classes.js';
 
 export interface NormalizerOptions {
@@ -246,14 +248,6 @@ export class AlignedNormalizer {
     }
     return precededByCased && !followedByCased ? SMALL_FINAL_SIGMA : SMALL_SIGMA;
   }
-}
-
-function isHighSurrogate(unit: number): boolean {
-  return unit >= 0xd800 && unit <= 0xdbff;
-}
-
-function isLowSurrogate(unit: number): boolean {
-  return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
 /** Lowercasing and accent stripping of single code points, cached; shared by normalizers with the same settings. */

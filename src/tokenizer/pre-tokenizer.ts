@@ -2,7 +2,7 @@
 // character as a word of its own (google-research/bert _run_split_on_punc, HF BertPreTokenizer).
 // Works on code points: an astral punctuation character stays whole.
 
-import { ASCII_FLAGS, PUNCTUATION, WHITESPACE, charFlags } from './char-classes.js';
+import { ASCII_FLAGS, PUNCTUATION, WHITESPACE, charFlags, isHighSurrogate, isLowSurrogate } from './char-classes.js';
 
 /** The words of normalized text. */
 export function splitWords(normalized: string): string[] {
@@ -38,7 +38,7 @@ export function forEachWord(
     let next = i + 1;
     if (unit < 128) {
       flags = ASCII_FLAGS[unit]!;
-    } else if (unit >= 0xd800 && unit <= 0xdbff && next < to && isLowSurrogate(normalized.charCodeAt(next))) {
+    } else if (isHighSurrogate(unit) && next < to && isLowSurrogate(normalized.charCodeAt(next))) {
       flags = charFlags(normalized.codePointAt(i)!);
       next++;
     } else {
@@ -59,8 +59,4 @@ export function forEachWord(
     i = next;
   }
   if (wordStart >= 0) visit(wordStart, to, hash);
-}
-
-function isLowSurrogate(unit: number): boolean {
-  return unit >= 0xdc00 && unit <= 0xdfff;
 }

@@ -3,6 +3,7 @@
 // maxInputCharsPerWord code points, or with any part no piece matches, becomes one [UNK]
 // (google-research/bert WordpieceTokenizer, HF tokenizers WordPiece).
 
+import { isHighSurrogate, isLowSurrogate } from './char-classes.js';
 import { WORD_HASH_SEED, hashUnit } from './pre-tokenizer.js';
 import type { Vocab } from './vocab.js';
 
@@ -152,12 +153,4 @@ function countCodePoints(text: string): number {
     if (!(isLowSurrogate(text.charCodeAt(i)) && i > 0 && isHighSurrogate(text.charCodeAt(i - 1)))) count++;
   }
   return count;
-}
-
-function isHighSurrogate(unit: number): boolean {
-  return unit >= 0xd800 && unit <= 0xdbff;
-}
-
-function isLowSurrogate(unit: number): boolean {
-  return unit >= 0xdc00 && unit <= 0xdfff;
 }
