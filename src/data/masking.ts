@@ -54,23 +54,12 @@ export function roundHalfEven(x: number): number {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
-/** Python's random.shuffle (Fisher–Yates from the end) over `rng`. */
-export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
+/** Python's random.shuffle (Fisher–Yates from the end) over `rng`, for arrays and typed arrays alike. */
+export function shuffleInPlace<A extends { length: number; [index: number]: unknown }>(items: A, rng: Rng): A {
   for (let i = items.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
-    const item = items[i]!;
-    items[i] = items[j]!;
-    items[j] = item;
-  }
-  return items;
-}
-
-/** `shuffleInPlace` for int32 arrays (the same draws and permutation), kept monomorphic for speed. */
-export function shuffleInt32InPlace(items: Int32Array, rng: Rng): Int32Array {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const item = items[i]!;
-    items[i] = items[j]!;
+    const item = items[i] as A[number];
+    items[i] = items[j] as A[number];
     items[j] = item;
   }
   return items;
@@ -94,7 +83,7 @@ export function maskTokens(tokens: ArrayLike<number>, options: MaskingOptions, v
   groupStarts[groups] = memberCount;
   const order = new Int32Array(groups);
   for (let g = 0; g < groups; g++) order[g] = g;
-  shuffleInt32InPlace(order, rng);
+  shuffleInPlace(order, rng);
   const inputIds = Int32Array.from(tokens);
   const budget = Math.min(options.maxPredictionsPerSeq, Math.max(1, roundHalfEven(length * options.maskedLmProb)));
   const chosen = new Int32Array(Math.min(budget, memberCount));

@@ -15,7 +15,7 @@
 import { endianness } from 'node:os';
 import { Rng, type RngState } from '../runtime/rng.js';
 import type { Vocab } from '../tokenizer/vocab.js';
-import { MaskingVocabulary, maskTokens, shuffleInPlace, shuffleInt32InPlace, type MaskingOptions } from './masking.js';
+import { MaskingVocabulary, maskTokens, shuffleInPlace, type MaskingOptions } from './masking.js';
 import { createSegmentPairs, packSentences, type SegmentPair } from './pretraining-instances.js';
 import { ShardSet, type ShardSplit, type ShardSplitReader } from './shards.js';
 
@@ -257,7 +257,7 @@ export class PretrainingDataset {
   private documentOrder(epoch: number): Int32Array {
     const order = new Int32Array(this.reader.documentCount);
     for (let index = 0; index < order.length; index++) order[index] = index;
-    return shuffleInt32InPlace(order, new Rng(this.options.seed, Rng.streamOf(`document order, epoch ${epoch}`)));
+    return shuffleInPlace(order, new Rng(this.options.seed, Rng.streamOf(`document order, epoch ${epoch}`)));
   }
 
   /** Builds and shuffles the instances of the window at `windowStart`, from the current RNG state. */
