@@ -192,6 +192,23 @@ export class PretrainingDataset {
     };
   }
 
+  /**
+   * Up to `count` full batches that stay within the current epoch: evaluation on a small held-out
+   * split must not wrap around and score the same sequences twice.
+   */
+  batchesWithinEpoch(count: number, batchSize: number): PretrainingBatch[] {
+    const epoch = this.currentEpoch;
+    const batches: PretrainingBatch[] = [];
+    while (batches.length < count && this.currentEpoch === epoch) {
+      const batch = this.nextBatch(batchSize);
+      // A batch that ends exactly with the epoch leaves the next one untouched: its first window, none served.
+      const endsWithEpoch = this.currentEpoch === epoch + 1 && this.windowStart === 0 && this.served === 0;
+      if (this.currentEpoch !== epoch && !endsWithEpoch) break;
+      batches.push(batch);
+    }
+    return batches;
+  }
+
   state(): PretrainingDatasetState {
     return {
       version: 1,

@@ -237,6 +237,20 @@ test('epochs: every document each epoch in a new order, fresh segments and masks
   assert.deepEqual(documentsOf(epochInstances(heldOut)), [10, 11]);
 });
 
+test('batchesWithinEpoch: full batches of the epoch only, never wrapping into the next', async () => {
+  const shards = await smallShards();
+  const options = bertOptions(SMALL_VOCAB, { maxSeqLength: 32, maxPredictionsPerSeq: 5, split: 'heldOut' });
+  const epoch = epochInstances(await PretrainingDataset.open(shards, options)).length;
+  assert.ok(epoch >= 4, `${epoch} held-out instances`);
+  const batchSize = 3;
+  const reference = await PretrainingDataset.open(shards, options);
+  const expected = Array.from({ length: Math.floor(epoch / batchSize) }, () => reference.nextBatch(batchSize));
+  sameBatches((await PretrainingDataset.open(shards, options)).batchesWithinEpoch(1000, batchSize), expected, 'all full batches of epoch 0');
+  sameBatches((await PretrainingDataset.open(shards, options)).batchesWithinEpoch(1, batchSize), expected.slice(0, 1), 'as many as asked');
+  sameBatches((await PretrainingDataset.open(shards, options)).batchesWithinEpoch(5, epoch), [(await PretrainingDataset.open(shards, options)).nextBatch(epoch)], 'one batch ending with the epoch');
+  assert.deepEqual((await PretrainingDataset.open(shards, options)).batchesWithinEpoch(5, epoch + 1), [], 'a batch larger than the epoch');
+});
+
 test('MLM only: single segments packed across sentences and documents, types and NSP labels 0', async () => {
   const shards = await smallShards();
   const dataset = await PretrainingDataset.open(shards, bertOptions(SMALL_VOCAB, { maxSeqLength: 40, nsp: false }));

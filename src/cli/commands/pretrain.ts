@@ -170,8 +170,11 @@ async function runPretrain(options: PretrainCliOptions): Promise<void> {
     }
     if (options.evalBatches > 0 && shards.split('heldOut').documentCount > 0) {
       const heldOut = await PretrainingDataset.open(shards, { ...dataOptions, split: 'heldOut' });
-      evalBatches = Array.from({ length: options.evalBatches }, () => heldOut.nextBatch(options.batchSize));
+      evalBatches = heldOut.batchesWithinEpoch(options.evalBatches, options.batchSize);
       heldOut.close();
+      if (evalBatches.length < options.evalBatches) {
+        process.stderr.write(`bertkit pretrain: the held-out split of ${shards.dir} holds ${evalBatches.length} full batches of ${options.batchSize} sequences, not --eval-batches ${options.evalBatches}; evaluating on those ${evalBatches.length} (more would repeat sequences)\n`);
+      }
     }
   }
 
