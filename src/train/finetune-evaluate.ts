@@ -12,7 +12,7 @@ import { type HostTensor, Session } from '../runtime/session.js';
 import { planBatches } from '../serve/batching.js';
 import { featureInputFeeds } from './finetune-batches.js';
 
-export interface PredictOptions {
+export interface TaskPredictOptions {
   /** Features per ONNX Runtime run (default 32). */
   readonly batchSize?: number;
   readonly onProgress?: (done: number, total: number) => void;
@@ -47,7 +47,7 @@ export class TaskPredictor {
   }
 
   /** The head's outputs for every feature, computed with `weights`. */
-  async predict(weights: Readonly<Record<string, Float32Array>>, features: readonly TaskFeatures[], options: PredictOptions = {}): Promise<TaskOutputs> {
+  async predict(weights: Readonly<Record<string, Float32Array>>, features: readonly TaskFeatures[], options: TaskPredictOptions = {}): Promise<TaskOutputs> {
     const perFeature: Record<string, Float32Array[]> = Object.fromEntries(this.outputNames.map((name) => [name, new Array<Float32Array>(features.length)]));
     const batches = planBatches(features.map((f) => f.inputIds.length), options.batchSize ?? 32, true);
     let done = 0;

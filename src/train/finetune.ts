@@ -22,7 +22,7 @@ import { latestCheckpoint, readTrainStepState, saveCheckpoint } from './checkpoi
 import { TaskPredictor, taskLoss } from './finetune-evaluate.js';
 import { buildFinetuneProgram } from './finetune-loss.js';
 import type { UpdateConfig } from './optim/update.js';
-import { chanceLevel } from './stability/chance.js';
+import { chanceLevel, constantOutputs } from './stability/chance.js';
 import { reinitializeTopLayers } from './stability/reinit.js';
 import { lowerIsBetter } from './stability/seeds-report.js';
 
@@ -179,6 +179,11 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     maxGradNorm: options.maxGradNorm ?? FINETUNE_DEFAULTS.maxGradNorm,
   };
   const parameterShapes = program.parameters;
+  if (dev !== undefined) {
+    // Fail now rather than after the first epoch: the metrics the task reports, on constant outputs.
+    const available = [...Object.keys(task.evaluate(dev, constantOutputs(train, dev))), 'loss'];
+    if (!available.includes(metric)) throw new Error(`finetune: the ${task.kind} task has no metric '${metric}' (it reports ${available.join(', ')})`);
+  }
   const chance = dev === undefined ? undefined : chanceLevel(task, train, dev, metric);
 
   mkdirSync(outputDir, { recursive: true });
