@@ -42,7 +42,9 @@ export class MlmEvaluator {
   async evaluate(weights: Readonly<Record<string, Float32Array>>, batches: readonly PretrainingBatch[]): Promise<MlmEvaluation> {
     if (batches.length === 0) throw new Error('MlmEvaluator.evaluate: no evaluation batches');
     let mlmLossSum = 0, mlmCorrect = 0, masked = 0, nspLossSum = 0, nspCorrect = 0, sequences = 0;
-    for (const batch of batches) {
+    for (const [index, batch] of batches.entries()) {
+      // Its MLM loss and accuracy would be 0/0: NaN in the log instead of an error here.
+      if (batch.masked_lm_positions.length === 0) throw new Error(`MlmEvaluator.evaluate: evaluation batch ${index} has no masked positions`);
       const feeds: Record<string, HostTensor> = modelFeeds(batch);
       for (const { name, shape } of this.parameters) {
         const data = weights[name];
