@@ -144,7 +144,13 @@ export class BertInference {
     if (maskId === undefined) throw new Error(`fillMask: the tokenizer's mask token ${this.tokenizer.config.maskToken} is not in its vocabulary`);
     const encodings = this.encode(texts);
     encodings.forEach((encoding, index) => {
-      if (!encoding.ids.includes(maskId)) throw new Error(`fillMask: text ${index} has no ${this.tokenizer.config.maskToken} token: ${JSON.stringify(texts[index])}`);
+      if (encoding.ids.includes(maskId)) return;
+      const maskToken = this.tokenizer.config.maskToken;
+      const whole = this.tokenizer.encodeBatch([texts[index]!])[0]!;
+      if (whole.ids.includes(maskId)) {
+        throw new Error(`fillMask: text ${index} has ${whole.ids.length} tokens; truncation at maxLength ${this.maxLength} cut off its ${maskToken}: ${JSON.stringify(texts[index])}`);
+      }
+      throw new Error(`fillMask: text ${index} has no ${maskToken} token: ${JSON.stringify(texts[index])}`);
     });
     const results: MaskPrediction[][][] = new Array(texts.length);
     const vocab = this.model.config.vocab_size;

@@ -207,6 +207,7 @@ test('dynamic padding and length sorting change no result; bad calls name what i
     const long = await inference.tokenStates(['word '.repeat(300)]);
     assert.equal(long[0]!.tokens.length, 128);
     await assert.rejects(inference.fillMask('no mask here'), /text 0 has no \[MASK\] token/);
+    await assert.rejects(inference.fillMask(`${'word '.repeat(300)}[MASK]`), /text 0 has 303 tokens; truncation at maxLength 128 cut off its \[MASK\]/);
     await assert.rejects(inference.classify(['x']), /no sequence-classification head/);
     await assert.rejects(inference.embed(['x'], { batchSize: 0 }), /batchSize must be a positive integer/);
     await assert.rejects(inference.embed(['x'], { pooling: 'max' as 'cls' }), /pooling must be 'cls' or 'mean'/);
