@@ -1,5 +1,5 @@
 // Fine-tuning a sequence classifier (BertForSequenceClassification) on encoded texts: a plain
-// epochs × shuffled-batches loop over the training worker, with HF's fine-tuning defaults (AdamW,
+// epochs × shuffled, length-grouped batches loop over the training worker, with HF's fine-tuning defaults (AdamW,
 // linear decay after a 10% warm-up, clipping at 1.0). The start command's multi-seed runs use it.
 import { shuffleInPlace } from '../data/masking.js';
 import { Graph } from '../graph/graph.js';
@@ -96,9 +96,8 @@ export async function trainClassifier(options: ClassifierTrainingOptions): Promi
     const rng = new Rng(options.seed, Rng.streamOf('classifier-batches'));
     const losses: number[] = [];
     for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = shuffleInPlace(Array.from(examples.keys()), rng);
-      for (let start = 0; start < order.length; start += batchSize) {
-        const result = await worker.step(classifierFeeds(order.slice(start, start + batchSize).map((i) => examples[i]!), options.padId));
+      for (const batch of lengthGroupedBatches(examples, batchSize, rng)) {
+        const result = await worker.step(classifierFeeds(batch.map((i) => examples[i]!), options.padId));
         losses.push(result.loss);
         options.onStep?.(result.step, totalSteps, result.loss);
       }
@@ -110,6 +109,26 @@ export async function trainClassifier(options: ClassifierTrainingOptions): Promi
   } finally {
     await worker.close();
   }
+}
+
+/** Examples shuffled, then sorted by length within each run of LENGTH_GROUP batches. */
+const LENGTH_GROUP = 50;
+
+/**
+ * One epoch's batches (indices into `examples`) in random order, each batch holding examples of similar
+ * length, so that little of a batch is padding (HF Trainer's group_by_length does the same): a random
+ * permutation is cut into groups of LENGTH_GROUP batches, each group sorted by length and cut into
+ * batches, and the batches shuffled. Every example appears exactly once.
+ */
+export function lengthGroupedBatches(examples: readonly EncodedExample[], batchSize: number, rng: Rng): number[][] {
+  const order = shuffleInPlace(Array.from(examples.keys()), rng);
+  const batches: number[][] = [];
+  const groupSize = batchSize * LENGTH_GROUP;
+  for (let start = 0; start < order.length; start += groupSize) {
+    const group = order.slice(start, start + groupSize).sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length);
+    for (let at = 0; at < group.length; at += batchSize) batches.push(group.slice(at, at + batchSize));
+  }
+  return shuffleInPlace(batches, rng);
 }
 
 /** input_ids, token_type_ids, attention_mask [B, T] padded to the longest row, labels [B]. */

@@ -30,7 +30,7 @@ import { type EncodedExample, classifierFromEncoder, trainClassifier } from '../
 import { NaiveBayes } from '../../train/naive-bayes.js';
 import { presetConfig } from '../../train/presets.js';
 import { pretrain, pretrainingHeads } from '../../train/pretrain.js';
-import { summarize } from '../../train/stability/seeds-report.js';
+import { type SeedRun, seedsReport, writeSeedsReport } from '../../train/stability/seeds-report.js';
 import { ProgressBar } from '../progress.js';
 import { count, integerAtLeast } from './vocab.js';
 
@@ -63,6 +63,7 @@ const SPLIT_SEED = 42;
 /** Synsets per pretraining document (see src/data/gloss-documents.ts). */
 const SYNSETS_PER_DOCUMENT = 8;
 const FINETUNE_MAX_TOKENS = 64;
+const NAIVE_BAYES_ALPHAS = [1, 0.3, 0.1, 0.03];
 
 interface StartOptions {
   long?: boolean;
@@ -131,13 +132,6 @@ class PhaseClock {
   }
 }
 
-interface SeedScore {
-  seed: number;
-  accuracy: number;
-  macroF1: number;
-  model: BertModelState;
-}
-
 async function runStart(options: StartOptions): Promise<void> {
   const plan = planOf(options);
   const output = resolve(options.output);
@@ -147,7 +141,9 @@ async function runStart(options: StartOptions): Promise<void> {
     corpus: join(output, 'pretraining-corpus.txt'),
     shards: join(output, 'shards'),
     model: join(output, 'supersense'),
+    seeds: join(output, 'seeds'),
     report: join(output, 'report.json'),
+    seedsReport: join(output, 'seeds_report'),
   };
   // A fresh run: pretrain() refuses a folder with an earlier run's state, and old results would mislead.
   for (const path of Object.values(paths)) rmSync(path, { recursive: true, force: true });
@@ -178,20 +174,22 @@ async function runStart(options: StartOptions): Promise<void> {
   const pretraining = await pretrainOnGlosses(trainSynsets, tokenizer, plan, paths, options);
   clock.lap('pretraining');
 
-  console.log('4/5 Baselines on the same split: majority class and multinomial naive Bayes over the definitions\' words');
+  console.log('4/5 Baselines on the same split: majority class, and multinomial naive Bayes over the definitions\' words (α chosen on a validation tenth of the training synsets)');
   const majority = majorityBaseline(train, heldOut);
-  const naiveBayes = NaiveBayes.train(train, SUPERSENSE_LABELS.length);
+  const alpha = naiveBayesAlpha(train);
+  const naiveBayes = NaiveBayes.train(train, SUPERSENSE_LABELS.length, { alpha });
   const naiveBayesPredictions = heldOut.map((example) => naiveBayes.predict(example.text));
   const golds = heldOut.map((example) => example.label);
   const naiveBayesScore = { accuracy: accuracy(naiveBayesPredictions, golds), macroF1: macroF1(naiveBayesPredictions, golds, SUPERSENSE_LABELS.length) };
-  console.log(`  majority class (${SUPERSENSE_LABELS[majority.label]}): ${percent(majority.accuracy)}; naive Bayes: ${percent(naiveBayesScore.accuracy)} accuracy, ${percent(naiveBayesScore.macroF1)} macro-F1`);
+  console.log(`  majority class (${SUPERSENSE_LABELS[majority.label]}): ${percent(majority.accuracy)}; naive Bayes (α = ${alpha}): ${percent(naiveBayesScore.accuracy)} accuracy, ${percent(naiveBayesScore.macroF1)} macro-F1`);
   clock.lap('baselines');
 
   console.log(`5/5 Fine-tuning on supersenses: ${plan.seeds} seeds × ${plan.finetuneEpochs} epoch${plan.finetuneEpochs > 1 ? 's' : ''} over ${count(train.length)} definitions`);
   const encoder = await loadBert(paths.pretrained, { heads: headsOf('BertModel'), warn: () => {} });
   const encoded = encodeExamples(tokenizer, train);
   const padId = tokenizer.tokenToId(tokenizer.config.padToken)!;
-  const scores: SeedScore[] = [];
+  const runs: SeedRun[] = [];
+  const models = new Map<number, BertModelState>();
   for (let seed = 1; seed <= plan.seeds; seed++) {
     const bar = new ProgressBar({ label: `seed ${seed}/${plan.seeds}`, total: 1, unit: 'steps' }, options);
     let trained;
@@ -208,28 +206,39 @@ async function runStart(options: StartOptions): Promise<void> {
       bar.stop();
     }
     const predictions = await predictLabels(trained.model, tokenizer, heldOut, options);
-    const score = { seed, accuracy: accuracy(predictions, golds), macroF1: macroF1(predictions, golds, SUPERSENSE_LABELS.length), model: trained.model };
-    scores.push(score);
-    console.log(`  seed ${seed}: ${percent(score.accuracy)} accuracy, ${percent(score.macroF1)} macro-F1 on ${count(heldOut.length)} held-out synsets (final loss ${meanOfLast(trained.losses, 50).toFixed(3)})`);
+    const dir = join(paths.seeds, `seed-${seed}`);
+    saveBert(dir, trained.model, { tokenizer });
+    const run: SeedRun = {
+      seed, dir, metrics: { accuracy: accuracy(predictions, golds), macro_f1: macroF1(predictions, golds, SUPERSENSE_LABELS.length) },
+      chance: majority.accuracy, predictedClasses: new Set(predictions).size, bestStep: trained.steps, stoppedEarly: false,
+    };
+    runs.push(run);
+    models.set(seed, trained.model);
+    console.log(`  seed ${seed}: ${percent(run.metrics.accuracy!)} accuracy, ${percent(run.metrics.macro_f1!)} macro-F1 on ${count(heldOut.length)} held-out synsets (final loss ${meanOfLast(trained.losses, 50).toFixed(3)})`);
   }
+  const seedsSummary = seedsReport(runs, 'accuracy');
+  writeSeedsReport(paths.seedsReport, seedsSummary);
   clock.lap('fine-tuning');
 
-  const best = scores.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+  const best = { seed: seedsSummary.bestSeed, model: models.get(seedsSummary.bestSeed)! };
   saveBert(paths.model, best.model, { tokenizer });
   const exported = exportOnnx(paths.model, best.model, { task: 'text-classification', tokenizer });
   const demo = await demoPredictions(paths.model, naiveBayes);
   clock.lap('saving and exporting');
 
-  const bertAccuracy = summarize(scores.map((score) => score.accuracy));
-  const bertMacroF1 = summarize(scores.map((score) => score.macroF1));
+  const bertAccuracy = seedsSummary.metrics.accuracy!;
+  const bertMacroF1 = seedsSummary.metrics.macro_f1!;
   const report = {
     task: 'WordNet 3.1 supersense (lexicographer file, 45 classes) of a synset from its definition',
     split: { heldOutFraction: HELD_OUT_FRACTION, seed: SPLIT_SEED, train: train.length, heldOut: heldOut.length },
     plan,
     pretraining,
     scores: {
-      bert: { accuracy: bertAccuracy, macroF1: bertMacroF1, seeds: scores.map(({ seed, accuracy: acc, macroF1: f1 }) => ({ seed, accuracy: acc, macroF1: f1 })), savedSeed: best.seed },
-      naiveBayes: naiveBayesScore,
+      bert: {
+        accuracy: bertAccuracy, macroF1: bertMacroF1, failedSeeds: seedsSummary.failedSeeds, savedSeed: best.seed,
+        seeds: runs.map((run) => ({ seed: run.seed, accuracy: run.metrics.accuracy, macroF1: run.metrics.macro_f1 })),
+      },
+      naiveBayes: { alpha, ...naiveBayesScore },
       majority: { label: SUPERSENSE_LABELS[majority.label], accuracy: majority.accuracy },
     },
     timings: Object.fromEntries(clock.phases.map((phase) => [phase.name, Number(phase.seconds.toFixed(1))])),
@@ -241,6 +250,7 @@ async function runStart(options: StartOptions): Promise<void> {
   for (const line of demo) console.log(`  ${line}`);
   console.log('\nSummary: supersense of a WordNet definition (45 classes), held-out synsets: ' + count(heldOut.length));
   console.log(`  BERT (${plan.preset}, pretrained here)  accuracy ${spread(bertAccuracy)} over ${plan.seeds} seeds; macro-F1 ${spread(bertMacroF1)}`);
+  if (seedsSummary.failedSeeds.length > 0) console.log(`  failed seeds (no better than the majority class, or one class for everything): ${seedsSummary.failedSeeds.join(', ')}`);
   console.log(`  naive Bayes                  accuracy ${percent(naiveBayesScore.accuracy)}; macro-F1 ${percent(naiveBayesScore.macroF1)}`);
   console.log(`  majority class               accuracy ${percent(majority.accuracy)}`);
   if (pretraining.mlmAccuracy !== undefined) {
@@ -252,6 +262,7 @@ async function runStart(options: StartOptions): Promise<void> {
   console.log(`  ${shown(exported.modelFile)}  ONNX export (transformers.js layout: pipeline('text-classification', …))`);
   console.log(`  ${shown(paths.pretrained)}/        pretrained BERT (masked LM + NSP heads), log.jsonl, training_curve.svg`);
   console.log(`  ${shown(paths.tokenizer)}/         the WordPiece vocabulary`);
+  console.log(`  ${shown(paths.seeds)}/             every seed's classifier; seeds_report.md and .json: mean ± std, min, max, failed runs`);
   console.log(`  ${shown(paths.report)}        scores, timings and settings`);
   console.log('\nNext');
   console.log(`  echo '{"text": "a small dog with a curly tail"}' | npx bertkit predict --model ${shown(paths.model)} --input -`);
@@ -339,6 +350,17 @@ async function pretrainOnGlosses(
     bar.stop();
     data.close();
   }
+}
+
+/**
+ * The naive Bayes smoothing that scores best on a validation tenth of the training split (never the
+ * held-out synsets), so the baseline is as strong as its own tuning makes it: α = 1 (Laplace) loses
+ * about 5 points to α ≈ 0.1 on these short texts.
+ */
+function naiveBayesAlpha(train: readonly SupersenseExample[]): number {
+  const { train: fit, heldOut: validation } = randomSplit(train, 0.1, SPLIT_SEED + 1);
+  const scored = NAIVE_BAYES_ALPHAS.map((alpha) => ({ alpha, accuracy: NaiveBayes.train(fit, SUPERSENSE_LABELS.length, { alpha }).accuracy(validation) }));
+  return scored.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)).alpha;
 }
 
 function encodeExamples(tokenizer: BertTokenizer, examples: readonly SupersenseExample[]): EncodedExample[] {
