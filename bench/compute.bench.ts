@@ -7,8 +7,9 @@
 //      outside Session.run (random inputs, gradient norm, the AdamW update, feeds).
 // TrainStep runs in this thread here (the worker adds only message passing around the same code).
 import type { BenchRow } from './types.js';
+import { bareMatMulGflops, median } from './measure.js';
 import { Graph } from '../src/graph/graph.js';
-import { add, dropout, gather, layerNorm, matmul, mse } from '../src/graph/ops.js';
+import { add, dropout, gather, layerNorm, mse } from '../src/graph/ops.js';
 import type { Tensor } from '../src/graph/tensor.js';
 import { attentionBias, encoderLayer } from '../src/model/encoder-layer.js';
 import { initializeParameters } from '../src/runtime/init.js';
@@ -27,12 +28,11 @@ const TRAIN_CONFIG: TrainStepConfig = { seed: 1, update: { optimizer: { kind: 'a
 /** Forward FLOPs of one encoder layer: Q, K, V, output and FFN matmuls plus QKᵀ and PV. */
 const LAYER_FORWARD_FLOPS = 2 * TOKENS * HIDDEN * HIDDEN * 4 + 2 * 2 * TOKENS * HIDDEN * FFN + 2 * 2 * BATCH * SEQ * SEQ * HIDDEN;
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const progress = (message: string): void => void process.stderr.write(`  compute: ${message}\n`);
 
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const matmulGflops = await bareMatMul();
+  const matmulGflops = await bareMatMulGflops(progress);
   rows.push({ suite, metric: 'ORT MatMul [1024×768]×[768×3072] (warm, median of 7)', value: matmulGflops, unit: 'GFLOPS' });
 
   const layer = await timeSteps(layerBody, 5);
@@ -52,25 +52,6 @@ export async function run(): Promise<BenchRow[]> {
   rows.push({ suite, metric: 'BERT-base 110M step: fwd+bwd+AdamW throughput', value: (12 * 3 * LAYER_FORWARD_FLOPS) / (pick('totalMs') / 1000) / 1e9, unit: 'GFLOPS', peer: { name: 'ORT MatMul', value: matmulGflops } });
   rows[rows.length - 1] = { ...rows[rows.length - 1]!, ratio: rows[rows.length - 1]!.value / matmulGflops };
   return rows;
-}
-
-async function bareMatMul(): Promise<number> {
-  const graph = new Graph();
-  graph.output('c', matmul(graph.input('a', 'float32', [1024, 768]), graph.input('b', 'float32', [768, 3072])));
-  const session = await Session.create(graph);
-  const rng = new Rng(3);
-  const feeds = { a: { data: rng.fillUniform(new Float32Array(1024 * 768)), dims: [1024, 768] }, b: { data: rng.fillUniform(new Float32Array(768 * 3072)), dims: [768, 3072] } };
-  for (let i = 0; i < 3; i++) await session.run(feeds);
-  const times: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const started = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - started);
-  }
-  await session.dispose();
-  const gflops = (2 * 1024 * 768 * 3072) / (median(times) / 1000) / 1e9;
-  progress(`MatMul ${gflops.toFixed(1)} GFLOPS`);
-  return gflops;
 }
 
 interface Body {

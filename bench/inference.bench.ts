@@ -23,6 +23,7 @@ import { BertInference } from '../src/serve/bert-inference.js';
 import { buildInferenceGraph, inferenceOnnx } from '../src/serve/inference-graph.js';
 import { BertTokenizer } from '../src/tokenizer/bert-tokenizer.js';
 import type { BenchRow } from './types.js';
+import { median } from './measure.js';
 
 export const suite = 'inference';
 
@@ -33,7 +34,6 @@ const VOCAB_DIR = join(SHARED, 'data', 'vocab', 'bert-base-uncased');
 const SST2 = join(SHARED, 'data', 'sst2', 'train.tsv');
 const BASE = { vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, max_position_embeddings: 512 };
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const progress = (message: string): void => void process.stderr.write(`  inference: ${message}\n`);
 
 export async function run(): Promise<BenchRow[]> {

@@ -7,13 +7,11 @@ import type { PretrainingBatch } from '../src/data/pretraining-dataset.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from './types.js';
-import { Graph } from '../src/graph/graph.js';
-import { matmul } from '../src/graph/ops.js';
+import { bareMatMulGflops, median } from './measure.js';
 import { bertParameterShapes } from '../src/model/bert.js';
 import type { BertConfig } from '../src/model/config.js';
 import { initializeParameters } from '../src/runtime/init.js';
 import { Rng } from '../src/runtime/rng.js';
-import { Session } from '../src/runtime/session.js';
 import { TrainWorker } from '../src/runtime/worker-client.js';
 import { buildPretrainingProgram, pretrainingHeads } from '../src/train/pretrain.js';
 import { trainingFeeds } from '../src/train/pretraining-feeds.js';
@@ -28,12 +26,11 @@ const RUNS: readonly { preset: PresetName; batch: number; steps: number }[] = [
 ];
 const PYTORCH_SCRIPT = fileURLToPath(new URL('../../bench/pytorch_pretrain.py', import.meta.url));
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const progress = (message: string): void => void process.stderr.write(`  pretrain: ${message}\n`);
 
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const matmulGflops = await bareMatMul();
+  const matmulGflops = await bareMatMulGflops(progress);
   rows.push({ suite, metric: 'ORT MatMul [1024×768]×[768×3072] (warm, median of 7)', value: matmulGflops, unit: 'GFLOPS' });
   for (const { preset, batch, steps } of RUNS) {
     const config = presetConfig(preset, VOCAB);
@@ -148,21 +145,3 @@ function pytorchSteps(layers: number, hidden: number, batch: number, steps: numb
   return { ok: true, result };
 }
 
-async function bareMatMul(): Promise<number> {
-  const graph = new Graph();
-  graph.output('c', matmul(graph.input('a', 'float32', [1024, 768]), graph.input('b', 'float32', [768, 3072])));
-  const session = await Session.create(graph);
-  const rng = new Rng(3);
-  const feeds = { a: { data: rng.fillUniform(new Float32Array(1024 * 768)), dims: [1024, 768] }, b: { data: rng.fillUniform(new Float32Array(768 * 3072)), dims: [768, 3072] } };
-  for (let i = 0; i < 3; i++) await session.run(feeds);
-  const times: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const started = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - started);
-  }
-  await session.dispose();
-  const gflops = (2 * 1024 * 768 * 3072) / (median(times) / 1000) / 1e9;
-  progress(`MatMul ${gflops.toFixed(1)} GFLOPS`);
-  return gflops;
-}

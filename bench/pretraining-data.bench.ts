@@ -14,6 +14,7 @@ import { PretrainingDataset, type PretrainingDataOptions } from '../src/data/pre
 import { BertTokenizer } from '../src/tokenizer/bert-tokenizer.js';
 import { sharedPath } from '../test/helpers/shared.js';
 import type { BenchRow } from './types.js';
+import { median } from './measure.js';
 
 export const suite = 'pretraining-data';
 
@@ -104,7 +105,3 @@ function pythonPeer(shards: ShardSet, work: string): Record<number, number> | nu
   return rates;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}

@@ -10,6 +10,7 @@ import { trainOnWordCounts, trainWordPiece } from '../src/tokenizer/trainer.js';
 import { WordCounter } from '../src/tokenizer/trainer-words.js';
 import { sharedPath } from '../test/helpers/shared.js';
 import type { BenchRow } from './types.js';
+import { median } from './measure.js';
 
 export const suite = 'vocab-train';
 
@@ -55,7 +56,3 @@ export async function run(): Promise<BenchRow[]> {
   ];
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
