@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { type NamedTensor, readSafetensors } from '../../src/io/safetensors.js';
 import type { BertBatch } from '../../src/model/runner.js';
+import type { Batch } from '../../src/runtime/train-step.js';
 import { sharedPath } from '../helpers/shared.js';
 
 export const FIXTURE = 'fixtures/bert-tiny-uncased';
@@ -29,6 +30,19 @@ export function fixtureBatch(inputs: FixtureInputs = fixtureInputs()): BertBatch
     inputIds: ints(inputs.input_ids),
     tokenTypeIds: ints(inputs.token_type_ids),
     attentionMask: ints(inputs.attention_mask),
+  };
+}
+
+/** The fixture as a training batch: its MLM labels at every position (-100 where unmasked) and NSP labels. */
+export function fixtureTrainingBatch(inputs: FixtureInputs = fixtureInputs()): Batch {
+  const batch = fixtureBatch(inputs);
+  const dims = [batch.batchSize, batch.seqLength];
+  return {
+    input_ids: { data: batch.inputIds, dims },
+    token_type_ids: { data: batch.tokenTypeIds!, dims },
+    attention_mask: { data: batch.attentionMask!, dims },
+    labels: { data: BigInt64Array.from(inputs.mlm_labels.flat(), BigInt), dims },
+    next_sentence_label: { data: BigInt64Array.from(inputs.nsp_labels, BigInt), dims: [batch.batchSize] },
   };
 }
 

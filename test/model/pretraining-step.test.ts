@@ -7,10 +7,10 @@ import { bertForward } from '../../src/model/bert.js';
 import { loadBert } from '../../src/model/checkpoint.js';
 import { bertLoss } from '../../src/model/losses.js';
 import { buildTrainProgram } from '../../src/runtime/train-program.js';
-import { type Batch, TrainStep } from '../../src/runtime/train-step.js';
+import { TrainStep } from '../../src/runtime/train-step.js';
 import { type HostTensor, Session } from '../../src/runtime/session.js';
 import { skipWithoutShared } from '../helpers/shared.js';
-import { FIXTURE, fixtureBatch, fixtureInputs, fixturePath } from './fixture.js';
+import { FIXTURE, fixtureBatch, fixtureInputs, fixturePath, fixtureTrainingBatch } from './fixture.js';
 
 // PyTorch's one pretraining step on inputs.json (dropout off): loss = mean MLM CE (labels != -100) + NSP CE,
 // gradients before clipping, then clip to global norm 1.0 and one AdamW step.
@@ -23,16 +23,7 @@ test('pretraining loss, every gradient (tied decoder included) and one clipped A
     const program = buildTrainProgram(loss);
     assert.deepEqual(program.random, [], 'no dropout inputs in a graph built with training: false');
 
-    const inputs = fixtureInputs();
-    const batch = fixtureBatch(inputs);
-    const dims = [batch.batchSize, batch.seqLength];
-    const data: Batch = {
-      input_ids: { data: batch.inputIds, dims },
-      token_type_ids: { data: batch.tokenTypeIds!, dims },
-      attention_mask: { data: batch.attentionMask!, dims },
-      labels: { data: BigInt64Array.from(inputs.mlm_labels.flat(), BigInt), dims },
-      next_sentence_label: { data: BigInt64Array.from(inputs.nsp_labels, BigInt), dims: [batch.batchSize] },
-    };
+    const data = fixtureTrainingBatch();
 
     const facts = JSON.parse(readFileSync(fixturePath('pretraining_step.json'), 'utf8')) as { loss: number };
     const session = await Session.create(program.model, { threads: 1 });

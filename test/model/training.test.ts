@@ -5,9 +5,9 @@ import { bertForward } from '../../src/model/bert.js';
 import { loadBert } from '../../src/model/checkpoint.js';
 import { bertLoss } from '../../src/model/losses.js';
 import { buildTrainProgram } from '../../src/runtime/train-program.js';
-import { type Batch, TrainStep } from '../../src/runtime/train-step.js';
+import { TrainStep } from '../../src/runtime/train-step.js';
 import { skipWithoutShared } from '../helpers/shared.js';
-import { FIXTURE, fixtureBatch, fixtureInputs, fixturePath } from './fixture.js';
+import { FIXTURE, fixturePath, fixtureTrainingBatch } from './fixture.js';
 
 test('a training graph has HF\'s dropout sites fed from the runtime Rng, and pretraining on the fixture batch lowers the loss',
   { skip: skipWithoutShared(FIXTURE, 'model.safetensors') }, async () => {
@@ -19,16 +19,7 @@ test('a training graph has HF\'s dropout sites fed from the runtime Rng, and pre
     ]);
     assert.deepEqual(program.data.map((input) => input.name).sort(), ['attention_mask', 'input_ids', 'labels', 'next_sentence_label', 'token_type_ids']);
 
-    const inputs = fixtureInputs();
-    const batch = fixtureBatch(inputs);
-    const dims = [batch.batchSize, batch.seqLength];
-    const data: Batch = {
-      input_ids: { data: batch.inputIds, dims },
-      token_type_ids: { data: batch.tokenTypeIds!, dims },
-      attention_mask: { data: batch.attentionMask!, dims },
-      labels: { data: BigInt64Array.from(inputs.mlm_labels.flat(), BigInt), dims },
-      next_sentence_label: { data: BigInt64Array.from(inputs.nsp_labels, BigInt), dims: [batch.batchSize] },
-    };
+    const data = fixtureTrainingBatch();
     const update = { optimizer: { kind: 'adamw' as const, weightDecay: 0.01 }, schedule: { kind: 'constant' as const, peak: 3e-3 }, maxGradNorm: 1 };
     const trainer = await TrainStep.create(program, model.parameters.clone(), { seed: 1, threads: 1, update });
     const losses: number[] = [];
