@@ -24,6 +24,7 @@ import { type PretrainingBatchSource, pretrain, pretrainingHeads } from '../../t
 import { FixedBatchSource, readPretrainingBatchFile } from '../../train/pretraining-batch-file.js';
 import { presetConfig } from '../../train/presets.js';
 import { addTokens, readTokenList, resizeTokenEmbeddings } from '../../train/vocab-extension.js';
+import { integerAtLeast } from './vocab.js';
 
 interface PretrainCliOptions {
   corpus?: string[];
@@ -64,11 +65,6 @@ interface PretrainCliOptions {
   quiet?: boolean;
 }
 
-const integer = (min: number) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer ≥ ${min}`);
-  return n;
-};
 const number = (min: number, max = Infinity) => (value: string): number => {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`must be a number in [${min}, ${max}]`);
@@ -85,35 +81,35 @@ export function registerPretrain(program: Command): void {
     .option('--config <file>', 'a new model from this config.json')
     .option('--init <dir>', 'continue from this Hugging Face model directory')
     .option('--vocab <dir>', 'tokenizer directory (default: the --init model\'s, else one trained on the corpus)')
-    .option('--vocab-size <n>', 'size of a vocabulary trained on the corpus', integer(6), 30522)
+    .option('--vocab-size <n>', 'size of a vocabulary trained on the corpus', integerAtLeast(6), 30522)
     .option('--add-tokens <file>', 'add these domain tokens (one per line) to the tokenizer and resize the embeddings')
     .requiredOption('--output <dir>', 'where checkpoints, log.jsonl, training_curve.svg and the final model go')
-    .option('--max-seq-length <n>', 'tokens per sequence', integer(5), 128)
-    .option('--batch-size <n>', 'sequences per micro-batch', integer(1), 32)
-    .requiredOption('--max-steps <n>', 'optimizer updates', integer(1))
+    .option('--max-seq-length <n>', 'tokens per sequence', integerAtLeast(5), 128)
+    .option('--batch-size <n>', 'sequences per micro-batch', integerAtLeast(1), 32)
+    .requiredOption('--max-steps <n>', 'optimizer updates', integerAtLeast(1))
     .option('--learning-rate <lr>', 'peak learning rate', number(0), 1e-4)
-    .option('--warmup-steps <n>', 'linear warm-up updates', integer(0), 0)
+    .option('--warmup-steps <n>', 'linear warm-up updates', integerAtLeast(0), 0)
     .addOption(new Option('--lr-scheduler <kind>', 'learning-rate schedule after warm-up').choices(['constant', 'linear', 'cosine']).default('linear'))
     .option('--weight-decay <w>', 'AdamW weight decay (none on biases and LayerNorm)', number(0), 0.01)
     .option('--adam-epsilon <eps>', 'AdamW epsilon', number(Number.MIN_VALUE), 1e-6)
     .option('--adam-beta1 <b>', 'AdamW beta1', number(0, 0.999999), 0.9)
     .option('--adam-beta2 <b>', 'AdamW beta2', number(0, 0.999999), 0.999)
     .option('--max-grad-norm <n>', 'clip the global gradient norm to this', number(Number.MIN_VALUE), 1.0)
-    .option('--gradient-accumulation-steps <n>', 'micro-batches per update', integer(1), 1)
+    .option('--gradient-accumulation-steps <n>', 'micro-batches per update', integerAtLeast(1), 1)
     .option('--dropout <p>', 'hidden and attention dropout (default: the config\'s)', number(0, 0.999))
     .option('--no-nsp', 'masked LM only (BertForMaskedLM): sequences packed across sentences and documents')
     .option('--whole-word-mask', 'mask all pieces of a word together', false)
     .option('--masked-lm-prob <p>', 'share of tokens predicted', number(0, 1), 0.15)
-    .option('--max-predictions-per-seq <n>', 'most predictions per sequence (default ⌈0.15 × max-seq-length⌉, 20 at 128)', integer(1))
+    .option('--max-predictions-per-seq <n>', 'most predictions per sequence (default ⌈0.15 × max-seq-length⌉, 20 at 128)', integerAtLeast(1))
     .option('--short-seq-prob <p>', 'probability of a shorter sequence (NSP data)', number(0, 1), 0.1)
     .option('--held-out-fraction <f>', 'share of corpus documents held out for evaluation', number(0, 0.99), 0.01)
-    .option('--max-document-sentences <n>', 'hard-wrapped books: start a new document at the first paragraph end after n sentences (so books can be held out in parts)', integer(1), 256)
-    .option('--eval-batches <n>', 'held-out batches per evaluation', integer(0), 10)
+    .option('--max-document-sentences <n>', 'hard-wrapped books: start a new document at the first paragraph end after n sentences (so books can be held out in parts)', integerAtLeast(1), 256)
+    .option('--eval-batches <n>', 'held-out batches per evaluation', integerAtLeast(0), 10)
     .option('--resume [checkpoint]', 'continue from the latest checkpoint in --output, or from this checkpoint directory')
-    .option('--seed <n>', 'seed of initialisation, data order, masking and dropout', integer(0), 42)
-    .option('--save-steps <n>', 'write OUTPUT/checkpoint-STEP every n updates (0: only the final model)', integer(0), 500)
-    .option('--eval-steps <n>', 'evaluate on held-out data every n updates (0: only at the end)', integer(0), 500)
-    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integer(1))
+    .option('--seed <n>', 'seed of initialisation, data order, masking and dropout', integerAtLeast(0), 42)
+    .option('--save-steps <n>', 'write OUTPUT/checkpoint-STEP every n updates (0: only the final model)', integerAtLeast(0), 500)
+    .option('--eval-steps <n>', 'evaluate on held-out data every n updates (0: only at the end)', integerAtLeast(0), 500)
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integerAtLeast(1))
     .option('--quiet', 'no progress bar')
     .action(async (options: PretrainCliOptions) => {
       await runPretrain(options);

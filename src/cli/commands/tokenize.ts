@@ -2,11 +2,12 @@
 import { createReadStream, createWriteStream, openSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { commitTemporaryFile, temporaryPathFor } from '../../io/atomic-write.js';
 import { BertTokenizer, type EncodeOptions } from '../../tokenizer/bert-tokenizer.js';
 import type { Encoding } from '../../tokenizer/encoding.js';
 import { TRUNCATION_STRATEGIES, type TruncationStrategy } from '../../tokenizer/truncation.js';
+import { integerAtLeast } from './vocab.js';
 
 interface TokenizeCommandOptions {
   vocab: string;
@@ -48,15 +49,15 @@ export function registerTokenize(program: Command): void {
     .option('--no-lowercase', "keep case: overrides the files' setting (default: the files' setting; lowercase for a bare vocab.txt)")
     .option('--input <file>', 'JSONL input (default: standard input)')
     .option('--output <file>', 'JSONL output, written atomically (default: standard output)')
-    .option('--max-length <n>', 'maximum length of input_ids, special tokens included (without --padding it implies --truncation longest_first, as in transformers)', positiveInteger)
+    .option('--max-length <n>', 'maximum length of input_ids, special tokens included (without --padding it implies --truncation longest_first, as in transformers)', integerAtLeast(1))
     .addOption(
       new Option('--truncation [strategy]', 'truncate to --max-length (default: the model maximum length)')
         .choices(TRUNCATION_STRATEGIES as string[]),
     )
-    .option('--stride <n>', 'tokens each overflow window repeats from the previous one', nonNegativeInteger)
+    .option('--stride <n>', 'tokens each overflow window repeats from the previous one', integerAtLeast(0))
     .option('--return-overflowing', 'keep the windows cut off by truncation (field "overflowing")')
     .addOption(new Option('--padding <strategy>', 'pad every line to --max-length').choices(['max_length']))
-    .option('--pad-to-multiple-of <n>', 'round the padded length up to a multiple of n', positiveInteger)
+    .option('--pad-to-multiple-of <n>', 'round the padded length up to a multiple of n', integerAtLeast(1))
     .option('--no-special-tokens', 'do not add [CLS] and [SEP]')
     .addHelpText('after', OUTPUT_HELP)
     .action(async (options: TokenizeCommandOptions) => {
@@ -235,14 +236,3 @@ function openAtomicOutput(path: string): { stream: Writable; commit(): Promise<v
   };
 }
 
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return number;
-}
-
-function nonNegativeInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return number;
-}
