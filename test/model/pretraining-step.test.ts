@@ -10,7 +10,7 @@ import { buildTrainProgram } from '../../src/runtime/train-program.js';
 import { TrainStep } from '../../src/runtime/train-step.js';
 import { type HostTensor, Session } from '../../src/runtime/session.js';
 import { skipWithoutShared } from '../helpers/shared.js';
-import { FIXTURE, fixtureBatch, fixtureInputs, fixturePath, fixtureTrainingBatch } from './fixture.js';
+import { FIXTURE, fixtureBatch, fixtureInputs, fixturePath, fixtureTrainingBatch, maxAbsDiff } from './fixture.js';
 
 // PyTorch's one pretraining step on inputs.json (dropout off): loss = mean MLM CE (labels != -100) + NSP CE,
 // gradients before clipping, then clip to global norm 1.0 and one AdamW step.
@@ -38,13 +38,7 @@ test('pretraining loss, every gradient (tied decoder included) and one clipped A
     assert.deepEqual(program.parameters.map((p) => p.name).sort(), [...expectedGrads.keys()].sort());
     let worstRelative = 0, worstName = '';
     for (const [name, reference] of expectedGrads) {
-      const want = reference.data as Float32Array;
-      const got = outputs[program.gradients[name]!]!.data as Float32Array;
-      let scale = 0, diff = 0;
-      want.forEach((value, i) => {
-        scale = Math.max(scale, Math.abs(value));
-        diff = Math.max(diff, Math.abs(value - got[i]!));
-      });
+      const { diff, scale } = gradientError(reference.data as Float32Array, outputs[program.gradients[name]!]!.data as Float32Array);
       // Relative to the tensor's largest gradient (elementwise ratios of near-zero entries mean nothing).
       // The key biases' gradient is zero in exact arithmetic (softmax ignores a per-row shift): both
       // sides hold rounding noise of ~1e-12, hence the absolute floor.
@@ -101,13 +95,14 @@ test('with masked_lm_positions the MLM head runs on the masked tokens only and g
     const loss = (outputs[program.loss]!.data as Float32Array)[0]!;
     assert.ok(Math.abs(loss - facts.loss) <= 1e-5 * facts.loss, `loss ${loss} vs PyTorch ${facts.loss}`);
     for (const [name, reference] of readSafetensors(fixturePath('pretraining_step_grads.safetensors')).tensors) {
-      const want = reference.data as Float32Array;
-      const got = outputs[program.gradients[name]!]!.data as Float32Array;
-      let scale = 0, diff = 0;
-      want.forEach((value, i) => {
-        scale = Math.max(scale, Math.abs(value));
-        diff = Math.max(diff, Math.abs(value - got[i]!));
-      });
+      const { diff, scale } = gradientError(reference.data as Float32Array, outputs[program.gradients[name]!]!.data as Float32Array);
       assert.ok(diff <= 1e-4 * scale + 1e-9, `gradient of ${name}: max |Δ| ${diff} (largest entry ${scale})`);
     }
   });
+
+/** Max |got − want| and the largest |want|: a gradient is compared relative to its tensor's scale. */
+function gradientError(want: Float32Array, got: Float32Array): { diff: number; scale: number } {
+  let scale = 0;
+  for (const value of want) scale = Math.max(scale, Math.abs(value));
+  return { diff: maxAbsDiff(got, want).worst, scale };
+}
