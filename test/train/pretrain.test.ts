@@ -96,6 +96,31 @@ test('a run interrupted mid-way (signal) and resumed from its latest checkpoint 
   assert.notEqual(other.losses[1], whole.losses[1]);
 });
 
+test('when the data fails while a failing step runs, pretrain reports the data error and leaves no unhandled rejection', async () => {
+  const unhandled: unknown[] = [];
+  const record = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', record);
+  try {
+    let calls = 0;
+    const random = new RandomBatches(tinyConfig().vocab_size, 16);
+    const data: PretrainingBatchSource = {
+      nextBatch(batchSize) {
+        if (++calls > 1) throw new Error('the data broke');
+        const batch = random.nextBatch(batchSize);
+        batch.input_ids[0] = 1_000_000n; // past the vocabulary: the step fails in ONNX Runtime's Gather
+        return batch;
+      },
+      state: () => ({}),
+      restore: () => {},
+    };
+    await assert.rejects(pretrain(options(join(dir, 'broken-data'), { data, gradientAccumulationSteps: 1, saveSteps: 0 })), /the data broke/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', record);
+  }
+});
+
 test('held-out evaluation of the fixture gives PyTorch\'s MLM and NSP losses and the accuracy of its logits',
   { skip: skipWithoutShared(FIXTURE, 'expected_outputs.safetensors') }, async () => {
     const model = await loadBert(fixturePath(), { warn: () => {} });
