@@ -23,6 +23,7 @@ import { TaskPredictor, taskLoss } from './finetune-evaluate.js';
 import { buildFinetuneProgram } from './finetune-loss.js';
 import type { UpdateConfig } from './optim/update.js';
 import { chanceLevel, constantOutputs } from './stability/chance.js';
+import { layerwiseLearningRateScales } from './stability/layerwise-lr.js';
 import { reinitializeTopLayers } from './stability/reinit.js';
 import { lowerIsBetter } from './stability/seeds-report.js';
 
@@ -151,9 +152,6 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     if (!Number.isInteger(value) || value < 1) throw new Error(`finetune: ${name} must be a positive integer, got ${value}`);
   }
   if (options.patience !== undefined && (!Number.isInteger(options.patience) || options.patience < 1)) throw new Error(`finetune: patience must be a positive integer, got ${options.patience}`);
-  if (options.layerLrDecay !== undefined && options.layerLrDecay !== 1) {
-    throw new Error('finetune: --layer-lr-decay needs a per-parameter learning rate in the optimizer (src/train/optim), which it does not have yet');
-  }
   const metric = options.metric ?? task.primaryMetric;
   const lowerBetter = lowerIsBetter(metric);
 
@@ -177,6 +175,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     },
     schedule: scheduler === 'constant' ? { kind: 'constant', peak, warmupSteps } : { kind: scheduler, peak, warmupSteps, totalSteps },
     maxGradNorm: options.maxGradNorm ?? FINETUNE_DEFAULTS.maxGradNorm,
+    ...(options.layerLrDecay !== undefined && options.layerLrDecay !== 1
+      ? { learningRateScales: layerwiseLearningRateScales(model.parameters.names, model.config.num_hidden_layers, options.layerLrDecay) }
+      : {}),
   };
   const parameterShapes = program.parameters;
   if (dev !== undefined) {

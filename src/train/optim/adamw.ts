@@ -13,13 +13,14 @@ export class AdamW extends AdamFamily {
 
   update(params: ParameterStore, grads: Gradients, options: UpdateOptions): void {
     const t = this.updates + 1;
-    const lr = options.learningRate, gradScale = options.gradScale ?? 1;
+    const gradScale = options.gradScale ?? 1;
     const correction1 = 1 - this.beta1 ** t;
     const sqrtCorrection2 = Math.sqrt(1 - this.beta2 ** t);
     for (const { name, data } of params.entries()) {
       const gradient = gradientOf('AdamW', grads, name, data.length);
       const { m, v } = this.moments.for(name, data.length);
       const decay = decays(name, this.noDecay) ? this.weightDecay : 0;
+      const lr = options.learningRate * (options.learningRateScales?.[name] ?? 1);
       const args = [data, gradient, m, v, gradScale, this.beta1, this.beta2, 1 - lr * decay, lr / correction1, sqrtCorrection2, this.epsilon] as const;
       if (!adamwSimd(...args)) adamwKernel(...args);
     }

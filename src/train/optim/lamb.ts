@@ -17,13 +17,14 @@ export class Lamb extends AdamFamily {
 
   update(params: ParameterStore, grads: Gradients, options: UpdateOptions): void {
     const t = this.updates + 1;
-    const lr = options.learningRate, gradScale = options.gradScale ?? 1;
+    const gradScale = options.gradScale ?? 1;
     const correction1 = 1 - this.beta1 ** t, correction2 = 1 - this.beta2 ** t;
     for (const { name, data: w } of params.entries()) {
       const g = gradientOf('Lamb', grads, name, w.length);
       const { m, v } = this.moments.for(name, w.length);
       const adapt = decays(name, this.noDecay);
       const decay = adapt ? this.weightDecay : 0;
+      const lr = options.learningRate * (options.learningRateScales?.[name] ?? 1);
       const norms = lambMomentsSimd(w, g, m, v, gradScale, this.beta1, this.beta2, correction1, correction2, this.epsilon, decay)
         ?? this.momentsJs(w, g, m, v, gradScale, correction1, correction2, decay);
       const trust = adapt && norms.weight2 > 0 && norms.update2 > 0 ? Math.sqrt(norms.weight2) / Math.sqrt(norms.update2) : 1;

@@ -19,6 +19,8 @@ export interface UpdateOptions {
   readonly learningRate: number;
   /** Multiplies every gradient before use: 1/micro-batches × the clipping factor. Default 1. */
   readonly gradScale?: number;
+  /** Per-parameter multipliers of the learning rate (layer-wise decay); absent names train at 1×. */
+  readonly learningRateScales?: Readonly<Record<string, number>>;
 }
 
 export interface MomentState {

@@ -15,6 +15,8 @@ export interface UpdateConfig {
   readonly schedule: ScheduleConfig;
   /** Global gradient-norm limit (HF Trainer default 1.0); absent: no clipping. */
   readonly maxGradNorm?: number;
+  /** Per-parameter learning-rate multipliers, e.g. layer-wise decay; absent names train at 1×. */
+  readonly learningRateScales?: Readonly<Record<string, number>>;
 }
 
 export interface UpdateReport {
@@ -37,6 +39,9 @@ export function checkUpdateConfig(config: UpdateConfig): void {
   if (config.maxGradNorm !== undefined && !(config.maxGradNorm > 0)) {
     throw new Error(`maxGradNorm must be > 0 when given, got ${config.maxGradNorm}`);
   }
+  for (const [name, scale] of Object.entries(config.learningRateScales ?? {})) {
+    if (!(scale >= 0 && Number.isFinite(scale))) throw new Error(`learningRateScales['${name}'] must be a finite number ≥ 0, got ${scale}`);
+  }
 }
 
 /**
@@ -51,6 +56,8 @@ export function applyUpdate(
   const gradNorm = sumOfSquares === undefined ? globalNorm(gradientSums.values(), average) : Math.sqrt(sumOfSquares) * average;
   const factor = config.maxGradNorm === undefined ? 1 : clipFactor(gradNorm, config.maxGradNorm);
   const learningRate = learningRateAt(config.schedule, optimizer.step);
-  optimizer.update(params, gradientSums, { learningRate, gradScale: average * factor });
+  optimizer.update(params, gradientSums, {
+    learningRate, gradScale: average * factor, ...(config.learningRateScales ? { learningRateScales: config.learningRateScales } : {}),
+  });
   return { learningRate, gradNorm, clipFactor: factor };
 }

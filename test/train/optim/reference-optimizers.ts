@@ -14,6 +14,8 @@ export interface ReferenceHyper {
   eps: number;
   weightDecay: number;
   decays: (name: string) => boolean;
+  /** Per-parameter learning-rate multiplier (layer-wise decay); default 1. */
+  lrScale?: (name: string) => number;
 }
 
 export function referenceTensors(params: Map<string, Float32Array>): ReferenceTensor[] {
@@ -33,9 +35,10 @@ export function referenceGradients(sums: Map<string, Float32Array>, microBatches
   return averaged;
 }
 
-export function referenceAdamW(tensors: ReferenceTensor[], grads: Map<string, Float64Array>, t: number, lr: number, h: ReferenceHyper): void {
+export function referenceAdamW(tensors: ReferenceTensor[], grads: Map<string, Float64Array>, t: number, peakLr: number, h: ReferenceHyper): void {
   for (const { name, w, m, v } of tensors) {
     const g = grads.get(name)!;
+    const lr = peakLr * (h.lrScale?.(name) ?? 1);
     const wd = h.decays(name) ? h.weightDecay : 0;
     for (let i = 0; i < w.length; i++) {
       w[i] -= lr * wd * w[i]!;
@@ -48,9 +51,10 @@ export function referenceAdamW(tensors: ReferenceTensor[], grads: Map<string, Fl
   }
 }
 
-export function referenceLamb(tensors: ReferenceTensor[], grads: Map<string, Float64Array>, t: number, lr: number, h: ReferenceHyper): void {
+export function referenceLamb(tensors: ReferenceTensor[], grads: Map<string, Float64Array>, t: number, peakLr: number, h: ReferenceHyper): void {
   for (const { name, w, m, v } of tensors) {
     const g = grads.get(name)!;
+    const lr = peakLr * (h.lrScale?.(name) ?? 1);
     const adapt = h.decays(name);
     const wd = adapt ? h.weightDecay : 0;
     const r = new Float64Array(w.length);

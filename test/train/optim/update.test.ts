@@ -4,7 +4,7 @@ import { ParameterStore } from '../../../src/runtime/parameters.js';
 import { Rng } from '../../../src/runtime/rng.js';
 import { GradientAccumulator } from '../../../src/train/optim/accumulation.js';
 import { clipFactor, globalNorm } from '../../../src/train/optim/clip.js';
-import { type OptimizerConfig, type UpdateConfig, applyUpdate, createOptimizer } from '../../../src/train/optim/update.js';
+import { type OptimizerConfig, type UpdateConfig, applyUpdate, checkUpdateConfig, createOptimizer } from '../../../src/train/optim/update.js';
 import { learningRateAt } from '../../../src/train/optim/schedules.js';
 import { allocateTensorGroups, setSimdEnabled, simdAvailable } from '../../../src/runtime/simd-kernels.js';
 import { type ReferenceHyper, referenceAdamW, referenceGradients, referenceLamb, referenceTensors } from './reference-optimizers.js';
@@ -27,7 +27,9 @@ function initialParams(rng: Rng): Map<string, Float32Array> {
  * Runs `steps` updates of 3 micro-batches each through bertkit and the float64 replay; returns the worst |Δw|.
  * `inPlace`: parameters, gradients and moments live together in SIMD kernel memory, as TrainStep places them.
  */
-function compare(optimizer: OptimizerConfig, maxGradNorm: number | undefined, steps: number, inPlace = false): { worst: number; clipped: number } {
+function compare(
+  optimizer: OptimizerConfig, maxGradNorm: number | undefined, steps: number, inPlace = false, learningRateScales?: Record<string, number>,
+): { worst: number; clipped: number } {
   const rng = new Rng(2024);
   const initial = initialParams(rng);
   const store = new ParameterStore();
@@ -36,11 +38,15 @@ function compare(optimizer: OptimizerConfig, maxGradNorm: number | undefined, st
   if (inPlace) for (const [name] of SHAPES) store.get(name).set(initial.get(name)!);
   const gradientTargets = new Map(SHAPES.map(([name], index) => [name, groups[index]![1]!]));
   const momentsOf = new Map(SHAPES.map(([name], index) => [name, { m: groups[index]![2]!, v: groups[index]![3]! }]));
-  const config: UpdateConfig = { optimizer, schedule: { kind: 'linear', peak: 0.05, warmupSteps: 2, totalSteps: 10 }, ...(maxGradNorm === undefined ? {} : { maxGradNorm }) };
+  const config: UpdateConfig = {
+    optimizer, schedule: { kind: 'linear', peak: 0.05, warmupSteps: 2, totalSteps: 10 },
+    ...(maxGradNorm === undefined ? {} : { maxGradNorm }), ...(learningRateScales ? { learningRateScales } : {}),
+  };
   const ours = inPlace ? createOptimizer(optimizer, (name) => momentsOf.get(name)!) : createOptimizer(optimizer);
   const hyper: ReferenceHyper = {
     beta1: optimizer.beta1!, beta2: optimizer.beta2!, eps: optimizer.epsilon!, weightDecay: optimizer.weightDecay!,
     decays: (name) => !name.includes('bias') && !name.includes('LayerNorm'),
+    lrScale: (name) => learningRateScales?.[name] ?? 1,
   };
   const reference = referenceTensors(initial);
   let clipped = 0;
@@ -98,6 +104,24 @@ for (const [simd, inPlace] of [[true, true], [true, false], [false, false]] as c
     }
   });
 }
+
+test('per-parameter learning-rate scales (layer-wise decay) match the float64 replay, and a scale of 0 freezes a tensor', () => {
+  const scales = { 'encoder.layer.0.attention.self.query.weight': 0.5, 'encoder.layer.0.intermediate.dense.weight': 0.25, 'pooler.dense.bias': 0 };
+  for (const kind of ['adamw', 'lamb'] as const) {
+    const { worst } = compare({ kind, beta1: 0.9, beta2: 0.999, epsilon: 1e-6, weightDecay: 0.1 }, 4, 4, true, scales);
+    assert.ok(worst < 1e-6, `${kind}: worst |Δw| = ${worst}`);
+  }
+  // The replay itself must see the scales: without them it drifts away from the scaled update.
+  const store = new ParameterStore();
+  store.add('a', [2], Float32Array.from([1, 1]));
+  store.add('b', [2], Float32Array.from([1, 1]));
+  const grads = new Map([['a', Float32Array.from([1, 1])], ['b', Float32Array.from([1, 1])]]);
+  const config: UpdateConfig = { optimizer: { kind: 'adamw', weightDecay: 0 }, schedule: { kind: 'constant', peak: 0.1, warmupSteps: 0 }, learningRateScales: { b: 0 } };
+  applyUpdate(config, createOptimizer(config.optimizer), store, grads, 1);
+  assert.ok(store.get('a')[0]! < 0.95, 'a moved');
+  assert.deepEqual([...store.get('b')], [1, 1]);
+  assert.throws(() => checkUpdateConfig({ ...config, learningRateScales: { b: -1 } }), /learningRateScales\['b'\] must be a finite number ≥ 0/);
+});
 
 test('without clipping the replays agree too (the clip factor is not silently always applied)', () => {
   assert.ok(compare({ kind: 'adamw', beta1: 0.8, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.01 }, undefined, 4).worst < 1e-6);
