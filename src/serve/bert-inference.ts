@@ -154,7 +154,7 @@ export class BertInference {
     });
     const results: MaskPrediction[][][] = new Array(texts.length);
     const vocab = this.model.config.vocab_size;
-    await this.runBatches(encodings, options, { outputs: ['mlm_logits'], maskedPositions: true }, (batch, indices, outputs, positions) => {
+    await this.runBatches(encodings, options, { outputs: ['mlm_logits'], maskedPositions: true }, (_batch, indices, outputs, positions) => {
       const logits = outputs.mlm_logits!.data as Float32Array; // [masked, vocab]
       let masked = 0;
       indices.forEach((index) => {

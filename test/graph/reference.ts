@@ -11,12 +11,6 @@ export interface Value {
 
 const size = (dims: readonly number[]): number => dims.reduce((product, dim) => product * dim, 1);
 
-function strides(dims: readonly number[]): number[] {
-  const result = Array<number>(dims.length).fill(1);
-  for (let axis = dims.length - 2; axis >= 0; axis--) result[axis] = result[axis + 1]! * dims[axis + 1]!;
-  return result;
-}
-
 function unravel(index: number, dims: readonly number[]): number[] {
   const coords = Array<number>(dims.length).fill(0);
   for (let axis = dims.length - 1; axis >= 0; axis--) {

@@ -305,7 +305,7 @@ async function openShards(options: PretrainCliOptions, tokenizer: BertTokenizer)
 class StepProgress {
   private bar: cliProgress.SingleBar | null = null;
 
-  constructor(private readonly total: number, quiet: boolean) {
+  constructor(total: number, quiet: boolean) {
     if (quiet || !process.stderr.isTTY) return;
     this.bar = new cliProgress.SingleBar({
       stream: process.stderr,

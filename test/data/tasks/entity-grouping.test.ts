@@ -20,7 +20,7 @@ test('entities grouped as aggregation_strategy "simple", with offsets into the t
   const encoding = tokenizer.encode(text);
   const tokens = encoding.tokens;
   // Tag by word: Wolfgang Amadeus = PER (B, I on every piece), Kraków = LOC, Poland = LOC (separate B).
-  const tags = tokens.map((token, t) => {
+  const tags = tokens.map((_token, t) => {
     const [start, end] = encoding.offsets[t]!;
     const word = text.slice(start, end);
     if (encoding.specialTokensMask[t] === 1) return 'O';
