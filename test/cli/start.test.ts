@@ -33,7 +33,7 @@ test('start runs the whole story on a small sample: pretraining, seeds vs baseli
 
     // The report's spread is that of its seeds' scores (sample standard deviation).
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as {
-      scores: { bert: { accuracy: Spread; seeds: { seed: number; accuracy: number }[]; savedSeed: number }; naiveBayes: { accuracy: number }; majority: { accuracy: number } };
+      scores: { bert: { accuracy: Spread; seeds: { seed: number; accuracy: number }[]; savedSeed: number }; naiveBayes: { accuracy: number; alpha: number }; majority: { accuracy: number } };
       timings: Record<string, number>;
     };
     const seeds = report.scores.bert.seeds.map((seed) => seed.accuracy);
@@ -42,6 +42,12 @@ test('start runs the whole story on a small sample: pretraining, seeds vs baseli
     assert.ok(Math.abs(report.scores.bert.accuracy.std - Math.abs(seeds[0]! - seeds[1]!) / Math.SQRT2) < 1e-12);
     assert.equal(report.scores.bert.accuracy.max, Math.max(...seeds));
     for (const value of [...seeds, report.scores.naiveBayes.accuracy, report.scores.majority.accuracy]) assert.ok(value >= 0 && value <= 1);
+    assert.ok([1, 0.3, 0.1, 0.03].includes(report.scores.naiveBayes.alpha));
+    // The stability report names each seed's saved model and agrees with report.json.
+    const seedsReport = readFileSync(join(dir, 'seeds_report.md'), 'utf8');
+    assert.match(seedsReport, /# Fine-tuning over 2 seeds/);
+    for (const seed of [1, 2]) assert.ok(existsSync(join(dir, 'seeds', `seed-${seed}`, 'model.safetensors')));
+    assert.match(seedsReport, new RegExp(`\\| accuracy \\| ${report.scores.bert.accuracy.mean.toFixed(4)} ± ${report.scores.bert.accuracy.std.toFixed(4)} \\|`));
     assert.deepEqual(Object.keys(report.timings), ['reading WordNet', 'vocabulary', 'pretraining', 'baselines', 'fine-tuning', 'saving and exporting']);
 
     // The pretrained model and the fine-tuned classifier load as Hugging Face directories.
