@@ -1,21 +1,38 @@
 // `npm run bench [-- SUITE…]`: runs every bench/*.bench.ts (or those named), prints a table,
 // and writes the rows as JSON to bench/results/latest.json and a dated copy.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import os from 'node:os';
 import type { BenchModule, BenchRow } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const CHILD_FLAG = '--suite-file';
+
+// Each suite runs in a child process of its own, so that peak memory (maxRSS is per process) and
+// JIT state of one suite do not leak into the next one's numbers.
+if (process.argv[2] === CHILD_FLAG) {
+  const module = (await import(pathToFileURL(join(here, process.argv[3]!)).href)) as BenchModule;
+  const rows = await module.run();
+  process.stdout.write(JSON.stringify(rows) + '\n');
+  process.exit(0);
+}
+
 const wanted = process.argv.slice(2);
 const files = readdirSync(here).filter((f) => f.endsWith('.bench.js')).sort();
 
 const rows: BenchRow[] = [];
 for (const file of files) {
-  const module = (await import(pathToFileURL(join(here, file)).href)) as BenchModule;
-  if (wanted.length > 0 && !wanted.includes(module.suite)) continue;
-  console.error(`# ${module.suite} (${file})`);
-  const produced = await module.run();
+  const source = readFileSync(join(here, file), 'utf8');
+  const suite = /export const suite = '([^']+)'/.exec(source)?.[1] ?? file;
+  if (wanted.length > 0 && !wanted.includes(suite)) continue;
+  console.error(`# ${suite} (${file})`);
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), CHILD_FLAG, file], {
+    stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+  });
+  if (child.status !== 0) throw new Error(`bench suite ${suite} failed (exit ${child.status})`);
+  const produced = JSON.parse(child.stdout.trim().split('\n').pop()!) as BenchRow[];
   rows.push(...produced);
   printTable(produced);
 }

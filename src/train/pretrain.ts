@@ -202,8 +202,9 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       const store = new ParameterStore();
       for (const { name, shape } of program.parameters) store.add(name, shape, weights[name]);
       saveBert(outputDir, { config: model.config, heads: model.heads, parameters: store }, model.tokenizer ? { tokenizer: model.tokenizer } : {});
-      writeTrainingCurve(join(outputDir, 'training_curve.svg'), log.read());
     }
+    // An interrupted run draws its curve too: that is when one wants to look at it.
+    writeTrainingCurve(join(outputDir, 'training_curve.svg'), log.read());
     const elapsed = (performance.now() - started) / 1000;
     return { step, startStep, losses, ...(lastEvaluation ? { evaluation: lastEvaluation } : {}), tokensPerSecond: tokensDone / Math.max(elapsed, 1e-9), interrupted };
   } finally {
