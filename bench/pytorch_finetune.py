@@ -13,28 +13,19 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from pytorch_pretrain import Layer
+from pytorch_model import Encoder
 
 
 class BertForSequenceClassification(nn.Module):
     def __init__(self, vocab, hidden, layers, heads, ffn, labels=2, positions=512, dropout=0.1):
         super().__init__()
-        self.word = nn.Embedding(vocab, hidden)
-        self.position = nn.Embedding(positions, hidden)
-        self.token_type = nn.Embedding(2, hidden)
-        self.embedding_norm = nn.LayerNorm(hidden, eps=1e-12)
+        self.encoder = Encoder(vocab, hidden, layers, heads, ffn, positions, dropout)
         self.dropout = nn.Dropout(dropout)
-        self.layers = nn.ModuleList(Layer(hidden, heads, ffn, dropout) for _ in range(layers))
         self.pooler = nn.Linear(hidden, hidden)
         self.classifier = nn.Linear(hidden, labels)
 
     def forward(self, ids, mask, labels):
-        t = ids.shape[1]
-        x = self.word(ids) + self.position(torch.arange(t))[None] + self.token_type(torch.zeros_like(ids))
-        x = self.dropout(self.embedding_norm(x))
-        bias = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
-        for layer in self.layers:
-            x = layer(x, bias)
+        x = self.encoder(ids, torch.zeros_like(ids), mask)
         pooled = torch.tanh(self.pooler(x[:, 0]))
         return F.cross_entropy(self.classifier(self.dropout(pooled)), labels)
 

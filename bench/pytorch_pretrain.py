@@ -4,7 +4,6 @@ on random masked batches of the same shape. Prints one JSON line:
 {"tokens_per_second", "step_ms" (median), "peak_rss_mb", "torch", "threads"}."""
 import argparse
 import json
-import math
 import os
 import resource
 import statistics
@@ -14,38 +13,13 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-
-class Layer(nn.Module):
-    def __init__(self, hidden, heads, ffn, dropout):
-        super().__init__()
-        self.heads = heads
-        self.query, self.key, self.value = (nn.Linear(hidden, hidden) for _ in range(3))
-        self.attention_output = nn.Linear(hidden, hidden)
-        self.attention_norm = nn.LayerNorm(hidden, eps=1e-12)
-        self.intermediate = nn.Linear(hidden, ffn)
-        self.output = nn.Linear(ffn, hidden)
-        self.output_norm = nn.LayerNorm(hidden, eps=1e-12)
-        self.dropout = nn.Dropout(dropout)
-
-    def forward(self, x, bias):  # x [B, T, H], bias [B, 1, 1, T]
-        b, t, h = x.shape
-        split = lambda y: y.view(b, t, self.heads, h // self.heads).transpose(1, 2)
-        q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
-        scores = q @ k.transpose(-1, -2) / math.sqrt(h // self.heads) + bias
-        context = (self.dropout(scores.softmax(-1)) @ v).transpose(1, 2).reshape(b, t, h)
-        x = self.attention_norm(x + self.dropout(self.attention_output(context)))
-        return self.output_norm(x + self.dropout(self.output(F.gelu(self.intermediate(x)))))
+from pytorch_model import Encoder
 
 
 class BertForPreTraining(nn.Module):
     def __init__(self, vocab, hidden, layers, heads, ffn, positions=512, dropout=0.1):
         super().__init__()
-        self.word = nn.Embedding(vocab, hidden)
-        self.position = nn.Embedding(positions, hidden)
-        self.token_type = nn.Embedding(2, hidden)
-        self.embedding_norm = nn.LayerNorm(hidden, eps=1e-12)
-        self.dropout = nn.Dropout(dropout)
-        self.layers = nn.ModuleList(Layer(hidden, heads, ffn, dropout) for _ in range(layers))
+        self.encoder = Encoder(vocab, hidden, layers, heads, ffn, positions, dropout)
         self.pooler = nn.Linear(hidden, hidden)
         self.nsp = nn.Linear(hidden, 2)
         self.transform = nn.Linear(hidden, hidden)
@@ -57,13 +31,9 @@ class BertForPreTraining(nn.Module):
 
     def forward(self, ids, types, mask, positions, labels, nsp_labels):
         b, t = ids.shape
-        x = self.word(ids) + self.position(torch.arange(t).unsqueeze(0)) + self.token_type(types)
-        x = self.dropout(self.embedding_norm(x))
-        bias = ((1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min)
-        for layer in self.layers:
-            x = layer(x, bias)
+        x = self.encoder(ids, types, mask)
         picked = x.reshape(b * t, -1)[positions]  # [M, H]: MLM logits only where predicted
-        mlm = self.transform_norm(F.gelu(self.transform(picked))) @ self.word.weight.t() + self.decoder_bias
+        mlm = self.transform_norm(F.gelu(self.transform(picked))) @ self.encoder.word.weight.t() + self.decoder_bias
         nsp = self.nsp(torch.tanh(self.pooler(x[:, 0])))
         return F.cross_entropy(mlm, labels) + F.cross_entropy(nsp, nsp_labels)
 
