@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Fine-tunes one bertkit-pretrained model on the six tasks of the README's score table, 3 seeds each.
+# usage: bench/scores/finetune-all.sh MODEL_DIR WORK_DIR [TASK…]
+#   WORK_DIR holds splits/ from `node dist/bench/scores/prepare.js ../shared WORK_DIR`;
+#   each task writes WORK_DIR/finetuned/TASK/seeds-report.{json,md}. Default: all six tasks.
+set -euo pipefail
+model=$1 work=$2; shift 2
+tasks=("${@:-sst2 conll2003 stsb chnsenticorp people_daily srl}")
+shared=${BERTKIT_SHARED:-$(dirname "$0")/../../../shared}/data
+splits=$work/splits
+bertkit() { node "$(dirname "$0")/../../bin/bertkit.js" "$@"; }
+common=(--model "$model" --seeds 3 --batch-size 32 --quiet)
+for task in ${tasks[@]}; do
+  out=$work/finetuned/$task
+  echo "== $task → $out ($(date -u +%H:%M:%S))"
+  case $task in
+    sst2) bertkit finetune --task classification --train "$splits/sst2-train.tsv" --dev "$splits/sst2-validation.tsv" \
+            --max-seq-length 64 --epochs 3 --learning-rate 1e-4 --output "$out" "${common[@]}" ;;
+    conll2003) bertkit finetune --task ner --train "$shared/conll2003/train.txt" --dev "$shared/conll2003/valid.txt" \
+            --max-seq-length 128 --epochs 5 --learning-rate 2e-4 --output "$out" "${common[@]}" ;;
+    stsb) bertkit finetune --task regression --train "$splits/stsb-train.tsv" --dev "$splits/stsb-validation.tsv" \
+            --max-seq-length 128 --epochs 10 --learning-rate 1e-4 --output "$out" "${common[@]}" ;;
+    chnsenticorp) bertkit finetune --task classification --train "$shared/chnsenticorp/train.tsv" --dev "$shared/chnsenticorp/dev.tsv" \
+            --max-seq-length 256 --epochs 3 --learning-rate 1e-4 --output "$out" "${common[@]}" ;;
+    people_daily) bertkit finetune --task ner --train "$shared/people_daily_ner/train.tsv" --dev "$shared/people_daily_ner/dev.tsv" \
+            --max-seq-length 256 --epochs 15 --learning-rate 2e-4 --output "$out" "${common[@]}" ;;
+    srl) bertkit finetune --task srl --train "$splits/srl-train.conllu" --dev "$splits/srl-validation.conllu" \
+            --max-seq-length 128 --epochs 10 --learning-rate 2e-4 --output "$out" "${common[@]}" ;;
+    *) echo "unknown task '$task'" >&2; exit 2 ;;
+  esac
+done
