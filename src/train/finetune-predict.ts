@@ -10,11 +10,11 @@ import { groupEntities } from '../data/tasks/entity-grouping.js';
 import { bestQaSpan, encodeQaExamples, type EncodedQaExample } from '../data/tasks/squad.js';
 import { NO_ROLE, encodeSrlInstances, srlWordPredictions } from '../data/tasks/srl.js';
 import type { TaskData, TaskFeatures, TaskKind, TaskLoadOptions, TaskSpec } from '../data/tasks/task.js';
+import { defaultStride, mergeWindowOutputs, windowEncoding } from '../data/tasks/windows.js';
 import { type LoadedBert, loadBert } from '../model/checkpoint.js';
 import type { BertConfig } from '../model/config.js';
 import { BertInference } from '../serve/bert-inference.js';
 import { type BatchInput, BertTokenizer } from '../tokenizer/bert-tokenizer.js';
-import type { Encoding } from '../tokenizer/encoding.js';
 import { TaskPredictor, taskLoss } from './finetune-evaluate.js';
 import { labelsOfConfig } from './finetune-model.js';
 import { FINETUNE_STATE_FILE } from './finetune.js';
@@ -94,7 +94,8 @@ export interface PredictOptions extends ScoreOptions {
   readonly maxSeqLength?: number;
   /**
    * Tokens shared by consecutive windows of an input longer than maxSeqLength: qa contexts (default
-   * 128) and ner texts (default maxSeqLength / 4; entities are read across the windows).
+   * 128), ner texts and srl sentences (default maxSeqLength / 4; each token is read from the window
+   * where it has the most context).
    */
   readonly stride?: number;
 }
@@ -138,53 +139,25 @@ export async function predictFinetuned(finetuned: FinetunedModel, inputs: readon
         }
         return { sentenceId: String(index), words: [...input.words], predicateIndex: input.predicate, sense: '', roles: input.words.map(() => NO_ROLE), source: `input ${index + 1}` };
       });
-      const data = encodeSrlInstances(instances, tokenizer, { maxSeqLength: maxLength, labels: [...finetuned.labels] });
+      const data = encodeSrlInstances(instances, tokenizer, { maxSeqLength: maxLength, labels: [...finetuned.labels], ...(options.stride === undefined ? {} : { stride: options.stride }) });
       const roles = srlWordPredictions(data, await predictor.predict(weights, data.features, batch));
       return instances.map((instance, index) => ({ words: instance.words, predicate: instance.predicateIndex, roles: roles[index] }));
     }
-    // Texts longer than maxLength are cut into windows overlapping by `stride` tokens.
-    const stride = options.stride ?? Math.floor(maxLength / 4);
-    const windows = inputs.map((input, index) => {
+    // Texts longer than maxLength are cut into windows overlapping by `stride` tokens; each token is read from its max-context window.
+    const stride = options.stride ?? defaultStride(maxLength);
+    const texts = inputs.map((input, index) => {
       if (!('text' in input)) throw new Error(`input ${index + 1}: a ${kind} model needs {"text": …}`);
-      const first = tokenizer.encode(input.text, null, { truncation: true, maxLength, stride, returnOverflowing: true });
-      return [first, ...first.overflowing];
+      const encoding = tokenizer.encode(input.text, null, { truncation: false });
+      return { encoding, windows: windowEncoding(encoding, maxLength, stride, `input ${index + 1}`) };
     });
-    const features = windows.flatMap((encodings, exampleIndex) => encodings.map((encoding): TaskFeatures => ({ inputIds: Int32Array.from(encoding.ids), tokenTypeIds: Int32Array.from(encoding.typeIds), exampleIndex })));
+    const features = texts.flatMap(({ windows }, exampleIndex) => windows.map((window): TaskFeatures => ({ inputIds: window.inputIds, tokenTypeIds: window.tokenTypeIds, exampleIndex })));
     const logits = (await predictor.predict(weights, features, batch)).logits!;
     let next = 0;
-    return windows.map((encodings) => {
-      const windowLogits = encodings.map(() => logits[next++]!);
-      const merged = encodings.length === 1 ? { encoding: encodings[0]!, logits: windowLogits[0]! } : mergeWindows(encodings, windowLogits, finetuned.labels.length);
-      return { entities: groupEntities(merged.encoding, merged.logits, finetuned.labels) };
+    return texts.map(({ encoding, windows }) => {
+      const merged = mergeWindowOutputs(windows, windows.map(() => logits[next++]!), finetuned.labels.length, encoding.ids.length);
+      return { entities: groupEntities(encoding, merged, finetuned.labels) };
     });
   } finally {
     await predictor.dispose();
   }
-}
-
-/**
- * One token sequence over the whole text from overlapping windows: a token seen in several windows
- * takes its logits from the window where it has the most context on its nearer side (as BERT's
- * run_squad picks a token's "max context" window).
- */
-function mergeWindows(windows: readonly Encoding[], logits: readonly Float32Array[], numLabels: number): { encoding: Encoding; logits: Float32Array } {
-  const chosen = new Map<string, { window: number; token: number; context: number }>();
-  windows.forEach((encoding, w) => {
-    const content = encoding.ids.map((_, t) => t).filter((t) => encoding.specialTokensMask[t] === 0 && encoding.sequenceIds[t] === 0);
-    content.forEach((t, i) => {
-      const key = encoding.offsets[t]!.join(':');
-      const context = Math.min(i, content.length - 1 - i);
-      const previous = chosen.get(key);
-      if (previous === undefined || context > previous.context) chosen.set(key, { window: w, token: t, context });
-    });
-  });
-  const picks = [...chosen.values()].sort((a, b) => windows[a.window]!.offsets[a.token]![0] - windows[b.window]!.offsets[b.token]![0]);
-  const merged = new Float32Array(picks.length * numLabels);
-  picks.forEach(({ window, token }, i) => merged.set(logits[window]!.subarray(token * numLabels, (token + 1) * numLabels), i * numLabels));
-  const field = <T>(get: (encoding: Encoding, token: number) => T): T[] => picks.map(({ window, token }) => get(windows[window]!, token));
-  const encoding: Encoding = {
-    ids: field((e, t) => e.ids[t]!), tokens: field((e, t) => e.tokens[t]!), typeIds: field(() => 0), attentionMask: field(() => 1),
-    specialTokensMask: field(() => 0), wordIds: field((e, t) => e.wordIds[t] ?? null), sequenceIds: field(() => 0), offsets: field((e, t) => e.offsets[t]!), overflowing: [],
-  };
-  return { encoding, logits: merged };
 }

@@ -6,6 +6,7 @@ export { encodeSrlInstances, evaluateSrl, readPropBankSentences, roleLabelNames,
 export { answerF1, answerPositions, bestQaSpan, encodeQaExamples, exactMatch, normalizeAnswer, qaPredictions, readSquadExamples, squadScores, type EncodedQaExample, type QaAnswer, type QaExample, type QaSpan, type QaWindow } from './squad.js';
 export { conllevalEntities, detectScheme, entityScores, strictEntities, toIob2, type Entity, type EntityMode, type EntityScores } from './entities.js';
 export { groupEntities, type GroupedEntity } from './entity-grouping.js';
-export { encodeWords, IGNORED_LABEL, tokenLabelsFor, wordPredictions, type WordEncoding } from './word-alignment.js';
+export { appendWordFeatures, encodeWordWindows, IGNORED_LABEL, tokenLabelsFor, wordPredictions, type WordReadout, type WordWindows } from './word-alignment.js';
+export { defaultStride, maxContextWindows, mergeWindowOutputs, windowEncoding, windowIndex, type TokenWindow } from './windows.js';
 export { formatOf, readTable, type Table, type TableRow } from './table.js';
 export * as taskMetrics from './metrics.js';

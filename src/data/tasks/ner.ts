@@ -1,13 +1,16 @@
 // Named-entity recognition: CoNLL column files (CoNLL-2003: `word POS chunk NER`, the tag in the last
 // column) and character-level TSV (`text_a\tlabel`, space-separated characters and tags, as the
 // People's Daily set). IOB1 tags are trained as IOB2 (the same entities, one start tag per entity);
-// evaluation reads the gold tags with their own scheme's entity semantics.
+// evaluation reads the gold tags with their own scheme's entity semantics. A sentence longer than the
+// max sequence length becomes overlapping windows, one feature each (word-alignment.ts), and every
+// word is predicted from its max-context window, so entity scores cover whole sentences.
 
 import type { BertTokenizer } from '../../tokenizer/index.js';
 import { detectScheme, entityScores, toIob2, type EntityMode } from './entities.js';
 import { readTable, readUtf8File, requireColumn } from './table.js';
-import type { TaggingScheme, TaskData, TaskLoadOptions, TaskOutputs, TaskSpec } from './task.js';
-import { encodeWords, tokenLabelsFor, wordPredictions } from './word-alignment.js';
+import type { TaggingScheme, TaskData, TaskFeatures, TaskLoadOptions, TaskOutputs, TaskSpec } from './task.js';
+import { appendWordFeatures, encodeWordWindows, wordPredictions, type WordReadout } from './word-alignment.js';
+import { defaultStride } from './windows.js';
 
 export interface TaggedSentence {
   words: string[];
@@ -22,7 +25,10 @@ export interface NerExample extends TaggedSentence {
   trainingTags: string[];
   /** The scheme of `tags`. */
   scheme: TaggingScheme;
+  /** Position of each word's first piece in the sentence's full (unwindowed) encoding; -1 for a word without pieces. */
   firstTokenOfWord: Int32Array;
+  /** Per word, the feature (index into TaskData.features) and token its prediction is read from. */
+  readout: WordReadout;
 }
 
 const TAG_PATTERN = /^(O|[BIES]-.+)$/;
@@ -84,40 +90,37 @@ export function tagLabelNames(sentences: readonly (readonly string[])[]): string
   });
 }
 
-/** Encodes tagged sentences; each word's label sits on its first piece. */
+/** Encodes tagged sentences, each as one feature or (longer than maxSeqLength) several overlapping windows; each word's label sits on its first piece. */
 export function encodeNerExamples(sentences: readonly TaggedSentence[], tokenizer: BertTokenizer, options: TaskLoadOptions = {}): TaskData {
   const scheme = options.scheme ?? detectScheme(sentences.map((s) => s.tags));
   const trainingTags = sentences.map((s) => (scheme === 'IOB1' ? toIob2(s.tags) : s.tags));
   const labels = options.labels ?? tagLabelNames(trainingTags);
   const labelIds = new Map(labels.map((name, id) => [name, id]));
   const maxLength = options.maxSeqLength ?? 128;
+  const stride = options.stride ?? defaultStride(maxLength);
   const examples: NerExample[] = [];
-  const features = sentences.map((sentence, exampleIndex) => {
+  const features: TaskFeatures[] = [];
+  sentences.forEach((sentence, exampleIndex) => {
     const tags = trainingTags[exampleIndex]!;
     const ids = tags.map((tag) => {
       const id = labelIds.get(tag);
       if (id === undefined) throw new Error(`${sentence.source}: tag '${tag}' is not one of the labels ${labels.join(', ')}`);
       return id;
     });
-    const { encoding, firstTokenOfWord } = encodeWords(tokenizer, sentence.words, { maxLength });
-    examples.push({ ...sentence, trainingTags: tags, scheme, firstTokenOfWord });
-    return {
-      inputIds: Int32Array.from(encoding.ids),
-      tokenTypeIds: Int32Array.from(encoding.typeIds),
-      tokenLabels: tokenLabelsFor(encoding.ids.length, firstTokenOfWord, ids),
-      exampleIndex,
-    };
+    const encoded = encodeWordWindows(tokenizer, sentence.words, { maxLength, stride, where: sentence.source });
+    const readout = appendWordFeatures(features, encoded, ids, exampleIndex);
+    examples.push({ ...sentence, trainingTags: tags, scheme, firstTokenOfWord: encoded.firstTokenOfWord, readout });
   });
   return { kind: 'ner', labels, examples, features };
 }
 
-/** Predicted tag per word of each example (in the training labels' scheme); words truncation cut off get 'O'. */
+/** Predicted tag per word of each example (in the training labels' scheme), each from its max-context window; words without pieces get 'O'. */
 export function nerWordPredictions(data: TaskData, outputs: TaskOutputs): string[][] {
   const logits = outputs.logits;
   if (!logits || logits.length !== data.features.length) throw new Error(`evaluate: expected logits for ${data.features.length} features, got ${logits?.length ?? 0}`);
   const outside = Math.max(0, data.labels.indexOf('O'));
-  return (data.examples as NerExample[]).map((example, i) =>
-    Array.from(wordPredictions(logits[i]!, data.labels.length, example.firstTokenOfWord, outside), (id) => data.labels[id]!),
+  return (data.examples as NerExample[]).map((example) =>
+    Array.from(wordPredictions(logits, data.labels.length, example.readout, outside), (id) => data.labels[id]!),
   );
 }
 

@@ -1,13 +1,15 @@
 // Semantic role labelling on Universal PropBank (CoNLL-U with column 11 = predicate sense and
 // columns 12… = one argument column per predicate, in sentence order; roles sit on head words).
 // One instance per predicate, encoded as `[CLS] sentence [SEP] predicate [SEP]` (Shi & Lin 2019);
-// each word's role label sits on its first piece.
+// each word's role label sits on its first piece. A sentence too long for the max sequence length is
+// windowed as NER sentences are (word-alignment.ts): every window repeats `[SEP] predicate [SEP]`.
 
 import type { BertTokenizer } from '../../tokenizer/index.js';
 import { precisionRecallF1 } from './metrics.js';
 import { readUtf8File } from './table.js';
-import type { TaskData, TaskLoadOptions, TaskOutputs, TaskSpec } from './task.js';
-import { encodeWords, tokenLabelsFor, wordPredictions } from './word-alignment.js';
+import type { TaskData, TaskFeatures, TaskLoadOptions, TaskOutputs, TaskSpec } from './task.js';
+import { appendWordFeatures, encodeWordWindows, wordPredictions, type WordReadout } from './word-alignment.js';
+import { defaultStride } from './windows.js';
 
 /** A role-less word; '_' in the file. */
 export const NO_ROLE = 'O';
@@ -29,7 +31,10 @@ export interface SrlExample {
   sense: string;
   /** Role per word, NO_ROLE for none. */
   roles: string[];
+  /** Position of each word's first piece in the instance's full (unwindowed) encoding; -1 for a word without pieces. */
   firstTokenOfWord: Int32Array;
+  /** Per word, the feature (index into TaskData.features) and token its prediction is read from. */
+  readout: WordReadout;
   source: string;
 }
 
@@ -89,7 +94,7 @@ function isRole(cell: string | undefined): cell is string {
 }
 
 /** One instance per predicate, in sentence order. */
-export function srlInstances(sentences: readonly PropBankSentence[]): Omit<SrlExample, 'firstTokenOfWord'>[] {
+export function srlInstances(sentences: readonly PropBankSentence[]): Omit<SrlExample, 'firstTokenOfWord' | 'readout'>[] {
   return sentences.flatMap((sentence) =>
     sentence.predicates.map((predicate) => ({
       sentenceId: sentence.id,
@@ -109,25 +114,22 @@ export function roleLabelNames(instances: readonly { roles: readonly string[] }[
   return [NO_ROLE, ...[...roles].sort()];
 }
 
-export function encodeSrlInstances(instances: readonly Omit<SrlExample, 'firstTokenOfWord'>[], tokenizer: BertTokenizer, options: TaskLoadOptions = {}): TaskData {
+export function encodeSrlInstances(instances: readonly Omit<SrlExample, 'firstTokenOfWord' | 'readout'>[], tokenizer: BertTokenizer, options: TaskLoadOptions = {}): TaskData {
   const labels = options.labels ?? roleLabelNames(instances);
   const labelIds = new Map(labels.map((name, id) => [name, id]));
   const maxLength = options.maxSeqLength ?? 128;
+  const stride = options.stride ?? defaultStride(maxLength);
   const examples: SrlExample[] = [];
-  const features = instances.map((instance, exampleIndex) => {
+  const features: TaskFeatures[] = [];
+  instances.forEach((instance, exampleIndex) => {
     const ids = instance.roles.map((role) => {
       const id = labelIds.get(role);
       if (id === undefined) throw new Error(`${instance.source}: role '${role}' is not one of the labels ${labels.join(', ')}`);
       return id;
     });
-    const { encoding, firstTokenOfWord } = encodeWords(tokenizer, instance.words, { pair: instance.words[instance.predicateIndex]!, maxLength, truncation: 'only_first' });
-    examples.push({ ...instance, firstTokenOfWord });
-    return {
-      inputIds: Int32Array.from(encoding.ids),
-      tokenTypeIds: Int32Array.from(encoding.typeIds),
-      tokenLabels: tokenLabelsFor(encoding.ids.length, firstTokenOfWord, ids),
-      exampleIndex,
-    };
+    const encoded = encodeWordWindows(tokenizer, instance.words, { pair: instance.words[instance.predicateIndex]!, maxLength, stride, where: instance.source });
+    const readout = appendWordFeatures(features, encoded, ids, exampleIndex);
+    examples.push({ ...instance, firstTokenOfWord: encoded.firstTokenOfWord, readout });
   });
   return { kind: 'srl', labels, examples, features };
 }
@@ -152,13 +154,13 @@ export function srlScores(goldRoles: readonly (readonly string[])[], predictedRo
   return { precision, recall, f1 };
 }
 
-/** Predicted role per word of each instance; words truncation cut off get O. */
+/** Predicted role per word of each instance, each from its max-context window; words without pieces get O. */
 export function srlWordPredictions(data: TaskData, outputs: TaskOutputs): string[][] {
   const logits = outputs.logits;
   if (!logits || logits.length !== data.features.length) throw new Error(`evaluate: expected logits for ${data.features.length} features, got ${logits?.length ?? 0}`);
   const outside = Math.max(0, data.labels.indexOf(NO_ROLE));
-  return (data.examples as SrlExample[]).map((example, i) =>
-    Array.from(wordPredictions(logits[i]!, data.labels.length, example.firstTokenOfWord, outside), (id) => data.labels[id]!),
+  return (data.examples as SrlExample[]).map((example) =>
+    Array.from(wordPredictions(logits, data.labels.length, example.readout, outside), (id) => data.labels[id]!),
   );
 }
 

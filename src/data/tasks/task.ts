@@ -9,7 +9,7 @@ import { srlTask } from './srl.js';
 
 export type TaskKind = 'classification' | 'regression' | 'ner' | 'srl' | 'qa';
 
-/** One encoded example, or one stride window of it (QA). */
+/** One encoded example, or one stride window of it (QA contexts; NER and SRL sentences longer than maxSeqLength). */
 export interface TaskFeatures {
   /** With [CLS]/[SEP], unpadded. */
   inputIds: Int32Array;
@@ -55,7 +55,7 @@ export type TaggingScheme = 'IOB1' | 'IOB2' | 'IOBES';
 export interface TaskLoadOptions {
   /** Tokens per feature, special tokens included (default 128; qa 384). */
   maxSeqLength?: number;
-  /** qa: tokens shared by consecutive context windows (default 128, as HF's run_qa and Google's run_squad). */
+  /** Tokens shared by consecutive windows of a long input: qa contexts (default 128, as HF's run_qa and Google's run_squad); ner/srl sentences (default maxSeqLength / 4). */
   stride?: number;
   /** qa: questions are cut to this many tokens (default 64). */
   maxQueryLength?: number;

@@ -3,40 +3,64 @@
 // the other pieces are ignored (-100), as Devlin et al. (2019) and Hugging Face's run_ner do.
 // Words are found back through character offsets rather than the tokenizer's own word ids,
 // because BERT's pre-tokenizer splits some corpus tokens further ("15-year" → 15, -, year).
+//
+// A sentence longer than the max sequence length is not cut: it becomes overlapping windows
+// (windows.ts), each one feature. A word is labelled in EVERY window that holds its first piece, as
+// HF's run_ner and Google's run_squad train every window: the copies near a window's edge are extra
+// examples with less context, which costs nothing (the window is computed anyway) and only
+// overweights the few overlap words (stride of max length − 2 tokens). For prediction each word is
+// read from the one window where its first piece has the most context.
 
-import type { BertTokenizer, Encoding, TruncationStrategy } from '../../tokenizer/index.js';
+import type { BertTokenizer } from '../../tokenizer/index.js';
+import type { TaskFeatures } from './task.js';
+import { maxContextWindows, windowEncoding, windowIndex, type TokenWindow } from './windows.js';
 
 export const IGNORED_LABEL = -100;
 
-export interface WordEncoding {
-  encoding: Encoding;
-  /** Token index of each word's first piece; -1 when truncation cut the word off or it has no pieces. */
+export interface WordWindows {
+  /** The sentence's windows (one when it fits in maxLength), in order. */
+  windows: TokenWindow[];
+  /** Position in the full (unwindowed) encoding of each word's first piece; -1 when the word has no pieces. */
   firstTokenOfWord: Int32Array;
+  /** Where each word is predicted: the window where its first piece has the most context (-1: no pieces) and the token index in it. */
+  readout: WordReadout;
 }
 
-/** Encodes `words` (joined by spaces) as the first sequence, with an optional second text. */
-export function encodeWords(
+/** Per word: an index (of a window, or of a feature) and the token in it to read the word's prediction from; index -1 when the word has no pieces. */
+export interface WordReadout {
+  index: Int32Array;
+  token: Int32Array;
+}
+
+/** Encodes `words` (joined by spaces) as the first sequence, with an optional second text, in windows of at most `maxLength` tokens overlapping by `stride`. */
+export function encodeWordWindows(
   tokenizer: BertTokenizer,
   words: readonly string[],
-  options: { pair?: string; maxLength: number; truncation?: TruncationStrategy },
-): WordEncoding {
+  options: { pair?: string; maxLength: number; stride: number; where: string },
+): WordWindows {
   const wordStarts = new Int32Array(words.length);
   let position = 0;
   words.forEach((word, w) => {
     wordStarts[w] = position;
     position += word.length + 1;
   });
-  const encoding = tokenizer.encode(words.join(' '), options.pair ?? null, {
-    truncation: options.truncation ?? (options.pair === undefined ? 'longest_first' : 'only_first'),
-    maxLength: options.maxLength,
-  });
+  const encoding = tokenizer.encode(words.join(' '), options.pair ?? null, { truncation: false });
   const firstTokenOfWord = new Int32Array(words.length).fill(-1);
   encoding.offsets.forEach(([start], token) => {
-    if (encoding.sequenceIds[token] !== 0) return;
+    if (encoding.sequenceIds[token] !== 0 || encoding.specialTokensMask[token] === 1) return;
     const word = lastAtOrBefore(wordStarts, start);
     if (firstTokenOfWord[word] === -1) firstTokenOfWord[word] = token;
   });
-  return { encoding, firstTokenOfWord };
+  const windows = windowEncoding(encoding, options.maxLength, options.stride, options.where);
+  const readFrom = maxContextWindows(windows, encoding.ids.length);
+  const index = new Int32Array(words.length).fill(-1);
+  const token = new Int32Array(words.length).fill(-1);
+  firstTokenOfWord.forEach((first, word) => {
+    if (first < 0) return;
+    index[word] = readFrom[first]!;
+    token[word] = windowIndex(windows[readFrom[first]!]!, first);
+  });
+  return { windows, firstTokenOfWord, readout: { index, token } };
 }
 
 function lastAtOrBefore(sorted: Int32Array, value: number): number {
@@ -50,25 +74,43 @@ function lastAtOrBefore(sorted: Int32Array, value: number): number {
   return low;
 }
 
-/** Per-token label ids: each word's label id on its first piece, -100 elsewhere. */
-export function tokenLabelsFor(tokenCount: number, firstTokenOfWord: Int32Array, wordLabelIds: ArrayLike<number>): Int32Array {
-  const labels = new Int32Array(tokenCount).fill(IGNORED_LABEL);
-  firstTokenOfWord.forEach((token, word) => {
-    if (token >= 0) labels[token] = wordLabelIds[word]!;
+/** Per-token label ids of one window: the label id of each word whose first piece the window holds on that piece, -100 elsewhere. */
+export function tokenLabelsFor(window: TokenWindow, firstTokenOfWord: Int32Array, wordLabelIds: ArrayLike<number>): Int32Array {
+  const labels = new Int32Array(window.inputIds.length).fill(IGNORED_LABEL);
+  firstTokenOfWord.forEach((position, word) => {
+    if (position >= window.start && position < window.end) labels[windowIndex(window, position)] = wordLabelIds[word]!;
   });
   return labels;
 }
 
-/** Per-word predicted label ids from [tokens, numLabels] logits: argmax at each word's first piece; `fallback` for words without one. */
-export function wordPredictions(logits: Float32Array, numLabels: number, firstTokenOfWord: Int32Array, fallback: number): Int32Array {
-  const predictions = new Int32Array(firstTokenOfWord.length);
-  firstTokenOfWord.forEach((token, word) => {
-    if (token < 0 || (token + 1) * numLabels > logits.length) {
+/**
+ * Appends one labelled feature per window of `encoded` to `features`; returns where each word is
+ * predicted, as feature indices into `features`.
+ */
+export function appendWordFeatures(features: TaskFeatures[], encoded: WordWindows, wordLabelIds: ArrayLike<number>, exampleIndex: number): WordReadout {
+  const firstFeature = features.length;
+  for (const window of encoded.windows) {
+    features.push({ inputIds: window.inputIds, tokenTypeIds: window.tokenTypeIds, tokenLabels: tokenLabelsFor(window, encoded.firstTokenOfWord, wordLabelIds), exampleIndex });
+  }
+  return { index: encoded.readout.index.map((w) => (w < 0 ? -1 : firstFeature + w)), token: encoded.readout.token };
+}
+
+/**
+ * Per-word predicted label ids: the argmax of the [tokens, numLabels] logits `logits[readout.index[w]]`
+ * at token `readout.token[w]`; `fallback` for words without pieces.
+ */
+export function wordPredictions(logits: readonly Float32Array[], numLabels: number, readout: WordReadout, fallback: number): Int32Array {
+  const predictions = new Int32Array(readout.index.length);
+  readout.index.forEach((index, word) => {
+    const token = readout.token[word]!;
+    if (index < 0) {
       predictions[word] = fallback;
       return;
     }
+    const rows = logits[index];
+    if (rows === undefined || (token + 1) * numLabels > rows.length) throw new Error(`wordPredictions: no logits for token ${token} of output ${index}`);
     let best = 0;
-    for (let l = 1; l < numLabels; l++) if (logits[token * numLabels + l]! > logits[token * numLabels + best]!) best = l;
+    for (let l = 1; l < numLabels; l++) if (rows[token * numLabels + l]! > rows[token * numLabels + best]!) best = l;
     predictions[word] = best;
   });
   return predictions;
