@@ -65,7 +65,7 @@ interface FinetuneCliOptions {
 export function addDataOptions(command: Command): Command {
   return command
     .option('--max-seq-length <n>', 'tokens per input, special tokens included (default 128; qa 384)', integer(8))
-    .option('--stride <n>', 'qa: tokens shared by consecutive context windows (default 128)', integer(0))
+    .option('--stride <n>', 'tokens shared by consecutive windows of a long input: qa contexts (default 128), ner/srl sentences (default max-seq-length / 4)', integer(0))
     .option('--text-column <name>', 'column (or JSON field) of the text (default: sentence, sentence1, text_a or text)')
     .option('--text-pair-column <name>', 'column of the second text of a pair (default: sentence2 or text_b when present)')
     .option('--label-column <name>', 'column of the label (default: label or score)')

@@ -26,7 +26,7 @@ export function registerPredict(program: Command): void {
     .option('--output <file>', 'write the predictions here (default: stdout), one JSON object per input line')
     .option('--batch-size <n>', 'inputs per ONNX Runtime run', integer(1), 32)
     .option('--max-seq-length <n>', 'tokens per input (default: the training run\'s, else the model\'s maximum)', integer(8))
-    .option('--stride <n>', 'qa: tokens shared by consecutive context windows (default 128)', integer(0))
+    .option('--stride <n>', 'tokens shared by consecutive windows of a long input: qa contexts (default 128), ner/srl sentences (default max-seq-length / 4)', integer(0))
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integer(1))
     .action(async (options: PredictCliOptions) => {
       const finetuned = await loadFinetuned(options.model);
