@@ -101,3 +101,28 @@ export function epochBatches(count: number, batchSize: number, seed: number, epo
   for (let start = 0; start < count; start += batchSize) batches.push(order.slice(start, start + batchSize));
   return batches;
 }
+
+/** Batches sorted by length within each run of LENGTH_GROUP consecutive batches of the shuffled order. */
+const LENGTH_GROUP = 50;
+
+/**
+ * One epoch's batches with little padding (HF Trainer's group_by_length): the seeded shuffle of
+ * epochBatches, cut into groups of LENGTH_GROUP batches, each group sorted by feature length and cut
+ * into batches, and the batches shuffled again. Every feature appears exactly once; on short texts
+ * of uneven length (WordNet glosses: median 13 tokens, longest 170) it cuts the padded tokens ~3×.
+ */
+export function lengthGroupedEpochBatches(lengths: readonly number[], batchSize: number, seed: number, epoch: number): number[][] {
+  const order = epochBatches(lengths.length, lengths.length, seed, epoch)[0] ?? [];
+  const batches: number[][] = [];
+  const groupSize = batchSize * LENGTH_GROUP;
+  for (let start = 0; start < order.length; start += groupSize) {
+    const group = order.slice(start, start + groupSize).sort((a, b) => lengths[a]! - lengths[b]!);
+    for (let at = 0; at < group.length; at += batchSize) batches.push(group.slice(at, at + batchSize));
+  }
+  const rng = new Rng(seed, Rng.streamOf(`finetune length groups ${epoch}`));
+  for (let i = batches.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [batches[i], batches[j]] = [batches[j]!, batches[i]!];
+  }
+  return batches;
+}

@@ -16,7 +16,7 @@ import { ParameterStore } from '../runtime/parameters.js';
 import type { Batch, StepResult } from '../runtime/train-step.js';
 import { TrainWorker } from '../runtime/worker-client.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
-import { type Feeds, epochBatches, featureTrainingFeeds } from './finetune-batches.js';
+import { type Feeds, epochBatches, featureTrainingFeeds, lengthGroupedEpochBatches } from './finetune-batches.js';
 import { writeFinetuneCurve } from './finetune-curve.js';
 import { latestCheckpoint, readTrainStepState, saveCheckpoint } from './checkpoint-dir.js';
 import { TaskPredictor, taskLoss } from './finetune-evaluate.js';
@@ -63,6 +63,8 @@ export interface FinetuneOptions {
   readonly epochs?: number;
   readonly batchSize?: number;
   readonly gradientAccumulationSteps?: number;
+  /** Batch features of similar length together (less padding; HF's group_by_length). Default false. */
+  readonly groupByLength?: boolean;
   readonly learningRate?: number;
   readonly warmupRatio?: number;
   readonly weightDecay?: number;
@@ -196,7 +198,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   }
   const saved = resumeDir === undefined ? undefined : readTrainStepState(resumeDir, program.parameters);
   // What must not change for a resumed run to continue the same data order and schedule.
-  const identity = { epochs, batchSize, accumulation, seed, trainFeatures: train.features.length, totalSteps, metric };
+  const groupByLength = options.groupByLength === true;
+  const identity = { epochs, batchSize, accumulation, seed, trainFeatures: train.features.length, totalSteps, metric, ...(groupByLength ? { groupByLength } : {}) };
   const resumed = saved === undefined ? undefined : resumedRun(saved.trainer.data, identity, resumeDir!);
   const logPath = join(outputDir, 'log.jsonl');
   const keptLog = saved === undefined ? [] : readLog(logPath).filter((entry) => entry.step <= saved.trainer.global_step);
@@ -263,7 +266,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   // The updates in order: each is `accumulation` micro-batches of one epoch's shuffled order.
   const plan: { epoch: number; update: number; micro: number[][] }[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
-    const batches = epochBatches(train.features.length, batchSize, seed, epoch);
+    const batches = groupByLength
+      ? lengthGroupedEpochBatches(train.features.map((feature) => feature.inputIds.length), batchSize, seed, epoch)
+      : epochBatches(train.features.length, batchSize, seed, epoch);
     for (let u = 0; u < updatesPerEpoch; u++) plan.push({ epoch, update: u, micro: batches.slice(u * accumulation, (u + 1) * accumulation) });
   }
   const feedsOf = (index: number): Batch[] => plan[index]!.micro.map((indices): Feeds => featureTrainingFeeds(train, indices, padId));

@@ -25,11 +25,12 @@ test('start runs the whole story on a small sample: pretraining, seeds vs baseli
     assert.equal(run.status, 0, run.stderr);
     assert.ok(Date.now() - started < 90_000, `took ${Date.now() - started} ms`);
     assert.match(run.stdout, /1,500 for training, 167 held out/);
-    assert.match(run.stdout, /step 20: held-out MLM accuracy [\d.]+% \(loss [\d.]+\), NSP accuracy [\d.]+%/);
+    assert.match(run.stdout, /step 20: held-out MLM accuracy [\d.]+% \(loss [\d.]+\)/);
+    assert.match(run.stdout, /seed 2: [\d.]+% accuracy, [\d.]+% macro-F1 on 167 held-out synsets/);
     assert.match(run.stdout, /BERT \(tiny, pretrained here\) +accuracy [\d.]+% ± [\d.]+ \(min [\d.]+%, max [\d.]+%\) over 2 seeds/);
     assert.match(run.stdout, /naive Bayes +accuracy [\d.]+%/);
     assert.match(run.stdout, /majority class +accuracy [\d.]+%/);
-    assert.match(run.stdout, /npx bertkit predict --model .*supersense --input -/);
+    assert.match(run.stdout, /npx bertkit predict --model .*supersense\/best --input -/);
 
     // The report's spread is that of its seeds' scores (sample standard deviation).
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as {
@@ -43,18 +44,21 @@ test('start runs the whole story on a small sample: pretraining, seeds vs baseli
     assert.equal(report.scores.bert.accuracy.max, Math.max(...seeds));
     for (const value of [...seeds, report.scores.naiveBayes.accuracy, report.scores.majority.accuracy]) assert.ok(value >= 0 && value <= 1);
     assert.ok([1, 0.3, 0.1, 0.03].includes(report.scores.naiveBayes.alpha));
-    // The stability report names each seed's saved model and agrees with report.json.
-    const seedsReport = readFileSync(join(dir, 'seeds_report.md'), 'utf8');
+    // The library's multi-seed report agrees with report.json; the best seed's model is supersense/best, the other stays in seed-N.
+    const finetuned = join(dir, 'supersense');
+    const seedsReport = readFileSync(join(finetuned, 'seeds-report.md'), 'utf8');
     assert.match(seedsReport, /# Fine-tuning over 2 seeds/);
-    for (const seed of [1, 2]) assert.ok(existsSync(join(dir, 'seeds', `seed-${seed}`, 'model.safetensors')));
+    const otherSeed = report.scores.bert.savedSeed === 1 ? 2 : 1;
+    for (const modelDir of ['best', `seed-${otherSeed}`]) assert.ok(existsSync(join(finetuned, modelDir, 'model.safetensors')), modelDir);
+    assert.ok(!existsSync(join(finetuned, `seed-${report.scores.bert.savedSeed}`)));
     assert.match(seedsReport, new RegExp(`\\| accuracy \\| ${report.scores.bert.accuracy.mean.toFixed(4)} ± ${report.scores.bert.accuracy.std.toFixed(4)} \\|`));
     assert.deepEqual(Object.keys(report.timings), ['reading WordNet', 'vocabulary', 'pretraining', 'baselines', 'fine-tuning', 'saving and exporting']);
 
     // The pretrained model and the fine-tuned classifier load as Hugging Face directories.
     assert.ok(existsSync(join(dir, 'pretrained', 'training_curve.svg')));
     const pretrained = await loadBert(join(dir, 'pretrained'), { warn: () => {} });
-    assert.equal(pretrained.architecture, 'BertForPreTraining');
-    const modelDir = join(dir, 'supersense');
+    assert.equal(pretrained.architecture, 'BertForMaskedLM');
+    const modelDir = join(finetuned, 'best');
     const loaded = await loadBert(modelDir);
     assert.equal(loaded.architecture, 'BertForSequenceClassification');
     assert.deepEqual(Object.values(loaded.config.id2label ?? {}), SUPERSENSE_LABELS);

