@@ -21,7 +21,7 @@ export interface TaskFeatures {
   /** qa: token positions of the answer in this window; both 0 ([CLS]) when the answer is not in it. */
   startPosition?: number;
   endPosition?: number;
-  /** Which example of `TaskData.examples` this feature encodes (QA windows share it). */
+  /** Which example of `TaskData.examples` this feature encodes (the windows of one example share it). */
   exampleIndex: number;
 }
 

@@ -6,10 +6,12 @@
 //
 // A sentence longer than the max sequence length is not cut: it becomes overlapping windows
 // (windows.ts), each one feature. A word is labelled in EVERY window that holds its first piece, as
-// HF's run_ner and Google's run_squad train every window: the copies near a window's edge are extra
-// examples with less context, which costs nothing (the window is computed anyway) and only
-// overweights the few overlap words (stride of max length − 2 tokens). For prediction each word is
-// read from the one window where its first piece has the most context.
+// HF's run_ner (labels on every overflow window) and Google's run_squad (every window is a training
+// feature) do: a copy near a window's edge is an extra example with less context, which costs no
+// extra compute (the window is run anyway) and overweights only the overlap words, `stride` of every
+// (max length − 2 − stride) tokens. Labelling only the max-context copy would instead leave each
+// window's edges without any training signal. For prediction, each word is read from the one window
+// where its first piece has the most context.
 
 import type { BertTokenizer } from '../../tokenizer/index.js';
 import type { TaskFeatures } from './task.js';
