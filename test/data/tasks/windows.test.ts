@@ -53,6 +53,15 @@ function googleMaxContext(spans: readonly { start: number; length: number }[], p
   return best;
 }
 
+/** Window spans by the overflow rule: every (room − stride) pieces, the last reaching the end. */
+function windowSpansOverflow(data: TaskData, pieces: number, maxLength: number, stride: number): { start: number; length: number }[] {
+  const room = maxLength - 2;
+  return data.features.map((_, k) => {
+    const start = k * (room - stride);
+    return { start, length: Math.min(room, pieces - start) };
+  });
+}
+
 test('a 60-word sentence at max length 16: the tokenizer\'s overflow windows, every word labelled on its first piece, one prediction per word', () => {
   const tokenizer = tiny();
   const sentence = longSentence();
@@ -80,7 +89,7 @@ test('a 60-word sentence at max length 16: the tokenizer\'s overflow windows, ev
     return googleMaxContext(spans, first);
   });
   assert.deepEqual(Array.from(example.readout.index), expectedWindow);
-  assert.deepEqual(Array.from(example.readout.token), sentence.words.map((_, w) => example.firstTokenOfWord[w]! - 1 - spans[expectedWindow[w]!]!.start + 1));
+  assert.deepEqual(Array.from(example.readout.token), sentence.words.map((_, w) => example.firstTokenOfWord[w]! - spans[expectedWindow[w]!]!.start), 'token = 1 ([CLS]) + piece − window start');
   assert.equal(new Set(expectedWindow).size, data.features.length, 'every window is some word\'s max-context window');
   const predicted = taskSpec('ner').evaluate(data, { logits: data.features.map((f) => new Float32Array(f.inputIds.length * data.labels.length)) });
   assert.equal(predicted.accuracy, sentence.tags.filter((t) => t === 'O').length / 60, 'all 60 words scored (all-zero logits predict label 0, O)');
@@ -122,15 +131,6 @@ test('oracle logits right only in each token\'s max-context window give entity F
   assert.ok(truncatedLike.recall < 0.3, `recall ${truncatedLike.recall}`);
   assert.equal(truncatedLike.precision, 1);
 });
-
-/** Window spans by the overflow rule: every (room − stride) pieces, the last reaching the end. */
-function windowSpansOverflow(data: TaskData, pieces: number, maxLength: number, stride: number): { start: number; length: number }[] {
-  const room = maxLength - 2;
-  return data.features.map((_, k) => {
-    const start = k * (room - stride);
-    return { start, length: Math.min(room, pieces - start) };
-  });
-}
 
 test('SRL: a long sentence\'s windows each repeat [SEP] predicate [SEP], as the tokenizer\'s only_first overflow; every role predicted', () => {
   const tokenizer = tiny();
