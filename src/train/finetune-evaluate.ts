@@ -85,8 +85,9 @@ function splitRows(output: HostTensor, indices: readonly number[], features: rea
 }
 
 /**
- * The task's loss of `outputs` on the features' labels, averaged as in training: per example
- * (classification, regression, qa) or per labelled token (ner, srl).
+ * The task's loss of `outputs` on the features' labels, averaged as in training: per feature
+ * (classification, regression, qa) or per labelled token (ner, srl; a word in the overlap of two
+ * windows counts in both, as it is trained in both).
  */
 export function taskLoss(data: TaskData, outputs: TaskOutputs): number {
   let sum = 0, count = 0;
