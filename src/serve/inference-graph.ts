@@ -1,10 +1,18 @@
 // Inference graphs: the model with only the outputs a use needs, parameters baked in as
-// initializers so that ONNX Runtime can constant-fold and fuse around them (Gemm + Gelu,
-// SkipLayerNormalization). The same builder serves in-process inference and the ONNX export.
+// initializers so that ONNX Runtime can constant-fold and prepack them, and encoder layers in ORT's
+// fused transformer ops (fused-encoder-layer.ts). The same builder serves in-process inference and
+// the ONNX export.
 import { Graph } from '../graph/graph.js';
 import { toOnnx } from '../graph/onnx.js';
-import { bertForward } from '../model/bert.js';
+import { gather, reshape } from '../graph/ops.js';
+import type { Tensor } from '../graph/tensor.js';
+import { basePrefixOf } from '../model/architecture.js';
+import { type BertHeadOutputs, bertForward, bertInputs } from '../model/bert.js';
 import type { BertModelState } from '../model/checkpoint.js';
+import type { BertConfig } from '../model/config.js';
+import { bertEmbeddings } from '../model/embeddings.js';
+import { maskedLmHead, pooler, questionAnsweringHead, sequenceClassificationHead, tokenClassificationHead } from '../model/heads.js';
+import { attentionMaskIndex, fusedEncoderLayer } from './fused-encoder-layer.js';
 
 /** What a graph can output (each when the model has it). */
 export type InferenceOutput =
@@ -35,7 +43,11 @@ export interface InferenceGraphOptions {
 /** The inference graph of `model` with the requested outputs; throws when the model lacks one. */
 export function buildInferenceGraph(model: Pick<BertModelState, 'config' | 'heads'>, options: InferenceGraphOptions): Graph {
   const graph = new Graph();
-  const forward = bertForward(graph, model.config, { heads: model.heads, maskedPositions: options.maskedPositions ?? false });
+  const maskedPositions = options.maskedPositions ?? false;
+  // Attention probabilities exist only outside the fused Attention kernel.
+  const forward: InferenceForward = options.outputs.includes('attentions')
+    ? bertForward(graph, model.config, { heads: model.heads, maskedPositions })
+    : fusedForward(graph, model, maskedPositions);
   const name = (output: InferenceOutput): string => options.rename?.[output] ?? output;
   const single = {
     last_hidden_state: forward.lastHiddenState,
@@ -47,7 +59,7 @@ export function buildInferenceGraph(model: Pick<BertModelState, 'config' | 'head
   };
   for (const output of options.outputs) {
     if (output === 'hidden_states') forward.hiddenStates.forEach((state, index) => graph.output(`${name(output)}.${index}`, state));
-    else if (output === 'attentions') forward.attentions.forEach((probs, index) => graph.output(`${name(output)}.${index}`, probs));
+    else if (output === 'attentions') forward.attentions?.forEach((probs, index) => graph.output(`${name(output)}.${index}`, probs));
     else {
       const tensor = single[output];
       if (tensor === undefined) throw new Error(`buildInferenceGraph: the model (${describeHeads(model)}) has no ${output}`);
@@ -55,6 +67,56 @@ export function buildInferenceGraph(model: Pick<BertModelState, 'config' | 'head
     }
   }
   return graph;
+}
+
+interface InferenceForward {
+  /** [batch, seq, hidden] */
+  readonly lastHiddenState: Tensor;
+  /** [batch, hidden] */
+  readonly pooledOutput?: Tensor;
+  /** L + 1 tensors [batch, seq, hidden] */
+  readonly hiddenStates: readonly Tensor[];
+  /** L tensors [batch, heads, seq, seq]; only from the unfused layers. */
+  readonly attentions?: readonly Tensor[];
+  readonly heads: BertHeadOutputs;
+}
+
+/**
+ * bertForward (src/model/bert.ts) with fusedEncoderLayer for the encoder layers: the same inputs,
+ * parameters and heads. Inference only: no dropout, no next-sentence head (nothing serves it).
+ */
+function fusedForward(graph: Graph, model: Pick<BertModelState, 'config' | 'heads'>, maskedPositions: boolean): InferenceForward {
+  const { config, heads } = model;
+  const prefix = basePrefixOf(heads);
+  const inputs = bertInputs(graph);
+  const { output: embedded, wordEmbeddings } = bertEmbeddings(inputs.inputIds, inputs.tokenTypeIds, config, { prefix: `${prefix}embeddings.`, training: false });
+  const maskIndex = attentionMaskIndex(inputs.attentionMask);
+  const hiddenStates = [embedded];
+  for (let layer = 0; layer < config.num_hidden_layers; layer++) {
+    hiddenStates.push(fusedEncoderLayer(hiddenStates.at(-1)!, maskIndex, config, `${prefix}encoder.layer.${layer}.`));
+  }
+  const hidden = hiddenStates.at(-1)!;
+  const pooledOutput = heads.pooler ? pooler(hidden, config, prefix) : undefined;
+  return {
+    lastHiddenState: hidden,
+    ...(pooledOutput ? { pooledOutput } : {}),
+    hiddenStates,
+    heads: headOutputs(graph, config, heads, hidden, pooledOutput, wordEmbeddings, maskedPositions),
+  };
+}
+
+function headOutputs(
+  graph: Graph, config: BertConfig, heads: BertModelState['heads'], hidden: Tensor, pooled: Tensor | undefined, wordEmbeddings: Tensor, maskedPositions: boolean,
+): BertHeadOutputs {
+  const picked = (): Tensor => (maskedPositions
+    ? gather(reshape(hidden, [-1, config.hidden_size]), graph.input('masked_lm_positions', 'int64', ['masked'])) // [masked, hidden]
+    : hidden);
+  return {
+    ...(heads.maskedLm ? { mlmLogits: maskedLmHead(picked(), wordEmbeddings, config) } : {}),
+    ...(heads.sequenceClassification ? { logits: sequenceClassificationHead(pooled!, config, { training: false }) } : {}),
+    ...(heads.tokenClassification ? { logits: tokenClassificationHead(hidden, config, { training: false }) } : {}),
+    ...(heads.questionAnswering ? questionAnsweringHead(hidden, config) : {}),
+  };
 }
 
 /** The graph as ONNX bytes with every parameter it uses stored as an initializer. */
