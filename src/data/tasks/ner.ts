@@ -9,7 +9,7 @@ import type { BertTokenizer } from '../../tokenizer/index.js';
 import { detectScheme, entityScores, toIob2, type EntityMode } from './entities.js';
 import { readTable, readUtf8File, requireColumn } from './table.js';
 import type { TaggingScheme, TaskData, TaskFeatures, TaskLoadOptions, TaskOutputs, TaskSpec } from './task.js';
-import { appendWordFeatures, encodeWordWindows, wordPredictions, type WordReadout } from './word-alignment.js';
+import { appendWordFeatures, encodeWordWindows, wordLabelIds, wordPredictions, type WordReadout } from './word-alignment.js';
 import { defaultStride } from './windows.js';
 
 export interface TaggedSentence {
@@ -95,18 +95,13 @@ export function encodeNerExamples(sentences: readonly TaggedSentence[], tokenize
   const scheme = options.scheme ?? detectScheme(sentences.map((s) => s.tags));
   const trainingTags = sentences.map((s) => (scheme === 'IOB1' ? toIob2(s.tags) : s.tags));
   const labels = options.labels ?? tagLabelNames(trainingTags);
-  const labelIds = new Map(labels.map((name, id) => [name, id]));
   const maxLength = options.maxSeqLength ?? 128;
   const stride = options.stride ?? defaultStride(maxLength);
   const examples: NerExample[] = [];
   const features: TaskFeatures[] = [];
   sentences.forEach((sentence, exampleIndex) => {
     const tags = trainingTags[exampleIndex]!;
-    const ids = tags.map((tag) => {
-      const id = labelIds.get(tag);
-      if (id === undefined) throw new Error(`${sentence.source}: tag '${tag}' is not one of the labels ${labels.join(', ')}`);
-      return id;
-    });
+    const ids = wordLabelIds(labels, tags, options.labels !== undefined, sentence.source, 'tag');
     const encoded = encodeWordWindows(tokenizer, sentence.words, { maxLength, stride, where: sentence.source });
     const readout = appendWordFeatures(features, encoded, ids, exampleIndex);
     examples.push({ ...sentence, trainingTags: tags, scheme, firstTokenOfWord: encoded.firstTokenOfWord, readout });

@@ -8,7 +8,7 @@ import type { BertTokenizer } from '../../tokenizer/index.js';
 import { precisionRecallF1 } from './metrics.js';
 import { readUtf8File } from './table.js';
 import type { TaskData, TaskFeatures, TaskLoadOptions, TaskOutputs, TaskSpec } from './task.js';
-import { appendWordFeatures, encodeWordWindows, wordPredictions, type WordReadout } from './word-alignment.js';
+import { appendWordFeatures, encodeWordWindows, wordLabelIds, wordPredictions, type WordReadout } from './word-alignment.js';
 import { defaultStride } from './windows.js';
 
 /** A role-less word; '_' in the file. */
@@ -116,17 +116,12 @@ export function roleLabelNames(instances: readonly { roles: readonly string[] }[
 
 export function encodeSrlInstances(instances: readonly Omit<SrlExample, 'firstTokenOfWord' | 'readout'>[], tokenizer: BertTokenizer, options: TaskLoadOptions = {}): TaskData {
   const labels = options.labels ?? roleLabelNames(instances);
-  const labelIds = new Map(labels.map((name, id) => [name, id]));
   const maxLength = options.maxSeqLength ?? 128;
   const stride = options.stride ?? defaultStride(maxLength);
   const examples: SrlExample[] = [];
   const features: TaskFeatures[] = [];
   instances.forEach((instance, exampleIndex) => {
-    const ids = instance.roles.map((role) => {
-      const id = labelIds.get(role);
-      if (id === undefined) throw new Error(`${instance.source}: role '${role}' is not one of the labels ${labels.join(', ')}`);
-      return id;
-    });
+    const ids = wordLabelIds(labels, instance.roles, options.labels !== undefined, instance.source, 'role');
     const encoded = encodeWordWindows(tokenizer, instance.words, { pair: instance.words[instance.predicateIndex]!, maxLength, stride, where: instance.source });
     const readout = appendWordFeatures(features, encoded, ids, exampleIndex);
     examples.push({ ...instance, firstTokenOfWord: encoded.firstTokenOfWord, readout });

@@ -76,6 +76,21 @@ function lastAtOrBefore(sorted: Int32Array, value: number): number {
   return low;
 }
 
+/**
+ * Label id per word. A label the model was not trained with (a rare role or tag that only the dev
+ * file has) cannot be predicted: it is left out of the loss (-100) but stays gold for scoring, so it
+ * counts as a miss, as conlleval would count it. Without fixed labels every label must be known.
+ */
+export function wordLabelIds(labels: readonly string[], wordLabels: readonly string[], fixedLabels: boolean, where: string, what: string): number[] {
+  const ids = new Map(labels.map((name, id) => [name, id]));
+  return wordLabels.map((label) => {
+    const id = ids.get(label);
+    if (id !== undefined) return id;
+    if (fixedLabels) return IGNORED_LABEL;
+    throw new Error(`${where}: ${what} '${label}' is not one of the labels ${labels.join(', ')}`);
+  });
+}
+
 /** Per-token label ids of one window: the label id of each word whose first piece the window holds on that piece, -100 elsewhere. */
 export function tokenLabelsFor(window: TokenWindow, firstTokenOfWord: Int32Array, wordLabelIds: ArrayLike<number>): Int32Array {
   const labels = new Int32Array(window.inputIds.length).fill(IGNORED_LABEL);

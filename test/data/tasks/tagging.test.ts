@@ -120,6 +120,36 @@ test('IOB1 files train as IOB2 and evaluate with IOB1 entity semantics', async (
   }
 });
 
+test('dev tags and roles the model was never trained with are left out of the loss but scored as misses', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bertkit-unseen-'));
+  try {
+    const tokenizer = BertTokenizer.fromVocab(Vocab.fromTokens(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'peter', 'saw', 'brussels', 'ran']));
+    const ner = join(dir, 'dev.txt');
+    writeFileSync(ner, 'Peter NNP B-NP B-PER\nsaw VBD B-VP O\nBrussels NNP B-NP B-MISC\n\n');
+    const labels = ['O', 'B-LOC', 'B-PER', 'I-PER'];
+    const data = await taskSpec('ner').load(ner, tokenizer, { labels });
+    assert.deepEqual(Array.from(data.features[0]!.tokenLabels!), [-100, 2, 0, -100, -100]);
+    const logits = new Float32Array(5 * labels.length);
+    ['B-PER', 'O', 'B-LOC'].forEach((tag, w) => (logits[(w + 1) * labels.length + labels.indexOf(tag)] = 1));
+    const scores = taskSpec('ner').evaluate(data, { logits: [logits] });
+    assert.equal(scores.precision, 0.5); // B-LOC is wrong
+    assert.equal(scores.recall, 0.5); // the MISC entity is missed
+
+    const srl = join(dir, 'dev.conllu');
+    writeFileSync(srl, '# sent_id = s1\n1\tPeter\tPeter\tPROPN\tNNP\t_\t2\tnsubj\t_\t_\t_\tR-ARGM-ADV\n2\tran\trun\tVERB\tVBD\t_\t0\troot\t_\t_\trun.01\tV\n\n');
+    const roles = await taskSpec('srl').load(srl, tokenizer, { labels: ['O', 'ARG0', 'V'] });
+    assert.deepEqual(Array.from(roles.features[0]!.tokenLabels!), [-100, -100, 2, -100, -100, -100]);
+    const srlLogits = new Float32Array(6 * 3);
+    srlLogits[1 * 3 + 1] = 1; // Peter → ARG0
+    srlLogits[2 * 3 + 2] = 1; // ran → V
+    const srlScores = taskSpec('srl').evaluate(roles, { logits: [srlLogits] });
+    assert.equal(srlScores.precision, 0);
+    assert.equal(srlScores.recall, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('SRL instances: [CLS] sentence [SEP] predicate [SEP], roles on first pieces; argument F1 excludes V', { skip: skipWithoutShared('data/srl_up_english/en_ewt-up-dev.conllu') || skipWithoutShared(CASED) }, async () => {
   const tokenizer = cased();
   const spec = taskSpec('srl');
