@@ -9,7 +9,7 @@ tasks=("${@:-sst2 conll2003 stsb chnsenticorp people_daily srl}")
 shared=${BERTKIT_SHARED:-$(dirname "$0")/../../../shared}/data
 splits=$work/splits
 bertkit() { node "$(dirname "$0")/../../bin/bertkit.js" "$@"; }
-common=(--model "$model" --seeds 3 --batch-size 32 --quiet)
+common=(--model "$model" --seeds 3 --batch-size 32 --quiet ${FINETUNE_EXTRA_ARGS:-})  # extra args win: e.g. "--limit 64 --epochs 1" for a smoke run
 for task in ${tasks[@]}; do
   out=$work/finetuned/$task
   echo "== $task → $out ($(date -u +%H:%M:%S))"
