@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { AutoModel, AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoModelForTokenClassification, Tensor, env, pipeline } from '@huggingface/transformers';
+import { AutoModel, AutoModelForMaskedLM, AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification, Tensor, env, pipeline } from '@huggingface/transformers';
 import { headsOf } from '../../src/model/architecture.js';
 import { bertParameterShapes } from '../../src/model/bert.js';
 import { loadBert } from '../../src/model/checkpoint.js';
 import { parseBertConfig } from '../../src/model/config.js';
 import { type ExportTask, exportOnnx } from '../../src/model/onnx-export.js';
+import { BertRunner } from '../../src/model/runner.js';
 import { BertInference } from '../../src/serve/bert-inference.js';
 import { initializeParameters } from '../../src/runtime/init.js';
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
@@ -218,5 +219,37 @@ test('without the shared fixtures: a random tiny model and vocabulary, transform
     await extractor.dispose();
   } finally {
     await inference.dispose();
+  }
+});
+
+test('question-answering: transformers.js AutoModelForQuestionAnswering gives the start and end logits of bertkit\'s own forward', async () => {
+  const config = parseBertConfig({ vocab_size: 40, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 16 }, 'test config');
+  const heads = headsOf('BertForQuestionAnswering');
+  const shapes = bertParameterShapes(config, heads);
+  const parameters = initializeParameters([...shapes].map(([name, shape]) => ({ name, shape })), { seed: 9, initializerRange: 0.5 });
+  const model = { config, heads, parameters };
+  const dir = join(work, 'random-qa');
+  const exportedModel = exportOnnx(dir, model);
+  assert.equal(exportedModel.task, 'question-answering');
+  // Two rows, the second a question/context pair padded after 5 tokens.
+  const [batch, seq] = [2, 8];
+  const inputIds = BigInt64Array.from([2, 11, 12, 13, 3, 14, 15, 3, 2, 16, 3, 17, 3, 0, 0, 0], BigInt);
+  const tokenTypeIds = BigInt64Array.from([0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0], BigInt);
+  const attentionMask = BigInt64Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], BigInt);
+  const runner = await BertRunner.create(model);
+  const want = await runner.run({ batchSize: batch, seqLength: seq, inputIds, tokenTypeIds, attentionMask });
+  await runner.dispose();
+  const peer = await AutoModelForQuestionAnswering.from_pretrained(dir, { dtype: 'fp32' });
+  try {
+    const dims = [batch, seq];
+    const got = await peer({ input_ids: new Tensor('int64', inputIds, dims), token_type_ids: new Tensor('int64', tokenTypeIds, dims), attention_mask: new Tensor('int64', attentionMask, dims) });
+    const mask = [[...attentionMask.slice(0, seq)].map(Number), [...attentionMask.slice(seq)].map(Number)];
+    for (const name of ['start_logits', 'end_logits']) {
+      assert.deepEqual(got[name].dims, [batch, seq], name);
+      const { worst, compared } = maxAbsDiff(got[name].data as Float32Array, want[name]!.data as Float32Array, mask);
+      assert.ok(compared === 13 && worst < 1e-5, `${name}: off by ${worst}`);
+    }
+  } finally {
+    await peer.dispose();
   }
 });
