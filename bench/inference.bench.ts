@@ -52,7 +52,7 @@ export async function run(): Promise<BenchRow[]> {
     rows.push({
       suite, metric: 'BERT-base fp32 throughput, batch 32 × seq 128', value: fixed.bertkit, unit: 'seq/s',
       peer: { name: 'transformers.js', value: fixed.transformersJs }, ratio: fixed.bertkit / fixed.transformersJs, goal: '≥ 0.95× transformers.js',
-      note: `median of ${RUNS} warm runs each, interleaved; transformers.js 4.3.1 runs bertkit's export`,
+      note: `median of ${RUNS} warm runs each, interleaved; transformers.js 4.3.1 runs bertkit's export, the same graph (encoder layers in ORT's fused Attention, SkipLayerNormalization, BiasGelu)`,
     });
     const torch = pytorchThroughput();
     rows.push(typeof torch === 'number'
