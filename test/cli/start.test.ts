@@ -23,7 +23,7 @@ test('start runs the whole story on a small sample: pretraining, seeds vs baseli
       BIN, 'start', '--output', dir, '--quiet', '--tiny', '--synsets', '1500', '--vocab-size', '1500', '--pretrain-steps', '20', '--seeds', '2',
     ], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
-    assert.ok(Date.now() - started < 90_000, `took ${Date.now() - started} ms`);
+    const seconds = (Date.now() - started) / 1000;
     assert.match(run.stdout, /1,500 for training, 167 held out/);
     assert.match(run.stdout, /step 20: held-out MLM accuracy [\d.]+% \(loss [\d.]+\)/);
     assert.match(run.stdout, /seed 2: [\d.]+% accuracy, [\d.]+% macro-F1 on 167 held-out synsets/);
@@ -72,6 +72,8 @@ test('start runs the whole story on a small sample: pretraining, seeds vs baseli
     assert.equal(theirs!.label, ours!.label);
     assert.ok(Math.abs(theirs!.score - ours!.score) < 1e-4, `${theirs!.score} vs ${ours!.score}`);
     await classifier.dispose();
+    // Last, so that a slow, shared machine still gets the checks above.
+    assert.ok(seconds < 90, `start took ${seconds.toFixed(0)} s`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
