@@ -88,7 +88,7 @@ function carveSrl(): string[] {
   const order = shuffled(documents.map((_, i) => i));
   const validation = new Set(order.slice(0, Math.round(documents.length * 0.2)));
   const pick = (inValidation: boolean) => documents.filter((_, i) => validation.has(i) === inValidation);
-  const normalise = (docs: string[]) => docs.map((doc) => doc.trimEnd() + '\n\n').join('');
+  const normalise = (docs: string[]) => docs.map((doc) => doc.replace(/\n+$/, '') + '\n\n').join('');
   writeFileSync(join(splits, 'srl-train.conllu'), normalise(pick(false)));
   writeFileSync(join(splits, 'srl-validation.conllu'), normalise(pick(true)));
   const sentences = (docs: string[]) => docs.join('').split('\n').filter((line) => line.startsWith('# text = ')).length;
