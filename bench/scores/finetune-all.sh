@@ -25,7 +25,7 @@ for task in ${tasks[@]}; do
     people_daily) bertkit finetune --task ner --train "$shared/people_daily_ner/train.tsv" --dev "$shared/people_daily_ner/dev.tsv" \
             --max-seq-length 256 --epochs 40 --learning-rate 1e-3 --output "$out" "${common[@]}" ;;
     srl) bertkit finetune --task srl --train "$splits/srl-train.conllu" --dev "$splits/srl-validation.conllu" \
-            --max-seq-length 128 --epochs 10 --learning-rate 2e-4 --output "$out" "${common[@]}" ;;
+            --max-seq-length 128 --epochs 30 --learning-rate 1e-3 --output "$out" "${common[@]}" ;;
     *) echo "unknown task '$task'" >&2; exit 2 ;;
   esac
 done
