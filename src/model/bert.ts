@@ -109,19 +109,28 @@ export function bertForward(graph: Graph, config: BertConfig, options: BertForwa
   if (heads.sequenceClassification && heads.tokenClassification) throw new Error('bertForward: sequence and token classification both name their parameters classifier.*');
   const inputs = bertInputs(graph);
   const encoder = bertEncoder(inputs, config, { prefix: basePrefixOf(heads), pooler: heads.pooler, training });
-  const { lastHiddenState: hidden, pooledOutput: pooled } = encoder;
+  const outputs = bertHeadOutputs(graph, config, heads, encoder.lastHiddenState, encoder.pooledOutput, encoder.wordEmbeddings, { maskedPositions: options.maskedPositions ?? false, training });
+  return { ...encoder, inputs, heads: outputs };
+}
+
+/** The heads' outputs on the encoder's hidden states [batch, seq, hidden] and pooled [CLS] [batch, hidden]. */
+export function bertHeadOutputs(
+  graph: Graph, config: BertConfig, heads: BertHeads, hidden: Tensor, pooled: Tensor | undefined, wordEmbeddings: Tensor,
+  options: { maskedPositions: boolean; training: boolean },
+): BertHeadOutputs {
+  const { training } = options;
   const outputs: { -readonly [K in keyof BertHeadOutputs]: BertHeadOutputs[K] } = {};
   if (heads.maskedLm) {
     const picked = options.maskedPositions
       ? gather(reshape(hidden, [-1, config.hidden_size]), graph.input('masked_lm_positions', 'int64', ['masked'])) // [masked, hidden]
       : hidden;
-    outputs.mlmLogits = maskedLmHead(picked, encoder.wordEmbeddings, config);
+    outputs.mlmLogits = maskedLmHead(picked, wordEmbeddings, config);
   }
   if (heads.nextSentence) outputs.nspLogits = nextSentenceHead(pooled!, config);
   if (heads.sequenceClassification) outputs.logits = sequenceClassificationHead(pooled!, config, { training });
   if (heads.tokenClassification) outputs.logits = tokenClassificationHead(hidden, config, { training });
   if (heads.questionAnswering) Object.assign(outputs, questionAnsweringHead(hidden, config));
-  return { ...encoder, inputs, heads: outputs };
+  return outputs;
 }
 
 export interface BuildBertGraphOptions extends BertForwardOptions {

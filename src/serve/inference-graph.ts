@@ -4,14 +4,12 @@
 // the ONNX export.
 import { Graph } from '../graph/graph.js';
 import { toOnnx } from '../graph/onnx.js';
-import { gather, reshape } from '../graph/ops.js';
 import type { Tensor } from '../graph/tensor.js';
 import { basePrefixOf } from '../model/architecture.js';
-import { type BertHeadOutputs, bertForward, bertInputs } from '../model/bert.js';
+import { type BertHeadOutputs, bertForward, bertHeadOutputs, bertInputs } from '../model/bert.js';
 import type { BertModelState } from '../model/checkpoint.js';
-import type { BertConfig } from '../model/config.js';
 import { bertEmbeddings } from '../model/embeddings.js';
-import { maskedLmHead, pooler, questionAnsweringHead, sequenceClassificationHead, tokenClassificationHead } from '../model/heads.js';
+import { pooler } from '../model/heads.js';
 import { attentionMaskIndex, fusedEncoderLayer } from './fused-encoder-layer.js';
 
 /** What a graph can output (each when the model has it). */
@@ -101,23 +99,11 @@ function fusedForward(graph: Graph, model: Pick<BertModelState, 'config' | 'head
     lastHiddenState: hidden,
     ...(pooledOutput ? { pooledOutput } : {}),
     hiddenStates,
-    heads: headOutputs(graph, config, heads, hidden, pooledOutput, wordEmbeddings, maskedPositions),
+    // No next-sentence head: nothing serves it.
+    heads: bertHeadOutputs(graph, config, { ...heads, nextSentence: false }, hidden, pooledOutput, wordEmbeddings, { maskedPositions, training: false }),
   };
 }
 
-function headOutputs(
-  graph: Graph, config: BertConfig, heads: BertModelState['heads'], hidden: Tensor, pooled: Tensor | undefined, wordEmbeddings: Tensor, maskedPositions: boolean,
-): BertHeadOutputs {
-  const picked = (): Tensor => (maskedPositions
-    ? gather(reshape(hidden, [-1, config.hidden_size]), graph.input('masked_lm_positions', 'int64', ['masked'])) // [masked, hidden]
-    : hidden);
-  return {
-    ...(heads.maskedLm ? { mlmLogits: maskedLmHead(picked(), wordEmbeddings, config) } : {}),
-    ...(heads.sequenceClassification ? { logits: sequenceClassificationHead(pooled!, config, { training: false }) } : {}),
-    ...(heads.tokenClassification ? { logits: tokenClassificationHead(hidden, config, { training: false }) } : {}),
-    ...(heads.questionAnswering ? questionAnsweringHead(hidden, config) : {}),
-  };
-}
 
 /** The graph as ONNX bytes with every parameter it uses stored as an initializer. */
 export function inferenceOnnx(model: BertModelState, graph: Graph): Uint8Array {
