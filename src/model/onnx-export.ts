@@ -3,7 +3,8 @@
 //   DIR/config.json                    the HF config, architectures naming the exported class
 //   DIR/tokenizer.json, vocab.txt, tokenizer_config.json, special_tokens_map.json
 //   DIR/onnx/model.onnx                inputs input_ids, attention_mask, token_type_ids: int64 [batch, sequence]
-//                                      outputs per task (below), weights as initializers
+//                                      outputs per task (below), weights as initializers; encoder
+//                                      layers in ORT's com.microsoft fused ops unless `portable`
 // transformers.js picks onnx/model.onnx for dtype 'fp32' (its default on Node's CPU device).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,6 +51,11 @@ export interface ExportOnnxOptions {
   readonly task?: ExportTask;
   /** Written beside the model; transformers.js pipelines need it. */
   readonly tokenizer?: BertTokenizer;
+  /**
+   * Standard ONNX opset 18 only, without ORT's com.microsoft fused ops (Attention,
+   * SkipLayerNormalization, BiasGelu): for ONNX runtimes other than ONNX Runtime. Slower in ORT.
+   */
+  readonly portable?: boolean;
 }
 
 export interface ExportedOnnx {
@@ -67,7 +73,7 @@ export function exportOnnx(dir: string, model: BertModelState, options: ExportOn
     throw new Error(`exportOnnx: a ${architectureOf(model.heads)} cannot be exported for ${task}; it can for ${available.join(', ')}`);
   }
   const { architecture, graph: graphOptions } = EXPORT_TASKS[task];
-  const graph = buildInferenceGraph(model, graphOptions);
+  const graph = buildInferenceGraph(model, { ...graphOptions, fusedOps: !(options.portable ?? false) });
   const bytes = inferenceOnnx(model, graph);
 
   const onnxDir = join(dir, 'onnx');

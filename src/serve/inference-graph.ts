@@ -36,6 +36,11 @@ export interface InferenceGraphOptions {
   readonly maskedPositions?: boolean;
   /** Graph output names other than the defaults (e.g. mlm_logits → 'logits' in a fill-mask export). */
   readonly rename?: Partial<Record<InferenceOutput, string>>;
+  /**
+   * Encoder layers in ORT's com.microsoft fused ops (default true). false keeps to standard ONNX
+   * opset 18, which any ONNX runtime runs; ORT runs it more slowly.
+   */
+  readonly fusedOps?: boolean;
 }
 
 /** The inference graph of `model` with the requested outputs; throws when the model lacks one. */
@@ -43,9 +48,10 @@ export function buildInferenceGraph(model: Pick<BertModelState, 'config' | 'head
   const graph = new Graph();
   const maskedPositions = options.maskedPositions ?? false;
   // Attention probabilities exist only outside the fused Attention kernel.
-  const forward: InferenceForward = options.outputs.includes('attentions')
-    ? bertForward(graph, model.config, { heads: model.heads, maskedPositions })
-    : fusedForward(graph, model, maskedPositions);
+  const fused = (options.fusedOps ?? true) && !options.outputs.includes('attentions');
+  const forward: InferenceForward = fused
+    ? fusedForward(graph, model, maskedPositions)
+    : bertForward(graph, model.config, { heads: model.heads, maskedPositions });
   const name = (output: InferenceOutput): string => options.rename?.[output] ?? output;
   const single = {
     last_hidden_state: forward.lastHiddenState,

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AutoModelForMaskedLM, Tensor, env, pipeline } from '@huggingface/transformers';
+import { AutoModel, AutoModelForMaskedLM, Tensor, env, pipeline } from '@huggingface/transformers';
+import onnxProto from 'onnx-proto';
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, expectedOutputs, fixtureInputs, fixturePath, maxAbsDiff } from '../model/fixture.js';
@@ -64,4 +65,21 @@ test('export-onnx --task feature-extraction, and refusals that name the problem'
   const withTokenizer = bertkit('export-onnx', '--model', fixturePath('sequence-classification'), '--tokenizer', fixturePath(), '--output', join(dir, 'y'));
   assert.equal(withTokenizer.status, 0, withTokenizer.stderr);
   assert.match(withTokenizer.stderr, /for text-classification/);
+});
+
+test('export-onnx --portable writes standard ONNX ops only, and the model still reproduces PyTorch', { skip }, async () => {
+  const output = join(dir, 'portable');
+  const run = bertkit('export-onnx', '--model', fixturePath(), '--output', output, '--task', 'feature-extraction', '--portable');
+  assert.equal(run.status, 0, run.stderr);
+  const nodes = onnxProto.onnx.ModelProto.decode(readFileSync(join(output, 'onnx', 'model.onnx'))).graph!.node!;
+  assert.deepEqual(nodes.filter((node) => (node.domain ?? '') !== '').map((node) => `${node.domain}.${node.opType}`), []);
+  assert.ok(nodes.some((node) => node.opType === 'Softmax'), 'the attention is spelled out in standard ops');
+  const model = await AutoModel.from_pretrained(output, { dtype: 'fp32' });
+  const inputs = fixtureInputs();
+  const dims = [inputs.input_ids.length, inputs.input_ids[0]!.length];
+  const tensor = (rows: number[][]) => new Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), dims);
+  const hidden = (await model({ input_ids: tensor(inputs.input_ids), attention_mask: tensor(inputs.attention_mask), token_type_ids: tensor(inputs.token_type_ids) })).last_hidden_state;
+  await model.dispose();
+  const { worst, compared } = maxAbsDiff(hidden.data as Float32Array, expectedOutputs().get('last_hidden_state')!.data as Float32Array, inputs.attention_mask);
+  assert.ok(compared > 0 && worst < 1e-5, `last_hidden_state off by ${worst}`);
 });

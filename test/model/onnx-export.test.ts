@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
 import { AutoModel, AutoModelForMaskedLM, AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification, Tensor, env, pipeline } from '@huggingface/transformers';
 import { headsOf } from '../../src/model/architecture.js';
 import { bertParameterShapes } from '../../src/model/bert.js';
@@ -220,6 +221,29 @@ test('without the shared fixtures: a random tiny model and vocabulary, transform
   } finally {
     await inference.dispose();
   }
+});
+
+test('portable: standard ONNX ops only, and transformers.js gives the numbers of the fused export', async () => {
+  const vocab = Vocab.fromTokens(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'hello', 'world', 'the', 'cat', '.']);
+  const tokenizer = BertTokenizer.fromVocab(vocab);
+  const config = parseBertConfig({ vocab_size: vocab.size, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32 }, 'test config');
+  const heads = headsOf('BertModel');
+  const shapes = bertParameterShapes(config, heads);
+  const parameters = initializeParameters([...shapes].map(([name, shape]) => ({ name, shape })), { seed: 3, initializerRange: 0.5 });
+  const domains = (dir: string): Set<string> => new Set(onnxProto.onnx.ModelProto.decode(readFileSync(join(dir, 'onnx', 'model.onnx'))).graph!.node!.map((node) => node.domain ?? ''));
+  const embeddings: number[][][] = [];
+  for (const portable of [false, true]) {
+    const dir = join(work, portable ? 'portable' : 'fused');
+    exportOnnx(dir, { config, heads, parameters }, { tokenizer, task: 'feature-extraction', portable });
+    assert.equal(domains(dir).has('com.microsoft'), !portable, `${dir}: ${[...domains(dir)].join(', ')}`);
+    const extractor = await pipeline('feature-extraction', dir, { dtype: 'fp32' });
+    embeddings.push((await extractor(['hello world .', 'the cat'], { pooling: 'mean' })).tolist() as number[][]);
+    await extractor.dispose();
+  }
+  embeddings[0]!.forEach((row, index) => {
+    const { worst } = maxAbsDiff(row, embeddings[1]![index]!);
+    assert.ok(worst < 1e-5 && row.some((value) => value !== 0), `text ${index}: fused and portable exports differ by ${worst}`);
+  });
 });
 
 test('question-answering: transformers.js AutoModelForQuestionAnswering gives the start and end logits of bertkit\'s own forward', async () => {

@@ -9,6 +9,7 @@ interface ExportOnnxCommandOptions {
   output: string;
   task?: ExportTask;
   tokenizer?: string;
+  portable?: boolean;
 }
 
 const OUTPUT_HELP = `
@@ -26,6 +27,7 @@ export function registerExportOnnx(program: Command): void {
     .requiredOption('--output <dir>', 'export directory (created)')
     .addOption(new Option('--task <task>', "pipeline to serve (default: the model's head; fill-mask for pretraining checkpoints)").choices(Object.keys(EXPORT_TASKS)))
     .option('--tokenizer <path>', 'tokenizer files to ship (default: the model directory)')
+    .option('--portable', "standard ONNX opset 18 only, without ONNX Runtime's com.microsoft fused ops: for other ONNX runtimes (slower in ONNX Runtime)")
     .addHelpText('after', OUTPUT_HELP)
     .action(async (options: ExportOnnxCommandOptions) => {
       const model = await loadBert(options.model);
@@ -35,7 +37,7 @@ export function registerExportOnnx(program: Command): void {
       } catch (error) {
         throw new Error(`export-onnx: transformers.js pipelines need the tokenizer, and ${options.tokenizer ?? options.model} has none usable (${(error as Error).message}); give one with --tokenizer`, { cause: error });
       }
-      const exported = exportOnnx(options.output, model, { ...(options.task ? { task: options.task } : {}), tokenizer });
+      const exported = exportOnnx(options.output, model, { ...(options.task ? { task: options.task } : {}), tokenizer, portable: options.portable ?? false });
       const others = exportTasksFor(model.heads).filter((task) => task !== exported.task);
       process.stderr.write(`wrote ${exported.modelFile} for ${exported.task} (outputs: ${exported.outputs.join(', ')})${others.length > 0 ? `; --task also takes ${others.join(', ')}` : ''}\n`);
     });
