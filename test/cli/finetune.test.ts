@@ -60,8 +60,10 @@ test('finetune --seeds 2 writes seeds-report.{json,md} and moves the best run to
 });
 
 test('finetune --reinit-layers and --class-weights auto run; --layer-lr-decay run; bad options fail with clear messages', { skip }, () => {
-  const ok = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--reinit-layers', '1', '--class-weights', 'auto', '--output', join(dir, 'reinit'), '--quiet');
+  const ok = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--reinit-layers', '1', '--class-weights', 'auto', '--group-by-length', '--output', join(dir, 'reinit'), '--quiet');
   assert.equal(ok.status, 0, ok.stderr);
+  const state = JSON.parse(readFileSync(join(dir, 'reinit', 'finetune_state.json'), 'utf8')) as { settings: Record<string, unknown> };
+  assert.equal(state.settings.groupByLength, true);
   const noDev = bertkit('finetune', '--task', 'classification', '--model', fixturePath(), '--train', paths.sentimentTrain, '--seeds', '2', '--output', join(dir, 'x'));
   assert.notEqual(noDev.status, 0);
   assert.match(noDev.stderr, /--seeds compares runs on dev metrics; give --dev/);

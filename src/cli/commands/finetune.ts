@@ -36,6 +36,7 @@ interface FinetuneCliOptions {
   learningRate: number;
   batchSize: number;
   gradientAccumulationSteps: number;
+  groupByLength?: boolean;
   warmupRatio: number;
   weightDecay: number;
   maxGradNorm: number;
@@ -102,6 +103,7 @@ export function registerFinetune(program: Command): void {
     .option('--learning-rate <lr>', 'peak learning rate', number(0), FINETUNE_DEFAULTS.learningRate)
     .option('--batch-size <n>', 'examples per micro-batch', integer(1), FINETUNE_DEFAULTS.batchSize)
     .option('--gradient-accumulation-steps <n>', 'micro-batches per update', integer(1), 1)
+    .option('--group-by-length', 'batch examples of similar length together: less padding, faster epochs (HF group_by_length)')
     .option('--warmup-ratio <r>', 'share of updates with a linear warm-up', number(0, 1), FINETUNE_DEFAULTS.warmupRatio)
     .addOption(new Option('--lr-scheduler <kind>', 'learning-rate schedule after warm-up').choices(['linear', 'constant', 'cosine']).default('linear'))
     .option('--weight-decay <w>', 'AdamW weight decay (none on biases and LayerNorm)', number(0), FINETUNE_DEFAULTS.weightDecay)
@@ -138,14 +140,14 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
   say(`bertkit finetune: ${options.task}, ${train.examples.length} training examples (${train.features.length} features)${dev ? `, ${dev.examples.length} dev examples` : ''}, ${epochs} epochs`);
   const settings = {
     task: options.task, model: options.model, train: options.train, dev: options.dev ?? null, maxSeqLength: loadOptions.maxSeqLength ?? null,
-    ...loadOptions, epochs, learningRate: options.learningRate, batchSize: options.batchSize, warmupRatio: options.warmupRatio,
+    ...loadOptions, epochs, learningRate: options.learningRate, batchSize: options.batchSize, groupByLength: options.groupByLength ?? false, warmupRatio: options.warmupRatio,
     weightDecay: options.weightDecay, maxGradNorm: options.maxGradNorm, reinitLayers: options.reinitLayers, layerLrDecay: options.layerLrDecay,
     classWeights: options.classWeights ?? null, seeds: options.seeds, seed: options.seed,
   };
   let progress: ProgressBar | undefined;
   const common: Omit<FinetuneOptions, 'model' | 'seed' | 'outputDir'> = {
     task: spec, train, ...(dev ? { dev } : {}), tokenizer, epochs,
-    batchSize: options.batchSize, gradientAccumulationSteps: options.gradientAccumulationSteps, learningRate: options.learningRate,
+    batchSize: options.batchSize, gradientAccumulationSteps: options.gradientAccumulationSteps, groupByLength: options.groupByLength ?? false, learningRate: options.learningRate,
     warmupRatio: options.warmupRatio, weightDecay: options.weightDecay, maxGradNorm: options.maxGradNorm, adamEpsilon: options.adamEpsilon,
     scheduler: options.lrScheduler, evalSteps: options.evalSteps,
     ...(dev ? { patience: options.patience ?? FINETUNE_DEFAULTS.patience } : {}),
