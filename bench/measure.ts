@@ -2,24 +2,13 @@
 import { Graph } from '../src/graph/graph.js';
 import { toOnnx } from '../src/graph/onnx.js';
 import { matmul, slice } from '../src/graph/ops.js';
+import type { Tensor } from '../src/graph/tensor.js';
 import { Rng } from '../src/runtime/rng.js';
-import { Session } from '../src/runtime/session.js';
+import { type HostTensor, Session } from '../src/runtime/session.js';
 
 /** The upper median (the middle value of an odd count). */
 export function median(values: readonly number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
-
-/** Median wall seconds of `runs` calls of `call`, after `warmup` untimed calls. */
-export async function medianSeconds(call: () => Promise<unknown>, warmup: number, runs: number): Promise<number> {
-  for (let i = 0; i < warmup; i++) await call();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await call();
-    times.push((performance.now() - started) / 1000);
-  }
-  return median(times);
 }
 
 /**
@@ -32,26 +21,56 @@ export async function bareMatMulGflops(progress: (message: string) => void): Pro
   const session = await Session.create(graph);
   const rng = new Rng(3);
   const feeds = { a: { data: rng.fillUniform(new Float32Array(1024 * 768)), dims: [1024, 768] }, b: { data: rng.fillUniform(new Float32Array(768 * 3072)), dims: [768, 3072] } };
-  const seconds = await medianSeconds(() => session.run(feeds), 3, 7);
+  for (let i = 0; i < 3; i++) await session.run(feeds);
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const started = performance.now();
+    await session.run(feeds);
+    times.push(performance.now() - started);
+  }
   await session.dispose();
-  const gflops = (2 * 1024 * 768 * 3072) / seconds / 1e9;
+  const gflops = (2 * 1024 * 768 * 3072) / (median(times) / 1000) / 1e9;
   progress(`MatMul ${gflops.toFixed(1)} GFLOPS`);
   return gflops;
 }
 
+/** A session, ready to time again and again. */
+export interface TimedSession {
+  /** Wall seconds of one run. */
+  seconds(): Promise<number>;
+  dispose(): Promise<void>;
+}
+
 /**
- * Median seconds of one ORT MatMul [m×k]×[k×n] as an inference graph runs it: the [k×n] weight an
- * initializer (so ORT prepacks it), and only the first output row copied out, so that the time is
- * the multiplication's alone. Median of 7 warm runs.
+ * One ORT session of bare MatMuls [m×k]×[k×n] as an inference graph runs them: for each of
+ * `repeat` rounds one product per shape, each with its own [k×n] weight as an initializer (so ORT
+ * prepacks it, and no two nodes are alike for ORT to merge), and only the first row of each product
+ * copied out, so that the time is the multiplications'.
  */
-export async function weightMatMulSeconds(m: number, k: number, n: number): Promise<number> {
+export async function weightMatMuls(m: number, shapes: ReadonlyArray<readonly [number, number]>, repeat: number): Promise<TimedSession> {
   const graph = new Graph();
-  const product = matmul(graph.input('a', 'float32', [m, k]), graph.parameter('w', [k, n]));
-  graph.output('first_row', slice(product, [0], [1], { axes: [0] }));
   const rng = new Rng(5);
-  const session = await Session.create(toOnnx(graph, { initializers: new Map([['w', rng.fillUniform(new Float32Array(k * n))]]) }));
-  const feeds = { a: { data: rng.fillUniform(new Float32Array(m * k)), dims: [m, k] } };
-  const seconds = await medianSeconds(() => session.run(feeds), 2, 7);
-  await session.dispose();
-  return seconds;
+  const inputs = new Map<number, Tensor>(), feeds: Record<string, HostTensor> = {}, weights = new Map<string, Float32Array>();
+  for (const [k] of shapes) {
+    if (inputs.has(k)) continue;
+    inputs.set(k, graph.input(`a${k}`, 'float32', [m, k]));
+    feeds[`a${k}`] = { data: rng.fillUniform(new Float32Array(m * k)), dims: [m, k] };
+  }
+  for (let round = 0; round < repeat; round++) {
+    shapes.forEach(([k, n], index) => {
+      const name = `w${round}_${index}`;
+      weights.set(name, rng.fillUniform(new Float32Array(k * n)));
+      graph.output(`row${round}_${index}`, slice(matmul(inputs.get(k)!, graph.parameter(name, [k, n])), [0], [1], { axes: [0] }));
+    });
+  }
+  const session = await Session.create(toOnnx(graph, { initializers: weights }));
+  await session.run(feeds);
+  return {
+    seconds: async () => {
+      const started = performance.now();
+      await session.run(feeds);
+      return (performance.now() - started) / 1000;
+    },
+    dispose: () => session.dispose(),
+  };
 }
