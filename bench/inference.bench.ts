@@ -2,7 +2,8 @@
 // so both run the same weights on the same onnxruntime-node) and PyTorch (bench/pytorch_bert.py,
 // the same shapes with its own random weights), fp32 on the CPU, all cores.
 //   1. fixed shape: a BERT-base-shaped model (hidden 768, 12 layers, 12 heads, FFN 3072, random
-//      weights), one batch of 32 × 128 tokens, sequences/s (median of RUNS, runs interleaved);
+//      weights), one batch of 32 × 128 tokens, sequences/s (median of RUNS rounds, each round one
+//      pass of every contender: bertkit, transformers.js, PyTorch, the matmul ceiling of (3));
 //   2. real text: SST-2 training sentences through the same model, embedded with mean pooling in
 //      batches of 32: bertkit's embed (length-sorted batches, each padded to its own longest) vs
 //      transformers.js's feature-extraction pipeline (batches in input order), tokenization included;
@@ -11,7 +12,6 @@
 //      (per layer QKV, attention output, FFN in and out, M = 32·128) as bare ORT MatMuls with
 //      prepacked weights, in one session. No fp32 forward pass through ORT beats it: it leaves out
 //      everything else (attention scores, softmax, LayerNorm, GELU, embeddings).
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,10 +28,11 @@ import { buildInferenceGraph, inferenceOnnx } from '../src/serve/inference-graph
 import { BertTokenizer } from '../src/tokenizer/bert-tokenizer.js';
 import type { BenchRow } from './types.js';
 import { median, weightMatMuls } from './measure.js';
+import { PytorchPeer } from './pytorch-peer.js';
 
 export const suite = 'inference';
 
-const BATCH = 32, SEQ = 128, RUNS = 5;
+const BATCH = 32, SEQ = 128, RUNS = 7;
 const SST2_SENTENCES = 1024;
 const SHARED = resolve(process.env.BERTKIT_SHARED ?? resolve(process.cwd(), '..', 'shared'));
 const VOCAB_DIR = join(SHARED, 'data', 'vocab', 'bert-base-uncased');
@@ -58,9 +59,9 @@ export async function run(): Promise<BenchRow[]> {
       peer: { name: 'transformers.js', value: fixed.transformersJs }, ratio: fixed.bertkit / fixed.transformersJs, goal: '≥ 0.95× transformers.js',
       note: `median of ${RUNS} warm runs each, interleaved; transformers.js 4.3.1 runs bertkit's export, the same graph (encoder layers in ORT's fused Attention, SkipLayerNormalization, BiasGelu)`,
     });
-    const torch = pytorchThroughput();
+    const torch = fixed.pytorch;
     rows.push(typeof torch === 'number'
-      ? { suite, metric: 'BERT-base fp32 throughput, batch 32 × seq 128 (vs PyTorch)', value: fixed.bertkit, unit: 'seq/s', peer: { name: 'PyTorch', value: torch }, ratio: fixed.bertkit / torch, goal: '≥ 1.5× PyTorch', note: 'PyTorch: bench/pytorch_bert.py, eager BertModel-equivalent, same shapes, torch.inference_mode, threads = cores' }
+      ? { suite, metric: 'BERT-base fp32 throughput, batch 32 × seq 128 (vs PyTorch)', value: fixed.bertkit, unit: 'seq/s', peer: { name: 'PyTorch', value: torch }, ratio: fixed.bertkit / torch, goal: '≥ 1.5× PyTorch', note: `PyTorch: bench/pytorch_bert.py, eager BertModel-equivalent, same shapes, torch.inference_mode, threads = cores, its passes interleaved with bertkit's; median of ${RUNS}` }
       : { suite, metric: 'BERT-base fp32 throughput, batch 32 × seq 128 (vs PyTorch)', value: fixed.bertkit, unit: 'seq/s', goal: '≥ 1.5× PyTorch', note: `PyTorch row skipped: ${torch.skipped}` });
     const needed = typeof torch === 'number' ? `; 1.5× PyTorch would be ${(1.5 * torch).toFixed(2)} seq/s, ${((1.5 * torch) / fixed.ceiling * 100).toFixed(0)} % of this ceiling` : '';
     rows.push({
@@ -84,7 +85,16 @@ export async function run(): Promise<BenchRow[]> {
   }
 }
 
-async function fixedShape(model: BertModelState, dir: string): Promise<{ bertkit: number; transformersJs: number; ceiling: number; matmulGflops: number }> {
+interface FixedShapeThroughput {
+  bertkit: number;
+  transformersJs: number;
+  pytorch: number | { skipped: string };
+  /** the model's weight matmuls alone */
+  ceiling: number;
+  matmulGflops: number;
+}
+
+async function fixedShape(model: BertModelState, dir: string): Promise<FixedShapeThroughput> {
   const rng = new Rng(7);
   const ids = BigInt64Array.from({ length: BATCH * SEQ }, () => BigInt(Math.floor(rng.uniform() * model.config.vocab_size)));
   const ones = new BigInt64Array(BATCH * SEQ).fill(1n), zeros = new BigInt64Array(BATCH * SEQ);
@@ -105,33 +115,31 @@ async function fixedShape(model: BertModelState, dir: string): Promise<{ bertkit
   const shapes: Array<[number, number]> = [[hidden, 3 * hidden], [hidden, hidden], [hidden, ffn], [ffn, hidden]];
   const matmuls = await weightMatMuls(tokens, shapes, layers);
   const layerFlops = shapes.reduce((sum, [k, n]) => sum + 2 * tokens * k * n, 0);
+  progress('starting PyTorch (bench/pytorch_bert.py)');
+  const { num_attention_heads: heads } = model.config;
+  const torch = await PytorchPeer.start(resolve(process.cwd(), 'bench', 'pytorch_bert.py'), ['--batch', String(BATCH), '--seq', String(SEQ), '--hidden', String(hidden), '--layers', String(layers), '--heads', String(heads), '--ffn', String(ffn)]);
+  if (!(torch instanceof PytorchPeer)) progress(`PyTorch skipped: ${torch.skipped}`);
   await session.run(feeds);
   await peer(peerFeeds);
-  const ours: number[] = [], theirs: number[] = [], ceiling: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    ours.push(await time(() => session.run(feeds)));
-    theirs.push(await time(() => peer(peerFeeds)));
-    ceiling.push(await matmuls.seconds());
-    progress(`run ${run + 1}/${RUNS}: bertkit ${ours.at(-1)!.toFixed(2)} s, transformers.js ${theirs.at(-1)!.toFixed(2)} s, weight matmuls alone ${ceiling.at(-1)!.toFixed(2)} s`);
+  const ours: number[] = [], theirs: number[] = [], torchs: number[] = [], ceiling: number[] = [];
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      ours.push(await time(() => session.run(feeds)));
+      theirs.push(await time(() => peer(peerFeeds)));
+      if (torch instanceof PytorchPeer) torchs.push(await torch.seconds());
+      ceiling.push(await matmuls.seconds());
+      progress(`run ${run + 1}/${RUNS}: bertkit ${ours.at(-1)!.toFixed(2)} s, transformers.js ${theirs.at(-1)!.toFixed(2)} s, PyTorch ${torchs.at(-1)?.toFixed(2) ?? '–'} s, weight matmuls alone ${ceiling.at(-1)!.toFixed(2)} s`);
+    }
+  } finally {
+    if (torch instanceof PytorchPeer) torch.close();
+    await session.dispose();
+    await peer.dispose();
+    await matmuls.dispose();
   }
-  await session.dispose();
-  await peer.dispose();
-  await matmuls.dispose();
-  return { bertkit: BATCH / median(ours), transformersJs: BATCH / median(theirs), ceiling: BATCH / median(ceiling), matmulGflops: (layers * layerFlops) / median(ceiling) / 1e9 };
-}
-
-/** PyTorch's sequences/s from bench/pytorch_bert.py, or why it could not run. */
-function pytorchThroughput(): number | { skipped: string } {
-  const script = resolve(process.cwd(), 'bench', 'pytorch_bert.py');
-  // Debian's python3-torch lives in the system interpreter, which a pyenv python3 may shadow.
-  const candidates = [...(process.env.BERTKIT_PYTHON ? [process.env.BERTKIT_PYTHON] : []), 'python3', '/usr/bin/python3'];
-  const python = candidates.find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
-  if (python === undefined) return { skipped: "python3 -c 'import torch' fails (apt-get install -y python3-torch libopenblas0-pthread)" };
-  progress(`PyTorch (${python})`);
-  const result = spawnSync(python, [script, '--batch', String(BATCH), '--seq', String(SEQ), '--runs', String(RUNS), '--hidden', String(BASE.hidden_size), '--layers', String(BASE.num_hidden_layers), '--heads', String(BASE.num_attention_heads), '--ffn', String(BASE.intermediate_size)], { encoding: 'utf8', timeout: 600_000 });
-  if (result.status !== 0) return { skipped: `${script} failed: ${(result.stderr || String(result.error)).trim().split('\n').at(-1)}` };
-  const { seconds } = JSON.parse(result.stdout) as { seconds: number[] };
-  return BATCH / median(seconds);
+  return {
+    bertkit: BATCH / median(ours), transformersJs: BATCH / median(theirs), pytorch: torch instanceof PytorchPeer ? BATCH / median(torchs) : torch,
+    ceiling: BATCH / median(ceiling), matmulGflops: (layers * layerFlops) / median(ceiling) / 1e9,
+  };
 }
 
 interface TextThroughput {

@@ -2,12 +2,15 @@
 BertModel forward without the transformers package: embeddings, post-LayerNorm encoder layers with
 erf GELU and the additive (1 - mask) * float32_min attention mask), random weights, fp32, eval mode.
 
-Times forward passes on one fixed [batch, seq] batch of random ids (all tokens real) and prints
-JSON: {"seconds": [...], "threads": n, "torch": version}.
+Runs forward passes on one fixed [batch, seq] batch of random ids (all tokens real) when asked, so
+that the benchmark can interleave them with its own rounds: after one untimed warm-up pass it prints
+{"threads": n, "torch": version}, then for every line "run" on stdin times one pass and prints
+{"seconds": s}. It exits at the end of stdin.
 """
 import argparse
 import json
 import os
+import sys
 import time
 
 import torch
@@ -17,7 +20,7 @@ from pytorch_model import Encoder
 
 def main():
     parser = argparse.ArgumentParser()
-    for name, default in [('vocab', 30522), ('hidden', 768), ('layers', 12), ('heads', 12), ('ffn', 3072), ('batch', 32), ('seq', 128), ('runs', 3), ('warmup', 1)]:
+    for name, default in [('vocab', 30522), ('hidden', 768), ('layers', 12), ('heads', 12), ('ffn', 3072), ('batch', 32), ('seq', 128)]:
         parser.add_argument(f'--{name}', type=int, default=default)
     parser.add_argument('--threads', type=int, default=os.cpu_count())
     args = parser.parse_args()
@@ -27,14 +30,15 @@ def main():
     input_ids = torch.randint(0, args.vocab, (args.batch, args.seq))
     token_type_ids = torch.zeros_like(input_ids)
     attention_mask = torch.ones_like(input_ids)
-    seconds = []
     with torch.inference_mode():
-        for run in range(args.warmup + args.runs):
+        model(input_ids, token_type_ids, attention_mask)
+        print(json.dumps({'threads': torch.get_num_threads(), 'torch': torch.__version__}), flush=True)
+        for line in sys.stdin:
+            if line.strip() != 'run':
+                raise SystemExit(f'pytorch_bert.py: expected "run" on stdin, got {line.strip()!r}')
             started = time.perf_counter()
             model(input_ids, token_type_ids, attention_mask)
-            if run >= args.warmup:
-                seconds.append(time.perf_counter() - started)
-    print(json.dumps({'seconds': seconds, 'threads': torch.get_num_threads(), 'torch': torch.__version__}))
+            print(json.dumps({'seconds': time.perf_counter() - started}), flush=True)
 
 
 if __name__ == '__main__':
