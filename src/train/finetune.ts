@@ -199,7 +199,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const saved = resumeDir === undefined ? undefined : readTrainStepState(resumeDir, program.parameters);
   // What must not change for a resumed run to continue the same data order and schedule.
   const groupByLength = options.groupByLength === true;
-  const identity = { epochs, batchSize, accumulation, seed, trainFeatures: train.features.length, totalSteps, metric, ...(groupByLength ? { groupByLength } : {}) };
+  const identity = { epochs, batchSize, accumulation, seed, trainFeatures: train.features.length, totalSteps, metric, groupByLength };
   const resumed = saved === undefined ? undefined : resumedRun(saved.trainer.data, identity, resumeDir!);
   const logPath = join(outputDir, 'log.jsonl');
   const keptLog = saved === undefined ? [] : readLog(logPath).filter((entry) => entry.step <= saved.trainer.global_step);
@@ -347,8 +347,10 @@ function resumedRun(data: unknown, identity: Readonly<Record<string, unknown>>, 
   if (state === null || typeof state !== 'object' || state.identity === undefined || !Array.isArray(state.evaluations)) {
     throw new Error(`--resume: ${dir} is not a fine-tuning checkpoint (its trainer_state.json has no fine-tuning run state)`);
   }
+  // Checkpoints from before groupByLength was always recorded carry it only when it was on.
+  const savedIdentity: Readonly<Record<string, unknown>> = { groupByLength: false, ...state.identity };
   for (const [key, value] of Object.entries(identity)) {
-    if (state.identity[key] !== value) throw new Error(`--resume: ${dir} was trained with ${key} ${JSON.stringify(state.identity[key])}, this run has ${JSON.stringify(value)}; resuming needs the same data and schedule`);
+    if (savedIdentity[key] !== value) throw new Error(`--resume: ${dir} was trained with ${key} ${JSON.stringify(savedIdentity[key])}, this run has ${JSON.stringify(value)}; resuming needs the same data and schedule`);
   }
   // JSON turns NaN metrics into null; they compare as non-finite again.
   const revive = (metrics: Record<string, number | null>): Record<string, number> => Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, v ?? NaN]));

@@ -60,10 +60,8 @@ test('finetune --seeds 2 writes seeds-report.{json,md} and moves the best run to
 });
 
 test('finetune --reinit-layers and --class-weights auto run; --layer-lr-decay run; bad options fail with clear messages', { skip }, () => {
-  const ok = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--reinit-layers', '1', '--class-weights', 'auto', '--group-by-length', '--output', join(dir, 'reinit'), '--quiet');
+  const ok = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--reinit-layers', '1', '--class-weights', 'auto', '--output', join(dir, 'reinit'), '--quiet');
   assert.equal(ok.status, 0, ok.stderr);
-  const state = JSON.parse(readFileSync(join(dir, 'reinit', 'finetune_state.json'), 'utf8')) as { settings: Record<string, unknown> };
-  assert.equal(state.settings.groupByLength, true);
   const noDev = bertkit('finetune', '--task', 'classification', '--model', fixturePath(), '--train', paths.sentimentTrain, '--seeds', '2', '--output', join(dir, 'x'));
   assert.notEqual(noDev.status, 0);
   assert.match(noDev.stderr, /--seeds compares runs on dev metrics; give --dev/);
@@ -79,6 +77,12 @@ test('finetune --reinit-layers and --class-weights auto run; --layer-lr-decay ru
   assert.ok(existsSync(join(dir, 'ckpt', 'checkpoint-10', 'optimizer.safetensors')) && !existsSync(join(dir, 'ckpt', 'checkpoint-5')));
   const again = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--output', join(dir, 'ckpt'));
   assert.match(again.stderr, /holds checkpoints of an earlier run .*continue it with --resume, or choose another output directory/);
+  const grouped = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--group-by-length', '--save-steps', '10', '--output', join(dir, 'grouped'), '--quiet');
+  assert.equal(grouped.status, 0, grouped.stderr);
+  const trainerState = JSON.parse(readFileSync(join(dir, 'grouped', 'checkpoint-10', 'bertkit_trainer_state.json'), 'utf8')) as { data: { identity: Record<string, unknown> } };
+  assert.equal(trainerState.data.identity.groupByLength, true);
+  const ungrouped = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--resume', '--output', join(dir, 'grouped'));
+  assert.match(ungrouped.stderr, /--resume: .*checkpoint-10 was trained with groupByLength true, this run has false/);
   const nothing = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--resume', '--output', join(dir, 'fresh'));
   assert.match(nothing.stderr, /--resume: .*fresh holds no checkpoint-STEP directory/);
   const llrd = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--layer-lr-decay', '0.9', '--output', join(dir, 'llrd'), '--quiet');
