@@ -2,14 +2,20 @@
 // per request, so that its runs interleave with bertkit's in the same rounds and drift of the
 // shared CPU falls on both alike.
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
-import { createInterface, type Interface } from 'node:readline';
+import { basename } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** How long the script may take to build its model and make its warm-up pass. */
+const START_TIMEOUT_MS = 600_000;
 
 export class PytorchPeer {
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
     private readonly lines: AsyncIterator<string>,
-    private readonly reader: Interface,
-    private readonly stderr: () => string,
+    private readonly exited: Promise<string>,
+    private readonly name: string,
+    /** The script's first line: {"threads": n, "torch": version}. */
+    readonly about: { threads: number; torch: string },
   ) {}
 
   /** Starts `script` with `args` under the first Python that imports torch, or says why it cannot. */
@@ -18,34 +24,52 @@ export class PytorchPeer {
     const candidates = [...(process.env.BERTKIT_PYTHON ? [process.env.BERTKIT_PYTHON] : []), 'python3', '/usr/bin/python3'];
     const python = candidates.find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
     if (python === undefined) return { skipped: "python3 -c 'import torch' fails (apt-get install -y python3-torch libopenblas0-pthread)" };
+    const name = basename(script);
     const child = spawn(python, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
-    const reader = createInterface({ input: child.stdout });
-    const peer = new PytorchPeer(child, reader[Symbol.asyncIterator](), reader, () => stderr);
+    // A write after the child died fails with EPIPE; the next read reports why it died.
+    child.stdin.on('error', () => {});
+    const exited = new Promise<string>((resolveExit) => {
+      const describe = (how: string): void => resolveExit(`${name} stopped (${how}): ${stderr.trim().split('\n').at(-1) || 'no message'}`);
+      child.once('error', (error) => describe(error.message));
+      child.once('close', (code, signal) => describe(signal === null ? `exit code ${code}` : `signal ${signal}`));
+    });
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await peer.next();
+      const first = await Promise.race([
+        PytorchPeer.read(lines, exited, name),
+        new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${name} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS); }),
+      ]);
+      return new PytorchPeer(child, lines, exited, name, first as PytorchPeer['about']);
     } catch (error) {
+      child.kill();
       return { skipped: (error as Error).message };
+    } finally {
+      clearTimeout(timer);
     }
-    return peer;
   }
 
   /** Wall seconds of one forward pass, timed inside Python. */
   async seconds(): Promise<number> {
-    this.child.stdin.write('run\n');
-    const { seconds } = (await this.next()) as { seconds: number };
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.stdin.write('run\n');
+    const { seconds } = (await PytorchPeer.read(this.lines, this.exited, this.name)) as { seconds: number };
     return seconds;
   }
 
+  /** Ends the script (it exits at the end of its stdin). */
   close(): void {
-    this.reader.close();
     this.child.stdin.end();
   }
 
-  private async next(): Promise<unknown> {
-    const line = await this.lines.next();
-    if (line.done) throw new Error(`${this.child.spawnargs[1]} stopped: ${this.stderr().trim().split('\n').at(-1) ?? 'no message'}`);
-    return JSON.parse(line.value) as unknown;
+  private static async read(lines: AsyncIterator<string>, exited: Promise<string>, name: string): Promise<unknown> {
+    const line = await lines.next();
+    if (line.done) throw new Error(await exited);
+    try {
+      return JSON.parse(line.value) as unknown;
+    } catch {
+      throw new Error(`${name} printed ${JSON.stringify(line.value)} where a JSON line was expected`);
+    }
   }
 }
