@@ -235,7 +235,7 @@ test('portable: standard ONNX ops only, and transformers.js gives the numbers of
   for (const portable of [false, true]) {
     const dir = join(work, portable ? 'portable' : 'fused');
     exportOnnx(dir, { config, heads, parameters }, { tokenizer, task: 'feature-extraction', portable });
-    assert.equal(domains(dir).has('com.microsoft'), !portable, `${dir}: ${[...domains(dir)].join(', ')}`);
+    assert.deepEqual([...domains(dir)].sort(), portable ? [''] : ['', 'com.microsoft'], dir);
     const extractor = await pipeline('feature-extraction', dir, { dtype: 'fp32' });
     embeddings.push((await extractor(['hello world .', 'the cat'], { pooling: 'mean' })).tolist() as number[][]);
     await extractor.dispose();
