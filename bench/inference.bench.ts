@@ -125,25 +125,23 @@ async function fixedShape(model: BertModelState, dir: string): Promise<FixedShap
     const matmuls = await weightMatMuls(tokens, shapes, layers);
     cleanups.push(() => matmuls.dispose());
     progress('starting PyTorch (bench/pytorch_bert.py)');
-    const torch = await PytorchPeer.start(resolve(process.cwd(), 'bench', 'pytorch_bert.py'), ['--batch', String(BATCH), '--seq', String(SEQ), '--hidden', String(hidden), '--layers', String(layers), '--heads', String(heads), '--ffn', String(ffn)]);
-    let torchFailure = torch instanceof PytorchPeer ? undefined : torch.skipped;
-    if (torch instanceof PytorchPeer) cleanups.push(() => torch.close());
-    else progress(`PyTorch skipped: ${torchFailure}`);
+    const started = await PytorchPeer.start(resolve(process.cwd(), 'bench', 'pytorch_bert.py'), ['--batch', String(BATCH), '--seq', String(SEQ), '--hidden', String(hidden), '--layers', String(layers), '--heads', String(heads), '--ffn', String(ffn)]);
+    if (started instanceof PytorchPeer) cleanups.push(() => started.close());
+    else progress(`PyTorch skipped: ${started.skipped}`);
+    // undefined once PyTorch could not start or dropped out, and then why
+    let torch = started instanceof PytorchPeer ? started : undefined;
+    let torchSkipped = started instanceof PytorchPeer ? undefined : started.skipped;
 
     const contenders: Contender[] = [
       { name: 'bertkit', seconds: [], pass: () => time(() => session.run(feeds)) },
       { name: 'transformers.js', seconds: [], pass: () => time(() => peer(peerFeeds)) },
-      { name: 'PyTorch', seconds: [], pass: async () => {
-        if (!(torch instanceof PytorchPeer) || torchFailure !== undefined) return undefined;
-        try {
-          return await torch.seconds();
-        } catch (error) {
-          torchFailure = (error as Error).message;
-          progress(`PyTorch dropped out: ${torchFailure}`);
-          return undefined;
-        }
-      } },
-      { name: 'weight matmuls alone', seconds: [], pass: () => matmuls.seconds() },
+      { name: 'PyTorch', seconds: [], pass: async () => torch?.seconds().catch((error: Error) => {
+        torch = undefined;
+        torchSkipped = `dropped out: ${error.message}`;
+        progress(`PyTorch ${torchSkipped}`);
+        return undefined;
+      }) },
+      { name: 'weight matmuls alone', seconds: [], pass: () => time(() => matmuls.run()) },
     ];
     for (const contender of contenders) await contender.pass();
     // Each round runs every contender once, starting one further along, so none always follows the same one.
@@ -158,7 +156,7 @@ async function fixedShape(model: BertModelState, dir: string): Promise<FixedShap
     const [ours, theirs, pytorch, ceiling] = contenders.map((contender) => median(contender.seconds));
     return {
       bertkit: BATCH / ours!, transformersJs: BATCH / theirs!,
-      pytorch: torch instanceof PytorchPeer && torchFailure === undefined ? { seqPerSecond: BATCH / pytorch!, about: torch.about } : { skipped: torchFailure ?? 'no PyTorch passes' },
+      pytorch: torch === undefined ? { skipped: torchSkipped! } : { seqPerSecond: BATCH / pytorch!, about: torch.about },
       ceiling: BATCH / ceiling!, matmulGflops: (layers * layerFlops) / ceiling! / 1e9,
     };
   } finally {

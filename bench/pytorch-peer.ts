@@ -53,7 +53,7 @@ export class PytorchPeer {
 
   /** Wall seconds of one forward pass, timed inside Python. */
   async seconds(): Promise<number> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.stdin.write('run\n');
+    this.child.stdin.write('run\n');
     const { seconds } = (await PytorchPeer.read(this.lines, this.exited, this.name)) as { seconds: number };
     return seconds;
   }
