@@ -8,7 +8,7 @@
 // attention-probs dropout, 38.5 M per step. `fillUniform` draws them in 40 ms (four SIMD lanes;
 // 70–100 ms in plain JS); the in-graph alternative (Range → uint32 multiply/xor-shift hash → float,
 // 13 ORT nodes, 2 threads) took 270–320 ms, because ORT runs each node as its own full pass.
-import { uniformSimd } from './simd-kernels.js';
+import { uniformSimd } from './simd/index.js';
 
 /** The serialisable state of an `Rng`: four uint32 words. */
 export interface RngState {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/runtime/rng.js';
-import { setSimdEnabled } from '../../src/runtime/simd-kernels.js';
+import { setSimdEnabled } from '../../src/runtime/simd/index.js';
 
 // Outputs of the C reference implementation (prng.di.unimi.it/xoshiro128starstar.c) compiled with gcc,
 // from the state {0x12345678, 0x9abcdef0, 0xdeadbeef, 0x0badf00d}.

@@ -5,7 +5,7 @@
 // SIMD kernel that also returns the sum of squares of the result: the clipping norm then costs no
 // extra pass (110.9 M values: 0.07 s per added micro-batch, where a JS add loop takes 0.155 s and
 // the JS norm pass another ~0.08 s).
-import { accumulateSimd } from '../../runtime/simd-kernels.js';
+import { accumulateSimd } from '../../runtime/simd/index.js';
 
 export class GradientAccumulator {
   private sums = new Map<string, Float32Array>();

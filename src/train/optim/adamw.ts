@@ -1,7 +1,7 @@
 // AdamW (Loshchilov & Hutter) exactly as torch.optim.AdamW: bias-corrected moments and decoupled
 // weight decay p ← p·(1 − lr·λ) applied before the Adam step, λ = 0 for the no-decay group.
 import type { ParameterStore } from '../../runtime/parameters.js';
-import { adamwSimd } from '../../runtime/simd-kernels.js';
+import { adamwSimd } from '../../runtime/simd/index.js';
 import { AdamFamily, type AdamHyperparameters, type Gradients, type MomentAllocator, type UpdateOptions, decays, gradientOf } from './optimizer.js';
 
 export class AdamW extends AdamFamily {

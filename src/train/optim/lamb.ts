@@ -5,7 +5,7 @@
 // Parameters in the no-decay group (biases, LayerNorm) get neither weight decay nor the trust ratio
 // (tfa's exclude_from_layer_adaptation defaults to exclude_from_weight_decay).
 import type { ParameterStore } from '../../runtime/parameters.js';
-import { type LambNorms, lambApplySimd, lambMomentsSimd } from '../../runtime/simd-kernels.js';
+import { type LambNorms, lambApplySimd, lambMomentsSimd } from '../../runtime/simd/index.js';
 import { AdamFamily, type AdamHyperparameters, type Gradients, type MomentAllocator, type UpdateOptions, decays, gradientOf } from './optimizer.js';
 
 export class Lamb extends AdamFamily {

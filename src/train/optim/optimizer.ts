@@ -5,7 +5,7 @@
 //   - in the ONNX graph (p, g, m, v in; p', m', v' out; 14 elementwise nodes per tensor): 1.6–1.8 s,
 //     because ORT runs each elementwise node as its own full pass and copies the three outputs;
 //   - in the runtime, one fused plain-JS loop per tensor: 0.60 s (5.4 ns per element, scalar sqrt/div);
-//   - the same loop as a WebAssembly SIMD kernel (runtime/simd-kernels.ts), staged in chunks: 0.22 s;
+//   - the same loop as a WebAssembly SIMD kernel (runtime/simd/), staged in chunks: 0.22 s;
 //   - that kernel in place on p, g, m, v kept together in kernel memory (what TrainStep does): 0.09 s,
 //     plus 0.03 s to copy ORT's gradient outputs there.
 // So the update runs in the training worker, and the graph only produces gradients.

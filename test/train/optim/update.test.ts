@@ -6,7 +6,7 @@ import { GradientAccumulator } from '../../../src/train/optim/accumulation.js';
 import { clipFactor, globalNorm } from '../../../src/train/optim/clip.js';
 import { type OptimizerConfig, type UpdateConfig, applyUpdate, checkUpdateConfig, createOptimizer } from '../../../src/train/optim/update.js';
 import { learningRateAt } from '../../../src/train/optim/schedules.js';
-import { allocateTensorGroups, setSimdEnabled, simdAvailable } from '../../../src/runtime/simd-kernels.js';
+import { allocateTensorGroups, setSimdEnabled, simdAvailable } from '../../../src/runtime/simd/index.js';
 import { type ReferenceHyper, referenceAdamW, referenceGradients, referenceLamb, referenceTensors } from './reference-optimizers.js';
 
 const SHAPES: [string, number[]][] = [
