@@ -14,7 +14,7 @@ import type { Tensor } from '../src/graph/tensor.js';
 import { attentionBias, encoderLayer } from '../src/model/encoder-layer.js';
 import { initializeParameters } from '../src/runtime/init.js';
 import { Rng } from '../src/runtime/rng.js';
-import { type Batch, type StepResult, TrainStep, type TrainStepConfig } from '../src/runtime/train-step.js';
+import { type Batch, type StepResult, TrainStep, type TrainStepConfig } from '../src/train/engine/train-step.js';
 import { buildTrainProgram, randomUniform } from '../src/runtime/train-program.js';
 
 export const suite = 'compute';

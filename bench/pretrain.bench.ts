@@ -12,7 +12,7 @@ import { bertParameterShapes } from '../src/model/bert.js';
 import type { BertConfig } from '../src/model/config.js';
 import { initializeParameters } from '../src/runtime/init.js';
 import { Rng } from '../src/runtime/rng.js';
-import { TrainWorker } from '../src/runtime/worker-client.js';
+import { TrainWorker } from '../src/train/engine/worker-client.js';
 import { buildPretrainingProgram, pretrainingHeads } from '../src/train/pretrain.js';
 import { trainingFeeds } from '../src/train/pretraining-feeds.js';
 import { type PresetName, PRESETS, presetConfig } from '../src/train/presets.js';

@@ -1,12 +1,11 @@
 // Hugging Face model directories in and out: config.json + model.safetensors (or a sharded
 // model.safetensors.index.json, or a torch.save pytorch_model.bin), matched to the parameters the
 // model expects as from_pretrained does; saved back as config.json + model.safetensors (+ tokenizer).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPytorchBin } from '../io/pytorch-bin.js';
 import { type NamedTensor, readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { type LoadReport, matchStateDict } from '../io/state-dict.js';
-import { initializeParameters } from '../runtime/init.js';
 import { ParameterStore } from '../runtime/parameters.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { type BertArchitecture, type BertHeads, architectureOf, basePrefixOf, detectArchitecture, headsOf } from './architecture.js';
@@ -14,6 +13,8 @@ import { bertParameterShapes } from './bert.js';
 import { type BertConfig, readBertConfig, writeBertConfig } from './config.js';
 import { tiesWordEmbeddings } from './heads.js';
 import { sinusoidalTable } from './sinusoidal.js';
+import { initialParameters } from './initial-parameters.js';
+import { readJsonFile } from '../io/json-file.js';
 
 /** A model in memory: what the graph builders, the runtime and saveBert need. */
 export interface BertModelState {
@@ -54,12 +55,7 @@ export function readCheckpointTensors(dir: string): { tensors: Map<string, Named
 
 /** model.safetensors.index.json: {"weight_map": {tensor name: shard file}}. */
 function readShardedSafetensors(dir: string, indexPath: string): Map<string, NamedTensor> {
-  let weightMap: unknown;
-  try {
-    weightMap = (JSON.parse(readFileSync(indexPath, 'utf8')) as { weight_map?: unknown }).weight_map;
-  } catch (error) {
-    throw new Error(`${indexPath}: invalid JSON (${(error as Error).message})`);
-  }
+  const weightMap = (readJsonFile(indexPath) as { weight_map?: unknown } | null)?.weight_map;
   if (typeof weightMap !== 'object' || weightMap === null || !Object.values(weightMap).every((file) => typeof file === 'string')) {
     throw new Error(`${indexPath}: weight_map must be an object of tensor name → shard file name`);
   }
@@ -104,15 +100,7 @@ export async function loadBert(dir: string, options: LoadBertOptions = {}): Prom
   });
   const report: LoadReport = { missing: matched.missing, unexpected: matched.unexpected.filter((name) => !silentlyIgnored(name, heads, config)) };
 
-  const initialised = initializeParameters(
-    report.missing.map((name) => ({ name, shape: expected.get(name)! })),
-    { seed: options.seed ?? 0, initializerRange: config.initializer_range },
-  );
-  const parameters = new ParameterStore();
-  for (const [name, shape] of expected) {
-    const loaded = tensors.get(name);
-    parameters.add(name, shape, loaded ? (loaded.data as Float32Array) : initialised.get(name));
-  }
+  const { parameters } = initialParameters(config, heads, options.seed ?? 0, (name) => tensors.get(name)?.data as Float32Array | undefined);
 
   const warn = options.warn ?? ((message: string) => console.warn(message));
   if (report.unexpected.length > 0) {

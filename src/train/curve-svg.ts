@@ -2,9 +2,13 @@
 // evaluation on the left axis; held-out MLM and NSP accuracy on the right axis (0–1).
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { type ChartSeries, chartSvg, trainingLossSeries } from './svg-chart.js';
-import type { LogEntry } from './training-log.js';
+import type { TrainLogEntry } from './engine/training-log.js';
+import type { MlmEvalLogEntry } from './pretrain.js';
 
-export function trainingCurveSvg(entries: readonly LogEntry[]): string {
+/** A pretraining run's log.jsonl entries. */
+export type PretrainingLogEntry = TrainLogEntry | MlmEvalLogEntry;
+
+export function trainingCurveSvg(entries: readonly PretrainingLogEntry[]): string {
   const train = entries.filter((e) => e.kind === 'train');
   const evals = entries.filter((e) => e.kind === 'eval');
   const series: ChartSeries[] = trainingLossSeries(train);
@@ -26,6 +30,6 @@ export function trainingCurveSvg(entries: readonly LogEntry[]): string {
   });
 }
 
-export function writeTrainingCurve(path: string, entries: readonly LogEntry[]): void {
+export function writeTrainingCurve(path: string, entries: readonly PretrainingLogEntry[]): void {
   writeFileAtomic(path, Buffer.from(trainingCurveSvg(entries), 'utf8'));
 }

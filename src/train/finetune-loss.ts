@@ -1,28 +1,15 @@
 // The training program of a fine-tuning task: the task model's forward graph with dropout on, and its
-// loss. Without class weights that is bertLoss (HF's loss for the class); with them, a weighted
-// cross-entropy as torch.nn.CrossEntropyLoss(weight=w) computes it, for unbalanced label sets:
+// loss. Without class weights that is bertLoss (HF's loss for the class); with them, the weighted
+// cross-entropy of torch.nn.CrossEntropyLoss(weight=w), for unbalanced label sets:
 //   loss = −Σᵢ w[yᵢ]·log p(yᵢ) / Σᵢ w[yᵢ]      over the rows (or tokens) whose label is not −100
 import type { TaskData } from '../data/tasks/task.js';
 import { Graph } from '../graph/graph.js';
-import { cast, equal, gather, gatherElements, logSoftmax, maximum, mul, neg, not, reduceSum, div, squeeze, unsqueeze, where } from '../graph/ops.js';
-import type { Tensor } from '../graph/tensor.js';
+import { crossEntropy } from '../graph/ops.js';
 import type { BertHeads } from '../model/architecture.js';
 import { bertForward } from '../model/bert.js';
 import type { BertConfig } from '../model/config.js';
 import { bertLoss } from '../model/losses.js';
 import { type TrainProgram, buildTrainProgram } from '../runtime/train-program.js';
-
-/** logits [..., classes] float32, labels [...] int64 (−100 = ignored), weights: one per class. */
-export function weightedCrossEntropy(logits: Tensor, labels: Tensor, weights: readonly number[]): Tensor {
-  const graph = logits.graph;
-  const classes = logits.shape[logits.shape.length - 1];
-  if (classes !== weights.length) throw new Error(`weightedCrossEntropy: ${weights.length} class weights for ${String(classes)} classes`);
-  const valid = not(equal(labels, -100));
-  const safeLabels = where(valid, labels, 0);
-  const rowWeights = mul(gather(graph.constant([...weights], [weights.length], 'float32'), safeLabels), cast(valid, 'float32')); // [...]
-  const picked = squeeze(gatherElements(logSoftmax(logits, -1), unsqueeze(safeLabels, [-1]), -1), [-1]); // [...]
-  return neg(div(reduceSum(mul(picked, rowWeights)), maximum(reduceSum(rowWeights), 1e-12)));
-}
 
 export interface FinetuneProgramOptions {
   /** One weight per label (single-label classification, ner, srl). */
@@ -38,7 +25,7 @@ export function buildFinetuneProgram(config: BertConfig, heads: BertHeads, optio
     throw new Error('class weights apply to single-label classification and token classification (ner, srl) only');
   }
   const labels = graph.input('labels', 'int64', logits.shape.length === 2 ? ['batch'] : ['batch', 'seq']);
-  return buildTrainProgram(weightedCrossEntropy(logits, labels, options.classWeights));
+  return buildTrainProgram(crossEntropy(logits, labels, { classWeights: options.classWeights }));
 }
 
 /**

@@ -5,11 +5,9 @@
 import { join } from 'node:path';
 import type { TaskData, TaskKind } from '../data/tasks/task.js';
 import { type BertHeads, architectureOf, basePrefixOf, headsOf } from '../model/architecture.js';
-import { bertParameterShapes } from '../model/bert.js';
 import { type BertModelState, loadBert } from '../model/checkpoint.js';
 import { type BertConfig, readBertConfig } from '../model/config.js';
-import { initializeParameters } from '../runtime/init.js';
-import { ParameterStore } from '../runtime/parameters.js';
+import { initialParameters } from '../model/initial-parameters.js';
 
 /** The HF class each task trains. */
 export function headsForTask(kind: TaskKind): BertHeads {
@@ -97,13 +95,12 @@ export async function prepareFinetuneModel(dir: string, task: TaskLabels, seed: 
   if (encoder.report.missing.some((name) => !name.startsWith('pooler.'))) {
     throw new Error(`${dir}: the checkpoint lacks encoder weights (${encoder.report.missing.slice(0, 5).join(', ')}…); fine-tuning needs a pretrained BERT`);
   }
+  // The encoder's weights under the task model's names (bert.…); the head and anything the checkpoint lacked start fresh.
   const prefix = basePrefixOf(heads);
-  const expected = bertParameterShapes(config, heads);
-  const fresh = [...expected].filter(([name]) => !(name.startsWith(prefix) && encoder.parameters.has(name.slice(prefix.length)) && !encoder.report.missing.includes(name.slice(prefix.length))));
-  const initialised = initializeParameters(fresh.map(([name, shape]) => ({ name, shape })), { seed, initializerRange: config.initializer_range });
-  const parameters = new ParameterStore();
-  for (const [name, shape] of expected) {
-    parameters.add(name, shape, initialised.has(name) ? initialised.get(name) : encoder.parameters.get(name.slice(prefix.length)));
-  }
-  return { config, heads, parameters, initialised: fresh.map(([name]) => name), unused: encoder.report.unexpected };
+  const loaded = (name: string): Float32Array | undefined => {
+    const encoderName = name.slice(prefix.length);
+    return name.startsWith(prefix) && encoder.parameters.has(encoderName) && !encoder.report.missing.includes(encoderName) ? encoder.parameters.get(encoderName) : undefined;
+  };
+  const { parameters, initialised } = initialParameters(config, heads, seed, loaded);
+  return { config, heads, parameters, initialised, unused: encoder.report.unexpected };
 }

@@ -1,24 +1,21 @@
-// The fine-tuning loop: a task model trained in the training worker on shuffled, dynamically padded
-// batches of task features, scored on the dev set every epoch (or every N updates) with a forward-only
-// graph; the best checkpoint by the chosen dev metric is kept (saved as an HF directory in the output
-// folder), and training stops early after `patience` evaluations without improvement.
+// Fine-tuning as an objective of the one training run (engine/run.ts): a task model trained on
+// shuffled, dynamically padded batches of task features, scored on the dev set every epoch (or every
+// N updates) with a forward-only graph; the best checkpoint by the chosen dev metric is kept (saved
+// as an HF directory in the output folder), and training stops early after `patience` evaluations
+// without improvement.
 //
 // Defaults follow Mosbach et al. 2021 ("On the Stability of Fine-tuning BERT"): bias-corrected AdamW,
 // lr 2e-5, linear warmup over the first 10% of updates then linear decay, weight decay 0.01, gradient
 // clipping at 1.0, and more epochs on small data sets with early stopping doing the cutting.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskData, TaskOutputs, TaskSpec } from '../data/tasks/task.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { saveBert } from '../model/checkpoint.js';
 import type { BertModelState } from '../model/checkpoint.js';
-import { ParameterStore } from '../runtime/parameters.js';
-import type { Batch, StepResult } from '../runtime/train-step.js';
-import { TrainWorker } from '../runtime/worker-client.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
+import { type Objective, type RunContext, runTraining } from './engine/run.js';
+import type { EvalLogEntry, TrainLogEntry } from './engine/training-log.js';
 import { type Feeds, epochBatches, featureTrainingFeeds, lengthGroupedEpochBatches } from './finetune-batches.js';
 import { writeFinetuneCurve } from './finetune-curve.js';
-import { latestCheckpoint, readTrainStepState, saveCheckpoint } from './checkpoint-dir.js';
 import { TaskPredictor, taskLoss } from './finetune-evaluate.js';
 import { buildFinetuneProgram } from './finetune-loss.js';
 import type { UpdateConfig } from './optim/update.js';
@@ -99,20 +96,11 @@ export interface FinetuneOptions {
   readonly onEval?: (entry: FinetuneEvalEntry) => void;
 }
 
-export interface FinetuneTrainEntry {
-  readonly kind: 'train';
-  readonly step: number;
-  readonly epoch: number;
-  readonly loss: number;
-  readonly learning_rate: number;
-  readonly grad_norm: number;
-  readonly examples_per_second: number;
-  readonly elapsed_s: number;
-}
+/** An update in log.jsonl (`epoch`: epochs done, fractional). */
+export type FinetuneTrainEntry = TrainLogEntry;
 
-export interface FinetuneEvalEntry {
-  readonly kind: 'eval';
-  readonly step: number;
+/** A dev-set evaluation in log.jsonl. */
+export interface FinetuneEvalEntry extends EvalLogEntry {
   readonly epoch: number;
   /** The dev metrics, `loss` included. */
   readonly metrics: Readonly<Record<string, number>>;
@@ -181,7 +169,6 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       ? { learningRateScales: layerwiseLearningRateScales(model.parameters.names, model.config.num_hidden_layers, options.layerLrDecay) }
       : {}),
   };
-  const parameterShapes = program.parameters;
   if (dev !== undefined) {
     // Fail now rather than after the first epoch: the metrics the task reports, on constant outputs.
     const available = [...Object.keys(task.evaluate(dev, constantOutputs(train, dev))), 'loss'];
@@ -189,81 +176,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   }
   const chance = dev === undefined ? undefined : chanceLevel(task, train, dev, metric);
 
-  mkdirSync(outputDir, { recursive: true });
-  const resumeDir = options.resume === true ? latestCheckpoint(outputDir) : options.resume;
-  if (options.resume === true && resumeDir === undefined) throw new Error(`--resume: ${outputDir} holds no checkpoint-STEP directory with a trainer_state.json`);
-  if (resumeDir !== undefined && !existsSync(resumeDir)) throw new Error(`--resume: ${resumeDir} does not exist`);
-  if (resumeDir === undefined && latestCheckpoint(outputDir) !== undefined) {
-    throw new Error(`${outputDir} holds checkpoints of an earlier run (${latestCheckpoint(outputDir)}): continue it with --resume, or choose another output directory`);
-  }
-  const saved = resumeDir === undefined ? undefined : readTrainStepState(resumeDir, program.parameters);
-  // What must not change for a resumed run to continue the same data order and schedule.
-  const groupByLength = options.groupByLength === true;
-  const identity = { epochs, batchSize, accumulation, seed, trainFeatures: train.features.length, totalSteps, metric, groupByLength };
-  const resumed = saved === undefined ? undefined : resumedRun(saved.trainer.data, identity, resumeDir!);
-  const logPath = join(outputDir, 'log.jsonl');
-  const keptLog = saved === undefined ? [] : readLog(logPath).filter((entry) => entry.step <= saved.trainer.global_step);
-  writeFileAtomic(logPath, Buffer.from(keptLog.map((entry) => `${JSON.stringify(entry)}\n`).join(''), 'utf8'));
-  const log = (entry: FinetuneTrainEntry | FinetuneEvalEntry): void => appendFileSync(logPath, `${JSON.stringify(entry)}\n`);
-  const threads = options.threads === undefined ? {} : { threads: options.threads };
-  const worker = await TrainWorker.create(program, model.parameters, { update, seed, ...threads });
-  const predictor = dev === undefined ? undefined : await TaskPredictor.create(model.config, model.heads, threads);
-  const padId = model.config.pad_token_id;
-  const saveModel = (weights: Readonly<Record<string, Float32Array>>): void => {
-    const store = new ParameterStore();
-    for (const { name, shape } of parameterShapes) store.add(name, shape, weights[name]);
-    saveBert(outputDir, { config: model.config, heads: model.heads, parameters: store }, options.tokenizer ? { tokenizer: options.tokenizer } : {});
-  };
-
-  const evaluations: FinetuneEvalEntry[] = [...(resumed?.evaluations ?? [])];
-  const trainLosses: number[] = [];
-  const trainPoints = keptLog.filter((entry): entry is FinetuneTrainEntry => entry.kind === 'train').map(({ step, loss }) => ({ step, loss }));
-  let best: BestCheckpoint | undefined = resumed?.best;
-  let sinceImprovement = resumed?.sinceImprovement ?? 0, stoppedEarly = false, interrupted = false, step = 0, evalSeconds = 0, examplesDone = 0;
-  const saveCheckpointNow = async (): Promise<void> => {
-    const data: ResumeState = { identity, best, sinceImprovement, evaluations };
-    const dir = saveCheckpoint(outputDir, {
-      config: model.config, heads: model.heads, parameters: program.parameters, train: await worker.state(), data,
-      settings: options.settings ?? {}, ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
-    });
-    for (const entry of readdirSync(outputDir)) {
-      if (/^checkpoint-\d+$/.test(entry) && join(outputDir, entry) !== dir) rmSync(join(outputDir, entry), { recursive: true, force: true });
-    }
-  };
-  const writeState = (): void => {
-    const state = {
-      task: task.kind, metric, best_step: best?.step ?? step, best_metrics: best?.metrics ?? null, steps: step, total_steps: totalSteps,
-      stopped_early: stoppedEarly, chance: chance ?? null, seed, labels: train.labels, evaluations, settings: options.settings ?? {},
-    };
-    writeFileAtomic(join(outputDir, FINETUNE_STATE_FILE), Buffer.from(`${JSON.stringify(state, null, 2)}\n`, 'utf8'));
-  };
-
-  const evaluate = async (epoch: number): Promise<void> => {
-    const started = performance.now();
-    const weights = await worker.parameters();
-    const outputs = await predictor!.predict(weights, dev!.features, options.evalBatchSize === undefined ? {} : { batchSize: options.evalBatchSize });
-    const metrics: Record<string, number> = { ...task.evaluate(dev!, outputs), loss: taskLoss(dev!, outputs) };
-    const value = metrics[metric];
-    if (value === undefined) throw new Error(`finetune: the ${task.kind} task has no metric '${metric}' (it reports ${Object.keys(metrics).join(', ')})`);
-    const improved = best === undefined || isBetter(metrics, best.metrics, metric, lowerBetter);
-    const entry: FinetuneEvalEntry = { kind: 'eval', step, epoch, metrics, improved };
-    evaluations.push(entry);
-    log(entry);
-    if (improved) {
-      const predictedClasses = distinctPredictions(dev!, outputs);
-      best = { metrics, step, ...(predictedClasses === undefined ? {} : { predictedClasses }) };
-      sinceImprovement = 0;
-      saveModel(weights);
-    } else {
-      sinceImprovement++;
-      if (options.patience !== undefined && sinceImprovement >= options.patience) stoppedEarly = true;
-    }
-    writeState();
-    options.onEval?.(entry);
-    evalSeconds += (performance.now() - started) / 1000;
-  };
-
   // The updates in order: each is `accumulation` micro-batches of one epoch's shuffled order.
+  const groupByLength = options.groupByLength === true;
   const plan: { epoch: number; update: number; micro: number[][] }[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
     const batches = groupByLength
@@ -271,57 +185,100 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       : epochBatches(train.features.length, batchSize, seed, epoch);
     for (let u = 0; u < updatesPerEpoch; u++) plan.push({ epoch, update: u, micro: batches.slice(u * accumulation, (u + 1) * accumulation) });
   }
-  const feedsOf = (index: number): Batch[] => plan[index]!.micro.map((indices): Feeds => featureTrainingFeeds(train, indices, padId));
+  const padId = model.config.pad_token_id;
 
-  const started = performance.now();
-  try {
-    if (saved !== undefined) {
-      await worker.restore(saved.train);
-      step = saved.trainer.global_step;
+  let predictor: TaskPredictor | undefined;
+  // The run state a checkpoint carries; `steps` and `stoppedEarly` are for finetune_state.json.
+  const state: ResumeState & { steps: number; stoppedEarly: boolean } = { best: undefined, sinceImprovement: 0, evaluations: [], steps: 0, stoppedEarly: false };
+  const writeState = (): void => {
+    const { best, steps } = state;
+    const written = {
+      task: task.kind, metric, best_step: best?.step ?? steps, best_metrics: best?.metrics ?? null, steps, total_steps: totalSteps,
+      stopped_early: state.stoppedEarly, chance: chance ?? null, seed, labels: train.labels, evaluations: state.evaluations, settings: options.settings ?? {},
+    };
+    writeFileAtomic(join(outputDir, FINETUNE_STATE_FILE), Buffer.from(`${JSON.stringify(written, null, 2)}\n`, 'utf8'));
+  };
+  const evaluate = async (context: RunContext, epoch: number): Promise<void> => {
+    const weights = await context.weights();
+    const outputs = await predictor!.predict(weights, dev!.features, options.evalBatchSize === undefined ? {} : { batchSize: options.evalBatchSize });
+    const metrics: Record<string, number> = { ...task.evaluate(dev!, outputs), loss: taskLoss(dev!, outputs) };
+    const improved = state.best === undefined || isBetter(metrics, state.best.metrics, metric, lowerBetter);
+    const entry: FinetuneEvalEntry = { kind: 'eval', step: context.step, epoch, metrics, improved };
+    state.evaluations.push(entry);
+    context.logEval(entry);
+    if (improved) {
+      const predictedClasses = distinctPredictions(dev!, outputs);
+      state.best = { metrics, step: context.step, ...(predictedClasses === undefined ? {} : { predictedClasses }) };
+      state.sinceImprovement = 0;
+      context.saveModel(weights);
+    } else {
+      state.sinceImprovement++;
+      if (options.patience !== undefined && state.sinceImprovement >= options.patience) state.stoppedEarly = true;
     }
-    let next: Batch[] | undefined = step < plan.length ? feedsOf(step) : undefined;
-    for (let index = step; index < plan.length && next !== undefined; index++) {
-      const { epoch, update: withinEpoch, micro } = plan[index]!;
-      const running: Promise<StepResult> = worker.step(next);
-      // Pad the next update's batches while the worker computes this one.
-      next = index + 1 < plan.length ? feedsOf(index + 1) : undefined;
-      const result = await running;
-      step = result.step;
-      examplesDone += micro.reduce((sum, indices) => sum + indices.length, 0);
-      trainLosses.push(result.loss);
-      trainPoints.push({ step, loss: result.loss });
-      const elapsed = (performance.now() - started) / 1000;
-      const entry: FinetuneTrainEntry = {
-        kind: 'train', step, epoch: epoch + (withinEpoch + 1) / updatesPerEpoch, loss: result.loss,
-        learning_rate: result.learningRate, grad_norm: result.gradNorm, examples_per_second: examplesDone / Math.max(elapsed - evalSeconds, 1e-9), elapsed_s: elapsed,
-      };
-      log(entry);
-      options.onStep?.(entry, totalSteps);
-      const evalNow = options.evalSteps ? step % options.evalSteps === 0 || index === plan.length - 1 : withinEpoch === updatesPerEpoch - 1;
-      if (dev !== undefined && evalNow) await evaluate(epoch + 1);
-      const stopping = stoppedEarly || options.signal?.aborted === true;
-      if (options.saveSteps && (step % options.saveSteps === 0 || (stopping && !stoppedEarly))) await saveCheckpointNow();
-      if (stopping) {
-        interrupted = !stoppedEarly;
-        next = undefined;
-      }
-    }
-    if (dev === undefined) saveModel(await worker.parameters());
     writeState();
-    if (best !== undefined) writeFileAtomic(join(outputDir, 'eval_results.json'), Buffer.from(`${JSON.stringify({ step: best.step, ...best.metrics }, null, 2)}\n`, 'utf8'));
-    writeFinetuneCurve(join(outputDir, 'training_curve.svg'), metric, trainPoints, evaluations);
-  } finally {
-    await predictor?.dispose();
-    await worker.close();
-  }
-  const trainSeconds = (performance.now() - started) / 1000 - evalSeconds;
+    options.onEval?.(entry);
+  };
+
+  const objective: Objective = {
+    program,
+    totalSteps,
+    identity: {
+      epochs, batch_size: batchSize, gradient_accumulation_steps: accumulation, seed, train_features: train.features.length,
+      total_steps: totalSteps, metric, group_by_length: groupByLength,
+    },
+    open: async (threads) => {
+      if (dev !== undefined) predictor = await TaskPredictor.create(model.config, model.heads, threads === undefined ? {} : { threads });
+    },
+    resume: (saved, dir) => Object.assign(state, resumedRun(saved, dir)),
+    draw: (index) => {
+      const { epoch, update, micro } = plan[index]!;
+      const batches = micro.map((indices): Feeds => featureTrainingFeeds(train, indices, padId));
+      const examples = micro.reduce((sum, indices) => sum + indices.length, 0);
+      const tokens = batches.reduce((sum, feeds) => sum + feeds.input_ids!.data.length, 0);
+      return { batches, examples, tokens, logFields: { epoch: epoch + (update + 1) / updatesPerEpoch } };
+    },
+    afterStep: async (context) => {
+      state.steps = context.step;
+      const { epoch, update } = plan[context.step - 1]!;
+      const evalNow = options.evalSteps ? context.step % options.evalSteps === 0 || context.step === plan.length : update === updatesPerEpoch - 1;
+      if (dev !== undefined && evalNow) await evaluate(context, epoch + 1);
+      return state.stoppedEarly;
+    },
+    checkpointState: (): ResumeState => ({ best: state.best, sinceImprovement: state.sinceImprovement, evaluations: state.evaluations }),
+    finish: async (context) => {
+      state.steps = context.step;
+      if (dev === undefined) context.saveModel(await context.weights());
+      writeState();
+      const { best } = state;
+      if (best !== undefined) writeFileAtomic(join(outputDir, 'eval_results.json'), Buffer.from(`${JSON.stringify({ step: best.step, ...best.metrics }, null, 2)}\n`, 'utf8'));
+      const trainPoints = context.readLog().filter((entry) => entry.kind === 'train').map(({ step, loss }) => ({ step, loss }));
+      writeFinetuneCurve(join(outputDir, 'training_curve.svg'), metric, trainPoints, state.evaluations);
+    },
+    dispose: async () => predictor?.dispose(),
+  };
+  const run = await runTraining({
+    objective,
+    model: { config: model.config, heads: model.heads, ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}) },
+    parameters: model.parameters,
+    update,
+    seed,
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    outputDir,
+    keepLatestCheckpointOnly: true,
+    ...(options.saveSteps === undefined ? {} : { saveSteps: options.saveSteps }),
+    ...(options.resume === undefined ? {} : { resume: options.resume }),
+    ...(options.settings === undefined ? {} : { settings: options.settings }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.onStep === undefined ? {} : { onStep: (entry: TrainLogEntry) => options.onStep!(entry, totalSteps) }),
+  });
+  const { best } = state;
   return {
-    steps: step, totalSteps, metric,
+    steps: run.step, totalSteps, metric,
     ...(best ? { bestMetrics: best.metrics } : {}),
-    bestStep: best?.step ?? step,
-    evaluations, stoppedEarly, interrupted,
-    examplesPerSecond: examplesDone / Math.max(trainSeconds, 1e-9),
-    trainLosses,
+    bestStep: best?.step ?? run.step,
+    evaluations: state.evaluations, stoppedEarly: state.stoppedEarly, interrupted: run.interrupted,
+    examplesPerSecond: run.examplesPerSecond,
+    trainLosses: run.losses,
     ...(chance === undefined ? {} : { chance }),
     ...(best?.predictedClasses === undefined ? {} : { predictedClasses: best.predictedClasses }),
     reinitialized,
@@ -334,43 +291,25 @@ interface BestCheckpoint {
   readonly predictedClasses?: number;
 }
 
-/** The run state a checkpoint carries beside the TrainStep state (trainer_state.json's `data`). */
+/** The run state a checkpoint carries beside the TrainStep state (bertkit_trainer_state.json's `data`). */
 interface ResumeState {
-  readonly identity: Readonly<Record<string, unknown>>;
-  readonly best: BestCheckpoint | undefined;
-  readonly sinceImprovement: number;
-  readonly evaluations: readonly FinetuneEvalEntry[];
+  best: BestCheckpoint | undefined;
+  sinceImprovement: number;
+  evaluations: FinetuneEvalEntry[];
 }
 
-function resumedRun(data: unknown, identity: Readonly<Record<string, unknown>>, dir: string): ResumeState {
+function resumedRun(data: unknown, dir: string): ResumeState {
   const state = data as Partial<ResumeState> | null;
-  if (state === null || typeof state !== 'object' || state.identity === undefined || !Array.isArray(state.evaluations)) {
-    throw new Error(`--resume: ${dir} is not a fine-tuning checkpoint (its trainer_state.json has no fine-tuning run state)`);
-  }
-  // Checkpoints from before groupByLength was always recorded carry it only when it was on.
-  const savedIdentity: Readonly<Record<string, unknown>> = { groupByLength: false, ...state.identity };
-  for (const [key, value] of Object.entries(identity)) {
-    if (savedIdentity[key] !== value) throw new Error(`--resume: ${dir} was trained with ${key} ${JSON.stringify(savedIdentity[key])}, this run has ${JSON.stringify(value)}; resuming needs the same data and schedule`);
+  if (state === null || typeof state !== 'object' || !Array.isArray(state.evaluations)) {
+    throw new Error(`--resume: ${dir} is not a fine-tuning checkpoint (its bertkit_trainer_state.json has no fine-tuning run state)`);
   }
   // JSON turns NaN metrics into null; they compare as non-finite again.
   const revive = (metrics: Record<string, number | null>): Record<string, number> => Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, v ?? NaN]));
   return {
-    identity: state.identity,
     best: state.best ? { ...state.best, metrics: revive(state.best.metrics) } : undefined,
     sinceImprovement: state.sinceImprovement ?? 0,
     evaluations: state.evaluations.map((entry) => ({ ...entry, metrics: revive(entry.metrics) })),
   };
-}
-
-function readLog(path: string): (FinetuneTrainEntry | FinetuneEvalEntry)[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '').map((line, index) => {
-    try {
-      return JSON.parse(line) as FinetuneTrainEntry | FinetuneEvalEntry;
-    } catch (error) {
-      throw new Error(`${path}:${index + 1}: invalid JSON (${(error as Error).message})`);
-    }
-  });
 }
 
 /**

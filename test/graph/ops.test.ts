@@ -104,6 +104,10 @@ describe('losses', () => {
     }));
   it('crossEntropy with every label ignored is 0 with zero gradient', () =>
     checkGradients((g) => op.crossEntropy(g.parameter('logits', [2, 4]), g.input('labels', 'int64', [2])), { values: { labels: [-100, -100] } }));
+  it('crossEntropy with class weights (torch CrossEntropyLoss(weight=w)) and an ignored label', () =>
+    checkGradients((g) => op.crossEntropy(op.mul(g.parameter('logits', [2, 3, 4]), 2), g.input('labels', 'int64', [2, 3]), { classWeights: [0.5, 2, 1.5, 0.25] }), {
+      values: { labels: [3, -100, 0, 1, 2, 1] },
+    }));
   it('crossEntropy over a symbolic class axis (QA span logits [batch,seq])', () =>
     checkGradients((g) => op.crossEntropy(op.mul(g.input('logits', 'float32', ['batch', 'seq']), 2), g.input('starts', 'int64', ['batch'])), {
       symbols: { batch: 3, seq: 4 },

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { type NamedTensor, readSafetensors } from '../../src/io/safetensors.js';
 import type { BertBatch } from '../../src/model/runner.js';
-import type { Batch } from '../../src/runtime/train-step.js';
+import type { Batch } from '../../src/train/engine/train-step.js';
 import { sharedPath } from '../helpers/shared.js';
 
 export const FIXTURE = 'fixtures/bert-tiny-uncased';

@@ -7,7 +7,7 @@ import { bertForward } from '../../src/model/bert.js';
 import { loadBert } from '../../src/model/checkpoint.js';
 import { bertLoss } from '../../src/model/losses.js';
 import { buildTrainProgram } from '../../src/runtime/train-program.js';
-import { TrainStep } from '../../src/runtime/train-step.js';
+import { TrainStep } from '../../src/train/engine/train-step.js';
 import { type HostTensor, Session } from '../../src/runtime/session.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixtureBatch, fixtureInputs, fixturePath, fixtureTrainingBatch, maxAbsDiff } from './fixture.js';

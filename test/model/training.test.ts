@@ -5,7 +5,7 @@ import { bertForward } from '../../src/model/bert.js';
 import { loadBert } from '../../src/model/checkpoint.js';
 import { bertLoss } from '../../src/model/losses.js';
 import { buildTrainProgram } from '../../src/runtime/train-program.js';
-import { TrainStep } from '../../src/runtime/train-step.js';
+import { TrainStep } from '../../src/train/engine/train-step.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath, fixtureTrainingBatch } from './fixture.js';
 

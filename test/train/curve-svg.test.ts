@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trainingCurveSvg } from '../../src/train/curve-svg.js';
-import type { LogEntry } from '../../src/train/training-log.js';
+import type { PretrainingLogEntry } from '../../src/train/curve-svg.js';
 
-const train = (step: number, loss: number): LogEntry => ({ kind: 'train', step, loss, learning_rate: 1e-4, grad_norm: 1, tokens_per_second: 1, elapsed_s: step });
+const train = (step: number, loss: number): PretrainingLogEntry => ({ kind: 'train', step, loss, learning_rate: 1e-4, grad_norm: 1, examples_per_second: 1, tokens_per_second: 1, elapsed_s: step });
 
 /** The points of the path whose <title> is `title`. */
 function points(svg: string, title: string): [number, number][] {

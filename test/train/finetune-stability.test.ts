@@ -8,7 +8,7 @@ import { Graph } from '../../src/graph/graph.js';
 import { crossEntropy } from '../../src/graph/ops.js';
 import { Rng } from '../../src/runtime/rng.js';
 import { Session } from '../../src/runtime/session.js';
-import { balancedClassWeights, parseClassWeights, weightedCrossEntropy } from '../../src/train/finetune-loss.js';
+import { balancedClassWeights, parseClassWeights } from '../../src/train/finetune-loss.js';
 import { prepareFinetuneModel } from '../../src/train/finetune-model.js';
 import { layerwiseLearningRateScales } from '../../src/train/stability/layerwise-lr.js';
 import { reinitializeTopLayers } from '../../src/train/stability/reinit.js';
@@ -61,7 +61,7 @@ async function runLoss(logits: Float32Array, dims: number[], labels: BigInt64Arr
   const graph = new Graph();
   const logitsInput = graph.input('logits', 'float32', dims);
   const labelsInput = graph.input('labels', 'int64', dims.slice(0, -1));
-  graph.output('loss', weights === undefined ? crossEntropy(logitsInput, labelsInput) : weightedCrossEntropy(logitsInput, labelsInput, weights));
+  graph.output('loss', crossEntropy(logitsInput, labelsInput, weights === undefined ? {} : { classWeights: weights }));
   const session = await Session.create(graph, { threads: 1 });
   try {
     const out = await session.run({ logits: { data: logits, dims }, labels: { data: labels, dims: dims.slice(0, -1) } });

@@ -12,7 +12,7 @@ import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
 import { type FinetuneOptions, finetune } from '../../src/train/finetune.js';
 import { TaskPredictor, taskLoss } from '../../src/train/finetune-evaluate.js';
 import { prepareFinetuneModel, taskLabelsOf } from '../../src/train/finetune-model.js';
-import { evaluateFinetuned, loadFinetuned, predictFinetuned } from '../../src/train/finetune-predict.js';
+import { evaluateFinetuned, loadFinetuned, predictFinetuned } from '../../src/serve/finetuned-model.js';
 import { finetuneSeeds } from '../../src/train/stability/multi-seed.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath } from '../model/fixture.js';
@@ -185,7 +185,7 @@ test('an interrupted run resumes from its checkpoint and finishes exactly as an 
   assert.equal(first.steps, 14);
   assert.ok(existsSync(join(dir, 'resumed', 'checkpoint-14')) && !existsSync(join(dir, 'resumed', 'checkpoint-12')), 'only the latest checkpoint is kept');
   await assert.rejects(finetune(await options('resumed', { epochs: 3, saveSteps: 4 })), /holds checkpoints of an earlier run .*continue it with --resume/);
-  await assert.rejects(finetune(await options('resumed', { epochs: 4, resume: true })), /was trained with epochs 3, this run has 4/);
+  await assert.rejects(finetune(await options('resumed', { epochs: 4, resume: true })), /was trained with epochs = 3, this run asks for 4 \(--epochs\)/);
   const rest = await finetune(await options('resumed', { epochs: 3, saveSteps: 4, resume: true }));
   assert.equal(rest.steps, straight.steps);
   assert.deepEqual(rest.trainLosses, straight.trainLosses.slice(14));

@@ -12,8 +12,8 @@ import { MlmEvaluator } from '../../src/train/evaluate-mlm.js';
 import { type PretrainOptions, type PretrainingBatchSource, pretrain, pretrainingHeads } from '../../src/train/pretrain.js';
 import { readPretrainingBatchFile } from '../../src/train/pretraining-batch-file.js';
 import { PRESETS, presetConfig } from '../../src/train/presets.js';
-import { readTrainerState } from '../../src/train/checkpoint-dir.js';
-import { TrainingLog } from '../../src/train/training-log.js';
+import { readTrainerState } from '../../src/train/engine/checkpoint-dir.js';
+import { TrainingLog } from '../../src/train/engine/training-log.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, expectedOutputs, fixtureInputs, fixturePath } from '../model/fixture.js';
 

@@ -1,6 +1,6 @@
 import { type Tensor, formatShape } from '../tensor.js';
 import { abs, add, div, equal, exp, log, maximum, mul, neg, not, relu, sigmoid, sub } from './elementwise.js';
-import { gatherElements } from './gather.js';
+import { gather, gatherElements } from './gather.js';
 import { reduceMean, reduceSum } from './reduce.js';
 import { dimCount, dimSize, squeeze, unsqueeze } from './shape-ops.js';
 import { logSoftmax } from './softmax.js';
@@ -9,13 +9,19 @@ import { cast, where } from './where.js';
 export interface CrossEntropyOptions {
   /** Labels equal to this are left out of the mean (Hugging Face and PyTorch use -100). */
   ignoreIndex?: number;
+  /**
+   * One weight per class, as torch.nn.CrossEntropyLoss(weight=w) for unbalanced label sets: the
+   * mean becomes −Σᵢ w[yᵢ]·log p(yᵢ) / Σᵢ w[yᵢ]. Needs a static class axis.
+   */
+  classWeights?: readonly number[];
 }
 
 /**
  * Mean cross-entropy of logits [...,classes] against int64 labels [...], over labels ≠ ignoreIndex
  * (the class axis may be symbolic, e.g. QA span logits [batch,seq] against start positions [batch])
- * (0 when every label is ignored). Its gradient, (softmax − onehot)·weight, is written by hand:
- * the class axis is the widest tensor in BERT (30522 for MLM) and this is the shortest path.
+ * (0 when every label is ignored), each label weighted by its class weight when given. Its gradient,
+ * (softmax − onehot)·weight, is written by hand: the class axis is the widest tensor in BERT (30522
+ * for MLM) and this is the shortest path.
  */
 export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const ignoreIndex = options.ignoreIndex ?? -100;
@@ -28,10 +34,14 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
     throw new Error(`crossEntropy: logits ${formatShape(logits.shape)} must be labels ${formatShape(labels.shape)} plus a class axis`);
   }
   const graph = logits.graph;
+  const { classWeights } = options;
+  if (classWeights !== undefined && classes !== classWeights.length) throw new Error(`crossEntropy: ${classWeights.length} class weights for ${String(classes)} classes`);
   const valid = not(equal(labels, ignoreIndex));
   const safeLabels = where(valid, labels, 0);
-  const weight = cast(valid, 'float32');
-  const count = maximum(reduceSum(weight), 1);
+  const validWeight = cast(valid, 'float32');
+  const weight = classWeights === undefined ? validWeight : mul(gather(graph.constant([...classWeights], [classWeights.length], 'float32'), safeLabels), validWeight); // [...]
+  // Unweighted, the count of labels (at least 1); weighted, the sum of their weights, which may be below 1.
+  const count = maximum(reduceSum(weight), classWeights === undefined ? 1 : 1e-12);
   const logProbs = logSoftmax(logits, -1);
   const picked = squeeze(gatherElements(logProbs, unsqueeze(safeLabels, [-1]), -1), [-1]);
   const loss = neg(div(reduceSum(mul(picked, weight)), count));

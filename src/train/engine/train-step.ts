@@ -2,15 +2,15 @@
 // accumulation, clipping, the scheduled learning rate and the optimizer update in this thread, in
 // WebAssembly SIMD kernels (see train/optim/optimizer.ts for why the update runs here, not in ORT). TrainStep owns everything a resumed run needs to be bit-identical:
 // parameters, optimizer moments, the update counter and the Rng that draws dropout masks.
-import type { Dim } from '../graph/tensor.js';
-import { GradientAccumulator } from '../train/optim/accumulation.js';
-import type { MomentState, Optimizer, OptimizerState } from '../train/optim/optimizer.js';
-import { type UpdateConfig, applyUpdate, checkUpdateConfig, createOptimizer } from '../train/optim/update.js';
-import { type ParameterStore, sizeOf } from './parameters.js';
-import { Rng, type RngState } from './rng.js';
-import { allocateTensorGroups } from './simd-kernels.js';
-import { type HostTensor, Session } from './session.js';
-import type { InputInfo, TrainProgram } from './train-program.js';
+import type { Dim } from '../../graph/tensor.js';
+import { GradientAccumulator } from '../optim/accumulation.js';
+import type { MomentState, Optimizer, OptimizerState } from '../optim/optimizer.js';
+import { type UpdateConfig, applyUpdate, checkUpdateConfig, createOptimizer } from '../optim/update.js';
+import { type ParameterStore, sizeOf } from '../../runtime/parameters.js';
+import { Rng, type RngState } from '../../runtime/rng.js';
+import { allocateTensorGroups } from '../../runtime/simd/index.js';
+import { type HostTensor, Session } from '../../runtime/session.js';
+import type { InputInfo, TrainProgram } from '../../runtime/train-program.js';
 
 export type Batch = Record<string, HostTensor>;
 

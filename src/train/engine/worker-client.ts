@@ -2,9 +2,9 @@
 // Buffers are transferred, not copied: the parameter store given to `create`, the batches given to
 // `step` and the state given to `restore` are handed over and become unusable (detached) here.
 import { Worker } from 'node:worker_threads';
-import type { ParameterStore } from './parameters.js';
+import type { ParameterStore } from '../../runtime/parameters.js';
 import type { Batch, StepResult, TrainStepConfig, TrainStepState } from './train-step.js';
-import type { TrainProgram } from './train-program.js';
+import type { TrainProgram } from '../../runtime/train-program.js';
 import { type WorkerReply, type WorkerRequest, transferablesOf } from './worker-protocol.js';
 
 interface Pending {

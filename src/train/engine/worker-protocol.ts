@@ -1,8 +1,8 @@
 // Messages between TrainWorker (main thread) and the training worker. Buffers move by transfer.
-import type { ParameterInfo } from './parameters.js';
-import { isKernelMemory } from './simd-kernels.js';
+import type { ParameterInfo } from '../../runtime/parameters.js';
+import { isKernelMemory } from '../../runtime/simd/index.js';
 import type { Batch, TrainStepConfig, TrainStepState } from './train-step.js';
-import type { TrainProgram } from './train-program.js';
+import type { TrainProgram } from '../../runtime/train-program.js';
 
 export type WorkerRequest =
   | { readonly op: 'create'; readonly program: TrainProgram; readonly parameters: readonly (ParameterInfo & { data: Float32Array })[]; readonly config: TrainStepConfig }

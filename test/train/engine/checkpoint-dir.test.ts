@@ -3,13 +3,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bertParameterShapes } from '../../src/model/bert.js';
-import { Rng } from '../../src/runtime/rng.js';
-import type { TrainStepState } from '../../src/runtime/train-step.js';
-import { type CheckpointContents, latestCheckpoint, readTrainStepState, saveCheckpoint } from '../../src/train/checkpoint-dir.js';
-import { pretrainingHeads } from '../../src/train/pretrain.js';
-import { presetConfig } from '../../src/train/presets.js';
-import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
+import { bertParameterShapes } from '../../../src/model/bert.js';
+import { Rng } from '../../../src/runtime/rng.js';
+import type { TrainStepState } from '../../../src/train/engine/train-step.js';
+import { type CheckpointContents, latestCheckpoint, readTrainStepState, saveCheckpoint } from '../../../src/train/engine/checkpoint-dir.js';
+import { pretrainingHeads } from '../../../src/train/pretrain.js';
+import { presetConfig } from '../../../src/train/presets.js';
+import { readSafetensors, writeSafetensors } from '../../../src/io/safetensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-checkpoint-dir-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +30,7 @@ function contents(step: number, seed: number): CheckpointContents {
     moments[name] = { m: random(size), v: random(size) };
   }
   const train: TrainStepState = { step, parameters: values, optimizer: { kind: 'adamw', step, moments }, rng: rng.state() };
-  return { config, heads, parameters, train, data: { position: seed }, settings: {} };
+  return { config, heads, parameters, train, data: { position: seed }, identity: { seed }, settings: {} };
 }
 
 test('saving a step again replaces its checkpoint with the new state and leaves no temporary entries', () => {
@@ -42,6 +42,7 @@ test('saving a step again replaces its checkpoint with the new state and leaves 
   assert.deepEqual(readdirSync(output), ['checkpoint-2']);
   const { train, trainer } = readTrainStepState(saved, parameters);
   assert.deepEqual(trainer.data, { position: 2 });
+  assert.deepEqual(trainer.identity, { seed: 2 });
   assert.deepEqual(train.parameters, second.train.parameters);
   assert.deepEqual(train.optimizer.moments, second.train.optimizer.moments);
 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Graph } from '../../src/graph/graph.js';
-import { crossEntropy, dropout, linear, tanh } from '../../src/graph/ops.js';
-import { initializeParameters } from '../../src/runtime/init.js';
-import { Rng } from '../../src/runtime/rng.js';
-import { type Batch, TrainStep } from '../../src/runtime/train-step.js';
-import { buildTrainProgram, randomUniform } from '../../src/runtime/train-program.js';
+import { Graph } from '../../../src/graph/graph.js';
+import { crossEntropy, dropout, linear, tanh } from '../../../src/graph/ops.js';
+import { initializeParameters } from '../../../src/runtime/init.js';
+import { Rng } from '../../../src/runtime/rng.js';
+import { type Batch, TrainStep } from '../../../src/train/engine/train-step.js';
+import { buildTrainProgram, randomUniform } from '../../../src/runtime/train-program.js';
 
 /** XOR of the signs of two coordinates: not linearly separable, so the hidden layer must learn. */
 function xorBatch(rng: Rng, size: number): Batch {

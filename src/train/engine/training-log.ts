@@ -1,31 +1,30 @@
-// OUTPUT/log.jsonl: one JSON object per line, a training step or an evaluation, appended as the run
-// goes so that an interrupted run keeps its history. A resumed run first drops the entries past the
-// checkpoint it continues from (they will be recomputed, identically).
+// OUTPUT/log.jsonl, the one log format of every training run: one JSON object per line, an update
+// ({"kind": "train", …}) or an evaluation ({"kind": "eval", …}, fields chosen by the objective),
+// appended as the run goes so that an interrupted run keeps its history. A resumed run first drops
+// the entries past the checkpoint it continues from (they will be recomputed, identically).
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { parseJson } from '../../io/json-file.js';
 
 export interface TrainLogEntry {
   readonly kind: 'train';
   readonly step: number;
+  /** Fine-tuning: epochs done, fractional. */
+  readonly epoch?: number;
   readonly loss: number;
   readonly learning_rate: number;
   readonly grad_norm: number;
+  /** Throughput over training time so far (evaluation excluded); tokens count padding. */
+  readonly examples_per_second: number;
   readonly tokens_per_second: number;
   /** Seconds since the run (or the resumed part) started. */
   readonly elapsed_s: number;
 }
 
+/** An evaluation; each objective adds its own fields (held-out MLM scores, dev metrics). */
 export interface EvalLogEntry {
   readonly kind: 'eval';
   readonly step: number;
-  readonly mlm_loss: number;
-  readonly mlm_perplexity: number;
-  readonly mlm_accuracy: number;
-  /** Absent when the model has no NSP head. */
-  readonly nsp_accuracy?: number;
-  readonly nsp_loss?: number;
-  readonly masked_tokens: number;
-  readonly sequences: number;
 }
 
 export type LogEntry = TrainLogEntry | EvalLogEntry;
@@ -48,13 +47,7 @@ export class TrainingLog {
     lines.pop(); // '' after the final newline, or the torn last line
     lines.forEach((line, index) => {
       if (line.trim() === '') return;
-      let entry: unknown;
-      try {
-        entry = JSON.parse(line);
-      } catch (error) {
-        throw new Error(`${this.path}:${index + 1}: invalid JSON (${(error as Error).message})`);
-      }
-      const record = entry as Partial<LogEntry>;
+      const record = parseJson(line, this.path, { line: index + 1 }) as Partial<LogEntry>;
       if ((record.kind !== 'train' && record.kind !== 'eval') || !Number.isInteger(record.step)) {
         throw new Error(`${this.path}:${index + 1}: expected {"kind": "train"|"eval", "step": integer, …}`);
       }

@@ -1,7 +1,7 @@
 // The training worker: hosts one TrainStep so Session.run (which blocks its thread) never stalls the
 // main thread's event loop. Requests run one at a time, in arrival order.
 import { parentPort } from 'node:worker_threads';
-import { ParameterStore } from './parameters.js';
+import { ParameterStore } from '../../runtime/parameters.js';
 import { TrainStep, type TrainStepState } from './train-step.js';
 import { type WorkerReply, type WorkerRequest, transferablesOf } from './worker-protocol.js';
 

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TrainingLog, type TrainLogEntry } from '../../src/train/training-log.js';
+import { TrainingLog, type TrainLogEntry } from '../../../src/train/engine/training-log.js';
 
 function trainEntry(step: number): TrainLogEntry {
-  return { kind: 'train', step, loss: 10 - step, learning_rate: 1e-4, grad_norm: 1, tokens_per_second: 100, elapsed_s: step };
+  return { kind: 'train', step, loss: 10 - step, learning_rate: 1e-4, grad_norm: 1, examples_per_second: 1, tokens_per_second: 100, elapsed_s: step };
 }
 
 test('a torn last line (crash mid-append) is skipped and truncateAfter rewrites the file cleanly', () => {
@@ -33,7 +33,7 @@ test('a broken line in the middle still fails, naming the file and line', () => 
     log.append(trainEntry(1));
     appendFileSync(log.path, '{"kind": "train", "st\n');
     log.append(trainEntry(2));
-    assert.throws(() => log.read(), new RegExp(`log\\.jsonl:2: invalid JSON`));
+    assert.throws(() => log.read(), new RegExp(`log\\.jsonl:2:22: invalid JSON: unexpected end of JSON`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,18 +6,19 @@
 // which raises on our keys when someone resumes the directory under transformers.
 // The directory is written under a temporary name and renamed into place, so a crash leaves either
 // the complete checkpoint or none (an earlier one of the same step waits under .checkpoint-STEP.PID.old).
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic-write.js';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
-import type { BertHeads } from '../model/architecture.js';
-import { saveBert } from '../model/checkpoint.js';
-import type { BertConfig } from '../model/config.js';
-import { type ParameterInfo, ParameterStore } from '../runtime/parameters.js';
-import type { RngState } from '../runtime/rng.js';
-import type { TrainStepState } from '../runtime/train-step.js';
-import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
-import type { MomentState, OptimizerKind } from './optim/optimizer.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { readSafetensors, writeSafetensors } from '../../io/safetensors.js';
+import type { BertHeads } from '../../model/architecture.js';
+import { saveBert } from '../../model/checkpoint.js';
+import type { BertConfig } from '../../model/config.js';
+import { type ParameterInfo, ParameterStore } from '../../runtime/parameters.js';
+import type { RngState } from '../../runtime/rng.js';
+import type { TrainStepState } from './train-step.js';
+import type { BertTokenizer } from '../../tokenizer/bert-tokenizer.js';
+import type { MomentState, OptimizerKind } from '../optim/optimizer.js';
+import { readJsonFile } from '../../io/json-file.js';
 
 const TRAINER_STATE_FILE = 'bertkit_trainer_state.json';
 const OPTIMIZER_FILE = 'optimizer.safetensors';
@@ -28,9 +29,11 @@ export interface TrainerState {
   readonly global_step: number;
   readonly optimizer: OptimizerKind;
   readonly rng: RngState;
-  /** The data source's position (PretrainingDataset.state()), opaque here. */
+  /** The objective's run state (data position, evaluations so far), opaque here. */
   readonly data: unknown;
-  /** The run's settings, for the record and for checks on resume. */
+  /** What a resumed run must repeat (data order, schedule); absent in checkpoints of older versions. */
+  readonly identity?: Readonly<Record<string, unknown>>;
+  /** The run's settings, for the record. */
   readonly settings: Readonly<Record<string, unknown>>;
 }
 
@@ -40,6 +43,7 @@ export interface CheckpointContents {
   readonly parameters: readonly ParameterInfo[];
   readonly train: TrainStepState;
   readonly data: unknown;
+  readonly identity: Readonly<Record<string, unknown>>;
   readonly settings: Readonly<Record<string, unknown>>;
   readonly tokenizer?: BertTokenizer;
 }
@@ -71,7 +75,7 @@ export function saveCheckpoint(outputDir: string, contents: CheckpointContents):
     moments.set(`${name}.exp_avg_sq`, { shape: [...shape], data: moment.v });
   }
   writeSafetensors(join(temp, OPTIMIZER_FILE), moments, { step: String(train.optimizer.step) });
-  const state: TrainerState = { format: FORMAT, global_step: train.step, optimizer: train.optimizer.kind, rng: train.rng, data: contents.data, settings: contents.settings };
+  const state: TrainerState = { format: FORMAT, global_step: train.step, optimizer: train.optimizer.kind, rng: train.rng, data: contents.data, identity: contents.identity, settings: contents.settings };
   writeFileAtomic(join(temp, TRAINER_STATE_FILE), Buffer.from(`${JSON.stringify(state, null, 2)}\n`, 'utf8'));
   // The old checkpoint of this step is moved aside, not deleted, until the new one is in place: a
   // crash in between leaves it recoverable rather than gone.
@@ -100,18 +104,14 @@ export function latestCheckpoint(outputDir: string): string | undefined {
 
 export function readTrainerState(dir: string): TrainerState {
   const path = join(dir, TRAINER_STATE_FILE);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`${path}: cannot read the trainer state (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+  const raw = readJsonFile(path);
   const state = raw as Partial<TrainerState>;
   if (typeof raw !== 'object' || raw === null || state.format !== FORMAT) throw new Error(`${path}: not a bertkit trainer state (format must be "${FORMAT}")`);
   if (!Number.isInteger(state.global_step) || state.global_step! < 0) throw new Error(`${path}: global_step must be a non-negative integer, got ${JSON.stringify(state.global_step)}`);
   if (state.optimizer !== 'adamw' && state.optimizer !== 'lamb') throw new Error(`${path}: optimizer must be "adamw" or "lamb", got ${JSON.stringify(state.optimizer)}`);
   if (typeof state.rng !== 'object' || state.rng === null) throw new Error(`${path}: rng is missing`);
   if (typeof state.settings !== 'object' || state.settings === null) throw new Error(`${path}: settings is missing`);
+  if (state.identity !== undefined && (typeof state.identity !== 'object' || state.identity === null)) throw new Error(`${path}: identity must be an object`);
   return state as TrainerState;
 }
 

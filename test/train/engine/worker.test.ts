@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Graph } from '../../src/graph/graph.js';
-import { add, crossEntropy, gather, layerNorm, linear, slice, squeeze } from '../../src/graph/ops.js';
-import { attentionBias, encoderLayer } from '../../src/model/encoder-layer.js';
-import { initializeParameters } from '../../src/runtime/init.js';
-import { Rng } from '../../src/runtime/rng.js';
-import { type Batch, TrainStep, type TrainStepConfig } from '../../src/runtime/train-step.js';
-import { buildTrainProgram } from '../../src/runtime/train-program.js';
-import { TrainWorker } from '../../src/runtime/worker-client.js';
+import { Graph } from '../../../src/graph/graph.js';
+import { add, crossEntropy, gather, layerNorm, linear, slice, squeeze } from '../../../src/graph/ops.js';
+import { attentionBias, encoderLayer } from '../../../src/model/encoder-layer.js';
+import { initializeParameters } from '../../../src/runtime/init.js';
+import { Rng } from '../../../src/runtime/rng.js';
+import { type Batch, TrainStep, type TrainStepConfig } from '../../../src/train/engine/train-step.js';
+import { buildTrainProgram } from '../../../src/runtime/train-program.js';
+import { TrainWorker } from '../../../src/train/engine/worker-client.js';
 
 const SEQ = 8, HIDDEN = 32, VOCAB = 4, CLS = 3;
 

@@ -1,0 +1,285 @@
+// A whole pretraining run from settings, as `bertkit pretrain` does it:
+//   model      a preset, a config.json, an HF checkpoint to continue (--init), or a checkpoint to resume
+//   tokenizer  the given one, else the --init model's, else a WordPiece vocabulary trained on the corpus
+//              (OUTPUT/tokenizer); domain tokens added on request, with the embeddings resized
+//   data       the corpus tokenised once into OUTPUT/shards (rebuilt when files, document cut or
+//              vocabulary change), 1 % of documents held out for evaluation; or one fixed batch file
+// and then the pretraining objective (pretrain.ts) in the one training run.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { expandCorpusPaths } from '../data/corpus.js';
+import { type PretrainingBatch, PretrainingDataset } from '../data/pretraining-dataset.js';
+import { ShardSet, buildShards } from '../data/shards.js';
+import type { BertHeads } from '../model/architecture.js';
+import { loadBert } from '../model/checkpoint.js';
+import { type BertConfig, readBertConfig } from '../model/config.js';
+import { initialParameters } from '../model/initial-parameters.js';
+import type { ParameterStore } from '../runtime/parameters.js';
+import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
+import { saveTrainedTokenizer, trainWordPiece } from '../tokenizer/trainer.js';
+import { latestCheckpoint } from './engine/checkpoint-dir.js';
+import type { TrainLogEntry } from './engine/training-log.js';
+import type { ScheduleConfig } from './optim/schedules.js';
+import { type MlmEvalLogEntry, type PretrainResult, type PretrainingBatchSource, pretrain, pretrainingHeads } from './pretrain.js';
+import { FixedBatchSource, readPretrainingBatchFile } from './pretraining-batch-file.js';
+import { presetConfig } from './presets.js';
+import { addTokens, readTokenList, resizeTokenEmbeddings } from './vocab-extension.js';
+
+/** google-research/bert's run_pretraining defaults where it has them; HF Trainer's otherwise. */
+export const PRETRAIN_DEFAULTS = {
+  vocabSize: 30522,
+  maxSeqLength: 128,
+  batchSize: 32,
+  learningRate: 1e-4,
+  warmupSteps: 0,
+  lrScheduler: 'linear',
+  weightDecay: 0.01,
+  adamEpsilon: 1e-6,
+  adamBeta1: 0.9,
+  adamBeta2: 0.999,
+  maxGradNorm: 1.0,
+  gradientAccumulationSteps: 1,
+  nsp: true,
+  wholeWordMask: false,
+  maskedLmProb: 0.15,
+  shortSeqProb: 0.1,
+  heldOutFraction: 0.01,
+  maxDocumentSentences: 256,
+  evalBatches: 10,
+  seed: 42,
+  saveSteps: 500,
+  evalSteps: 500,
+} as const;
+
+export interface PretrainingRunOptions {
+  /** Text files, folders or globs; or `batchFile`, one fixed batch (JSON). Exactly one of the two. */
+  readonly corpus?: readonly string[];
+  readonly batchFile?: string;
+  /** The model: exactly one of preset, config (a config.json) and init (an HF directory), unless resuming. */
+  readonly preset?: string;
+  readonly config?: string;
+  readonly init?: string;
+  /** A tokenizer directory. */
+  readonly vocab?: string;
+  /** Size of a vocabulary trained on the corpus. */
+  readonly vocabSize?: number;
+  /** A file of domain tokens, one per line, added to the tokenizer (the embeddings grow with it). */
+  readonly addTokens?: string;
+  readonly outputDir: string;
+  readonly maxSteps: number;
+  readonly maxSeqLength?: number;
+  readonly batchSize?: number;
+  readonly learningRate?: number;
+  readonly warmupSteps?: number;
+  readonly lrScheduler?: 'constant' | 'linear' | 'cosine';
+  readonly weightDecay?: number;
+  readonly adamEpsilon?: number;
+  readonly adamBeta1?: number;
+  readonly adamBeta2?: number;
+  readonly maxGradNorm?: number;
+  readonly gradientAccumulationSteps?: number;
+  /** Hidden and attention dropout (default: the config's). */
+  readonly dropout?: number;
+  /** Next-sentence prediction (BertForPreTraining); false: masked LM only, sequences packed. */
+  readonly nsp?: boolean;
+  readonly wholeWordMask?: boolean;
+  readonly maskedLmProb?: number;
+  /** Default ⌈0.15 × maxSeqLength⌉. */
+  readonly maxPredictionsPerSeq?: number;
+  readonly shortSeqProb?: number;
+  readonly heldOutFraction?: number;
+  readonly maxDocumentSentences?: number;
+  /** Held-out batches per evaluation (0: none). */
+  readonly evalBatches?: number;
+  /** A checkpoint directory, or true for the latest in outputDir. */
+  readonly resume?: string | true;
+  readonly seed?: number;
+  readonly saveSteps?: number;
+  readonly evalSteps?: number;
+  readonly threads?: number;
+  readonly signal?: AbortSignal;
+  /** Lines a person wants to read (what is being prepared, what was skipped and why). */
+  readonly onMessage?: (message: string) => void;
+  /** Bytes of the corpus read while building shards. */
+  readonly onShardProgress?: (bytesRead: number, totalBytes: number) => void;
+  readonly onStep?: (entry: TrainLogEntry) => void;
+  readonly onEval?: (entry: MlmEvalLogEntry) => void;
+  readonly onCheckpoint?: (dir: string) => void;
+}
+
+interface PreparedModel {
+  readonly config: BertConfig;
+  readonly parameters: ParameterStore;
+  readonly tokenizer: BertTokenizer | undefined;
+}
+
+export async function runPretraining(options: PretrainingRunOptions): Promise<PretrainResult> {
+  const settings = { ...PRETRAIN_DEFAULTS, ...definedOnly(options) } as Settings;
+  const message = options.onMessage ?? (() => {});
+  const sources = [options.preset, options.config, options.init].filter((source) => source !== undefined);
+  if ((options.corpus === undefined) === (options.batchFile === undefined)) throw new Error('pretrain: give either a corpus (--corpus) or one batch (--batch)');
+  const resumeDir = options.resume === undefined ? undefined : options.resume === true ? latestCheckpoint(options.outputDir) : options.resume;
+  if (options.resume === true && resumeDir === undefined) throw new Error(`--resume: ${options.outputDir} holds no checkpoint-STEP directory with a bertkit_trainer_state.json`);
+  if (resumeDir === undefined && sources.length !== 1) throw new Error('pretrain: give exactly one of --preset, --config and --init (or --resume)');
+  const heads = pretrainingHeads(settings.nsp);
+  const { config, parameters, tokenizer } = resumeDir !== undefined ? await fromCheckpoint(resumeDir, heads) : await newModel(settings, heads, message);
+  if (settings.maxSeqLength > config.max_position_embeddings && options.batchFile === undefined) {
+    throw new Error(`--max-seq-length ${settings.maxSeqLength} exceeds the model's max_position_embeddings ${config.max_position_embeddings}`);
+  }
+  if (tokenizer !== undefined && tokenizer.vocab.size > config.vocab_size) {
+    throw new Error(`the tokenizer has ${tokenizer.vocab.size} tokens, the model's vocab_size is ${config.vocab_size}`);
+  }
+
+  let data: PretrainingBatchSource;
+  let evalBatches: PretrainingBatch[] = [];
+  let batchSize = settings.batchSize, maxSeqLength = settings.maxSeqLength;
+  let close = (): void => {};
+  if (options.batchFile !== undefined) {
+    const batch = readPretrainingBatchFile(options.batchFile, config, settings.nsp);
+    data = new FixedBatchSource(batch);
+    batchSize = batch.batchSize;
+    maxSeqLength = batch.seqLength;
+  } else {
+    if (tokenizer === undefined) throw new Error('pretrain: no tokenizer (give --vocab, or --init a model directory with vocab.txt or tokenizer.json)');
+    const shards = await openShards(settings, options.corpus!, tokenizer, message, options.onShardProgress);
+    const dataOptions = {
+      maxSeqLength,
+      shortSeqProb: settings.shortSeqProb,
+      maskedLmProb: settings.maskedLmProb,
+      maxPredictionsPerSeq: settings.maxPredictionsPerSeq ?? Math.ceil(0.15 * maxSeqLength),
+      nsp: settings.nsp,
+      wholeWordMask: settings.wholeWordMask,
+      seed: settings.seed,
+      vocab: tokenizer.vocab,
+    };
+    const train = await PretrainingDataset.open(shards, dataOptions);
+    data = train;
+    close = () => train.close();
+    const heldOutDocuments = shards.split('heldOut').documentCount;
+    if (settings.evalBatches > 0 && heldOutDocuments === 0) {
+      message(`no held-out documents in ${shards.dir} (raise --held-out-fraction, or lower --max-document-sentences); evaluation skipped`);
+    }
+    if (settings.evalBatches > 0 && heldOutDocuments > 0) {
+      const heldOut = await PretrainingDataset.open(shards, { ...dataOptions, split: 'heldOut' });
+      evalBatches = heldOut.batchesWithinEpoch(settings.evalBatches, batchSize);
+      heldOut.close();
+      if (evalBatches.length < settings.evalBatches) {
+        message(`the held-out split of ${shards.dir} holds ${evalBatches.length} full batches of ${batchSize} sequences, not --eval-batches ${settings.evalBatches}; evaluating on those ${evalBatches.length} (more would repeat sequences)`);
+      }
+    }
+  }
+
+  const schedule: ScheduleConfig = settings.lrScheduler === 'constant'
+    ? { kind: 'constant', peak: settings.learningRate, warmupSteps: settings.warmupSteps }
+    : { kind: settings.lrScheduler, peak: settings.learningRate, warmupSteps: settings.warmupSteps, totalSteps: settings.maxSteps };
+  try {
+    return await pretrain({
+      model: { config, heads, parameters, ...(tokenizer ? { tokenizer } : {}) },
+      data,
+      evalBatches,
+      batchSize,
+      gradientAccumulationSteps: settings.gradientAccumulationSteps,
+      maxSteps: settings.maxSteps,
+      update: {
+        optimizer: { kind: 'adamw', beta1: settings.adamBeta1, beta2: settings.adamBeta2, epsilon: settings.adamEpsilon, weightDecay: settings.weightDecay },
+        schedule,
+        maxGradNorm: settings.maxGradNorm,
+      },
+      seed: settings.seed,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      outputDir: options.outputDir,
+      saveSteps: settings.saveSteps,
+      evalSteps: settings.evalSteps,
+      ...(resumeDir === undefined ? {} : { resume: resumeDir }),
+      settings: {
+        corpus: options.corpus ?? null, batch: options.batchFile ?? null, max_seq_length: maxSeqLength, batch_size: batchSize,
+        gradient_accumulation_steps: settings.gradientAccumulationSteps, max_steps: settings.maxSteps, learning_rate: settings.learningRate,
+        warmup_steps: settings.warmupSteps, lr_scheduler: settings.lrScheduler, weight_decay: settings.weightDecay, adam_epsilon: settings.adamEpsilon,
+        max_grad_norm: settings.maxGradNorm, nsp: settings.nsp, whole_word_mask: settings.wholeWordMask, seed: settings.seed,
+      },
+      // With batch_size, gradient_accumulation_steps, seed and nsp: what fixes the data stream and the dropout draws.
+      identity: { max_seq_length: maxSeqLength, whole_word_mask: settings.wholeWordMask },
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
+      ...(options.onEval === undefined ? {} : { onEval: options.onEval }),
+      ...(options.onCheckpoint === undefined ? {} : { onCheckpoint: options.onCheckpoint }),
+    });
+  } finally {
+    close();
+  }
+}
+
+/** The options with every default filled in. */
+type Settings = PretrainingRunOptions & { readonly [K in keyof typeof PRETRAIN_DEFAULTS]-?: NonNullable<PretrainingRunOptions[K]> };
+
+/** The options that are set (so that an explicit undefined does not hide a default). */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function hasTokenizerFiles(dir: string): boolean {
+  return ['tokenizer.json', 'vocab.txt'].some((name) => existsSync(join(dir, name)));
+}
+
+async function fromCheckpoint(dir: string, heads: BertHeads): Promise<PreparedModel> {
+  const model = await loadBert(dir, { heads, warn: () => {} });
+  return { config: model.config, parameters: model.parameters, tokenizer: hasTokenizerFiles(dir) ? BertTokenizer.fromPretrained(dir) : undefined };
+}
+
+async function newModel(settings: Settings, heads: BertHeads, message: (text: string) => void): Promise<PreparedModel> {
+  let tokenizer = settings.vocab !== undefined ? BertTokenizer.fromPretrained(settings.vocab)
+    : settings.init !== undefined && hasTokenizerFiles(settings.init) ? BertTokenizer.fromPretrained(settings.init)
+      : settings.corpus !== undefined ? await trainTokenizer(settings, settings.corpus, message) : undefined;
+  let config: BertConfig, parameters: ParameterStore;
+  if (settings.init !== undefined) {
+    ({ config, parameters } = await loadBert(settings.init, { heads, seed: settings.seed }));
+  } else {
+    config = settings.preset !== undefined ? presetConfig(settings.preset, tokenizer?.vocab.size ?? PRETRAIN_DEFAULTS.vocabSize) : readBertConfig(settings.config!);
+    ({ parameters } = initialParameters(config, heads, settings.seed));
+  }
+  if (settings.dropout !== undefined) config = { ...config, hidden_dropout_prob: settings.dropout, attention_probs_dropout_prob: settings.dropout };
+  if (settings.addTokens !== undefined) {
+    if (tokenizer === undefined) throw new Error('--add-tokens needs a tokenizer (--vocab, or an --init model with one)');
+    const extended = addTokens(tokenizer, readTokenList(settings.addTokens));
+    tokenizer = extended.tokenizer;
+    message(`added ${extended.added.length} tokens to the vocabulary (now ${tokenizer.vocab.size})`);
+    ({ config, parameters } = await resizeTokenEmbeddings({ config, heads, parameters }, Math.max(config.vocab_size, tokenizer.vocab.size), settings.seed));
+  }
+  return { config, parameters, tokenizer };
+}
+
+async function trainTokenizer(settings: Settings, corpus: readonly string[], message: (text: string) => void): Promise<BertTokenizer> {
+  const dir = join(settings.outputDir, 'tokenizer');
+  if (!existsSync(join(dir, 'tokenizer.json'))) {
+    message(`training a ${settings.vocabSize}-token WordPiece vocabulary on the corpus`);
+    const training = await trainWordPiece({ files: expandCorpusPaths([...corpus]) }, { vocabSize: settings.vocabSize });
+    saveTrainedTokenizer(training.vocab, dir);
+  }
+  return BertTokenizer.fromPretrained(dir);
+}
+
+/** OUTPUT/shards, built once; rebuilt when the corpus files, the document cut or the vocabulary changed. */
+async function openShards(
+  settings: Settings, corpus: readonly string[], tokenizer: BertTokenizer, message: (text: string) => void,
+  onProgress: ((bytesRead: number, totalBytes: number) => void) | undefined,
+): Promise<ShardSet> {
+  const dir = join(settings.outputDir, 'shards');
+  const files = expandCorpusPaths([...corpus]);
+  if (existsSync(join(dir, 'shards.json'))) {
+    const shards = ShardSet.open(dir);
+    const { corpus: built } = shards.manifest;
+    const sameCorpus = built.maxDocumentSentences === settings.maxDocumentSentences
+      && JSON.stringify(built.files) === JSON.stringify(files.map((file) => resolve(file)));
+    try {
+      shards.checkVocab(tokenizer.vocab);
+      if (sameCorpus) return shards;
+      message(`${dir} was built from other corpus files or --max-document-sentences; rebuilding`);
+    } catch {
+      message(`${dir} was built with another vocabulary; rebuilding`);
+    }
+  }
+  return buildShards(files, tokenizer, dir, {
+    heldOutFraction: settings.heldOutFraction, maxDocumentSentences: settings.maxDocumentSentences, seed: settings.seed,
+    ...(onProgress === undefined ? {} : { onProgress }),
+  });
+}
