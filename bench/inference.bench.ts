@@ -25,7 +25,7 @@ import { initializeParameters } from '../src/runtime/init.js';
 import { Rng } from '../src/runtime/rng.js';
 import { Session } from '../src/runtime/session.js';
 import { BertInference } from '../src/serve/bert-inference.js';
-import { buildInferenceGraph, inferenceOnnx } from '../src/serve/inference-graph.js';
+import { buildInferenceGraph, inferenceOnnx } from '../src/model/inference-graph.js';
 import { BertTokenizer } from '../src/tokenizer/bert-tokenizer.js';
 import type { BenchRow } from './types.js';
 import { median, weightMatMuls } from './measure.js';

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { BertConfig } from './config.js';
 import { type BertBatch, checkBatch } from './runner.js';
+import { parseJson } from '../io/json-file.js';
 
 type Limits = Pick<BertConfig, 'vocab_size' | 'type_vocab_size' | 'max_position_embeddings'>;
 
@@ -14,13 +15,7 @@ export function readBatchFile(path: string, limits: Limits): BertBatch {
   } catch (error) {
     throw new Error(`${path}: cannot read the batch (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path}: invalid JSON (${(error as Error).message})`);
-  }
-  return parseBatch(raw, limits, path);
+  return parseBatch(parseJson(text, path), limits, path);
 }
 
 export function parseBatch(raw: unknown, limits: Limits, source: string): BertBatch {

@@ -4,13 +4,16 @@
 //   hₗ = EncoderLayer(hₗ₋₁, (1 − mask)·float32_min)   l = 1..L       [batch, seq, hidden]
 //   pooled = tanh(dense(h_L[:, 0]))                                  [batch, hidden]
 //   heads: MLM [batch, seq, vocab], NSP [batch, 2], classifier, QA start/end
+// The layer is a choice (encoder-layer.ts's EncoderLayerKind): the plain layer, which training
+// differentiates, or ORT's fused inference layer (fused-encoder-layer.ts). Inference graphs with
+// named outputs are built by inference-graph.ts.
 import { Graph } from '../graph/graph.js';
 import { gather, reshape } from '../graph/ops.js';
 import type { Tensor } from '../graph/tensor.js';
 import { type BertHeads, basePrefixOf } from './architecture.js';
 import type { BertConfig } from './config.js';
 import { bertEmbeddings } from './embeddings.js';
-import { attentionBias, encoderLayer } from './encoder-layer.js';
+import { type EncoderLayerKind, PLAIN_ENCODER_LAYER } from './encoder-layer.js';
 import { maskedLmHead, nextSentenceHead, pooler, questionAnsweringHead, sequenceClassificationHead, tokenClassificationHead } from './heads.js';
 
 /** The graph inputs, named as the HF forward arguments (and transformers.js ONNX inputs). */
@@ -37,6 +40,8 @@ export interface BertEncoderOptions {
   readonly pooler: boolean;
   /** Dropout on (fed by `random.*` inputs) for training graphs; off for inference. */
   readonly training: boolean;
+  /** Default PLAIN_ENCODER_LAYER; FUSED_ENCODER_LAYER (inference only) is faster in ORT. */
+  readonly layer?: EncoderLayerKind;
 }
 
 export interface BertEncoderOutput {
@@ -46,7 +51,10 @@ export interface BertEncoderOutput {
   readonly pooledOutput?: Tensor;
   /** L + 1 tensors [batch, seq, hidden]: 0 = embedding output, l = output of layer l. */
   readonly hiddenStates: readonly Tensor[];
-  /** L tensors [batch, heads, seq, seq]: softmax probabilities (before attention dropout). */
+  /**
+   * L tensors [batch, heads, seq, seq]: softmax probabilities (before attention dropout); none from
+   * the fused layer, which keeps them inside its Attention kernel.
+   */
   readonly attentions: readonly Tensor[];
   /** [vocab, hidden]: the word-embedding table (the MLM decoder's tied weight). */
   readonly wordEmbeddings: Tensor;
@@ -58,15 +66,16 @@ export function bertEncoder(inputs: BertInputs, config: BertConfig, options: Ber
     prefix: `${options.prefix}embeddings.`,
     training: options.training,
   });
-  const bias = attentionBias(inputs.attentionMask); // [batch, 1, 1, seq]
+  const kind = options.layer ?? PLAIN_ENCODER_LAYER;
+  const mask = kind.prepareMask(inputs.attentionMask); // plain: additive bias [batch, 1, 1, seq]; fused: int32 [batch, seq]
   const hiddenStates: Tensor[] = [embedded];
   const attentions: Tensor[] = [];
   let hidden = embedded;
   for (let layer = 0; layer < config.num_hidden_layers; layer++) {
-    const out = encoderLayer(hidden, bias, config, { prefix: `${options.prefix}encoder.layer.${layer}.`, training: options.training });
+    const out = kind.layer(hidden, mask, config, { prefix: `${options.prefix}encoder.layer.${layer}.`, training: options.training });
     hidden = out.hidden;
     hiddenStates.push(hidden);
-    attentions.push(out.attentionProbs);
+    if (out.attentionProbs) attentions.push(out.attentionProbs);
   }
   const pooledOutput = options.pooler ? pooler(hidden, config, options.prefix) : undefined;
   return { lastHiddenState: hidden, ...(pooledOutput ? { pooledOutput } : {}), hiddenStates, attentions, wordEmbeddings };
@@ -90,8 +99,13 @@ export interface BertForward extends BertEncoderOutput {
 }
 
 export interface BertForwardOptions {
+  /** The heads to build (inference graphs build only those their outputs read). */
   readonly heads: BertHeads;
+  /** The encoder's parameter prefix; default basePrefixOf(heads), the model's own when it builds fewer heads than it has. */
+  readonly prefix?: string;
   readonly training?: boolean;
+  /** The encoder layer (default PLAIN_ENCODER_LAYER). */
+  readonly layer?: EncoderLayerKind;
   /**
    * MLM logits only where they are needed, as google-research/bert does: an input
    * `masked_lm_positions` int64 [masked] of flat indices b·seq + s picks the hidden states, and
@@ -108,13 +122,13 @@ export function bertForward(graph: Graph, config: BertConfig, options: BertForwa
   if (heads.sequenceClassification && !heads.pooler) throw new Error('bertForward: the sequence-classification head needs the pooler');
   if (heads.sequenceClassification && heads.tokenClassification) throw new Error('bertForward: sequence and token classification both name their parameters classifier.*');
   const inputs = bertInputs(graph);
-  const encoder = bertEncoder(inputs, config, { prefix: basePrefixOf(heads), pooler: heads.pooler, training });
+  const encoder = bertEncoder(inputs, config, { prefix: options.prefix ?? basePrefixOf(heads), pooler: heads.pooler, training, layer: options.layer });
   const outputs = bertHeadOutputs(graph, config, heads, encoder.lastHiddenState, encoder.pooledOutput, encoder.wordEmbeddings, { maskedPositions: options.maskedPositions ?? false, training });
   return { ...encoder, inputs, heads: outputs };
 }
 
 /** The heads' outputs on the encoder's hidden states [batch, seq, hidden] and pooled [CLS] [batch, hidden]. */
-export function bertHeadOutputs(
+function bertHeadOutputs(
   graph: Graph, config: BertConfig, heads: BertHeads, hidden: Tensor, pooled: Tensor | undefined, wordEmbeddings: Tensor,
   options: { maskedPositions: boolean; training: boolean },
 ): BertHeadOutputs {
@@ -131,31 +145,6 @@ export function bertHeadOutputs(
   if (heads.tokenClassification) outputs.logits = tokenClassificationHead(hidden, config, { training });
   if (heads.questionAnswering) Object.assign(outputs, questionAnsweringHead(hidden, config));
   return outputs;
-}
-
-export interface BuildBertGraphOptions extends BertForwardOptions {
-  readonly outputHiddenStates?: boolean;
-  readonly outputAttentions?: boolean;
-}
-
-/**
- * An inference graph whose outputs carry the names of `bertkit forward`:
- * last_hidden_state, pooler_output, hidden_states.{i}, attentions.{i}, mlm_logits, nsp_logits,
- * logits, start_logits, end_logits (each when the model and options have it).
- */
-export function buildBertGraph(graph: Graph, config: BertConfig, options: BuildBertGraphOptions): BertForward {
-  const forward = bertForward(graph, config, options);
-  graph.output('last_hidden_state', forward.lastHiddenState);
-  if (forward.pooledOutput) graph.output('pooler_output', forward.pooledOutput);
-  if (options.outputHiddenStates) forward.hiddenStates.forEach((state, index) => graph.output(`hidden_states.${index}`, state));
-  if (options.outputAttentions) forward.attentions.forEach((probs, index) => graph.output(`attentions.${index}`, probs));
-  const heads = forward.heads;
-  if (heads.mlmLogits) graph.output('mlm_logits', heads.mlmLogits);
-  if (heads.nspLogits) graph.output('nsp_logits', heads.nspLogits);
-  if (heads.logits) graph.output('logits', heads.logits);
-  if (heads.startLogits) graph.output('start_logits', heads.startLogits);
-  if (heads.endLogits) graph.output('end_logits', heads.endLogits);
-  return forward;
 }
 
 /** Every parameter the model with these heads has, by HF name, in graph order. */

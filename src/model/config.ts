@@ -2,6 +2,7 @@
 // the file, so that a config read from the hub and one written here are the same object.
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { parseJson } from '../io/json-file.js';
 
 export type HiddenAct = 'gelu' | 'gelu_new' | 'relu';
 /** 'sinusoidal' (the fixed sin/cos table of the original Transformer) is a bertkit option. */
@@ -121,13 +122,7 @@ export function readBertConfig(path: string): BertConfig {
   } catch (error) {
     throw new Error(`${path}: cannot read the model config (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path}: invalid JSON (${(error as Error).message})`);
-  }
-  return parseBertConfig(raw, path);
+  return parseBertConfig(parseJson(text, path), path);
 }
 
 export function writeBertConfig(path: string, config: BertConfig): void {

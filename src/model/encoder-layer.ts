@@ -2,6 +2,9 @@
 //   h1  = LayerNorm(x + Dropout(Wo · Attention(x)))                     attention.output.*
 //   out = LayerNorm(h1 + Dropout(W2 · act(W1 · h1)))                    intermediate.dense, output.*
 // Attention: softmax(QKᵀ/√d + bias) V per head, bias = (1 − mask)·float32_min as in HF.
+// This is the layer training differentiates. The encoder (bert.ts) takes its layers as an
+// EncoderLayerKind: this one (PLAIN_ENCODER_LAYER), or ORT's fused inference layer
+// (fused-encoder-layer.ts), which computes the same with the same parameters.
 import type { Dim, Tensor } from '../graph/tensor.js';
 import { add, cast, dropout, layerNorm, linear, matmul, mul, reshape, softmax, sub, transpose, unsqueeze } from '../graph/ops.js';
 import { randomUniform } from '../runtime/train-program.js';
@@ -27,7 +30,18 @@ export interface EncoderLayerOutput {
   readonly attentionProbs: Tensor;
 }
 
-const FLOAT32_MIN = -3.4028234663852886e38;
+/**
+ * How the encoder builds its layers: `prepareMask` turns attention_mask int64 [batch, seq] into what
+ * every layer reads (computed once), `layer` maps x [batch, seq, hidden] to the next hidden state.
+ */
+export interface EncoderLayerKind {
+  readonly prepareMask: (attentionMask: Tensor) => Tensor;
+  /** attentionProbs only from layers that materialise them (not the fused Attention kernel). */
+  readonly layer: (x: Tensor, mask: Tensor, config: EncoderLayerConfig, options: EncoderLayerOptions) => { hidden: Tensor; attentionProbs?: Tensor };
+}
+
+/** HF's additive mask value: (1 − mask)·float32_min, so that a row with every key masked matches HF too. */
+export const FLOAT32_MIN = -3.4028234663852886e38;
 
 /** HF's extended attention mask: mask [batch, seq] (1 = attend, 0 = padding) → [batch, 1, 1, seq] additive bias. */
 export function attentionBias(mask: Tensor): Tensor {
@@ -69,3 +83,6 @@ export function encoderLayer(x: Tensor, bias: Tensor, config: EncoderLayerConfig
   const projected = drop(dense('output.dense', inner, hidden, config.intermediate_size), config.hidden_dropout_prob, 'output.dropout', [batch, seq, hidden]);
   return { hidden: norm('output', add(projected, h1)), attentionProbs };
 }
+
+/** The plain layer: additive bias [batch, 1, 1, seq], dropout in training graphs, attention probabilities exposed. */
+export const PLAIN_ENCODER_LAYER: EncoderLayerKind = { prepareMask: attentionBias, layer: encoderLayer };

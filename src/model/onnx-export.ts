@@ -9,11 +9,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { buildInferenceGraph, inferenceOnnx, type InferenceGraphOptions } from '../serve/inference-graph.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { type BertArchitecture, type BertHeads, architectureOf } from './architecture.js';
 import type { BertModelState } from './checkpoint.js';
 import { writeBertConfig } from './config.js';
+import { buildInferenceGraph, inferenceOnnx, type InferenceGraphOptions } from './inference-graph.js';
 
 /** The pipelines of transformers.js an export can serve, with the graph outputs each reads. */
 export const EXPORT_TASKS = {

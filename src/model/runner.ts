@@ -1,9 +1,18 @@
-// Runs a loaded model's inference graph on ONNX Runtime: one session, parameters fed as inputs.
-import { Graph } from '../graph/graph.js';
+// The weight-fed runner: one ONNX Runtime session over an inference graph whose parameters are
+// graph inputs, so that each run takes its weights from the caller (a loaded model's
+// ParameterStore, or the record a training worker hands back at each evaluation) without building
+// a new session:
+//   BertBatch (input_ids, token_type_ids, attention_mask int64 [batch, seq];
+//              masked_lm_positions int64 [masked] for masked-position graphs) + weights → outputs
+// `bertkit forward`, fine-tuning's dev-set scoring (TaskPredictor) and pretraining's held-out
+// evaluation (MlmEvaluator) run on it. The graph keeps the plain encoder layers (fusedOps off): the
+// fused layer's packed, transposed weights fold once only when the weights are constants, and the
+// plain layers are the forward that training differentiates, with attention maps.
 import { type HostTensor, Session } from '../runtime/session.js';
-import { buildBertGraph } from './bert.js';
+import { ParameterStore } from '../runtime/parameters.js';
 import type { BertModelState } from './checkpoint.js';
 import type { BertConfig } from './config.js';
+import { type InferenceOutput, buildInferenceGraph, modelOutputs } from './inference-graph.js';
 
 /** A padded batch, row-major int64 [batchSize, seqLength] each. */
 export interface BertBatch {
@@ -14,11 +23,18 @@ export interface BertBatch {
   readonly tokenTypeIds?: BigInt64Array;
   /** Default: all 1 (no padding). */
   readonly attentionMask?: BigInt64Array;
+  /** Flat positions b·seq + s whose MLM logits a masked-position graph computes. */
+  readonly maskedLmPositions?: BigInt64Array;
 }
 
+/** Where a run's weights come from, by Hugging Face parameter name. */
+export type WeightSource = ParameterStore | Readonly<Record<string, Float32Array>>;
+
 export interface BertRunnerOptions {
-  readonly outputHiddenStates?: boolean;
-  readonly outputAttentions?: boolean;
+  /** The graph's outputs (default: modelOutputs(heads), every output the model has but the per-layer ones). */
+  readonly outputs?: readonly InferenceOutput[];
+  /** MLM logits only at the batch's maskedLmPositions: [masked, vocab]. */
+  readonly maskedPositions?: boolean;
   /** ORT intra-op threads (default: all cores). */
   readonly threads?: number;
 }
@@ -26,40 +42,52 @@ export interface BertRunnerOptions {
 export class BertRunner {
   private constructor(
     private readonly session: Session,
-    private readonly model: BertModelState,
-    private readonly parameterShapes: ReadonlyMap<string, number[]>,
+    private readonly config: BertConfig,
+    private readonly parameters: readonly { name: string; dims: number[] }[],
     /** Output names in graph order: last_hidden_state, pooler_output, hidden_states.{i}, …, logits. */
     readonly outputNames: readonly string[],
+    /** The graph has the input masked_lm_positions. */
+    private readonly readsMaskedPositions: boolean,
   ) {}
 
-  static async create(model: BertModelState, options: BertRunnerOptions = {}): Promise<BertRunner> {
-    const graph = new Graph();
-    buildBertGraph(graph, model.config, { heads: model.heads, outputHiddenStates: options.outputHiddenStates, outputAttentions: options.outputAttentions });
-    const parameterShapes = new Map(graph.parameters.map((parameter) => [parameter.name, parameter.shape as number[]]));
-    for (const name of parameterShapes.keys()) model.parameters.get(name); // fail here, not on the first run, when one is absent
+  static async create(model: Pick<BertModelState, 'config' | 'heads'>, options: BertRunnerOptions = {}): Promise<BertRunner> {
+    const graph = buildInferenceGraph(model, { outputs: options.outputs ?? modelOutputs(model.heads), maskedPositions: options.maskedPositions ?? false, fusedOps: false });
+    const parameters = graph.parameters.map((parameter) => ({ name: parameter.name, dims: parameter.shape as number[] }));
     const session = await Session.create(graph, options.threads === undefined ? {} : { threads: options.threads });
-    return new BertRunner(session, model, parameterShapes, graph.outputs.map((output) => output.name));
+    const readsMaskedPositions = graph.inputs.some((input) => input.name === 'masked_lm_positions');
+    return new BertRunner(session, model.config, parameters, graph.outputs.map((output) => output.name), readsMaskedPositions);
   }
 
-  /** Every output of the graph for `batch` (see outputNames), with the parameters' current values. */
-  async run(batch: BertBatch): Promise<Record<string, HostTensor>> {
-    checkBatch(batch, this.model.config, 'BertRunner.run');
-    const { batchSize, seqLength } = batch;
-    const size = batchSize * seqLength;
-    const dims = [batchSize, seqLength];
-    const feeds: Record<string, HostTensor> = {};
-    for (const [name, shape] of this.parameterShapes) feeds[name] = { data: this.model.parameters.get(name), dims: shape };
-    Object.assign(feeds, {
-      input_ids: { data: batch.inputIds, dims },
-      token_type_ids: { data: batch.tokenTypeIds ?? new BigInt64Array(size), dims },
-      attention_mask: { data: batch.attentionMask ?? new BigInt64Array(size).fill(1n), dims },
-    });
+  /** Every output of the graph for `batch` (see outputNames), computed with `weights`. */
+  async run(batch: BertBatch, weights: WeightSource): Promise<Record<string, HostTensor>> {
+    checkBatch(batch, this.config, 'BertRunner.run');
+    if (this.readsMaskedPositions && batch.maskedLmPositions === undefined) throw new Error('BertRunner.run: the graph computes MLM logits at masked positions; the batch has no maskedLmPositions');
+    if (!this.readsMaskedPositions && batch.maskedLmPositions !== undefined) throw new Error('BertRunner.run: the batch has maskedLmPositions, but the runner was created without maskedPositions');
+    const feeds = batchFeeds(batch);
+    for (const { name, dims } of this.parameters) {
+      const data = weights instanceof ParameterStore ? (weights.has(name) ? weights.get(name) : undefined) : weights[name];
+      if (data === undefined) throw new Error(`BertRunner.run: no weights for ${name}`);
+      feeds[name] = { data, dims };
+    }
     return this.session.run(feeds);
   }
 
   async dispose(): Promise<void> {
     await this.session.dispose();
   }
+}
+
+/** The graph inputs of a batch, under the HF argument names (defaults filled in). */
+export function batchFeeds(batch: BertBatch): Record<string, HostTensor> {
+  const { batchSize, seqLength } = batch;
+  const size = batchSize * seqLength;
+  const dims = [batchSize, seqLength];
+  return {
+    input_ids: { data: batch.inputIds, dims },
+    token_type_ids: { data: batch.tokenTypeIds ?? new BigInt64Array(size), dims },
+    attention_mask: { data: batch.attentionMask ?? new BigInt64Array(size).fill(1n), dims },
+    ...(batch.maskedLmPositions ? { masked_lm_positions: { data: batch.maskedLmPositions, dims: [batch.maskedLmPositions.length] } } : {}),
+  };
 }
 
 /**
@@ -83,4 +111,7 @@ export function checkBatch(batch: BertBatch, limits: Pick<BertConfig, 'vocab_siz
   check('input_ids', batch.inputIds, limits.vocab_size, 'a token id below vocab_size');
   check('token_type_ids', batch.tokenTypeIds, limits.type_vocab_size, 'a segment id below type_vocab_size');
   check('attention_mask', batch.attentionMask, 2, '0 (padding) or 1 (token)');
+  const size = BigInt(batchSize * seqLength);
+  const outside = batch.maskedLmPositions?.findIndex((position) => position < 0n || position >= size) ?? -1;
+  if (outside >= 0) throw new Error(`${source}: masked_lm_positions[${outside}] is ${batch.maskedLmPositions![outside]}, outside [0, ${size})`);
 }

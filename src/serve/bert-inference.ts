@@ -2,14 +2,14 @@
 // states. Texts are batched by length (sorted, each batch padded to its own longest row) and
 // results come back in input order. Each kind of use gets its own ONNX Runtime session over a
 // graph with only the outputs it needs and the weights as initializers.
+import { padRows, planBatches } from '../model/batching.js';
 import type { BertModelState } from '../model/checkpoint.js';
 import { loadBert } from '../model/checkpoint.js';
-import { type BertBatch, checkBatch } from '../model/runner.js';
+import { type InferenceGraphOptions, type InferenceOutput, buildInferenceGraph, inferenceOnnx } from '../model/inference-graph.js';
+import { type BertBatch, batchFeeds, checkBatch } from '../model/runner.js';
 import { type HostTensor, Session } from '../runtime/session.js';
 import { type BatchInput, BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import type { Encoding } from '../tokenizer/encoding.js';
-import { padRows, planBatches } from './batching.js';
-import { type InferenceGraphOptions, type InferenceOutput, buildInferenceGraph, inferenceOnnx } from './inference-graph.js';
 import { type Pooling, poolRows } from './pooling.js';
 
 export interface BertInferenceOptions {
@@ -154,7 +154,7 @@ export class BertInference {
     });
     const results: MaskPrediction[][][] = new Array(texts.length);
     const vocab = this.model.config.vocab_size;
-    await this.runBatches(encodings, options, { outputs: ['mlm_logits'], maskedPositions: true }, (_batch, indices, outputs, positions) => {
+    await this.runBatches(encodings, options, { outputs: ['mlm_logits'], maskedPositions: true }, (batch, indices, outputs) => {
       const logits = outputs.mlm_logits!.data as Float32Array; // [masked, vocab]
       let masked = 0;
       indices.forEach((index) => {
@@ -167,7 +167,7 @@ export class BertInference {
           });
         });
       });
-      if (masked !== positions!.length) throw new Error(`fillMask: internal error: ${positions!.length} masked positions fed, ${masked} read`);
+      if (masked !== batch.maskedLmPositions!.length) throw new Error(`fillMask: internal error: ${batch.maskedLmPositions!.length} masked positions fed, ${masked} read`);
     });
     return results;
   }
@@ -278,34 +278,27 @@ export class BertInference {
 
   /**
    * Runs encodings batch by batch through the session for `graphOptions`; `take` receives each
-   * batch, the input indices of its rows, the outputs and, for masked-LM graphs, the flat mask positions.
+   * batch (with the flat [MASK] positions for masked-LM graphs), the input indices of its rows and the outputs.
    */
   private async runBatches(
     encodings: readonly Encoding[],
     options: BatchOptions,
     graphOptions: InferenceGraphOptions,
-    take: (batch: BertBatch, indices: readonly number[], outputs: Record<string, HostTensor>, maskedPositions?: BigInt64Array) => void,
+    take: (batch: BertBatch, indices: readonly number[], outputs: Record<string, HostTensor>) => void,
   ): Promise<void> {
     const session = await this.session(graphOptions);
     const batches = planBatches(encodings.map((encoding) => encoding.ids.length), options.batchSize ?? 32, options.sortByLength ?? true);
     let done = 0;
     for (const indices of batches) {
-      const batch = padRows(indices.map((index) => encodings[index]!), this.padId);
-      checkBatch(batch, this.model.config, 'BertInference');
-      const feeds: Record<string, HostTensor> = {
-        input_ids: { data: batch.inputIds, dims: [batch.batchSize, batch.seqLength] },
-        token_type_ids: { data: batch.tokenTypeIds!, dims: [batch.batchSize, batch.seqLength] },
-        attention_mask: { data: batch.attentionMask!, dims: [batch.batchSize, batch.seqLength] },
-      };
-      let positions: BigInt64Array | undefined;
+      let batch: BertBatch = padRows(indices.map((index) => encodings[index]!), this.padId);
       if (graphOptions.maskedPositions) {
-        const maskId = this.tokenizer.tokenToId(this.tokenizer.config.maskToken)!;
+        const maskId = BigInt(this.tokenizer.tokenToId(this.tokenizer.config.maskToken)!);
         const flat: bigint[] = [];
-        batch.inputIds.forEach((id, at) => { if (id === BigInt(maskId)) flat.push(BigInt(at)); });
-        positions = BigInt64Array.from(flat);
-        feeds.masked_lm_positions = { data: positions, dims: [positions.length] };
+        batch.inputIds.forEach((id, at) => { if (id === maskId) flat.push(BigInt(at)); });
+        batch = { ...batch, maskedLmPositions: BigInt64Array.from(flat) };
       }
-      take(batch, indices, await (await session).run(feeds), positions);
+      checkBatch(batch, this.model.config, 'BertInference');
+      take(batch, indices, await session.run(batchFeeds(batch)));
       done += indices.length;
       options.onProgress?.(done, encodings.length);
     }

@@ -1,14 +1,12 @@
 // Held-out evaluation of a pretraining model: masked-LM loss, perplexity and accuracy (over the
 // predicted positions, as google-research/bert's run_pretraining eval), and NSP accuracy and loss.
-// One inference session, fed the current weights on each call; the scores are computed here from
-// the logits, in float64.
+// One weight-fed runner (MLM logits at the masked positions only), fed the current weights on each
+// call; the scores are computed here from the logits, in float64.
 import type { PretrainingBatch } from '../data/pretraining-dataset.js';
-import { Graph } from '../graph/graph.js';
 import type { BertHeads } from '../model/architecture.js';
-import { bertForward } from '../model/bert.js';
 import type { BertConfig } from '../model/config.js';
-import { type HostTensor, Session } from '../runtime/session.js';
-import { modelFeeds } from './pretraining-feeds.js';
+import { BertRunner, type WeightSource } from '../model/runner.js';
+import { pretrainingBertBatch } from './pretraining-feeds.js';
 
 export interface MlmEvaluation {
   readonly mlmLoss: number;
@@ -23,35 +21,27 @@ export interface MlmEvaluation {
 
 export class MlmEvaluator {
   private constructor(
-    private readonly session: Session,
-    private readonly parameters: readonly { name: string; shape: number[] }[],
+    private readonly runner: BertRunner,
     private readonly nsp: boolean,
   ) {}
 
   static async create(config: BertConfig, heads: BertHeads, options: { threads?: number } = {}): Promise<MlmEvaluator> {
     if (!heads.maskedLm) throw new Error('MlmEvaluator: the model has no masked-LM head');
-    const graph = new Graph();
-    const forward = bertForward(graph, config, { heads, maskedPositions: true, training: false });
-    graph.output('mlm_logits', forward.heads.mlmLogits!);
-    if (forward.heads.nspLogits) graph.output('nsp_logits', forward.heads.nspLogits);
-    const parameters = graph.parameters.map((p) => ({ name: p.name, shape: p.shape as number[] }));
-    const session = await Session.create(graph, options.threads === undefined ? {} : { threads: options.threads });
-    return new MlmEvaluator(session, parameters, heads.nextSentence);
+    const runner = await BertRunner.create({ config, heads }, {
+      outputs: heads.nextSentence ? ['mlm_logits', 'nsp_logits'] : ['mlm_logits'],
+      maskedPositions: true,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+    });
+    return new MlmEvaluator(runner, heads.nextSentence);
   }
 
-  async evaluate(weights: Readonly<Record<string, Float32Array>>, batches: readonly PretrainingBatch[]): Promise<MlmEvaluation> {
+  async evaluate(weights: WeightSource, batches: readonly PretrainingBatch[]): Promise<MlmEvaluation> {
     if (batches.length === 0) throw new Error('MlmEvaluator.evaluate: no evaluation batches');
     let mlmLossSum = 0, mlmCorrect = 0, masked = 0, nspLossSum = 0, nspCorrect = 0, sequences = 0;
     for (const [index, batch] of batches.entries()) {
       // Its MLM loss and accuracy would be 0/0: NaN in the log instead of an error here.
       if (batch.masked_lm_positions.length === 0) throw new Error(`MlmEvaluator.evaluate: evaluation batch ${index} has no masked positions`);
-      const feeds: Record<string, HostTensor> = modelFeeds(batch);
-      for (const { name, shape } of this.parameters) {
-        const data = weights[name];
-        if (data === undefined) throw new Error(`MlmEvaluator.evaluate: no weights for ${name}`);
-        feeds[name] = { data, dims: shape };
-      }
-      const outputs = await this.session.run(feeds, this.nsp ? ['mlm_logits', 'nsp_logits'] : ['mlm_logits']);
+      const outputs = await this.runner.run(pretrainingBertBatch(batch), weights);
       const labels = maskedLabels(batch);
       const mlm = scoreRows(outputs.mlm_logits!.data as Float32Array, labels);
       mlmLossSum += mlm.lossSum;
@@ -76,7 +66,7 @@ export class MlmEvaluator {
   }
 
   async dispose(): Promise<void> {
-    await this.session.dispose();
+    await this.runner.dispose();
   }
 }
 

@@ -2,34 +2,22 @@
 // task's loss reads under HF's argument names: labels (class id, multi-hot row, regression value or
 // one id per token, −100 at padding), start_positions and end_positions.
 import type { TaskData, TaskFeatures } from '../data/tasks/task.js';
+import { padRows } from '../model/batching.js';
+import { type BertBatch, batchFeeds } from '../model/runner.js';
 import { Rng } from '../runtime/rng.js';
 import type { HostTensor } from '../runtime/session.js';
 
 export type Feeds = Record<string, HostTensor>;
 
-/** The model inputs of `features[indices]`: input_ids, token_type_ids, attention_mask int64 [batch, seq]. */
-export function featureInputFeeds(features: readonly TaskFeatures[], indices: readonly number[], padId: number): { feeds: Feeds; seqLength: number } {
-  const seqLength = Math.max(...indices.map((i) => features[i]!.inputIds.length));
-  const size = indices.length * seqLength;
-  const inputIds = new BigInt64Array(size).fill(BigInt(padId));
-  const tokenTypeIds = new BigInt64Array(size);
-  const attentionMask = new BigInt64Array(size);
-  indices.forEach((index, row) => {
-    const { inputIds: ids, tokenTypeIds: types } = features[index]!;
-    const offset = row * seqLength;
-    for (let t = 0; t < ids.length; t++) {
-      inputIds[offset + t] = BigInt(ids[t]!);
-      tokenTypeIds[offset + t] = BigInt(types[t]!);
-      attentionMask[offset + t] = 1n;
-    }
-  });
-  const dims = [indices.length, seqLength];
-  return { feeds: { input_ids: { data: inputIds, dims }, token_type_ids: { data: tokenTypeIds, dims }, attention_mask: { data: attentionMask, dims } }, seqLength };
+/** The model inputs of `features[indices]`, padded to their longest row. */
+export function featureBatch(features: readonly TaskFeatures[], indices: readonly number[], padId: number): BertBatch {
+  return padRows(indices.map((index) => ({ ids: features[index]!.inputIds, typeIds: features[index]!.tokenTypeIds })), padId);
 }
 
 /** Model inputs plus the labels of the task's loss. */
 export function featureTrainingFeeds(data: TaskData, indices: readonly number[], padId: number): Feeds {
-  const { feeds, seqLength } = featureInputFeeds(data.features, indices, padId);
+  const inputs = featureBatch(data.features, indices, padId);
+  const feeds = batchFeeds(inputs), seqLength = inputs.seqLength;
   const batch = indices.length;
   const feature = (row: number): TaskFeatures => data.features[indices[row]!]!;
   const missing = (what: string, row: number): never => {

@@ -1,16 +1,16 @@
-// Forward-only scoring of task features: the task model's graph with dropout off, run on batches
-// sorted by length and padded to their own longest row; outputs come back per feature, in feature
-// order, cut to each feature's own length (TaskOutputs). The loss of those outputs is computed here
-// in float64, as the training loss defines it (without class weights).
+// Forward-only scoring of task features: the task head's outputs on the weight-fed runner (dropout
+// off, the weights of the caller's choosing), run on batches sorted by length and padded to their
+// own longest row; outputs come back per feature, in feature order, cut to each feature's own
+// length (TaskOutputs). The loss of those outputs is computed here in float64, as the training
+// loss defines it (without class weights).
 import type { TaskData, TaskFeatures, TaskOutputs } from '../data/tasks/task.js';
-import { Graph } from '../graph/graph.js';
-import type { Tensor } from '../graph/tensor.js';
 import type { BertHeads } from '../model/architecture.js';
-import { bertForward } from '../model/bert.js';
+import { planBatches } from '../model/batching.js';
 import type { BertConfig } from '../model/config.js';
-import { type HostTensor, Session } from '../runtime/session.js';
-import { planBatches } from '../serve/batching.js';
-import { featureInputFeeds } from './finetune-batches.js';
+import type { InferenceOutput } from '../model/inference-graph.js';
+import { BertRunner, type WeightSource } from '../model/runner.js';
+import type { HostTensor } from '../runtime/session.js';
+import { featureBatch } from './finetune-batches.js';
 
 export interface TaskPredictOptions {
   /** Features per ONNX Runtime run (default 32). */
@@ -20,46 +20,31 @@ export interface TaskPredictOptions {
 
 export class TaskPredictor {
   private constructor(
-    private readonly session: Session,
-    private readonly parameters: readonly { name: string; shape: number[] }[],
-    private readonly outputNames: readonly string[],
+    private readonly runner: BertRunner,
     private readonly padId: number,
     /** Outputs have a value (or a row of logits) per token: token classification and QA. */
     private readonly perToken: boolean,
   ) {}
 
   static async create(config: BertConfig, heads: BertHeads, options: { threads?: number } = {}): Promise<TaskPredictor> {
-    const graph = new Graph();
-    const forward = bertForward(graph, config, { heads, training: false });
-    const outputs: string[] = [];
-    const add = (name: string, tensor: Tensor | undefined): void => {
-      if (tensor === undefined) return;
-      graph.output(name, tensor);
-      outputs.push(name);
-    };
-    add('logits', forward.heads.logits);
-    add('start_logits', forward.heads.startLogits);
-    add('end_logits', forward.heads.endLogits);
+    const outputs: InferenceOutput[] = heads.sequenceClassification || heads.tokenClassification ? ['logits']
+      : heads.questionAnswering ? ['start_logits', 'end_logits']
+      : [];
     if (outputs.length === 0) throw new Error('TaskPredictor: the model has no task head (classifier or qa_outputs)');
-    const parameters = graph.parameters.map((p) => ({ name: p.name, shape: p.shape as number[] }));
-    const session = await Session.create(graph, options.threads === undefined ? {} : { threads: options.threads });
-    return new TaskPredictor(session, parameters, outputs, config.pad_token_id, heads.tokenClassification || heads.questionAnswering);
+    const runner = await BertRunner.create({ config, heads }, { outputs, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+    return new TaskPredictor(runner, config.pad_token_id, heads.tokenClassification || heads.questionAnswering);
   }
 
   /** The head's outputs for every feature, computed with `weights`. */
-  async predict(weights: Readonly<Record<string, Float32Array>>, features: readonly TaskFeatures[], options: TaskPredictOptions = {}): Promise<TaskOutputs> {
-    const perFeature: Record<string, Float32Array[]> = Object.fromEntries(this.outputNames.map((name) => [name, new Array<Float32Array>(features.length)]));
+  async predict(weights: WeightSource, features: readonly TaskFeatures[], options: TaskPredictOptions = {}): Promise<TaskOutputs> {
+    const outputNames = this.runner.outputNames;
+    const perFeature: Record<string, Float32Array[]> = Object.fromEntries(outputNames.map((name) => [name, new Array<Float32Array>(features.length)]));
     const batches = planBatches(features.map((f) => f.inputIds.length), options.batchSize ?? 32, true);
     let done = 0;
     for (const indices of batches) {
-      const { feeds, seqLength } = featureInputFeeds(features, indices, this.padId);
-      for (const { name, shape } of this.parameters) {
-        const data = weights[name];
-        if (data === undefined) throw new Error(`TaskPredictor.predict: no weights for ${name}`);
-        feeds[name] = { data, dims: shape };
-      }
-      const outputs = await this.session.run(feeds, [...this.outputNames]);
-      for (const name of this.outputNames) splitRows(outputs[name]!, indices, features, this.perToken ? seqLength : 0, perFeature[name]!);
+      const batch = featureBatch(features, indices, this.padId);
+      const outputs = await this.runner.run(batch, weights);
+      for (const name of outputNames) splitRows(outputs[name]!, indices, features, this.perToken ? batch.seqLength : 0, perFeature[name]!);
       done += indices.length;
       options.onProgress?.(done, features.length);
     }
@@ -70,7 +55,7 @@ export class TaskPredictor {
   }
 
   async dispose(): Promise<void> {
-    await this.session.dispose();
+    await this.runner.dispose();
   }
 }
 

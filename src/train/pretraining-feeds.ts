@@ -1,17 +1,18 @@
 // A pretraining micro-batch (src/data/pretraining-dataset.ts's PretrainingBatch) as the feeds of the
 // BERT graph built with masked_lm_positions: the MLM labels are taken at the predicted positions only.
 import type { PretrainingBatch } from '../data/pretraining-dataset.js';
+import { type BertBatch, batchFeeds } from '../model/runner.js';
 import type { HostTensor } from '../runtime/session.js';
 
-
-/** input_ids, token_type_ids, attention_mask [B, T] and masked_lm_positions [M]. */
-export function modelFeeds(batch: PretrainingBatch): Record<string, HostTensor> {
-  const dims = [batch.batchSize, batch.seqLength];
+/** The batch as the model reads it: input_ids, token_type_ids, attention_mask [B, T] and masked_lm_positions [M]. */
+export function pretrainingBertBatch(batch: PretrainingBatch): BertBatch {
   return {
-    input_ids: { data: batch.input_ids, dims },
-    token_type_ids: { data: batch.token_type_ids, dims },
-    attention_mask: { data: batch.attention_mask, dims },
-    masked_lm_positions: { data: batch.masked_lm_positions, dims: [batch.masked_lm_positions.length] },
+    batchSize: batch.batchSize,
+    seqLength: batch.seqLength,
+    inputIds: batch.input_ids,
+    tokenTypeIds: batch.token_type_ids,
+    attentionMask: batch.attention_mask,
+    maskedLmPositions: batch.masked_lm_positions,
   };
 }
 
@@ -28,7 +29,7 @@ export function trainingFeeds(batch: PretrainingBatch, nsp: boolean): Record<str
     labels[i] = label;
   });
   return {
-    ...modelFeeds(batch),
+    ...batchFeeds(pretrainingBertBatch(batch)),
     labels: { data: labels, dims: [labels.length] },
     ...(nsp ? { next_sentence_label: { data: batch.next_sentence_label, dims: [batch.batchSize] } } : {}),
   };

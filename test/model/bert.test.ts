@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Graph } from '../../src/graph/graph.js';
-import { toOnnx } from '../../src/graph/onnx.js';
-import { buildBertGraph } from '../../src/model/bert.js';
 import { loadBert } from '../../src/model/checkpoint.js';
-import { Session } from '../../src/runtime/session.js';
+import { buildInferenceGraph, inferenceOnnx, modelOutputs } from '../../src/model/inference-graph.js';
 import { BertRunner } from '../../src/model/runner.js';
+import { Session } from '../../src/runtime/session.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, expectedOutputs, fixtureBatch, fixtureInputs, fixturePath, logitsAtLabels, maxAbsDiff } from './fixture.js';
 
@@ -14,8 +12,8 @@ const TOLERANCE = 1e-5;
 async function forward(dir: string) {
   const warnings: string[] = [];
   const model = await loadBert(dir, { warn: (message) => warnings.push(message) });
-  const runner = await BertRunner.create(model, { outputHiddenStates: true, outputAttentions: true, threads: 1 });
-  const outputs = await runner.run(fixtureBatch());
+  const runner = await BertRunner.create(model, { outputs: modelOutputs(model.heads, { hiddenStates: true, attentions: true }), threads: 1 });
+  const outputs = await runner.run(fixtureBatch(), model.parameters);
   await runner.dispose();
   return { model, outputs, warnings };
 }
@@ -75,19 +73,17 @@ test('sequence- and token-classification checkpoints reproduce their logits', { 
   console.log(`classification max |Δ|: sequence ${seqError}, token ${tokenError}`);
 });
 
-test('buildBertGraph exports to a standalone ONNX model (parameters as initializers) with the same outputs', { skip: skipWithoutShared(FIXTURE, 'model.safetensors') }, async () => {
+test('the unfused inference graph exports to a standalone ONNX model (parameters as initializers) with the runner\'s outputs', { skip: skipWithoutShared(FIXTURE, 'model.safetensors') }, async () => {
   const model = await loadBert(fixturePath(), { warn: () => {} });
-  const graph = new Graph();
-  buildBertGraph(graph, model.config, { heads: model.heads });
-  const initializers = new Map(graph.parameters.map((p) => [p.name, model.parameters.get(p.name)]));
-  const session = await Session.create(toOnnx(graph, { initializers }), { threads: 1 });
+  const graph = buildInferenceGraph(model, { outputs: modelOutputs(model.heads), fusedOps: false });
+  const session = await Session.create(inferenceOnnx(model, graph), { threads: 1 });
   assert.deepEqual([...session.inputNames].sort(), ['attention_mask', 'input_ids', 'token_type_ids']);
   const batch = fixtureBatch();
   const dims = [batch.batchSize, batch.seqLength];
   const exported = await session.run({ input_ids: { data: batch.inputIds, dims }, token_type_ids: { data: batch.tokenTypeIds!, dims }, attention_mask: { data: batch.attentionMask!, dims } });
   await session.dispose();
   const runner = await BertRunner.create(model, { threads: 1 });
-  const direct = await runner.run(batch);
+  const direct = await runner.run(batch, model.parameters);
   await runner.dispose();
   assert.deepEqual(Object.keys(exported).sort(), ['last_hidden_state', 'mlm_logits', 'nsp_logits', 'pooler_output']);
   for (const name of Object.keys(exported)) assert.deepEqual(exported[name]!.data, direct[name]!.data, name);

@@ -47,6 +47,6 @@ test('bad configs name the file and the field', () => {
   for (const [raw, pattern] of cases) assert.throws(() => parseBertConfig(raw, 'my/config.json'), (e: Error) => e.message.startsWith('my/config.json: ') && pattern.test(e.message));
   const dir = mkdtempSync(join(tmpdir(), 'bertkit-config-'));
   writeFileSync(join(dir, 'config.json'), '{"hidden_size": 32,');
-  assert.throws(() => readBertConfig(join(dir, 'config.json')), /config\.json: invalid JSON/);
+  assert.throws(() => readBertConfig(join(dir, 'config.json')), /config\.json:1:20: invalid JSON: unexpected end of JSON/);
   assert.throws(() => readBertConfig(join(dir, 'missing.json')), /missing\.json: cannot read the model config \(ENOENT\)/);
 });

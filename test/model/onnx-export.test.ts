@@ -261,7 +261,7 @@ test('question-answering: transformers.js AutoModelForQuestionAnswering gives th
   const tokenTypeIds = BigInt64Array.from([0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0], BigInt);
   const attentionMask = BigInt64Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], BigInt);
   const runner = await BertRunner.create(model);
-  const want = await runner.run({ batchSize: batch, seqLength: seq, inputIds, tokenTypeIds, attentionMask });
+  const want = await runner.run({ batchSize: batch, seqLength: seq, inputIds, tokenTypeIds, attentionMask }, parameters);
   await runner.dispose();
   const peer = await AutoModelForQuestionAnswering.from_pretrained(dir, { dtype: 'fp32' });
   try {

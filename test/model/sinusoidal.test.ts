@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { bertParameterShapes } from '../../src/model/bert.js';
 import { loadBert, saveBert } from '../../src/model/checkpoint.js';
+import { modelOutputs } from '../../src/model/inference-graph.js';
 import { BertRunner } from '../../src/model/runner.js';
 import { sinusoidalTable } from '../../src/model/sinusoidal.js';
 import { ParameterStore } from '../../src/runtime/parameters.js';
@@ -39,8 +40,8 @@ test('a sinusoidal model adds the fixed table (no parameter) and saves it so tha
   const model = { config, heads: pretrained.heads, parameters };
 
   const inputs = fixtureInputs();
-  const runner = await BertRunner.create(model, { outputHiddenStates: true, threads: 1 });
-  const outputs = await runner.run(fixtureBatch(inputs));
+  const runner = await BertRunner.create(model, { outputs: modelOutputs(model.heads, { hiddenStates: true }), threads: 1 });
+  const outputs = await runner.run(fixtureBatch(inputs), model.parameters);
   await runner.dispose();
 
   // hidden_states.0 = LayerNorm(word + token_type + PE) in float64, from the raw tensors
@@ -71,7 +72,7 @@ test('a sinusoidal model adds the fixed table (no parameter) and saves it so tha
   assert.deepEqual(absolute.parameters.get('bert.embeddings.position_embeddings.weight'), table);
   const [a, b] = await Promise.all([reloaded, absolute].map(async (m) => {
     const r = await BertRunner.create(m, { threads: 1 });
-    const out = await r.run(fixtureBatch(inputs));
+    const out = await r.run(fixtureBatch(inputs), m.parameters);
     await r.dispose();
     return out.last_hidden_state!.data as Float32Array;
   }));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { env, pipeline } from '@huggingface/transformers';
 import { exportOnnx } from '../../src/model/onnx-export.js';
-import { loadFinetuned, predictFinetuned } from '../../src/train/finetune-predict.js';
+import { loadFinetuned, predictFinetuned } from '../../src/serve/finetuned-model.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath } from '../model/fixture.js';
 import { trainFixtureModel, writeSyntheticTasks } from './finetune-data.js';

@@ -11,7 +11,7 @@ import { nerTask, type NerExample } from '../../src/data/tasks/ner.js';
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
 import { finetune } from '../../src/train/finetune.js';
 import { prepareFinetuneModel, taskLabelsOf } from '../../src/train/finetune-model.js';
-import { evaluateFinetuned, loadFinetuned } from '../../src/train/finetune-predict.js';
+import { evaluateFinetuned, loadFinetuned } from '../../src/serve/finetuned-model.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath } from '../model/fixture.js';
 import { personConll } from './finetune-data.js';

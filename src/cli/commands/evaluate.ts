@@ -2,10 +2,12 @@
 // (and loss); prints them as JSON and writes them to --output.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { type TaskKind, taskSpec } from '../../data/tasks/task.js';
+import { taskSpec } from '../../data/tasks/registry.js';
+import type { TaskKind } from '../../data/tasks/task.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { evaluateFinetuned, loadFinetuned } from '../../train/finetune-predict.js';
-import { TASK_KINDS, addDataOptions, integer, taskLoadOptions } from './finetune.js';
+import { evaluateFinetuned, loadFinetuned } from '../../serve/finetuned-model.js';
+import { integerAtLeast } from '../args.js';
+import { TASK_KINDS, addDataOptions, taskLoadOptions } from './finetune.js';
 
 interface EvaluateCliOptions {
   model: string;
@@ -32,8 +34,8 @@ export function registerEvaluate(program: Command): void {
     .addOption(new Option('--task <kind>', 'the task (default: the one the model was fine-tuned for)').choices([...TASK_KINDS]))
     .requiredOption('--data <file>', 'labelled data, in the format finetune reads')
     .option('--output <file>', 'also write the metrics to this JSON file')
-    .option('--batch-size <n>', 'inputs per ONNX Runtime run', integer(1), 32)
-    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integer(1));
+    .option('--batch-size <n>', 'inputs per ONNX Runtime run', integerAtLeast(1), 32)
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integerAtLeast(1));
   addDataOptions(command).action(async (options: EvaluateCliOptions) => {
     const finetuned = await loadFinetuned(options.model, options.task === undefined ? {} : { kind: options.task });
     const trained = finetuned.settings;

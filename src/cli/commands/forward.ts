@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { writeSafetensors } from '../../io/safetensors.js';
 import { readBatchFile } from '../../model/batch-file.js';
 import { loadBert } from '../../model/checkpoint.js';
+import { modelOutputs } from '../../model/inference-graph.js';
 import { BertRunner } from '../../model/runner.js';
 
 interface ForwardOptions {
@@ -34,9 +35,9 @@ export function registerForward(program: Command): void {
     .action(async (options: ForwardOptions) => {
       const model = await loadBert(options.model);
       const batch = readBatchFile(options.input, model.config);
-      const runner = await BertRunner.create(model, { outputHiddenStates: options.hiddenStates, outputAttentions: options.attentions });
+      const runner = await BertRunner.create(model, { outputs: modelOutputs(model.heads, { hiddenStates: options.hiddenStates, attentions: options.attentions }) });
       try {
-        const outputs = await runner.run(batch);
+        const outputs = await runner.run(batch, model.parameters);
         const tensors = new Map(runner.outputNames.map((name) => [name, { shape: outputs[name]!.dims, data: outputs[name]!.data }]));
         writeSafetensors(options.output, tensors);
       } finally {

@@ -3,9 +3,10 @@
 // {"words": […] (or "text"), "predicate": word index} for srl.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type PredictInput, loadFinetuned, predictFinetuned } from '../../train/finetune-predict.js';
+import { parseJson } from '../../io/json-file.js';
+import { type PredictInput, loadFinetuned, predictFinetuned } from '../../serve/finetuned-model.js';
+import { integerAtLeast } from '../args.js';
 import { writeJsonl } from '../jsonl-texts.js';
-import { integer } from './finetune.js';
 
 interface PredictCliOptions {
   model: string;
@@ -24,10 +25,10 @@ export function registerPredict(program: Command): void {
     .requiredOption('--model <dir>', 'fine-tuned model directory')
     .requiredOption('--input <file.jsonl>', 'one JSON object per line: {"text": …, "text_pair"?: …}, {"question": …, "context": …}, or for srl {"words": […], "predicate": i} (- = stdin)')
     .option('--output <file>', 'write the predictions here (default: stdout), one JSON object per input line')
-    .option('--batch-size <n>', 'inputs per ONNX Runtime run', integer(1), 32)
-    .option('--max-seq-length <n>', 'tokens per input (default: the training run\'s, else the model\'s maximum)', integer(8))
-    .option('--stride <n>', 'tokens shared by consecutive windows of a long input: qa contexts (default 128), ner/srl sentences (default max-seq-length / 4)', integer(0))
-    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integer(1))
+    .option('--batch-size <n>', 'inputs per ONNX Runtime run', integerAtLeast(1), 32)
+    .option('--max-seq-length <n>', 'tokens per input (default: the training run\'s, else the model\'s maximum)', integerAtLeast(8))
+    .option('--stride <n>', 'tokens shared by consecutive windows of a long input: qa contexts (default 128), ner/srl sentences (default max-seq-length / 4)', integerAtLeast(0))
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integerAtLeast(1))
     .action(async (options: PredictCliOptions) => {
       const finetuned = await loadFinetuned(options.model);
       const inputs = readPredictInputs(options.input);
@@ -53,15 +54,9 @@ export function readPredictInputs(path: string): PredictInput[] {
   }
   const inputs: PredictInput[] = [];
   content.split('\n').forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === '') return;
+    if (raw.trim() === '') return;
     const where = `${source}:${index + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new Error(`${where}: invalid JSON (${(error as Error).message})`, { cause: error });
-    }
+    const value = parseJson(raw, source, { line: index + 1 });
     const record = (typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {}) as Record<string, unknown>;
     if (record.predicate !== undefined) {
       const words = Array.isArray(record.words) ? record.words : typeof record.text === 'string' ? record.text.split(/\s+/).filter((w) => w !== '') : undefined;

@@ -1,7 +1,8 @@
-// Batches for corpus-scale inference: texts sorted by length so that each batch, padded only to
-// its own longest row (dynamic padding), wastes little compute on padding; results are put back
-// in input order by the caller through the indices each batch carries.
-import type { BertBatch } from '../model/runner.js';
+// Batches of token rows, padded only to their own longest row (dynamic padding). For corpus-scale
+// inference and dev-set scoring the rows are sorted by length first, so that each batch wastes
+// little compute on padding; results are put back in input order by the caller through the indices
+// each batch carries. Fine-tuning pads its shuffled batches with the same padRows.
+import type { BertBatch } from './runner.js';
 
 /**
  * Groups input indices into batches of at most `batchSize`. With `sortByLength`, longest first
@@ -16,10 +17,10 @@ export function planBatches(lengths: readonly number[], batchSize: number, sortB
   return batches;
 }
 
-/** One row of token ids before padding. */
+/** One row of token ids before padding (a tokenizer Encoding, or a task feature's ids). */
 export interface TokenRow {
-  readonly ids: readonly number[];
-  readonly typeIds: readonly number[];
+  readonly ids: ArrayLike<number>;
+  readonly typeIds: ArrayLike<number>;
 }
 
 /** Pads rows to the longest of them: ids with `padId`, segment 0, attention mask 0. */

@@ -6,11 +6,11 @@ import { test } from 'node:test';
 import { type BertArchitecture, headsOf } from '../../src/model/architecture.js';
 import { bertParameterShapes } from '../../src/model/bert.js';
 import { parseBertConfig } from '../../src/model/config.js';
+import { type InferenceOutput, buildInferenceGraph, inferenceOnnx, modelOutputs } from '../../src/model/inference-graph.js';
 import { BertRunner } from '../../src/model/runner.js';
 import { initializeParameters } from '../../src/runtime/init.js';
 import { Session } from '../../src/runtime/session.js';
-import { type InferenceOutput, buildInferenceGraph, inferenceOnnx } from '../../src/serve/inference-graph.js';
-import { maxAbsDiff } from '../model/fixture.js';
+import { maxAbsDiff } from './fixture.js';
 
 const BATCH = 3, SEQ = 7;
 // Row 1 is padded after 4 tokens; row 2 has no real token at all (HF then attends to every key evenly).
@@ -49,10 +49,10 @@ for (const { name, architecture, config, outputs, compare } of cases) {
     const graph = buildInferenceGraph(model, { outputs });
     assert.equal(graph.nodes.filter((node) => node.op === 'Attention' && node.domain === 'com.microsoft').length, model.config.num_hidden_layers);
     const { runner: rows, feeds } = batch();
-    const runner = await BertRunner.create(model, { outputHiddenStates: true });
+    const runner = await BertRunner.create(model, { outputs: modelOutputs(model.heads, { hiddenStates: true }) });
     const session = await Session.create(inferenceOnnx(model, graph));
     try {
-      const want = await runner.run(rows);
+      const want = await runner.run(rows, model.parameters);
       const got = await session.run(feeds);
       for (const [ours, reference] of compare) {
         const { worst, compared } = maxAbsDiff(got[ours]!.data as Float32Array, want[reference]!.data as Float32Array);

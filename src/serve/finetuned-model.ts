@@ -4,7 +4,7 @@
 // entities grouped with aggregation_strategy "simple" {entity_group, score, word, start, end}, and
 // question answering {answer, score, start, end}; semantic role labelling gives a role per word
 // {words, roles} for a sentence and the index of its predicate.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupEntities } from '../data/tasks/entity-grouping.js';
 import { bestQaSpan, encodeQaExamples, type EncodedQaExample } from '../data/tasks/squad.js';
@@ -13,11 +13,12 @@ import type { TaskData, TaskFeatures, TaskKind, TaskLoadOptions, TaskSpec } from
 import { defaultStride, mergeWindowOutputs, windowEncoding } from '../data/tasks/windows.js';
 import { type LoadedBert, loadBert } from '../model/checkpoint.js';
 import type { BertConfig } from '../model/config.js';
-import { BertInference } from '../serve/bert-inference.js';
 import { type BatchInput, BertTokenizer } from '../tokenizer/bert-tokenizer.js';
-import { TaskPredictor, taskLoss } from './finetune-evaluate.js';
-import { labelsOfConfig } from './finetune-model.js';
-import { FINETUNE_STATE_FILE } from './finetune.js';
+import { TaskPredictor, taskLoss } from '../train/finetune-evaluate.js';
+import { labelsOfConfig } from '../train/finetune-model.js';
+import { FINETUNE_STATE_FILE } from '../train/finetune.js';
+import { BertInference } from './bert-inference.js';
+import { readJsonFile } from '../io/json-file.js';
 
 export interface FinetunedModel {
   readonly dir: string;
@@ -50,17 +51,13 @@ export async function loadFinetuned(dir: string, options: { kind?: TaskKind } = 
   const model = await loadBert(dir, { warn: () => {} });
   if (model.report.missing.length > 0) throw new Error(`${dir}: the checkpoint lacks ${model.report.missing.slice(0, 5).join(', ')}; it is not a complete fine-tuned model`);
   const statePath = join(dir, FINETUNE_STATE_FILE);
-  const state = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as { task?: unknown; settings?: Record<string, unknown> }) : {};
+  const state = existsSync(statePath) ? (readJsonFile(statePath) ?? {}) as { task?: unknown; settings?: Record<string, unknown> } : {};
   const detected = taskKindOf(model, state.task);
   if (options.kind !== undefined && options.kind !== detected && !(options.kind === 'srl' && detected === 'ner')) {
     throw new Error(`${dir}: the model was fine-tuned for ${detected}, not ${options.kind}`);
   }
   const kind = options.kind ?? detected;
   return { dir, model, tokenizer: BertTokenizer.fromPretrained(dir), kind, labels: labelsOfConfig(model.config, kind), settings: state.settings ?? {} };
-}
-
-function parameterRecord(model: LoadedBert): Record<string, Float32Array> {
-  return Object.fromEntries([...model.parameters.entries()].map(({ name, data }) => [name, data]));
 }
 
 export interface ScoreOptions {
@@ -76,7 +73,7 @@ export async function evaluateFinetuned(finetuned: FinetunedModel, spec: TaskSpe
   if (data.features.length === 0) throw new Error(`${dataPath}: no examples`);
   const predictor = await TaskPredictor.create(finetuned.model.config, finetuned.model.heads, options.threads === undefined ? {} : { threads: options.threads });
   try {
-    const outputs = await predictor.predict(parameterRecord(finetuned.model), data.features, options.batchSize === undefined ? {} : { batchSize: options.batchSize });
+    const outputs = await predictor.predict(finetuned.model.parameters, data.features, options.batchSize === undefined ? {} : { batchSize: options.batchSize });
     return { metrics: { ...spec.evaluate(data, outputs), loss: taskLoss(data, outputs) }, data };
   } finally {
     await predictor.dispose();
@@ -118,7 +115,7 @@ export async function predictFinetuned(finetuned: FinetunedModel, inputs: readon
   }
   const predictor = await TaskPredictor.create(model.config, model.heads, threads);
   try {
-    const weights = parameterRecord(model);
+    const weights = model.parameters;
     if (kind === 'qa') {
       const examples = inputs.map((input, index) => {
         if (!('question' in input)) throw new Error(`input ${index + 1}: a question-answering model needs {"question": …, "context": …}`);

@@ -2,7 +2,7 @@
 // contrib ops, present in onnxruntime-node's CPU build and in every ORT that serves transformers.js):
 //   h1  = SkipLayerNormalization(Attention(x) · Woᵀ, x, bias bo)      attention.output.*
 //   out = SkipLayerNormalization(BiasGelu(h1 · W1ᵀ, b1) · W2ᵀ, h1, bias b2)
-// It computes what src/model/encoder-layer.ts does (the layer training differentiates), with the same
+// It computes what encoder-layer.ts does (the layer training differentiates), with the same
 // Hugging Face parameter names, so the same weights feed either. Why a second form:
 //   - weights are transposed (and Q, K, V packed into one [hidden, 3·hidden]) by Transpose/Concat
 //     nodes on initializers, which ORT folds once at load: each product is then a MatMul on a
@@ -12,15 +12,13 @@
 //   - the biases ride in SkipLayerNormalization and BiasGelu instead of separate Adds.
 // ORT's own fusions do not find this from the training layer's graph (they need PyTorch's export
 // pattern). Attention probabilities stay inside the Attention kernel, so graphs that output
-// `attentions` use the training layer instead.
+// `attentions` use the training layer instead. No dropout and no gradient rules: inference only.
 import type { Tensor } from '../graph/tensor.js';
 import { add, cast, concat, matmul, transpose } from '../graph/ops.js';
-import { hiddenActivation } from '../model/activation.js';
-import type { EncoderLayerConfig } from '../model/encoder-layer.js';
+import { hiddenActivation } from './activation.js';
+import { type EncoderLayerConfig, type EncoderLayerKind, type EncoderLayerOptions, FLOAT32_MIN } from './encoder-layer.js';
 
 const CONTRIB = 'com.microsoft';
-/** HF's additive mask value: (1 − mask)·float32_min, so that a row with every key masked matches HF too. */
-const FLOAT32_MIN = -3.4028234663852886e38;
 
 /** attention_mask int64 [batch, seq] (1 = token, 0 = padding) → the int32 raw mask Attention takes. */
 export function attentionMaskIndex(attentionMask: Tensor): Tensor {
@@ -28,9 +26,11 @@ export function attentionMaskIndex(attentionMask: Tensor): Tensor {
   return cast(attentionMask, 'int32');
 }
 
-/** x [batch, seq, hidden], maskIndex int32 [batch, seq] → [batch, seq, hidden]. */
-export function fusedEncoderLayer(x: Tensor, maskIndex: Tensor, config: EncoderLayerConfig, prefix: string): Tensor {
+/** x [batch, seq, hidden], maskIndex int32 [batch, seq] → hidden [batch, seq, hidden]. */
+export function fusedEncoderLayer(x: Tensor, maskIndex: Tensor, config: EncoderLayerConfig, options: EncoderLayerOptions): { hidden: Tensor } {
+  if (options.training) throw new Error('fusedEncoderLayer: inference only (no dropout, no gradient rules); training graphs use the plain encoder layer');
   const graph = x.graph;
+  const prefix = options.prefix;
   const hidden = config.hidden_size, heads = config.num_attention_heads, inner = config.intermediate_size;
   if (hidden % heads !== 0) throw new Error(`fusedEncoderLayer: hidden_size ${hidden} is not a multiple of num_attention_heads ${heads}`);
   if (x.shape.length !== 3 || x.shape[2] !== hidden) throw new Error(`fusedEncoderLayer: input must be [batch, seq, ${hidden}], got [${x.shape.join(',')}]`);
@@ -62,5 +62,8 @@ export function fusedEncoderLayer(x: Tensor, maskIndex: Tensor, config: EncoderL
     ? graph.addNode('BiasGelu', [up, bias('intermediate.dense', inner)], [{ dtype: 'float32', shape: up.shape }], {}, CONTRIB)[0]!
     : hiddenActivation(config.hidden_act, add(up, bias('intermediate.dense', inner)));
   const down = matmul(activated, transposed(weight('output.dense', hidden, inner))); // [batch, seq, hidden]
-  return skipLayerNorm(down, h1, 'output', bias('output.dense', hidden));
+  return { hidden: skipLayerNorm(down, h1, 'output', bias('output.dense', hidden)) };
 }
+
+/** The fused layer for the encoder: the int32 raw mask that Attention takes, no attention probabilities. */
+export const FUSED_ENCODER_LAYER: EncoderLayerKind = { prepareMask: attentionMaskIndex, layer: fusedEncoderLayer };
