@@ -36,7 +36,7 @@ export async function run(): Promise<BenchRow[]> {
     for (let r = 0; r < RUNS; r++) {
       console.error(`pretraining-data: building shards, run ${r + 1}/${RUNS}`);
       const started = performance.now();
-      shards = await buildShards([corpus], tokenizer, join(work, `shards-${r}`), { maxDocumentSentences: 100, progress: { quiet: true } });
+      shards = await buildShards([corpus], tokenizer, join(work, `shards-${r}`), { maxDocumentSentences: 100 });
       buildTimes.push((performance.now() - started) / 1000);
     }
     const tokens = shards!.manifest.splits.train.tokens + shards!.manifest.splits.heldOut.tokens;

@@ -4,7 +4,7 @@
 // (the JS port) has no trainer, and PyPI is not reachable here.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readLineChunks } from '../src/data/text-lines.js';
+import { readLineChunks } from '../src/io/text-lines.js';
 import { BERT_UNCASED } from '../src/tokenizer/normalizer.js';
 import { trainOnWordCounts, trainWordPiece } from '../src/tokenizer/trainer.js';
 import { WordCounter } from '../src/tokenizer/trainer-words.js';

@@ -2,6 +2,7 @@
 // one JSON object per input line out (written atomically to a file, or to stdout).
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { parseJson } from '../io/json-file.js';
 import type { BatchInput } from '../tokenizer/bert-tokenizer.js';
 
 /** Every line of a JSONL file ('-' = stdin) as a text or pair; errors name the file and line. */
@@ -22,16 +23,12 @@ export function readJsonlTexts(path: string): BatchInput[] {
   }
   const lines = content.split('\n');
   if (lines.at(-1) === '') lines.pop();
-  return lines.map((raw, index) => parseTextLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw, `${source}:${index + 1}`));
+  return lines.map((raw, index) => parseTextLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw, source, index + 1));
 }
 
-function parseTextLine(line: string, where: string): BatchInput {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (error) {
-    throw new Error(`${where}: invalid JSON (${(error as Error).message}); expected an object such as {"text": "..."}`, { cause: error });
-  }
+function parseTextLine(line: string, source: string, lineNumber: number): BatchInput {
+  const where = `${source}:${lineNumber}`;
+  const value = parseJson(line, source, { line: lineNumber, expected: 'an object such as {"text": "..."}' });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: expected a JSON object such as {"text": "..."}`);
   const { text, text_pair: pair } = value as { text?: unknown; text_pair?: unknown };
   if (typeof text !== 'string') throw new Error(`${where}: "text" must be a string, got ${text === undefined ? 'nothing' : JSON.stringify(text)}`);

@@ -1,6 +1,7 @@
 // Progress bars for long CLI jobs, on stderr so that stdout stays clean for results.
 // Silent when stderr is not a terminal (CI logs, pipes) or when the user asked for --quiet.
 import cliProgress from 'cli-progress';
+import { trackProgress } from '../recipes/progress.js';
 
 export interface ProgressOptions {
   /** Draw nothing. */
@@ -60,6 +61,16 @@ export class ProgressBar {
     this.bar?.stop();
     this.bar = null;
   }
+}
+
+/**
+ * Runs `run`, a library call that reports `(done, total)` through a callback, with a bar that appears
+ * at its first report (when the total is known) and stops when the call ends.
+ */
+export function withProgressBar<T>(
+  spec: Omit<ProgressBarSpec, 'total'>, options: ProgressOptions, run: (onProgress: (done: number, total: number) => void) => Promise<T>,
+): Promise<T> {
+  return trackProgress((task) => new ProgressBar(task, options), spec, run);
 }
 
 export function formatBytes(bytes: number): string {

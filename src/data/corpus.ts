@@ -11,7 +11,8 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { join, resolve, sep } from 'node:path';
-import { fileSize, readLineChunks } from './text-lines.js';
+import { parseJson } from '../io/json-file.js';
+import { fileSize, readLineChunks } from '../io/text-lines.js';
 import { splitSentences } from './sentence-splitter.js';
 
 export type CorpusFormat = 'sentences' | 'paragraphs' | 'jsonl';
@@ -174,12 +175,7 @@ async function* readJsonLines(file: string, field: string, progress?: (bytes: nu
       const line = chunk.lines[k]!;
       if (line.trim().length === 0) continue;
       const where = `${file}:${chunk.firstLineNumber + k}`;
-      let record: unknown;
-      try {
-        record = JSON.parse(line);
-      } catch (error) {
-        throw new Error(`${where}: invalid JSON (${(error as Error).message})`);
-      }
+      const record = parseJson(line, file, { line: chunk.firstLineNumber + k });
       if (typeof record !== 'object' || record === null || Array.isArray(record)) {
         throw new Error(`${where}: expected a JSON object with a "${field}" string, got ${Array.isArray(record) ? 'an array' : typeof record}`);
       }

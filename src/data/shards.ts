@@ -14,13 +14,13 @@
 // document at a time. Reading keeps 8 bytes per document (where it ends in sentences and in tokens)
 // and reads sentence boundaries and tokens from disk on demand, a document or a run of sentences
 // at a time.
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { readJsonFile } from '../io/json-file.js';
 import { readFully } from '../io/read-fully.js';
 import { Rng } from '../runtime/rng.js';
-import { ProgressBar, type ProgressOptions } from '../cli/progress.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import type { Vocab } from '../tokenizer/vocab.js';
 import { readCorpus, type CorpusOptions } from './corpus.js';
@@ -67,7 +67,8 @@ export interface BuildShardsOptions extends Pick<CorpusOptions, 'format' | 'maxD
   seed?: number;
   /** Tokens per shard file (default 2^22). */
   shardTokens?: number;
-  progress?: ProgressOptions;
+  /** Called as the corpus is read: bytes of its files read so far, and in all (a CLI draws a progress bar). */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
 /** SHA-256 of a vocabulary's vocab.txt text: shards name the vocabulary their ids belong to. */
@@ -94,37 +95,29 @@ export async function buildShards(corpusPaths: string[], tokenizer: BertTokenize
   const writers = { train: new ShardWriter(outDir, 'train', tokenBytes, shardTokens), heldOut: new ShardWriter(outDir, 'held-out', tokenBytes, shardTokens) };
   const rng = new Rng(options.seed ?? 0, Rng.streamOf('held-out documents'));
   const lastDocuments: Uint8Array[][] = []; // documents not yet written, which may end up held out
-  let bar: ProgressBar | null = null;
   const corpus = readCorpus(corpusPaths, {
     format: options.format,
     maxDocumentSentences: options.maxDocumentSentences,
     jsonField: options.jsonField,
-    onProgress: (bytes, total) => {
-      bar ??= new ProgressBar({ label: 'tokenising', total, unit: 'bytes' }, options.progress);
-      bar.update(bytes);
-    },
+    onProgress: options.onProgress,
   });
-  try {
-    for await (const document of corpus) {
-      const sentences: Uint8Array[] = [];
-      for (const sentence of document.sentences) {
-        const ids = tokenizer.encode(defuseSpecialTokens(sentence, specialTexts), null, { addSpecialTokens: false }).ids;
-        if (ids.length > 0) sentences.push(encodeIds(ids, tokenBytes));
-      }
-      if (sentences.length === 0) continue;
-      if (heldOutDocuments !== undefined) {
-        lastDocuments.push(sentences);
-        if (lastDocuments.length > heldOutDocuments) writers.train.add(lastDocuments.shift()!);
-      } else if (rng.uniform() < heldOutFraction) {
-        writers.heldOut.add(sentences);
-      } else {
-        // The latest training document waits, to be held out if the draw held out none at all.
-        if (lastDocuments.length > 0) writers.train.add(lastDocuments.pop()!);
-        lastDocuments.push(sentences);
-      }
+  for await (const document of corpus) {
+    const sentences: Uint8Array[] = [];
+    for (const sentence of document.sentences) {
+      const ids = tokenizer.encode(defuseSpecialTokens(sentence, specialTexts), null, { addSpecialTokens: false }).ids;
+      if (ids.length > 0) sentences.push(encodeIds(ids, tokenBytes));
     }
-  } finally {
-    (bar as ProgressBar | null)?.stop();
+    if (sentences.length === 0) continue;
+    if (heldOutDocuments !== undefined) {
+      lastDocuments.push(sentences);
+      if (lastDocuments.length > heldOutDocuments) writers.train.add(lastDocuments.shift()!);
+    } else if (rng.uniform() < heldOutFraction) {
+      writers.heldOut.add(sentences);
+    } else {
+      // The latest training document waits, to be held out if the draw held out none at all.
+      if (lastDocuments.length > 0) writers.train.add(lastDocuments.pop()!);
+      lastDocuments.push(sentences);
+    }
   }
   if (heldOutDocuments !== undefined) {
     for (const sentences of lastDocuments) writers.heldOut.add(sentences);
@@ -246,12 +239,7 @@ export class ShardSet {
   static open(dir: string): ShardSet {
     const path = join(dir, MANIFEST_FILE);
     if (!existsSync(path)) throw new Error(`${path}: no shard manifest here (build shards first)`);
-    let manifest: ShardManifest;
-    try {
-      manifest = JSON.parse(readFileSync(path, 'utf8')) as ShardManifest;
-    } catch (error) {
-      throw new Error(`${path}: invalid JSON (${(error as Error).message})`);
-    }
+    const manifest = readJsonFile(path) as ShardManifest;
     if (manifest.format !== 'bertkit-pretraining-shards' || manifest.version !== 1) {
       throw new Error(`${path}: not a version 1 bertkit shard manifest (format ${JSON.stringify(manifest.format)}, version ${JSON.stringify(manifest.version)})`);
     }

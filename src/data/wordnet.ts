@@ -4,7 +4,7 @@
 //   offset lex_filenum ss_type w_cnt(hex) [word lex_id]… p_cnt [ptr offset pos src/tgt]… [frames] | gloss
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { readLineChunks } from './text-lines.js';
+import { readLineChunks } from '../io/text-lines.js';
 
 export type WordNetPos = 'noun' | 'verb' | 'adj' | 'adv';
 

@@ -3,6 +3,7 @@
 // tensor bytes, offsets relative to the end of the header.
 import { openSync, closeSync, fstatSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-write.js';
+import { parseJson } from './json-file.js';
 import { readFully } from './read-fully.js';
 import { bfloat16ToFloat32, halfToFloat32 } from './half-float.js';
 
@@ -50,12 +51,7 @@ export function readSafetensors(path: string): SafetensorsFile {
     if (headerLength > BigInt(fileSize - 8)) fail(`header length ${headerLength} runs past the end of the ${fileSize}-byte file (truncated?)`);
     const headerBytes = Buffer.alloc(Number(headerLength));
     readFully(fd, headerBytes, 8, path);
-    let header: unknown;
-    try {
-      header = JSON.parse(headerBytes.toString('utf8'));
-    } catch (error) {
-      fail(`header is not valid JSON (${(error as Error).message})`);
-    }
+    const header = parseJson(headerBytes.toString('utf8'), `${path} header`);
     if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header must be a JSON object');
     const dataStart = 8 + Number(headerLength);
     const dataSize = fileSize - dataStart;

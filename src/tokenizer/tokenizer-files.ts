@@ -10,9 +10,9 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { readJsonFile } from '../io/json-file.js';
 import { addedToken, parseAddedTokens, type AddedToken } from './added-tokens.js';
 import { BERT_DECODER, type WordPieceDecoderOptions } from './decoder.js';
-import { readJsonFile } from './json-file.js';
 import { TemplateProcessing, type TemplatePiece, type TemplateSpecialToken } from './post-processor.js';
 import type { Side } from './truncation.js';
 import { Vocab } from './vocab.js';

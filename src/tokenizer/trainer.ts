@@ -4,8 +4,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { fileSize, readLineChunks } from '../io/text-lines.js';
 import { BertTokenizer, type BertTokenizerConfig } from './bert-tokenizer.js';
-import { fileSize, readLineChunks } from '../data/text-lines.js';
 import { BERT_UNCASED, type NormalizerOptions } from './normalizer.js';
 import { learnVocabulary, type LearnedVocabulary } from './trainer-merges.js';
 import { WordCounter } from './trainer-words.js';

@@ -87,7 +87,7 @@ test('errors name the file and line', async () => {
   const dir = tempDir();
   const bad = join(dir, 'bad.jsonl');
   writeFileSync(bad, '{"text": "fine"}\n{"text": oops}\n');
-  await assert.rejects(collect([bad]), new RegExp(`^Error: ${bad.replace(/[.\\/]/g, '\\$&')}:2: invalid JSON`));
+  await assert.rejects(collect([bad]), new RegExp(`^Error: ${bad.replace(/[.\\/]/g, '\\$&')}:2:10: invalid JSON: unexpected 'o'`));
   writeFileSync(bad, '{"text": "fine"}\n\n[1, 2]\n');
   await assert.rejects(collect([bad]), { message: `${bad}:3: expected a JSON object with a "text" string, got an array` });
   writeFileSync(bad, '{"text": 5}\n');

@@ -27,7 +27,7 @@ function gutenbergShards() {
   gutenberg ??= (async () => {
     const tokenizer = BertTokenizer.fromPretrained(sharedPath('data/vocab/bert-base-uncased/vocab.txt'));
     const shards = await buildShards([sharedPath('data/corpus/gutenberg')], tokenizer, tempDir('bertkit-dataset-'), {
-      format: 'paragraphs', maxDocumentSentences: 100, heldOutFraction: 0.02, seed: 1, progress: { quiet: true },
+      format: 'paragraphs', maxDocumentSentences: 100, heldOutFraction: 0.02, seed: 1,
     });
     return { shards, tokenizer };
   })();
@@ -185,7 +185,7 @@ async function smallShards(): Promise<ShardSet> {
   const documents = Array.from({ length: 12 }, (_, d) =>
     Array.from({ length: 3 + (d % 6) }, (_, s) => `doc ${d} sentence ${s} ${'alpha beta '.repeat(1 + ((d + s) % 4))}.`).join('\n'));
   writeFileSync(join(dir, 'corpus.txt'), documents.join('\n\n') + '\n');
-  return buildShards([join(dir, 'corpus.txt')], BertTokenizer.fromVocab(SMALL_VOCAB), join(dir, 'shards'), { heldOutDocuments: 2, progress: { quiet: true } });
+  return buildShards([join(dir, 'corpus.txt')], BertTokenizer.fromVocab(SMALL_VOCAB), join(dir, 'shards'), { heldOutDocuments: 2 });
 }
 
 test('epochs: every document each epoch in a new order, fresh segments and masks; resume across epoch ends', async () => {

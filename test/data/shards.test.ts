@@ -26,7 +26,7 @@ test('shards read back the ids the tokenizer gives, document by document', { ski
   const tokenizer = BertTokenizer.fromPretrained(UNCASED);
   const corpusOptions = { format: 'paragraphs', maxDocumentSentences: 40 } as const;
   const dir = tempDir();
-  const shards = await buildShards(GUTENBERG, tokenizer, dir, { ...corpusOptions, heldOutFraction: 0, shardTokens: 20000, progress: { quiet: true } });
+  const shards = await buildShards(GUTENBERG, tokenizer, dir, { ...corpusOptions, heldOutFraction: 0, shardTokens: 20000 });
   const expected: number[][][] = [];
   for await (const document of readCorpus(GUTENBERG, corpusOptions)) {
     expected.push(document.sentences.map((sentence) => tokenizer.encode(sentence, null, { addSpecialTokens: false }).ids).filter((ids) => ids.length > 0));
@@ -65,11 +65,23 @@ test('vocabularies over 65536 tokens store int32 ids', async () => {
   const dir = tempDir();
   const file = join(dir, 'corpus.txt');
   writeFileSync(file, 'w1 w69999 w65535\nw65536 w3\n\nw12345\n');
-  const shards = await buildShards([file], tokenizer, join(dir, 'shards'), { heldOutFraction: 0, progress: { quiet: true } });
+  const shards = await buildShards([file], tokenizer, join(dir, 'shards'), { heldOutFraction: 0 });
   assert.equal(shards.manifest.tokenBytes, 4);
   const train = shards.split('train');
   assert.deepEqual(train.document(0).map((s) => Array.from(s)), [[6, 70004, 65540], [65541, 8]]);
   assert.deepEqual(train.document(1).map((s) => Array.from(s)), [[12350]]);
+});
+
+test('progress is reported in bytes of the corpus files read, up to their whole size', async () => {
+  const dir = tempDir();
+  const files = [smallCorpus(join(dir, 'one'), 3), smallCorpus(join(dir, 'two'), 40)];
+  const size = files.reduce((sum, file) => sum + readFileSync(file).length, 0);
+  const reports: [number, number][] = [];
+  await buildShards(files, BertTokenizer.fromVocab(SMALL_VOCAB), join(dir, 'shards'), { heldOutFraction: 0, onProgress: (read, total) => reports.push([read, total]) });
+  assert.ok(reports.length >= 2, `${reports.length} reports`);
+  assert.ok(reports.every(([, total]) => total === size));
+  assert.ok(reports.every(([read], i) => i === 0 || read >= reports[i - 1]![0]), 'bytes read never go back');
+  assert.equal(reports.at(-1)![0], size);
 });
 
 function smallCorpus(dir: string, documents: number): string {
@@ -91,7 +103,7 @@ test("special-token strings in the text tokenise as text, as Google's BERT token
   const file = join(dir, 'corpus.txt');
   writeFileSync(file, 'a [MASK] b [SEP] .\n[CLS]c[PAD]\n');
   const tokenizer = BertTokenizer.fromPretrained(UNCASED);
-  const shards = await buildShards([file], tokenizer, join(dir, 'shards'), { heldOutFraction: 0, progress: { quiet: true } });
+  const shards = await buildShards([file], tokenizer, join(dir, 'shards'), { heldOutFraction: 0 });
   const tokens = shards.split('train').document(0).map((sentence) => Array.from(sentence, (id) => tokenizer.vocab.token(id)));
   assert.deepEqual(tokens, [['a', '[', 'mask', ']', 'b', '[', 'sep', ']', '.'], ['[', 'cl', '##s', ']', 'c', '[', 'pad', ']']]);
 });
@@ -100,24 +112,24 @@ test('held-out split by documents: a seeded fraction, or the last N', async () =
   const dir = tempDir();
   const file = smallCorpus(dir, 100);
   const tokenizer = BertTokenizer.fromVocab(SMALL_VOCAB);
-  const byFraction = await buildShards([file], tokenizer, join(dir, 'a'), { heldOutFraction: 0.2, seed: 7, shardTokens: 50, progress: { quiet: true } });
+  const byFraction = await buildShards([file], tokenizer, join(dir, 'a'), { heldOutFraction: 0.2, seed: 7, shardTokens: 50 });
   const train = documentNumbers(byFraction, 'train');
   const heldOut = documentNumbers(byFraction, 'heldOut');
   assert.ok(heldOut.length >= 8 && heldOut.length <= 35, `${heldOut.length} held out`);
   assert.deepEqual([...train, ...heldOut].sort((x, y) => x - y), Array.from({ length: 100 }, (_, d) => d), 'a partition of the documents');
-  const again = await buildShards([file], tokenizer, join(dir, 'b'), { heldOutFraction: 0.2, seed: 7, progress: { quiet: true } });
+  const again = await buildShards([file], tokenizer, join(dir, 'b'), { heldOutFraction: 0.2, seed: 7 });
   assert.deepEqual(documentNumbers(again, 'heldOut'), heldOut, 'same seed, same split');
-  const other = await buildShards([file], tokenizer, join(dir, 'c'), { heldOutFraction: 0.2, seed: 8, progress: { quiet: true } });
+  const other = await buildShards([file], tokenizer, join(dir, 'c'), { heldOutFraction: 0.2, seed: 8 });
   assert.notDeepEqual(documentNumbers(other, 'heldOut'), heldOut);
   const tiny = smallCorpus(join(dir, 'tiny'), 5);
-  const atLeastOne = await buildShards([tiny], tokenizer, join(dir, 'e'), { heldOutFraction: 0.01, progress: { quiet: true } });
+  const atLeastOne = await buildShards([tiny], tokenizer, join(dir, 'e'), { heldOutFraction: 0.01 });
   assert.deepEqual(documentNumbers(atLeastOne, 'heldOut'), [4], 'the last document when the draw holds out none');
   assert.deepEqual(documentNumbers(atLeastOne, 'train'), [0, 1, 2, 3]);
-  const noneAsked = await buildShards([tiny], tokenizer, join(dir, 'f'), { heldOutFraction: 0, progress: { quiet: true } });
+  const noneAsked = await buildShards([tiny], tokenizer, join(dir, 'f'), { heldOutFraction: 0 });
   assert.deepEqual(documentNumbers(noneAsked, 'train'), [0, 1, 2, 3, 4]);
-  await buildShards([file], tokenizer, join(dir, 'a'), { heldOutFraction: 0.2, seed: 7, shardTokens: 1000, progress: { quiet: true } });
+  await buildShards([file], tokenizer, join(dir, 'a'), { heldOutFraction: 0.2, seed: 7, shardTokens: 1000 });
   assert.deepEqual(readdirSync(join(dir, 'a')).sort(), ['held-out-00000.shard', 'shards.json', 'train-00000.shard'], 'a rebuild leaves no stale shards');
-  const lastN = await buildShards([file], tokenizer, join(dir, 'd'), { heldOutDocuments: 3, progress: { quiet: true } });
+  const lastN = await buildShards([file], tokenizer, join(dir, 'd'), { heldOutDocuments: 3 });
   assert.deepEqual(documentNumbers(lastN, 'heldOut'), [97, 98, 99]);
   assert.deepEqual(documentNumbers(lastN, 'train'), Array.from({ length: 97 }, (_, d) => d));
   assert.equal(lastN.manifest.splits.heldOut.sentences, 6);
@@ -127,7 +139,7 @@ test('bad shards and mismatched vocabularies are refused with the file named', a
   const dir = tempDir();
   const file = smallCorpus(dir, 5);
   const out = join(dir, 'shards');
-  await buildShards([file], BertTokenizer.fromVocab(SMALL_VOCAB), out, { heldOutFraction: 0, progress: { quiet: true } });
+  await buildShards([file], BertTokenizer.fromVocab(SMALL_VOCAB), out, { heldOutFraction: 0 });
   const other = Vocab.fromTokens([...SMALL_VOCAB.tokens, 'extra'], 'other.txt');
   assert.throws(() => ShardSet.open(out).checkVocab(other), /shards\.json: the shards were built with another vocabulary \(109 tokens, .* than other\.txt \(110 tokens/);
   assert.throws(() => ShardSet.open(join(dir, 'nowhere')), /nowhere\/shards\.json: no shard manifest here/);

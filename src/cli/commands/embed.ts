@@ -2,9 +2,9 @@
 import { Option, type Command } from 'commander';
 import { BertInference } from '../../serve/bert-inference.js';
 import type { Pooling } from '../../serve/pooling.js';
+import { integerAtLeast } from '../args.js';
 import { readJsonlTexts, writeJsonl } from '../jsonl-texts.js';
 import { ProgressBar } from '../progress.js';
-import { integerAtLeast } from './vocab.js';
 
 interface EmbedCommandOptions {
   model: string;

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { BertInference } from '../../serve/bert-inference.js';
 import type { BatchInput } from '../../tokenizer/bert-tokenizer.js';
+import { integerAtLeast } from '../args.js';
 import { readJsonlTexts, writeJsonl } from '../jsonl-texts.js';
-import { integerAtLeast } from './vocab.js';
 
 interface FillMaskCommandOptions {
   model: string;

@@ -2,27 +2,19 @@
 // with the stable recipe by default (Mosbach et al. 2021), dev evaluation every epoch, best checkpoint,
 // early stopping, and on request several seeds with a report.
 import { join } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type TaskKind, type TaskLoadOptions, taskSpec } from '../../data/tasks/task.js';
+import { type Command, Option } from 'commander';
+import { taskSpec } from '../../data/tasks/registry.js';
+import type { TaskKind, TaskLoadOptions } from '../../data/tasks/task.js';
 import { BertTokenizer } from '../../tokenizer/bert-tokenizer.js';
 import { type FinetuneOptions, type FinetuneResult, FINETUNE_DEFAULTS, defaultEpochs, finetune } from '../../train/finetune.js';
 import { parseClassWeights } from '../../train/finetune-loss.js';
 import { prepareFinetuneModel, taskLabelsOf } from '../../train/finetune-model.js';
 import { finetuneSeeds } from '../../train/stability/multi-seed.js';
+import { integerAtLeast, number } from '../args.js';
 import { ProgressBar } from '../progress.js';
 
 export const TASK_KINDS: readonly TaskKind[] = ['classification', 'regression', 'ner', 'srl', 'qa'];
 
-export const integer = (min: number) => (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer ≥ ${min}`);
-  return n;
-};
-export const number = (min: number, max = Infinity) => (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`must be a number in [${min}, ${max}]`);
-  return n;
-};
 
 interface FinetuneCliOptions {
   task: TaskKind;
@@ -65,14 +57,14 @@ interface FinetuneCliOptions {
 /** The task-reading options shared by finetune and evaluate. */
 export function addDataOptions(command: Command): Command {
   return command
-    .option('--max-seq-length <n>', 'tokens per input, special tokens included (default 128; qa 384)', integer(8))
-    .option('--stride <n>', 'tokens shared by consecutive windows of a long input: qa contexts (default 128), ner/srl sentences (default max-seq-length / 4)', integer(0))
+    .option('--max-seq-length <n>', 'tokens per input, special tokens included (default 128; qa 384)', integerAtLeast(8))
+    .option('--stride <n>', 'tokens shared by consecutive windows of a long input: qa contexts (default 128), ner/srl sentences (default max-seq-length / 4)', integerAtLeast(0))
     .option('--text-column <name>', 'column (or JSON field) of the text (default: sentence, sentence1, text_a or text)')
     .option('--text-pair-column <name>', 'column of the second text of a pair (default: sentence2 or text_b when present)')
     .option('--label-column <name>', 'column of the label (default: label or score)')
     .addOption(new Option('--format <format>', 'table format (default: from the extension)').choices(['tsv', 'csv', 'jsonl']))
     .option('--multi-label', 'classification: a label cell holds several comma-separated labels')
-    .option('--limit <n>', 'read at most n examples per file', integer(1));
+    .option('--limit <n>', 'read at most n examples per file', integerAtLeast(1));
 }
 
 export function taskLoadOptions(options: { maxSeqLength?: number; stride?: number; textColumn?: string; textPairColumn?: string; labelColumn?: string; format?: 'tsv' | 'csv' | 'jsonl'; multiLabel?: boolean; limit?: number }): TaskLoadOptions {
@@ -97,27 +89,27 @@ export function registerFinetune(program: Command): void {
     .requiredOption('--train <file>', 'training data (tsv/csv/jsonl tables; CoNLL for ner; CoNLL-U PropBank for srl; SQuAD JSON for qa)')
     .option('--dev <file>', 'dev data: scored every epoch, picks the best checkpoint')
     .requiredOption('--output <dir>', 'where the fine-tuned model, log.jsonl, training_curve.svg and eval_results.json go')
-    .option('--seeds <n>', 'run n seeds (seed, seed+1, …) and write OUTPUT/seeds-report.{json,md}; the best run goes to OUTPUT/best', integer(1), 1)
-    .option('--seed <n>', 'seed of the head initialisation, data order and dropout', integer(0), 42)
-    .option('--epochs <n>', `passes over the training data (default ${FINETUNE_DEFAULTS.smallDataEpochs} below 10,000 examples, else ${FINETUNE_DEFAULTS.largeDataEpochs})`, integer(1))
-    .option('--learning-rate <lr>', 'peak learning rate', number(0), FINETUNE_DEFAULTS.learningRate)
-    .option('--batch-size <n>', 'examples per micro-batch', integer(1), FINETUNE_DEFAULTS.batchSize)
-    .option('--gradient-accumulation-steps <n>', 'micro-batches per update', integer(1), 1)
+    .option('--seeds <n>', 'run n seeds (seed, seed+1, …) and write OUTPUT/seeds-report.{json,md}; the best run goes to OUTPUT/best', integerAtLeast(1), 1)
+    .option('--seed <n>', 'seed of the head initialisation, data order and dropout', integerAtLeast(0), 42)
+    .option('--epochs <n>', `passes over the training data (default ${FINETUNE_DEFAULTS.smallDataEpochs} below 10,000 examples, else ${FINETUNE_DEFAULTS.largeDataEpochs})`, integerAtLeast(1))
+    .option('--learning-rate <lr>', 'peak learning rate', number({ min: 0 }), FINETUNE_DEFAULTS.learningRate)
+    .option('--batch-size <n>', 'examples per micro-batch', integerAtLeast(1), FINETUNE_DEFAULTS.batchSize)
+    .option('--gradient-accumulation-steps <n>', 'micro-batches per update', integerAtLeast(1), 1)
     .option('--group-by-length', 'batch examples of similar length together: less padding, faster epochs (HF group_by_length)')
-    .option('--warmup-ratio <r>', 'share of updates with a linear warm-up', number(0, 1), FINETUNE_DEFAULTS.warmupRatio)
+    .option('--warmup-ratio <r>', 'share of updates with a linear warm-up', number({ min: 0, max: 1 }), FINETUNE_DEFAULTS.warmupRatio)
     .addOption(new Option('--lr-scheduler <kind>', 'learning-rate schedule after warm-up').choices(['linear', 'constant', 'cosine']).default('linear'))
-    .option('--weight-decay <w>', 'AdamW weight decay (none on biases and LayerNorm)', number(0), FINETUNE_DEFAULTS.weightDecay)
-    .option('--adam-epsilon <eps>', 'AdamW epsilon', number(Number.MIN_VALUE), FINETUNE_DEFAULTS.adamEpsilon)
-    .option('--max-grad-norm <n>', 'clip the global gradient norm to this', number(Number.MIN_VALUE), FINETUNE_DEFAULTS.maxGradNorm)
-    .option('--patience <n>', `stop after n evaluations without improvement (default ${FINETUNE_DEFAULTS.patience} with --dev)`, integer(1))
-    .option('--eval-steps <n>', 'evaluate every n updates (0: at the end of every epoch)', integer(0), 0)
+    .option('--weight-decay <w>', 'AdamW weight decay (none on biases and LayerNorm)', number({ min: 0 }), FINETUNE_DEFAULTS.weightDecay)
+    .option('--adam-epsilon <eps>', 'AdamW epsilon', number({ above: 0 }), FINETUNE_DEFAULTS.adamEpsilon)
+    .option('--max-grad-norm <n>', 'clip the global gradient norm to this', number({ above: 0 }), FINETUNE_DEFAULTS.maxGradNorm)
+    .option('--patience <n>', `stop after n evaluations without improvement (default ${FINETUNE_DEFAULTS.patience} with --dev)`, integerAtLeast(1))
+    .option('--eval-steps <n>', 'evaluate every n updates (0: at the end of every epoch)', integerAtLeast(0), 0)
     .option('--metric <name>', 'dev metric that picks the best checkpoint (default: the task\'s: accuracy, pearson, f1; "loss" = dev loss)')
     .option('--class-weights <spec>', 'weighted cross-entropy: auto (balanced), w1,w2,… in label order, or label=w,…')
-    .option('--reinit-layers <k>', 're-initialise the top k encoder layers and the pooler', integer(0), 0)
-    .option('--layer-lr-decay <d>', 'layer-wise learning-rate decay: layer l trains at lr·d^(L−l)', number(Number.MIN_VALUE, 1), 1)
-    .option('--save-steps <n>', 'write OUTPUT/checkpoint-STEP every n updates and when interrupted, keeping the latest (0: none)', integer(0), 0)
+    .option('--reinit-layers <k>', 're-initialise the top k encoder layers and the pooler', integerAtLeast(0), 0)
+    .option('--layer-lr-decay <d>', 'layer-wise learning-rate decay: layer l trains at lr·d^(L−l)', number({ above: 0, max: 1 }), 1)
+    .option('--save-steps <n>', 'write OUTPUT/checkpoint-STEP every n updates and when interrupted, keeping the latest (0: none)', integerAtLeast(0), 0)
     .option('--resume [checkpoint]', 'continue exactly from the latest checkpoint in --output, or from this checkpoint directory')
-    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integer(1))
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integerAtLeast(1))
     .option('--quiet', 'no progress bar');
   addDataOptions(command).action(async (options: FinetuneCliOptions) => {
     await runFinetune(options);

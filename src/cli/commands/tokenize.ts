@@ -4,10 +4,11 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { commitTemporaryFile, temporaryPathFor } from '../../io/atomic-write.js';
+import { parseJson } from '../../io/json-file.js';
 import { BertTokenizer, type EncodeOptions } from '../../tokenizer/bert-tokenizer.js';
 import type { Encoding } from '../../tokenizer/encoding.js';
 import { TRUNCATION_STRATEGIES, type TruncationStrategy } from '../../tokenizer/truncation.js';
-import { integerAtLeast } from './vocab.js';
+import { integerAtLeast } from '../args.js';
 
 interface TokenizeCommandOptions {
   vocab: string;
@@ -134,12 +135,7 @@ function outputRecord(encoding: Encoding, withOverflowing: boolean): OutputRecor
 function parseInputLine(line: string, source: string, number: number): { text: string; pair: string | null } {
   const where = `${source}:${number}`;
   if (line.trim() === '') throw new Error(`${where}: empty line; expected a JSON object such as {"text": "..."}`);
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (error) {
-    throw new Error(`${where}: invalid JSON (${(error as Error).message})`, { cause: error });
-  }
+  const value = parseJson(line, source, { line: number });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new Error(`${where}: expected a JSON object such as {"text": "..."}, got ${describeJson(value)}`);
   }

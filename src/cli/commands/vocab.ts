@@ -1,5 +1,6 @@
 // `bertkit vocab train`: a WordPiece vocabulary from text files, as HF tokenizers' WordPieceTrainer.
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { count } from '../../recipes/report-format.js';
 import { BERT_CASED, BERT_UNCASED } from '../../tokenizer/normalizer.js';
 import {
   BERT_SPECIAL_TOKENS,
@@ -9,6 +10,7 @@ import {
   type TrainingProgress,
   type WordPieceTraining,
 } from '../../tokenizer/trainer.js';
+import { integerAtLeast } from '../args.js';
 import { ProgressBar } from '../progress.js';
 
 interface VocabTrainOptions {
@@ -123,19 +125,4 @@ export class TrainingProgressBars {
     this.reading?.stop();
     this.merging?.stop();
   }
-}
-
-/** A commander argument parser for integers ≥ `minimum`. */
-export function integerAtLeast(minimum: number): (value: string) => number {
-  return (value) => {
-    const parsed = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(parsed) || parsed < minimum) {
-      throw new InvalidArgumentError(`expected an integer ≥ ${minimum}, got '${value}'`);
-    }
-    return parsed;
-  };
-}
-
-export function count(value: number): string {
-  return value.toLocaleString('en-US');
 }

@@ -1,6 +1,7 @@
 // Sentence and sentence-pair classification (single- or multi-label) and regression from TSV, CSV
 // or JSON Lines: GLUE's SST-2, RTE and STS-B, ChnSentiCorp, or any file with named columns.
 
+import { parseJson } from '../../io/json-file.js';
 import type { BertTokenizer } from '../../tokenizer/index.js';
 import { accuracy, binaryF1, macroF1, matthewsCorrelation, meanSquaredError, microF1, multiLabelF1, pearson, spearman } from './metrics.js';
 import { readTable, requireColumn, type Table } from './table.js';
@@ -37,7 +38,7 @@ export async function readTextExamples(path: string, kind: 'classification' | 'r
     const rawLabel = cell(labelColumn);
     const label = kind === 'regression'
       ? parseScore(rawLabel, `${path}:${row.line}`)
-      : options.multiLabel ? splitLabels(rawLabel, options.labelDelimiter ?? ',') : rawLabel.trim();
+      : options.multiLabel ? splitLabels(rawLabel, options.labelDelimiter ?? ',', `${path}:${row.line}: label`) : rawLabel.trim();
     if (kind === 'classification' && !options.multiLabel && label === '') throw new Error(`${path}:${row.line}: empty label`);
     const example: TextExample = { text: cell(textColumn), label, source: `${path}:${row.line}` };
     if (pairColumn !== undefined) example.textPair = cell(pairColumn);
@@ -59,10 +60,11 @@ function parseScore(cell: string, where: string): number {
   return value;
 }
 
-function splitLabels(cell: string, delimiter: string): string[] {
+/** A multi-label cell: a JSON array (`where` names it in errors), else names separated by `delimiter`. */
+function splitLabels(cell: string, delimiter: string, where: string): string[] {
   const trimmed = cell.trim();
   if (trimmed.startsWith('[')) {
-    const parsed: unknown = JSON.parse(trimmed);
+    const parsed = parseJson(trimmed, where);
     if (Array.isArray(parsed)) return parsed.map(String);
   }
   return trimmed === '' ? [] : trimmed.split(delimiter).map((label) => label.trim()).filter((label) => label !== '');

@@ -2,6 +2,7 @@
 // answer positions through offsets, best-span post-processing across windows, and the official
 // v1.1 exact-match and F1.
 
+import { parseJson } from '../../io/json-file.js';
 import type { BertTokenizer, Offset } from '../../tokenizer/index.js';
 import { readUtf8File } from './table.js';
 import type { TaskData, TaskFeatures, TaskLoadOptions, TaskOutputs, TaskSpec, TaskSpecOptions } from './task.js';
@@ -32,13 +33,7 @@ export interface EncodedQaExample extends QaExample {
 
 /** Examples of a SQuAD v1.1 file ({data: [{paragraphs: [{context, qas: [{id, question, answers}]}]}]}). */
 export async function readSquadExamples(path: string, options: { limit?: number } = {}): Promise<QaExample[]> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readUtf8File(path));
-  } catch (error) {
-    if ((error as Error).message.startsWith(path)) throw error;
-    throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
-  }
+  const json = parseJson(await readUtf8File(path), path);
   const data = (json as { data?: unknown }).data;
   if (!Array.isArray(data)) throw new Error(`${path}: expected a SQuAD file with a 'data' array`);
   const examples: QaExample[] = [];

@@ -4,6 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
+import { parseJson } from '../../io/json-file.js';
 import type { TableFormat } from './task.js';
 
 export interface TableRow {
@@ -165,14 +166,8 @@ function jsonLinesTable(path: string, text: string): Table {
   const rows: TableRow[] = [];
   const columns = new Set<string>();
   text.split('\n').forEach((raw, index) => {
-    const line = raw.trim();
-    if (line.length === 0) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new Error(`${path}:${index + 1}: not valid JSON (${(error as Error).message})`);
-    }
+    if (raw.trim().length === 0) return;
+    const value = parseJson(raw, path, { line: index + 1 });
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${path}:${index + 1}: expected a JSON object per line`);
     const cells: Record<string, string> = {};
     for (const [name, cell] of Object.entries(value)) {

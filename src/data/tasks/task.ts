@@ -1,11 +1,8 @@
 // The fine-tuning task interface shared by the task readers (src/data/tasks) and the trainer
 // (src/train/finetune*): a task turns files into encoded features and model outputs into metrics.
+// Types only: every task imports them, and registry.ts imports every task.
 
 import type { BertTokenizer } from '../../tokenizer/index.js';
-import { classificationTask, regressionTask } from './classification.js';
-import { nerTask } from './ner.js';
-import { qaTask } from './squad.js';
-import { srlTask } from './srl.js';
 
 export type TaskKind = 'classification' | 'regression' | 'ner' | 'srl' | 'qa';
 
@@ -103,22 +100,4 @@ export interface TaskSpec {
   evaluate(data: TaskData, outputs: TaskOutputs): Record<string, number>;
   /** The metric to select checkpoints on (a key of `evaluate`'s result; higher is better). */
   primaryMetric: string;
-}
-
-/** The reader, encoder and metrics of one kind of task. */
-export function taskSpec(kind: TaskKind, options: TaskSpecOptions = {}): TaskSpec {
-  switch (kind) {
-    case 'classification':
-      return classificationTask;
-    case 'regression':
-      return regressionTask;
-    case 'ner':
-      return nerTask(options.nerMode);
-    case 'srl':
-      return srlTask;
-    case 'qa':
-      return qaTask(options);
-    default:
-      throw new Error(`unknown task kind '${String(kind)}' (expected classification, regression, ner, srl or qa)`);
-  }
 }

@@ -9,7 +9,7 @@ import { BertTokenizer, Vocab } from '../../../src/tokenizer/index.js';
 import { readTextExamples } from '../../../src/data/tasks/classification.js';
 import { readCharTaggedTsv, readConllSentences } from '../../../src/data/tasks/ner.js';
 import { readPropBankSentences, srlInstances } from '../../../src/data/tasks/srl.js';
-import { taskSpec } from '../../../src/data/tasks/task.js';
+import { taskSpec } from '../../../src/data/tasks/registry.js';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.js';
 
 const UNCASED = 'data/vocab/bert-base-uncased';

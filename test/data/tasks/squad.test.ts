@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BertTokenizer } from '../../../src/tokenizer/index.js';
 import { answerF1, bestQaSpan, exactMatch, normalizeAnswer, qaPredictions, readSquadExamples, squadScores, type EncodedQaExample } from '../../../src/data/tasks/squad.js';
-import { taskSpec } from '../../../src/data/tasks/task.js';
+import { taskSpec } from '../../../src/data/tasks/registry.js';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.js';
 
 // Expected values follow SQuAD v1.1's evaluate-v1.1.py by hand: normalize_answer lowercases, removes
@@ -134,7 +134,7 @@ test('SQuAD file errors name the place', async () => {
     writeFileSync(path, JSON.stringify({ data: [{ paragraphs: [{ context: 'c', qas: [{ id: 'x', question: 'q', answers: [{ text: 'c' }] }] }] }] }));
     await assert.rejects(readSquadExamples(path), /bad\.json: data\[0\]\.paragraphs\[0\]\.qas\[0\]\.answers\[0\]: needs 'text' and a numeric 'answer_start'/);
     writeFileSync(path, '{"data": [');
-    await assert.rejects(readSquadExamples(path), /bad\.json: not valid JSON/);
+    await assert.rejects(readSquadExamples(path), /bad\.json:1:11: invalid JSON: unexpected end of JSON/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

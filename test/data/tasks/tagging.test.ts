@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { BertTokenizer, Vocab } from '../../../src/tokenizer/index.js';
 import { readConllSentences, type NerExample } from '../../../src/data/tasks/ner.js';
 import { srlScores, type SrlExample } from '../../../src/data/tasks/srl.js';
-import { taskSpec, type TaskData, type TaskFeatures } from '../../../src/data/tasks/task.js';
+import { taskSpec } from '../../../src/data/tasks/registry.js';
+import type { TaskData, TaskFeatures } from '../../../src/data/tasks/task.js';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.js';
 
 const CASED = 'data/vocab/bert-base-cased';

@@ -1,29 +1,40 @@
-// JSON parsing whose errors say where: `tokenizer.json:12:5: …`. Node 20's JSON.parse names a
-// position only for some errors, so on failure a small scanner finds the first offending character.
+// JSON parsing whose errors say where: `tokenizer.json:12:5: invalid JSON: unexpected '}'`. Every
+// reader of JSON files and JSON Lines records parses through here, so a user always learns the file,
+// line and column. Node 20's JSON.parse names a position only for some errors, so on failure a small
+// scanner finds the first offending character.
 
 import { readFileSync } from 'node:fs';
 
-/** Parses `text`; a syntax error becomes `source:line:column: message`. */
-function parseJson(text: string, source: string): unknown {
+export interface JsonSource {
+  /** Line of the file on which `text` starts (default 1): a JSON Lines record passes its own line. */
+  line?: number;
+  /** What the text should hold, appended to a syntax error: 'an object such as {"text": "..."}'. */
+  expected?: string;
+}
+
+/** Parses `text` read from `source` (a file name); a syntax error becomes `source:line:column: invalid JSON: …`. */
+export function parseJson(text: string, source: string, options: JsonSource = {}): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     const offset = firstSyntaxError(text);
     const { line, column } = lineAndColumn(text, offset);
     const what = offset >= text.length ? 'unexpected end of JSON' : `unexpected ${describe(text, offset)}`;
-    throw new Error(`${source}:${line}:${column}: invalid JSON: ${what}`, { cause: error });
+    const expected = options.expected === undefined ? '' : `; expected ${options.expected}`;
+    throw new Error(`${source}:${line + (options.line ?? 1) - 1}:${column}: invalid JSON: ${what}${expected}`, { cause: error });
   }
 }
 
-/** Reads and parses a JSON file; every error names the file. */
-export function readJsonFile(path: string, name = path): unknown {
+/** Reads and parses a JSON file (a UTF-8 BOM is dropped); every error names the file. */
+export function readJsonFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`${name}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read: ${code ?? String(error)}`, { cause: error });
   }
-  return parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, name);
+  return parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, path);
 }
 
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {

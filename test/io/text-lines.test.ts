@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readLineChunks, readTextLines } from '../../src/data/text-lines.js';
+import { readLineChunks, readTextLines } from '../../src/io/text-lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-lines-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
