@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '../../src/io/safetensors.js';
+import { bertkit } from '../helpers/cli.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath } from '../model/fixture.js';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-convert-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
-
-function bertkit(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 test('convert turns the legacy pytorch_model.bin into the fixture\'s own model.safetensors layout, values exact', { skip: skipWithoutShared(FIXTURE, 'legacy-pytorch-bin', 'pytorch_model.bin') }, () => {
   const out = join(dir, 'converted');

@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
+import { bertkit } from '../helpers/cli.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, expectedOutputs, fixtureInputs, fixturePath, maxAbsDiff } from '../model/fixture.js';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-embed-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 const skip = skipWithoutShared(FIXTURE, 'expected_outputs.safetensors');
-
-function bertkit(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 /** Fixture rows 0 and 2 (single texts) as text, with the PyTorch last hidden states of their tokens. */
 function fixtureRows(): { text: string; tokens: Float32Array[] }[] {
@@ -63,7 +56,7 @@ test('embed refuses bad input with the file and line, and a missing file by name
   assert.equal(run.status, 1);
   assert.match(run.stderr, /bad\.jsonl:2: "text" must be a string, got 3/);
   writeFileSync(input, '{"text": "fine"}\nnot json\n');
-  assert.match(bertkit('embed', '--model', fixturePath(), '--input', input).stderr, /bad\.jsonl:2: invalid JSON/);
+  assert.match(bertkit('embed', '--model', fixturePath(), '--input', input).stderr, /bad\.jsonl:2:2: invalid JSON: unexpected 'o'; expected an object such as/);
   assert.match(bertkit('embed', '--model', fixturePath(), '--input', join(dir, 'absent.jsonl')).stderr, /absent\.jsonl: no such file/);
   assert.match(bertkit('embed', '--model', fixturePath(), '--input', input, '--pooling', 'max').stderr, /Allowed choices are cls, mean/);
 });

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { bertkit } from '../helpers/cli.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath } from '../model/fixture.js';
 import { trainFixtureModel, writeSyntheticTasks } from '../train/finetune-data.js';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-evaluate-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 const skip = skipWithoutShared(FIXTURE, 'model.safetensors');
@@ -21,11 +19,6 @@ before(async () => {
   await trainFixtureModel('classification', paths.sentimentTrain, paths.sentimentDev, classifier, fixturePath(), 6);
   await trainFixtureModel('ner', paths.nerTrain, paths.nerDev, tagger, fixturePath(), 8);
 });
-
-function bertkit(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 test('evaluate prints the task metrics of a fine-tuned model as JSON, the same as at its best training evaluation, and writes them', { skip }, () => {
   const output = join(dir, 'metrics.json');

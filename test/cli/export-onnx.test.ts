@@ -1,26 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { AutoModel, AutoModelForMaskedLM, Tensor, env, pipeline } from '@huggingface/transformers';
 import onnxProto from 'onnx-proto';
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
+import { bertkit } from '../helpers/cli.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, expectedOutputs, fixtureInputs, fixturePath, maxAbsDiff } from '../model/fixture.js';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-export-onnx-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 const skip = skipWithoutShared(FIXTURE, 'expected_outputs.safetensors');
 env.allowRemoteModels = false;
-
-function bertkit(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 test('export-onnx of the pretraining checkpoint serves fill-mask in transformers.js with PyTorch logits', { skip }, async () => {
   const output = join(dir, 'mlm');

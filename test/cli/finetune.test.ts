@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readBertConfig } from '../../src/model/config.js';
+import { bertkit } from '../helpers/cli.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath } from '../model/fixture.js';
 import { writeSyntheticTasks } from '../train/finetune-data.js';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-finetune-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 const skip = skipWithoutShared(FIXTURE, 'model.safetensors');
 const paths = writeSyntheticTasks(dir);
-
-function bertkit(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 const QUICK = ['--model', fixturePath(), '--train', paths.sentimentTrain, '--dev', paths.sentimentDev, '--max-seq-length', '32', '--batch-size', '16', '--learning-rate', '5e-3', '--threads', '1'];
 
@@ -79,10 +72,10 @@ test('finetune --reinit-layers and --class-weights auto run; --layer-lr-decay ru
   assert.match(again.stderr, /holds checkpoints of an earlier run .*continue it with --resume, or choose another output directory/);
   const grouped = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--group-by-length', '--save-steps', '10', '--output', join(dir, 'grouped'), '--quiet');
   assert.equal(grouped.status, 0, grouped.stderr);
-  const trainerState = JSON.parse(readFileSync(join(dir, 'grouped', 'checkpoint-10', 'bertkit_trainer_state.json'), 'utf8')) as { data: { identity: Record<string, unknown> } };
-  assert.equal(trainerState.data.identity.groupByLength, true);
+  const trainerState = JSON.parse(readFileSync(join(dir, 'grouped', 'checkpoint-10', 'bertkit_trainer_state.json'), 'utf8')) as { identity: Record<string, unknown> };
+  assert.equal(trainerState.identity.group_by_length, true);
   const ungrouped = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--resume', '--output', join(dir, 'grouped'));
-  assert.match(ungrouped.stderr, /--resume: .*checkpoint-10 was trained with groupByLength true, this run has false/);
+  assert.match(ungrouped.stderr, /--resume: .*checkpoint-10 was trained with group_by_length = true, this run asks for false \(--group-by-length\)/);
   const nothing = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--resume', '--output', join(dir, 'fresh'));
   assert.match(nothing.stderr, /--resume: .*fresh holds no checkpoint-STEP directory/);
   const llrd = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--layer-lr-decay', '0.9', '--output', join(dir, 'llrd'), '--quiet');

@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '../../src/io/safetensors.js';
+import { bertkit } from '../helpers/cli.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, expectedOutputs, fixtureInputs, fixturePath, logitsAtLabels, maxAbsDiff } from '../model/fixture.js';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-forward-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
-
-function bertkit(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 function writeBatch(name: string, batch: unknown): string {
   const path = join(dir, name);
@@ -89,7 +82,7 @@ test('forward defaults token_type_ids to 0 and attention_mask to 1', { skip }, (
 
 test('a bad batch.json is refused with the file and the field named, and no output is written', { skip }, () => {
   const cases: [string, unknown, RegExp][] = [
-    ['not-json.json', '{"input_ids": [[1, 2]', /not-json\.json: invalid JSON/],
+    ['not-json.json', '{"input_ids": [[1, 2]', /not-json\.json:1:22: invalid JSON: unexpected end of JSON/],
     ['no-ids.json', { token_type_ids: [[0]] }, /no-ids\.json: input_ids is missing/],
     ['flat.json', { input_ids: [101, 102] }, /flat\.json: input_ids\[0\] must be an array of integers/],
     ['ragged.json', { input_ids: [[101, 102], [101]] }, /ragged\.json: input_ids\[1\] has 1 values, row 0 has 2/],

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { bertkit } from '../helpers/cli.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath } from '../model/fixture.js';
 import { placesSquad, trainFixtureModel, writeSyntheticTasks } from '../train/finetune-data.js';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-predict-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 const skip = skipWithoutShared(FIXTURE, 'model.safetensors');
@@ -24,11 +22,6 @@ before(async () => {
   await trainFixtureModel('ner', paths.nerTrain, paths.nerDev, tagger, fixturePath(), 8);
   await trainFixtureModel('qa', join(dir, 'train.json'), join(dir, 'dev.json'), reader, fixturePath(), 10);
 });
-
-function bertkit(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 function jsonl(name: string, records: unknown[]): string {
   const path = join(dir, name);

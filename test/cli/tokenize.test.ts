@@ -2,23 +2,18 @@
 // Output ids and tokens are checked against transformers.js; errors must name the file and line.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { runCli } from '../helpers/cli.js';
 import { sharedPath, skipWithoutShared } from '../helpers/shared.js';
 import { loadPeer, peerEncode, rtePairs, sst2Sentences, UNCASED_DIR } from '../tokenizer/helpers/bert-tokenizer-peer.js';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'bertkit-cli-tokenize-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-function run(args: string[], input?: string | Buffer) {
-  const result = spawnSync(process.execPath, [BIN, 'tokenize', ...args], { input, encoding: 'utf8', cwd: process.cwd(), maxBuffer: 1 << 28 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const run = (args: string[], input?: string | Buffer) => runCli(['tokenize', ...args], { input });
 
 interface OutputLine {
   tokens: string[];
@@ -143,7 +138,7 @@ describe('bertkit tokenize errors', { skip: skipWithoutShared(UNCASED_DIR, 'voca
 
   test('bad lines on stdin: invalid JSON, missing or non-string text, non-object, empty line', () => {
     const cases: [string, RegExp][] = [
-      ['{"text": "ok"}\n{"text": "unterminated}\n', /<stdin>:2: invalid JSON/],
+      ['{"text": "ok"}\n{"text": "unterminated}\n', /<stdin>:2:24: invalid JSON: unexpected end of JSON/],
       ['{"text": "ok"}\n{"txt": "x"}\n', /<stdin>:2: missing "text"/],
       ['{"text": 42}\n', /<stdin>:1: "text" must be a string, got number 42/],
       ['{"text": "a", "text_pair": ["b"]}\n', /<stdin>:1: "text_pair" must be a string, got an array/],
@@ -177,7 +172,7 @@ describe('bertkit tokenize errors', { skip: skipWithoutShared(UNCASED_DIR, 'voca
 
     const broken = join(scratch, 'broken-model');
     rmSync(broken, { recursive: true, force: true });
-    spawnSync('mkdir', [broken]);
+    mkdirSync(broken);
     writeFileSync(join(broken, 'tokenizer.json'), JSON.stringify({ model: { vocab: ['[UNK]'] } }));
     const brokenResult = run(['--vocab', broken], jsonl([{ text: 'hello' }]));
     assert.notEqual(brokenResult.status, 0);

@@ -1,23 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
 import { Vocab } from '../../src/tokenizer/vocab.js';
+import { bertkit } from '../helpers/cli.js';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-vocab-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
-
-function bertkit(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 const SENTENCES = [
   'The Quick brown fox jumps over the lazy dog.',
@@ -88,6 +81,6 @@ test('bad inputs fail with the file, the line or the numbers', () => {
 
   const notNumber = bertkit('vocab', 'train', '--corpus', join(dir, 'a.txt'), '--vocab-size', 'lots', '--output', out);
   assert.notEqual(notNumber.status, 0);
-  assert.match(notNumber.stderr, /--vocab-size.*expected an integer ≥ 1, got 'lots'/);
+  assert.match(notNumber.stderr, /--vocab-size <n>' argument 'lots' is invalid\. must be an integer ≥ 1/);
   assert.throws(() => readdirSync(out), /ENOENT/);
 });

@@ -12,8 +12,16 @@ export function sharedPath(...parts: string[]): string {
   return resolve(SHARED_DIR, ...parts);
 }
 
+/** Ends every skip message of `skipWithoutShared`, so that `npm test`'s reporter can count those skips. */
+const ABSENT_SHARED_DATA = "(the project's shared data), which is absent";
+
 /** A `skip` option for node:test: false when the file exists, else the reason the test is skipped. */
 export function skipWithoutShared(...parts: string[]): string | false {
   const path = sharedPath(...parts);
-  return existsSync(path) ? false : `needs ${path} (the project's shared data), which is absent`;
+  return existsSync(path) ? false : `needs ${path} ${ABSENT_SHARED_DATA}`;
+}
+
+/** Whether a test's reported `skip` (a reason, true, or undefined) is a `skipWithoutShared` message. */
+export function isSkippedForSharedData(skip: string | boolean | undefined): boolean {
+  return typeof skip === 'string' && skip.endsWith(ABSENT_SHARED_DATA);
 }

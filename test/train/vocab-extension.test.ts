@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { loadBert } from '../../src/model/checkpoint.js';
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
 import { addTokens, readTokenList, resizeTokenEmbeddings } from '../../src/train/vocab-extension.js';
+import { bertkit } from '../helpers/cli.js';
 import { sharedPath, skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath } from '../model/fixture.js';
 import { UNCASED_DIR, loadPeer, peerEncode } from '../tokenizer/helpers/bert-tokenizer-peer.js';
@@ -66,9 +65,8 @@ test('pretrain --add-tokens saves the grown model and the tokenizer with its add
     const list = join(dir, 'add.txt');
     writeFileSync(list, 'covid19\nbertkitx\n');
     const output = join(dir, 'grown');
-    const bin = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
-    const run = spawnSync(process.execPath, [bin, 'pretrain', '--init', fixturePath(), '--batch', fixturePath('inputs.json'), '--add-tokens', list,
-      '--max-steps', '1', '--dropout', '0', '--threads', '1', '--output', output], { encoding: 'utf8' });
+    const run = bertkit('pretrain', '--init', fixturePath(), '--batch', fixturePath('inputs.json'), '--add-tokens', list,
+      '--max-steps', '1', '--dropout', '0', '--threads', '1', '--output', output);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /added 2 tokens to the vocabulary \(now 30524\)/);
     assert.equal((JSON.parse(readFileSync(join(output, 'config.json'), 'utf8')) as { vocab_size: number }).vocab_size, 30524);
