@@ -11,3 +11,4 @@ export { Vocab } from './vocab.js';
 export { addedToken, type AddedToken } from './added-tokens.js';
 export { BERT_CASED, BERT_UNCASED, normalize, type NormalizerOptions } from './normalizer.js';
 export { splitWords } from './pre-tokenizer.js';
+export { BERT_SPECIAL_TOKENS, VocabularyTooSmallError, saveTrainedTokenizer, trainWordPiece, type SavedTokenizer, type TrainingProgress, type TrainingSource, type WordPieceTrainerOptions, type WordPieceTraining } from './trainer.js';

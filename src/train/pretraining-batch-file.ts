@@ -2,20 +2,15 @@
 // attention_mask (2-D), mlm_labels (2-D, −100 = not predicted), nsp_labels (1-D). `bertkit pretrain
 // --batch` trains on it, the same batch at every step.
 import type { PretrainingBatch } from '../data/pretraining-dataset.js';
-import { readFileSync } from 'node:fs';
 import { parseBatch } from '../model/batch-file.js';
 import type { BertConfig } from '../model/config.js';
 import type { PretrainingBatchSource } from './pretrain.js';
+import { readJsonFile } from '../io/json-file.js';
 
 type Limits = Pick<BertConfig, 'vocab_size' | 'type_vocab_size' | 'max_position_embeddings'>;
 
 export function readPretrainingBatchFile(path: string, limits: Limits, nsp: boolean): PretrainingBatch {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`${path}: cannot read the batch (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+  const raw = readJsonFile(path);
   const batch = parseBatch(raw, limits, path);
   const { batchSize, seqLength } = batch;
   const fields = raw as Record<string, unknown>;

@@ -63,7 +63,7 @@ export function placesSquad(count: number, seed: number): string {
 /** Fine-tunes the fixture on a synthetic task file pair into `outputDir` (library API, one thread). */
 export async function trainFixtureModel(kind: 'classification' | 'ner' | 'qa', train: string, dev: string, outputDir: string, fixtureDir: string, epochs = 8): Promise<void> {
   const { BertTokenizer } = await import('../../src/tokenizer/bert-tokenizer.js');
-  const { taskSpec } = await import('../../src/data/tasks/task.js');
+  const { taskSpec } = await import('../../src/data/tasks/registry.js');
   const { finetune } = await import('../../src/train/finetune.js');
   const { prepareFinetuneModel, taskLabelsOf } = await import('../../src/train/finetune-model.js');
   const tokenizer = BertTokenizer.fromPretrained(fixtureDir);

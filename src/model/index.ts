@@ -1,0 +1,13 @@
+// The model's public API: configs, Hugging Face checkpoints, the BERT graph, inference graphs and
+// their runner, ONNX export.
+export { BERT_DEFAULTS, numLabels, parseBertConfig, readBertConfig, writeBertConfig, type BertConfig, type HiddenAct, type PositionEmbeddingType, type ProblemType } from './config.js';
+export { BERT_ARCHITECTURES, architectureOf, headsOf, isBertArchitecture, type BertArchitecture, type BertHeads } from './architecture.js';
+export { loadBert, saveBert, type BertModelState, type LoadBertOptions, type LoadedBert, type SaveBertOptions } from './checkpoint.js';
+export { initialParameters, type InitialParameters } from './initial-parameters.js';
+export { bertEncoder, bertForward, bertInputs, bertParameterShapes, type BertEncoderOptions, type BertEncoderOutput, type BertForward, type BertForwardOptions, type BertHeadOutputs, type BertInputs } from './bert.js';
+export { FUSED_ENCODER_LAYER } from './fused-encoder-layer.js';
+export { PLAIN_ENCODER_LAYER, type EncoderLayerKind } from './encoder-layer.js';
+export { bertLoss, type BertLoss, type BertLossOptions } from './losses.js';
+export { buildInferenceGraph, inferenceOnnx, modelOutputs, type InferenceGraphOptions, type InferenceOutput } from './inference-graph.js';
+export { BertRunner, type BertBatch, type BertRunnerOptions, type WeightSource } from './runner.js';
+export { EXPORT_TASKS, exportOnnx, exportTasksFor, type ExportOnnxOptions, type ExportTask, type ExportedOnnx } from './onnx-export.js';
