@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeOpenblas, type OpenblasInfo, peerEnvironment, pythonWithTorch } from './pytorch-peer.js';
 import type { BenchRow } from './types.js';
 import { classificationTask } from '../src/data/tasks/classification.js';
 import type { TaskData } from '../src/data/tasks/task.js';
@@ -58,7 +59,7 @@ export async function run(): Promise<BenchRow[]> {
       rows.push({
         suite, metric: `${label}: training, SST-2 max length ${MAX_LENGTH} (mean padded ${meanPadded.toFixed(1)}), batch ${BATCH}`, value: result.examplesPerSecond, unit: 'examples/s',
         ...(peer.ok ? { peer: { name: `PyTorch ${peer.result.torch}`, value: peer.result.examples_per_second }, ratio: result.examplesPerSecond / peer.result.examples_per_second } : {}),
-        note: peer.ok ? `PyTorch: random batches ${BATCH}×${Math.round(meanPadded)}, ${peer.result.threads} threads` : `PyTorch row skipped: ${peer.reason}`,
+        note: peer.ok ? `PyTorch: random batches ${BATCH}×${Math.round(meanPadded)}, ${peer.result.threads} threads, ${describeOpenblas(peer.result.openblas)}` : `PyTorch row skipped: ${peer.reason}`,
       });
       const evaluation = await evalThroughput(dir, train, dev);
       rows.push({ suite, metric: `${label}: dev evaluation (forward only, length-sorted batches of 32)`, value: evaluation, unit: 'examples/s' });
@@ -94,14 +95,14 @@ interface PytorchResult {
   step_ms: number;
   torch: string;
   threads: number;
+  openblas: OpenblasInfo | null;
 }
 
 function pytorchSteps(layers: number, hidden: number, heads: number, seq: number): { ok: true; result: PytorchResult } | { ok: false; reason: string } {
-  const candidates = process.env.BERTKIT_PYTHON ? [process.env.BERTKIT_PYTHON] : ['python3', '/usr/bin/python3'];
-  const python = candidates.find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+  const python = pythonWithTorch();
   if (python === undefined) return { ok: false, reason: 'no python with torch (set BERTKIT_PYTHON)' };
   const args = [PYTORCH_SCRIPT, '--layers', String(layers), '--hidden', String(hidden), '--heads', String(heads), '--batch', String(BATCH), '--seq', String(seq)];
-  const run = spawnSync(python, args, { encoding: 'utf8' });
+  const run = spawnSync(python, args, { encoding: 'utf8', env: peerEnvironment() });
   if (run.status !== 0) return { ok: false, reason: `${python} ${args.join(' ')} failed: ${run.stderr.trim().split('\n').at(-1)}` };
   return { ok: true, result: JSON.parse(run.stdout.trim().split('\n').at(-1)!) as PytorchResult };
 }

@@ -35,6 +35,31 @@ export async function bareMatMulGflops(progress: (message: string) => void): Pro
 }
 
 /**
+ * GFLOPS of the weight MatMuls of one BERT layer as the model runs them: M = the batch's tokens, the
+ * six weight shapes (query, key, value, attention output [h×h], FFN [h×f] and [f×h]), prepacked
+ * weights (weightMatMuls), warm, median of 7. The reference of a model's own GFLOPS: a bare MatMul with
+ * a fed weight and another M runs at half the speed on Zen 5 (79–86 against the model's 161–163 GFLOPS).
+ */
+export async function layerMatMulGflops(m: number, hidden: number, ffn: number, progress: (message: string) => void): Promise<number> {
+  const shapes: [number, number][] = [[hidden, hidden], [hidden, hidden], [hidden, hidden], [hidden, hidden], [hidden, ffn], [ffn, hidden]];
+  const matmuls = await weightMatMuls(m, shapes, 1);
+  try {
+    for (let i = 0; i < 3; i++) await matmuls.run();
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const started = performance.now();
+      await matmuls.run();
+      times.push(performance.now() - started);
+    }
+    const gflops = (2 * m * (4 * hidden * hidden + 2 * hidden * ffn)) / (median(times) / 1000) / 1e9;
+    progress(`a layer's weight MatMuls at M = ${m}, prepacked: ${gflops.toFixed(1)} GFLOPS`);
+    return gflops;
+  } finally {
+    await matmuls.dispose();
+  }
+}
+
+/**
  * One ORT session of bare MatMuls [m×k]×[k×n] as an inference graph runs them: for each of
  * `repeat` rounds one product per shape, each with its own [k×n] weight as an initializer (so ORT
  * prepacks it, and no two nodes are alike for ORT to merge), and only the first row of each product

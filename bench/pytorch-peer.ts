@@ -1,9 +1,38 @@
 // A PyTorch peer kept running beside the benchmark (bench/pytorch_bert.py): one timed forward pass
 // per request, so that its runs interleave with bertkit's in the same rounds and drift of the
-// shared CPU falls on both alike.
+// shared CPU falls on both alike. Every PyTorch peer (this one and the scripts the finetune and
+// pretrain suites run) starts under `peerEnvironment()`: without this machine's OPENBLAS_CORETYPE
+// and OPENBLAS_L2_SIZE, which pin older OpenBLAS builds to Haswell kernels (a 4096×768×3072 MatMul:
+// 88 GFLOPS with them, 112 without), and reports the OpenBLAS core it then ran (bench/openblas_info.py).
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
+
+/** What a peer reports of the OpenBLAS it ran on (bench/openblas_info.py); null: no OpenBLAS was loaded. */
+export interface OpenblasInfo {
+  core: string;
+  config: string;
+  library: string;
+}
+
+/** This machine's OpenBLAS overrides, meant for older builds, which the peers must not inherit. */
+const OPENBLAS_OVERRIDES = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
+
+/** The environment of a PyTorch peer process: this one's without the OpenBLAS overrides (only there: tests and CI keep theirs). */
+export function peerEnvironment(environment: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(environment).filter(([name]) => !OPENBLAS_OVERRIDES.includes(name)));
+}
+
+/** $BERTKIT_PYTHON, else the first of python3 and the system's /usr/bin/python3 (Debian's python3-torch, which a pyenv python3 may shadow) that imports torch. */
+export function pythonWithTorch(): string | undefined {
+  const candidates = [...(process.env.BERTKIT_PYTHON ? [process.env.BERTKIT_PYTHON] : []), 'python3', '/usr/bin/python3'];
+  return candidates.find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { stdio: 'ignore', env: peerEnvironment() }).status === 0);
+}
+
+/** For a row's note: 'OpenBLAS core Zen (OpenBLAS 0.3.21 …)', or that none was loaded. */
+export function describeOpenblas(info: OpenblasInfo | null | undefined): string {
+  return info ? `OpenBLAS core ${info.core} (${info.config})` : 'no OpenBLAS loaded';
+}
 
 /** How long the script may take to build its model and make its warm-up pass. */
 const START_TIMEOUT_MS = 600_000;
@@ -14,18 +43,16 @@ export class PytorchPeer {
     private readonly lines: AsyncIterator<string>,
     private readonly exited: Promise<string>,
     private readonly name: string,
-    /** The script's first line: {"threads": n, "torch": version}. */
-    readonly about: { threads: number; torch: string },
+    /** The script's first line: {"threads": n, "torch": version, "openblas": …}. */
+    readonly about: { threads: number; torch: string; openblas?: OpenblasInfo | null },
   ) {}
 
   /** Starts `script` with `args` under the first Python that imports torch, or says why it cannot. */
   static async start(script: string, args: readonly string[]): Promise<PytorchPeer | { skipped: string }> {
-    // Debian's python3-torch lives in the system interpreter, which a pyenv python3 may shadow.
-    const candidates = [...(process.env.BERTKIT_PYTHON ? [process.env.BERTKIT_PYTHON] : []), 'python3', '/usr/bin/python3'];
-    const python = candidates.find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+    const python = pythonWithTorch();
     if (python === undefined) return { skipped: "python3 -c 'import torch' fails (apt-get install -y python3-torch libopenblas0-pthread)" };
     const name = basename(script);
-    const child = spawn(python, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(python, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: peerEnvironment() });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
     // A write after the child died fails with EPIPE; the next read reports why it died.

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from openblas_info import openblas_info
 from pytorch_model import Encoder
 
 
@@ -58,7 +59,7 @@ def main():
         if step >= args.warmup:
             times.append(elapsed)
     step_s = statistics.median(times)
-    print(json.dumps({'examples_per_second': args.batch / step_s, 'step_ms': step_s * 1000, 'torch': torch.__version__, 'threads': torch.get_num_threads()}))
+    print(json.dumps({'examples_per_second': args.batch / step_s, 'step_ms': step_s * 1000, 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'openblas': openblas_info()}))
 
 
 if __name__ == '__main__':

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from openblas_info import openblas_info
 from pytorch_model import Encoder
 
 
@@ -83,6 +84,7 @@ def main():
         'torch': torch.__version__,
         'threads': torch.get_num_threads(),
         'loss': float(loss),
+        'openblas': openblas_info(),
     }))
 
 

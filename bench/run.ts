@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import os from 'node:os';
+import { cpuInfo, describeCpu } from './cpu.js';
 import type { BenchModule, BenchRow } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,6 +23,7 @@ if (process.argv[2] === CHILD_FLAG) {
 const wanted = process.argv.slice(2);
 const files = readdirSync(here).filter((f) => f.endsWith('.bench.js')).sort();
 
+const cpu = cpuInfo();
 const rows: BenchRow[] = [];
 for (const file of files) {
   const source = readFileSync(join(here, file), 'utf8');
@@ -32,7 +34,7 @@ for (const file of files) {
     stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
   });
   if (child.status !== 0) throw new Error(`bench suite ${suite} failed (exit ${child.status})`);
-  const produced = JSON.parse(child.stdout.trim().split('\n').pop()!) as BenchRow[];
+  const produced = (JSON.parse(child.stdout.trim().split('\n').pop()!) as BenchRow[]).map((row) => ({ ...row, cpu: describeCpu(cpu) }));
   rows.push(...produced);
   printTable(produced);
 }
@@ -41,13 +43,13 @@ const resultsDir = resolve(process.cwd(), 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 const report = {
   date: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+  machine: { cpus: os.cpus().length, model: cpu.model, cpu, node: process.version },
   rows,
 };
 const json = JSON.stringify(report, null, 2) + '\n';
 writeFileSync(join(resultsDir, 'latest.json'), json);
 writeFileSync(join(resultsDir, `${report.date.slice(0, 19).replace(/[:T]/g, '-')}.json`), json);
-console.log('\nAll results:');
+console.log(`\nAll results (on ${describeCpu(cpu)}):`);
 printTable(rows);
 console.log(`\nwritten to ${join(resultsDir, 'latest.json')}`);
 

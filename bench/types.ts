@@ -9,6 +9,8 @@ export interface BenchRow {
   ratio?: number;
   goal?: string;
   note?: string;
+  /** The CPU the row was measured on (bench/cpu.ts describeCpu), stamped by bench/run.ts: ratios move with it. */
+  cpu?: string;
 }
 
 /** A benchmark module: files named `*.bench.ts` in bench/ export `suite` and `run`. */

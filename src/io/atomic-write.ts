@@ -58,7 +58,8 @@ function renameIntoPlace(temp: string, path: string): void {
   fsyncDirectory(dirname(path));
 }
 
-function fsyncDirectory(dir: string): void {
+/** Flushes a folder's entries (a rename, a removal) to disk; a no-op where the platform cannot. */
+export function fsyncDirectory(dir: string): void {
   let fd: number;
   try {
     fd = openSync(dir, 'r');

@@ -3,7 +3,7 @@
 // line and column. Node 20's JSON.parse names a position only for some errors, so on failure a small
 // scanner finds the first offending character.
 
-import { readFileSync } from 'node:fs';
+import { readUtf8File } from './utf8-text.js';
 
 export interface JsonSource {
   /** Line of the file on which `text` starts (default 1): a JSON Lines record passes its own line. */
@@ -25,16 +25,9 @@ export function parseJson(text: string, source: string, options: JsonSource = {}
   }
 }
 
-/** Reads and parses a JSON file (a UTF-8 BOM is dropped); every error names the file. */
+/** Reads (as strict UTF-8; a BOM is dropped) and parses a JSON file; every error names the file. */
 export function readJsonFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read: ${code ?? String(error)}`, { cause: error });
-  }
-  return parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, path);
+  return parseJson(readUtf8File(path), path);
 }
 
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {

@@ -22,7 +22,7 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-const BYTES_PER_ELEMENT: Record<SafetensorsDType, number> = {
+export const BYTES_PER_ELEMENT: Record<SafetensorsDType, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
 };
 
@@ -47,8 +47,9 @@ export function readSafetensors(path: string): SafetensorsFile {
     const lengthBytes = Buffer.alloc(8);
     readFully(fd, lengthBytes, 0, path);
     const headerLength = lengthBytes.readBigUInt64LE(0);
-    if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
-    if (headerLength > BigInt(fileSize - 8)) fail(`header length ${headerLength} runs past the end of the ${fileSize}-byte file (truncated?)`);
+    // The length is not printed: on a file that is not safetensors, its first 8 bytes are that file's content.
+    if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`the header length in the first 8 bytes exceeds the ${MAX_HEADER_BYTES}-byte limit (not a safetensors file?)`);
+    if (headerLength > BigInt(fileSize - 8)) fail(`the header length in the first 8 bytes runs past the end of the ${fileSize}-byte file (truncated, or not a safetensors file?)`);
     const headerBytes = Buffer.alloc(Number(headerLength));
     readFully(fd, headerBytes, 8, path);
     const header = parseJson(headerBytes.toString('utf8'), `${path} header`);
@@ -60,7 +61,7 @@ export function readSafetensors(path: string): SafetensorsFile {
     const specs = entries
       .filter(([name]) => name !== '__metadata__')
       .map(([name, spec]) => ({ name, ...validateSpec(name, spec, dataSize, fail) }));
-    checkNoOverlap(specs, fail);
+    checkContiguous(specs, dataSize, fail);
 
     const tensors = new Map<string, NamedTensor>();
     for (const spec of specs) {
@@ -105,13 +106,20 @@ function validateSpec(name: string, spec: unknown, dataSize: number, fail: (m: s
   return { dtype: dtype as SafetensorsDType, shape: shape as number[], begin, end };
 }
 
-function checkNoOverlap(specs: (TensorSpec & { name: string })[], fail: (m: string) => never): void {
-  const sorted = [...specs].sort((a, b) => a.begin - b.begin);
-  for (let i = 1; i < sorted.length; i++) {
-    const previous = sorted[i - 1]!;
-    const current = sorted[i]!;
-    if (current.begin < previous.end) fail(`tensors "${previous.name}" and "${current.name}" overlap`);
+/**
+ * The tensors' bytes must tile the data exactly, as the safetensors library requires: no overlap, no
+ * hole between tensors, nothing after the last. Bytes that belong to no tensor are how a file would
+ * smuggle in other content (a polyglot that is also a zip or a script).
+ */
+function checkContiguous(specs: (TensorSpec & { name: string })[], dataSize: number, fail: (m: string) => never): void {
+  const sorted = [...specs].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let covered = 0;
+  for (const [i, spec] of sorted.entries()) {
+    if (spec.begin < covered) fail(`tensors "${sorted[i - 1]!.name}" and "${spec.name}" overlap`);
+    if (spec.begin > covered) fail(`data bytes [${covered}, ${spec.begin}) before tensor "${spec.name}" belong to no tensor (the format allows no holes)`);
+    covered = spec.end;
   }
+  if (covered < dataSize) fail(`${dataSize - covered} bytes after the last tensor's data belong to no tensor (the format allows none)`);
 }
 
 function parseMetadata(value: unknown, fail: (m: string) => never): Record<string, string> {

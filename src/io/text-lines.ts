@@ -5,6 +5,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
+import { firstInvalidLineIndex } from './utf8-text.js';
 
 /** A run of consecutive lines from one file. */
 export interface LineChunk {
@@ -78,7 +79,7 @@ function openFile(path: string, chunkBytes: number) {
 
 /** Decodes `\n`-separated lines (the last one without its terminator), failing on the first bad line. */
 function decodeLines(bytes: Buffer, path: string, firstLineNumber: number): string[] {
-  if (!isUtf8(bytes)) throw new Error(`${path}:${firstLineNumber + badLineIndex(bytes)}: invalid UTF-8`);
+  if (!isUtf8(bytes)) throw new Error(`${path}:${firstLineNumber + firstInvalidLineIndex(bytes)}: invalid UTF-8`);
   const lines = bytes.toString('utf8').split('\n');
   if (firstLineNumber === 1 && lines[0]!.startsWith(UTF8_BOM)) lines[0] = lines[0]!.slice(1);
   for (let i = 0; i < lines.length; i++) {
@@ -86,16 +87,6 @@ function decodeLines(bytes: Buffer, path: string, firstLineNumber: number): stri
     if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
   }
   return lines;
-}
-
-function badLineIndex(bytes: Buffer): number {
-  let start = 0;
-  for (let index = 0; ; index++) {
-    const end = bytes.indexOf(NEWLINE, start);
-    if (!isUtf8(bytes.subarray(start, end < 0 ? bytes.length : end))) return index;
-    if (end < 0) return index;
-    start = end + 1;
-  }
 }
 
 function describeStreamError(error: unknown, path: string): Error {

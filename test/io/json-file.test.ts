@@ -41,7 +41,9 @@ test('readJsonFile drops a byte-order mark and names the file in every error', (
     writeFileSync(file, '{\n"hidden_size": 768,\n}');
     assert.throws(() => readJsonFile(file), { message: `${file}:3:1: invalid JSON: unexpected '}'` });
     assert.throws(() => readJsonFile(join(dir, 'missing.json')), { message: `${join(dir, 'missing.json')}: no such file` });
-    assert.throws(() => readJsonFile(dir), { message: `${dir}: cannot read: EISDIR` });
+    assert.throws(() => readJsonFile(dir), { message: `${dir}: is a directory, not a file` });
+    writeFileSync(file, Buffer.from([0x7b, 0x0a, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])); // {\n"\xff":1}
+    assert.throws(() => readJsonFile(file), { message: `${file}:2: invalid UTF-8` });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { readPytorchBin } from '../../src/io/pytorch-bin.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
+import { matchStateDict } from '../../src/io/state-dict.js';
 import { sharedPath, skipWithoutShared } from '../helpers/shared.js';
 
 const fixture = (...parts: string[]) => sharedPath('fixtures', 'bert-tiny-uncased', ...parts);
@@ -87,4 +88,72 @@ test('clear errors for files that are not torch archives', () => {
   assert.throws(() => readPytorchBin(path), (e: Error) => e.message.startsWith(path) && /not a torch\.save zip/.test(e.message));
   const truncated = archive('\x80\x02}q\x00(X\x01\x00');
   assert.throws(() => readPytorchBin(truncated), /unexpected end of data/);
+});
+
+// Hostile archives. A pickle integer below 65536: BININT1 or BININT2.
+const pickleInt = (v: number) => (v < 256 ? `K${String.fromCharCode(v)}` : `M${String.fromCharCode(v & 255, v >> 8)}`);
+
+/** data.pkl of {'t': _rebuild_tensor_v2(FloatStorage '0' declaring `numel` values, offset, size, stride)}. */
+function viewPickle(numel: number, offset: number, size: number[], stride: number[]): Uint8Array {
+  const tuple = (values: number[]) => `(${values.map(pickleInt).join('')}t`;
+  return new Uint8Array(Buffer.from('\x80\x02}q\x00(X\x01\x00\x00\x00tctorch._utils\n_rebuild_tensor_v2\n('
+    + `(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpu${pickleInt(numel)}tQ`
+    + `${pickleInt(offset)}${tuple(size)}${tuple(stride)}\x89ccollections\nOrderedDict\n)RtRu.`, 'latin1'));
+}
+
+function writeBin(zip: Uint8Array): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'bertkit-bin-')), 'pytorch_model.bin');
+  writeFileSync(path, zip);
+  return path;
+}
+
+/** Rewrites fields of entry `name` in both its local and its central-directory header (offsets per APPNOTE 4.3.7 / 4.3.12). */
+function patchEntry(zip: Uint8Array, name: string, fields: { method?: number; originalSize?: number }): Uint8Array {
+  const bytes = Buffer.from(zip);
+  const headers = [{ signature: 0x04034b50, method: 8, originalSize: 22, nameLength: 26, name: 30 }, { signature: 0x02014b50, method: 10, originalSize: 24, nameLength: 28, name: 46 }];
+  let patched = 0;
+  for (let at = 0; at + 4 <= bytes.length; at++) {
+    for (const header of headers) {
+      if (bytes.readUInt32LE(at) !== header.signature) continue;
+      const length = bytes.readUInt16LE(at + header.nameLength);
+      if (bytes.toString('latin1', at + header.name, at + header.name + length) !== name) continue;
+      if (fields.method !== undefined) bytes.writeUInt16LE(fields.method, at + header.method);
+      if (fields.originalSize !== undefined) bytes.writeUInt32LE(fields.originalSize, at + header.originalSize);
+      patched++;
+    }
+  }
+  assert.equal(patched, 2, `${name}: a local and a central header`);
+  return new Uint8Array(bytes);
+}
+
+test('an expanded view is not copied out before its shape is checked: torch.zeros(1).expand(16000, 16000) costs no GB', () => {
+  const path = writeBin(zipSync({ 'archive/data.pkl': viewPickle(1, 0, [16000, 16000], [0, 0]), 'archive/data/0': new Uint8Array(4) }));
+  const before = process.memoryUsage().arrayBuffers;
+  const tensors = readPytorchBin(path);
+  assert.deepEqual(tensors.get('t')!.shape, [16000, 16000]);
+  // A model expecting another shape refuses it without reading its values.
+  assert.throws(() => matchStateDict(tensors, new Map([['t', [2, 2]]]), { source: path, basePrefix: '' }), /t has shape \[16000, 16000\], the model config expects \[2, 2\]/);
+  const grown = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grown < 64 << 20, `${(grown / 2 ** 20).toFixed(0)} MiB of array buffers for an 829-byte file`);
+  // One that expects it gets the values (read on first use).
+  const small = readPytorchBin(writeBin(zipSync({ 'archive/data.pkl': viewPickle(1, 0, [300, 2], [0, 0]), 'archive/data/0': new Uint8Array(Float32Array.of(7).buffer) })));
+  assert.deepEqual(matchStateDict(small, new Map([['t', [300, 2]]]), { source: 'small', basePrefix: '' }).tensors.get('t')!.data, new Float32Array(600).fill(7));
+});
+
+test('only data.pkl and the storages a read tensor uses are inflated: an unused entry that cannot inflate costs nothing', () => {
+  const storage = new Uint8Array(Float32Array.of(1, 2, 3, 4).buffer);
+  // A stored entry relabelled as deflated: its 0xff bytes are an invalid deflate block, so inflating it throws.
+  const zip = zipSync({ 'archive/data.pkl': viewPickle(4, 0, [2, 2], [2, 1]), 'archive/data/0': storage, 'archive/junk': [new Uint8Array(4096).fill(0xff), { level: 0 }] });
+  const tensors = readPytorchBin(writeBin(patchEntry(zip, 'archive/junk', { method: 8 })));
+  assert.deepEqual([...tensors.get('t')!.data], [1, 2, 3, 4]);
+});
+
+test('entry sizes are checked against what the pickle declares before anything is inflated', () => {
+  const storage = new Uint8Array(Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8).buffer);
+  const mismatch = writeBin(zipSync({ 'archive/data.pkl': viewPickle(6, 0, [2, 3], [3, 1]), 'archive/data/0': storage }));
+  assert.throws(() => readPytorchBin(mismatch), /archive\/data\/0 holds 32 bytes, but the pickle declares 6 F32 values \(24 bytes\)/);
+  // A data.pkl that claims 200 MB is refused before a buffer of that size is made.
+  const zip = zipSync({ 'archive/data.pkl': viewPickle(8, 0, [8], [1]), 'archive/data/0': storage });
+  const hugePickle = writeBin(patchEntry(zip, 'archive/data.pkl', { originalSize: 200 << 20 }));
+  assert.throws(() => readPytorchBin(hugePickle), /archive\/data\.pkl declares 209715200 bytes, over the 67108864-byte limit/);
 });

@@ -131,3 +131,23 @@ test('malformed files give errors that name the file and the problem', () => {
     });
   }
 });
+
+test('bytes that belong to no tensor are refused, as the safetensors library does: a hole between tensors, or data after the last', () => {
+  const eight = new Uint8Array(8);
+  const hole = handMade({ x: { dtype: 'U8', shape: [2], data_offsets: [0, 2] }, y: { dtype: 'U8', shape: [4], data_offsets: [4, 8] } }, eight);
+  assert.throws(() => readSafetensors(hole), /data bytes \[2, 4\) before tensor "y" belong to no tensor/);
+  const leading = handMade({ y: { dtype: 'U8', shape: [4], data_offsets: [4, 8] } }, eight);
+  assert.throws(() => readSafetensors(leading), /data bytes \[0, 4\) before tensor "y" belong to no tensor/);
+  const trailing = handMade({ x: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, eight);
+  assert.throws(() => readSafetensors(trailing), /4 bytes after the last tensor's data belong to no tensor/);
+  // Empty tensors take no bytes (in the library's order they sit at a boundary).
+  const empty = handMade({ e: { dtype: 'F32', shape: [0, 3], data_offsets: [8, 8] }, x: { dtype: 'U8', shape: [8], data_offsets: [0, 8] } }, eight);
+  assert.deepEqual(readSafetensors(empty).tensors.get('e')!.shape, [0, 3]);
+});
+
+test('a file that is not safetensors is refused without its first bytes in the message', () => {
+  const path = join(tempDir(), 'passwd.safetensors');
+  writeFileSync(path, 'root:x:0:0:root:/root:/bin/bash\n');
+  const leaked = Buffer.from('root:x:0').readBigUInt64LE(0).toString();
+  assert.throws(() => readSafetensors(path), (error: Error) => !error.message.includes(leaked) && !error.message.includes('root') && /header length/.test(error.message));
+});

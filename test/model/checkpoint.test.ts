@@ -101,7 +101,7 @@ test('a sharded checkpoint (model.safetensors.index.json) loads as the single fi
   for (const [name, tensor] of tensors) assert.deepEqual(model.parameters.get(name), tensor.data, name);
 
   rmSync(join(shardDir, 'model-00002-of-00002.safetensors'));
-  await assert.rejects(loadBert(shardDir, quiet), /model\.safetensors\.index\.json: weight_map names the shard model-00002-of-00002\.safetensors, which is missing/);
+  await assert.rejects(loadBert(shardDir, quiet), /model\.safetensors\.index\.json: weight_map's shard model-00002-of-00002\.safetensors is missing/);
 });
 
 test('config shapes that disagree with the weights, and a directory without weights, fail with the file named', { skip }, async () => {

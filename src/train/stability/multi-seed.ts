@@ -4,6 +4,7 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BertModelState } from '../../model/checkpoint.js';
+import { refuseToReplaceModel } from '../engine/output-dir.js';
 import { type FinetuneOptions, type FinetuneResult, finetune } from '../finetune.js';
 import { type SeedRun, type SeedsReport, seedsReport, writeSeedsReport } from './seeds-report.js';
 
@@ -32,7 +33,8 @@ export async function finetuneSeeds(options: MultiSeedOptions): Promise<MultiSee
   if (seeds.length === 0 || new Set(seeds).size !== seeds.length) throw new Error(`finetuneSeeds: seeds must be distinct and at least one, got [${seeds.join(', ')}]`);
   if (options.dev === undefined) throw new Error('finetuneSeeds: a multi-seed run compares dev metrics; give it a dev set');
   const bestDir = join(outputDir, 'best');
-  rmSync(bestDir, { recursive: true, force: true });
+  // An earlier run's best model is replaced only when asked, and only once this run has its own.
+  if (options.overwriteOutputDir !== true) refuseToReplaceModel(bestDir);
   const results = new Map<number, FinetuneResult>();
   const runs: SeedRun[] = [];
   for (const [index, seed] of seeds.entries()) {
@@ -51,7 +53,10 @@ export async function finetuneSeeds(options: MultiSeedOptions): Promise<MultiSee
   const metric = options.metric ?? options.task.primaryMetric;
   const ranked = seedsReport(runs, metric);
   const winner = seedDir(outputDir, ranked.bestSeed);
-  if (existsSync(winner)) renameSync(winner, bestDir);
+  if (existsSync(winner)) {
+    rmSync(bestDir, { recursive: true, force: true });
+    renameSync(winner, bestDir);
+  }
   const report = seedsReport(runs.map((run) => (run.seed === ranked.bestSeed ? { ...run, dir: bestDir } : run)), metric);
   writeSeedsReport(join(outputDir, 'seeds-report'), report);
   return { report, results, bestDir };

@@ -54,3 +54,50 @@ test('an O between two I- tokens separates them; E- and S- close groups', { skip
   const closed = groupEntities(encoding, logitsFor(['O', 'B-LOC', 'E-LOC', 'I-LOC', 'S-LOC', 'I-LOC', 'O'], ones), LABELS);
   assert.deepEqual(closed.map((e) => [e.word, e.start, e.end]), [['Paris London', 0, 12], ['Rome', 13, 17], ['Oslo', 18, 22], ['Bern', 23, 27]]);
 });
+
+// Pieces of one word that disagree: "Headingley" is Head ##ing ##ley in the cased vocabulary. Training
+// labels only a word's first piece, so "simple" (per token) cuts the entity inside the word.
+const HEADINGLEY = 'People came to Headingley today';
+/** Tags and margins per token of HEADINGLEY ([CLS] People came to Head ##ing ##ley today [SEP]). */
+const PIECE_TAGS = ['O', 'O', 'O', 'O', 'B-LOC', 'O', 'I-PER', 'O', 'O'];
+const PIECE_MARGINS = [1, 2, 2, 2, 3, 1, 5, 2, 1];
+
+test('aggregation strategies on a word whose pieces disagree, as transformers\' pipeline defines them', { skip: skipWithoutShared(CASED) }, () => {
+  const tokenizer = BertTokenizer.fromPretrained(sharedPath(CASED), { doLowerCase: false });
+  const encoding = tokenizer.encode(HEADINGLEY);
+  assert.deepEqual(encoding.tokens, ['[CLS]', 'People', 'came', 'to', 'Head', '##ing', '##ley', 'today', '[SEP]']);
+  const logits = logitsFor(PIECE_TAGS, PIECE_MARGINS);
+  const spans = (entities: { entity_group: string; start: number; end: number }[]) => entities.map((e) => [e.entity_group, HEADINGLEY.slice(e.start, e.end)]);
+  // Softmax over 7 labels with one label `margin` above six at 0.
+  const top = (margin: number) => 1 / (1 + 6 * Math.exp(-margin));
+  const rest = (margin: number) => Math.exp(-margin) / (1 + 6 * Math.exp(-margin));
+  // simple: per token, so the entity ends inside the word.
+  assert.deepEqual(spans(groupEntities(encoding, logits, LABELS, 'simple')), [['LOC', 'Head'], ['PER', 'ley']]);
+  // first: the word takes its first piece's label and score.
+  const first = groupEntities(encoding, logits, LABELS, 'first');
+  assert.deepEqual(spans(first), [['LOC', 'Headingley']]);
+  assert.equal(first[0]!.word, 'Headingley');
+  assert.ok(Math.abs(first[0]!.score - top(3)) < 1e-9);
+  // average: mean softmax over the three pieces; I-PER (0.371) beats B-LOC (0.297).
+  const average = groupEntities(encoding, logits, LABELS, 'average');
+  assert.deepEqual(spans(average), [['PER', 'Headingley']]);
+  assert.ok(Math.abs(average[0]!.score - (rest(3) + rest(1) + top(5)) / 3) < 1e-9);
+  // max: the most confident piece (##ley) decides.
+  const max = groupEntities(encoding, logits, LABELS, 'max');
+  assert.deepEqual(spans(max), [['PER', 'Headingley']]);
+  assert.ok(Math.abs(max[0]!.score - top(5)) < 1e-9);
+  // none: every token not tagged O, with its position in the encoding.
+  assert.deepEqual(groupEntities(encoding, logits, LABELS, 'none').map((e) => [e.entity, e.index, e.word, HEADINGLEY.slice(e.start, e.end)]), [
+    ['B-LOC', 4, 'Head', 'Head'],
+    ['I-PER', 6, '##ley', 'ley'],
+  ]);
+});
+
+test('aggregation "first": each CJK character is a word of its own, as in character-level training data', { skip: skipWithoutShared('data/vocab/bert-base-chinese') }, () => {
+  const tokenizer = BertTokenizer.fromPretrained(sharedPath('data/vocab/bert-base-chinese'));
+  const text = '我在北京工作';
+  const encoding = tokenizer.encode(text);
+  assert.equal(encoding.tokens.length, 8);
+  const entities = groupEntities(encoding, logitsFor(['O', 'O', 'O', 'B-LOC', 'I-LOC', 'O', 'O', 'O'], new Array(8).fill(2)), LABELS, 'first');
+  assert.deepEqual(entities.map((e) => [e.entity_group, text.slice(e.start, e.end)]), [['LOC', '北京']]);
+});
