@@ -12,7 +12,8 @@ export interface Node {
   readonly domain?: string;
 }
 
-export type ConstantData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
+/** Uint8Array holds bool or uint8 (the dtype says which). */
+export type ConstantData = Float32Array | BigInt64Array | Int32Array | Uint8Array | Int8Array;
 
 export interface ConstantValue {
   readonly data: ConstantData;
@@ -48,13 +49,14 @@ class GraphTensor implements Tensor {
 function dtypeOfData(values: number[] | ConstantData): DType {
   if (values instanceof BigInt64Array) return 'int64';
   if (values instanceof Int32Array) return 'int32';
+  if (values instanceof Int8Array) return 'int8';
   if (values instanceof Uint8Array) return 'bool';
   return 'float32';
 }
 
 function dataOfDType(values: number[] | ConstantData, dtype: DType): ConstantData {
   if (!Array.isArray(values)) {
-    if (dtypeOfData(values) !== dtype) throw new Error(`constant: values are ${dtypeOfData(values)} but dtype is ${dtype}`);
+    if (dtypeOfData(values) !== dtype && !(dtype === 'uint8' && values instanceof Uint8Array)) throw new Error(`constant: values are ${dtypeOfData(values)} but dtype is ${dtype}`);
     return values;
   }
   switch (dtype) {
@@ -62,6 +64,8 @@ function dataOfDType(values: number[] | ConstantData, dtype: DType): ConstantDat
     case 'int64': return BigInt64Array.from(values, (value) => BigInt(Math.trunc(value)));
     case 'int32': return Int32Array.from(values);
     case 'bool': return Uint8Array.from(values, (value) => (value ? 1 : 0));
+    case 'int8': return Int8Array.from(values);
+    case 'uint8': return Uint8Array.from(values);
   }
 }
 
@@ -79,6 +83,7 @@ export class Graph {
   readonly compositeGradients = new Map<string, CompositeGradient>();
   private readonly producers = new Map<string, Node>();
   private readonly names = new Set<string>();
+  private readonly sharedParameterPrefixes: string[] = [];
   private readonly scalars = new Map<string, Tensor>();
   private counter = 0;
 
@@ -93,9 +98,22 @@ export class Graph {
     return tensor;
   }
 
+  /**
+   * Parameters named `prefix…` may then be declared more than once and are one tensor: tied weights
+   * of two models in one graph (ELECTRA's generator reads its discriminator's embeddings).
+   */
+  shareParameters(prefix: string): void {
+    this.sharedParameterPrefixes.push(prefix);
+  }
+
   parameter(name: string, shape: number[]): Tensor {
     for (const dim of shape) {
       if (!Number.isInteger(dim) || dim < 0) throw new Error(`parameter ${name}: shape ${formatShape(shape)} must be non-negative integers`);
+    }
+    const declared = this.sharedParameterPrefixes.some((prefix) => name.startsWith(prefix)) ? this.parameters.find((parameter) => parameter.name === name) : undefined;
+    if (declared !== undefined) {
+      if (formatShape(declared.shape) !== formatShape(shape)) throw new Error(`parameter ${name}: shared as ${formatShape(declared.shape)}, declared again as ${formatShape(shape)}`);
+      return declared;
     }
     const tensor = this.input(name, 'float32', shape);
     this.parameters.push(tensor);

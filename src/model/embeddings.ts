@@ -1,5 +1,7 @@
 // BERT's input embeddings (HF BertEmbeddings), with Hugging Face parameter names:
 //   e = LayerNorm(word[input_ids] + token_type[token_type_ids] + position[0..seq)) → dropout
+// As in HF, word[input_ids] may come in ready-made (inputs_embeds): attributions differentiate
+// with respect to it.
 // Positions are learned ('absolute', a parameter) or the fixed sin/cos table ('sinusoidal', a constant).
 import { add, arange, dropout, gather, layerNorm } from '../graph/ops.js';
 import type { Tensor } from '../graph/tensor.js';
@@ -16,6 +18,8 @@ export interface EmbeddingsOptions {
   /** Name prefix of the parameters: 'bert.embeddings.' in head models, 'embeddings.' in a bare BertModel. */
   readonly prefix: string;
   readonly training: boolean;
+  /** The dropout's random input (default `${prefix}dropout`); two encoders sharing the embeddings (ELECTRA) draw their own. */
+  readonly dropoutName?: string;
 }
 
 export interface EmbeddingsOutput {
@@ -25,13 +29,25 @@ export interface EmbeddingsOutput {
   readonly wordEmbeddings: Tensor;
 }
 
-/** input_ids, token_type_ids: int64 [batch, seq]. */
-export function bertEmbeddings(inputIds: Tensor, tokenTypeIds: Tensor, config: EmbeddingsConfig, options: EmbeddingsOptions): EmbeddingsOutput {
-  const graph = inputIds.graph;
+/**
+ * The word part of the embeddings: token ids looked up in the table, or HF's inputs_embeds, the
+ * looked-up vectors themselves (float32 [batch, seq, hidden]).
+ */
+export type WordInput = { readonly inputIds: Tensor } | { readonly inputsEmbeds: Tensor };
+
+/** input_ids (or inputs_embeds), token_type_ids: int64 [batch, seq]. */
+export function bertEmbeddings(words: WordInput, tokenTypeIds: Tensor, config: EmbeddingsConfig, options: EmbeddingsOptions): EmbeddingsOutput {
+  const graph = tokenTypeIds.graph;
   const hidden = config.hidden_size;
   const p = options.prefix;
-  if (inputIds.shape.length !== 2 || inputIds.dtype !== 'int64') throw new Error(`bertEmbeddings: input_ids must be int64 [batch, seq], got ${inputIds.dtype}[${inputIds.shape.join(',')}]`);
-  const [batch, seq] = inputIds.shape;
+  if ('inputIds' in words) {
+    const { inputIds } = words;
+    if (inputIds.shape.length !== 2 || inputIds.dtype !== 'int64') throw new Error(`bertEmbeddings: input_ids must be int64 [batch, seq], got ${inputIds.dtype}[${inputIds.shape.join(',')}]`);
+  } else {
+    const { inputsEmbeds } = words;
+    if (inputsEmbeds.shape.length !== 3 || inputsEmbeds.dtype !== 'float32' || inputsEmbeds.shape[2] !== hidden) throw new Error(`bertEmbeddings: inputs_embeds must be float32 [batch, seq, ${hidden}], got ${inputsEmbeds.dtype}[${inputsEmbeds.shape.join(',')}]`);
+  }
+  const [batch, seq] = tokenTypeIds.shape;
 
   const wordEmbeddings = graph.parameter(`${p}word_embeddings.weight`, [config.vocab_size, hidden]);
   const positionTable = config.position_embedding_type === 'sinusoidal'
@@ -39,13 +55,14 @@ export function bertEmbeddings(inputIds: Tensor, tokenTypeIds: Tensor, config: E
     : graph.parameter(`${p}position_embeddings.weight`, [config.max_position_embeddings, hidden]);
   const tokenTypeEmbeddings = graph.parameter(`${p}token_type_embeddings.weight`, [config.type_vocab_size, hidden]);
 
-  const positionIds = arange(inputIds, 1); // [seq]: 0, 1, …, seq−1
+  const positionIds = arange(tokenTypeIds, 1); // [seq]: 0, 1, …, seq−1
 
   // [batch, seq, hidden] (+ [seq, hidden] broadcast over the batch), summed in HF's order
-  const summed = add(add(gather(wordEmbeddings, inputIds), gather(tokenTypeEmbeddings, tokenTypeIds)), gather(positionTable, positionIds));
+  const wordVectors = 'inputIds' in words ? gather(wordEmbeddings, words.inputIds) : words.inputsEmbeds;
+  const summed = add(add(wordVectors, gather(tokenTypeEmbeddings, tokenTypeIds)), gather(positionTable, positionIds));
   const normed = layerNorm(summed, graph.parameter(`${p}LayerNorm.weight`, [hidden]), graph.parameter(`${p}LayerNorm.bias`, [hidden]), config.layer_norm_eps);
   const output = options.training && config.hidden_dropout_prob > 0
-    ? dropout(normed, config.hidden_dropout_prob, randomUniform(graph, `${p}dropout`, [batch!, seq!, hidden]))
+    ? dropout(normed, config.hidden_dropout_prob, randomUniform(graph, options.dropoutName ?? `${p}dropout`, [batch!, seq!, hidden]))
     : normed;
   return { output, wordEmbeddings };
 }

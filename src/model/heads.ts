@@ -1,9 +1,10 @@
-// The task heads on top of the encoder, with Hugging Face parameter names (HF modeling_bert.py).
+// The task heads on top of the encoder, with Hugging Face parameter names (HF modeling_bert.py, and
+// modeling_electra.py for ELECTRA's generator, discriminator and classification heads).
 import { dropout, layerNorm, linear, slice, squeeze, tanh } from '../graph/ops.js';
 import type { Dim, Tensor } from '../graph/tensor.js';
 import { randomUniform } from '../runtime/train-program.js';
 import { hiddenActivation } from './activation.js';
-import { type BertConfig, numLabels } from './config.js';
+import { type BertConfig, embeddingSizeOf, numLabels } from './config.js';
 
 export interface HeadOptions {
   readonly training: boolean;
@@ -48,20 +49,61 @@ export function maskedLmHead(hidden: Tensor, wordEmbeddings: Tensor, config: Ber
   return linear(transformed, decoder, graph.parameter('cls.predictions.bias', [config.vocab_size]));
 }
 
+/**
+ * ElectraGeneratorPredictions + generator_lm_head (ElectraForMaskedLM): the generator's hidden states
+ * go back to the embedding width, and the decoder is the (tied) word-embedding table:
+ *   logits = LayerNorm(gelu(dense(h))) · Eᵀ + generator_lm_head.bias    [..., hidden] → [..., vocab]
+ * `prefix` names a generator trained beside its discriminator (ELECTRA pretraining).
+ */
+export function electraGeneratorHead(hidden: Tensor, wordEmbeddings: Tensor, config: BertConfig, prefix = ''): Tensor {
+  const graph = hidden.graph;
+  const embedding = embeddingSizeOf(config);
+  const transformed = layerNorm(
+    hiddenActivation('gelu', dense(hidden, `${prefix}generator_predictions.dense`, embedding, config.hidden_size)),
+    graph.parameter(`${prefix}generator_predictions.LayerNorm.weight`, [embedding]),
+    graph.parameter(`${prefix}generator_predictions.LayerNorm.bias`, [embedding]),
+    config.layer_norm_eps,
+  );
+  const decoder = tiesWordEmbeddings(config) ? wordEmbeddings : graph.parameter(`${prefix}generator_lm_head.weight`, [config.vocab_size, embedding]);
+  return linear(transformed, decoder, graph.parameter(`${prefix}generator_lm_head.bias`, [config.vocab_size]));
+}
+
+/**
+ * ElectraDiscriminatorPredictions: one logit per token, > 0 for "replaced":
+ *   dense_prediction(act(dense(h)))    [batch, seq, hidden] → [batch, seq]
+ */
+export function replacedTokenHead(hidden: Tensor, config: BertConfig): Tensor {
+  const size = config.hidden_size;
+  const activated = hiddenActivation(config.hidden_act, dense(hidden, 'discriminator_predictions.dense', size, size));
+  return squeeze(dense(activated, 'discriminator_predictions.dense_prediction', 1, size), [-1]);
+}
+
 /** BertOnlyNSPHead: pooled [batch, hidden] → [batch, 2] (0 = B follows A, 1 = B is random). */
 export function nextSentenceHead(pooled: Tensor, config: Pick<BertConfig, 'hidden_size'>): Tensor {
   return dense(pooled, 'cls.seq_relationship', 2, config.hidden_size);
 }
 
-function classifierDropout(x: Tensor, config: BertConfig, options: HeadOptions, shape: Dim[]): Tensor {
+function classifierDropout(x: Tensor, config: BertConfig, options: HeadOptions, shape: Dim[], site = 'classifier.dropout'): Tensor {
   const rate = config.classifier_dropout ?? config.hidden_dropout_prob;
-  return options.training && rate > 0 ? dropout(x, rate, randomUniform(x.graph, 'classifier.dropout', shape)) : x;
+  return options.training && rate > 0 ? dropout(x, rate, randomUniform(x.graph, site, shape)) : x;
 }
 
 /** BertForSequenceClassification: dropout → classifier: pooled [batch, hidden] → [batch, num_labels]. */
 export function sequenceClassificationHead(pooled: Tensor, config: BertConfig, options: HeadOptions): Tensor {
   const dropped = classifierDropout(pooled, config, options, [pooled.shape[0]!, config.hidden_size]);
   return dense(dropped, 'classifier', numLabels(config), config.hidden_size);
+}
+
+/**
+ * ElectraClassificationHead (no pooler): on the first token,
+ *   out_proj(dropout(gelu(dense(dropout(h[:, 0])))))    [batch, seq, hidden] → [batch, num_labels]
+ */
+export function electraClassificationHead(hidden: Tensor, config: BertConfig, options: HeadOptions): Tensor {
+  const size = config.hidden_size;
+  const first = firstToken(hidden);
+  const shape = [first.shape[0]!, size];
+  const inner = hiddenActivation('gelu', dense(classifierDropout(first, config, options, shape, 'classifier.dropout.0'), 'classifier.dense', size, size));
+  return dense(classifierDropout(inner, config, options, shape, 'classifier.dropout.1'), 'classifier.out_proj', numLabels(config), size);
 }
 
 /** BertForTokenClassification: dropout → classifier: [batch, seq, hidden] → [batch, seq, num_labels]. */

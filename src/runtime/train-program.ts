@@ -32,6 +32,8 @@ export interface TrainProgram {
    * for clipping when a step has a single micro-batch.
    */
   readonly gradientSquares: string;
+  /** Scalar outputs reported beside the loss (e.g. ELECTRA's generator_loss), by name → output name. */
+  readonly metrics?: Readonly<Record<string, string>>;
   readonly data: readonly InputInfo[];
   readonly random: readonly InputInfo[];
 }
@@ -44,8 +46,11 @@ export function randomUniform(graph: Graph, name: string, shape: Dim[]): Tensor 
   return graph.input(RANDOM_INPUT_PREFIX + name, 'float32', shape);
 }
 
-/** Differentiates `loss` with respect to every parameter of its graph and serializes the result. */
-export function buildTrainProgram(loss: Tensor): TrainProgram {
+/**
+ * Differentiates `loss` with respect to every parameter of its graph and serializes the result;
+ * `metrics` are scalars of the same graph the runtime reports with the loss.
+ */
+export function buildTrainProgram(loss: Tensor, metrics: Readonly<Record<string, Tensor>> = {}): TrainProgram {
   const graph = loss.graph;
   if (loss.shape.length !== 0) throw new Error(`buildTrainProgram: loss must be a scalar, got shape [${loss.shape.join(',')}]`);
   if (graph.parameters.length === 0) throw new Error('buildTrainProgram: the graph has no parameters to train');
@@ -61,6 +66,12 @@ export function buildTrainProgram(loss: Tensor): TrainProgram {
   const squares = gradientTensors.map((g) => reshape(graph.addNode('ReduceSumSquare', [g], [{ dtype: 'float32', shape: [] }], { keepdims: { int: 0 } })[0]!, [1]));
   const gradientSquares = 'grad.sum_of_squares';
   graph.output(gradientSquares, concat(squares, 0));
+  const metricOutputs: Record<string, string> = {};
+  for (const [name, tensor] of Object.entries(metrics)) {
+    if (tensor.shape.length !== 0 || tensor.dtype !== 'float32') throw new Error(`buildTrainProgram: metric ${name} must be a float32 scalar, got ${tensor.dtype}[${tensor.shape.join(',')}]`);
+    metricOutputs[name] = `metric.${name}`;
+    graph.output(metricOutputs[name], tensor);
+  }
   const isParameter = new Set(parameters.map((p) => p.name));
   const others = graph.inputs.filter((input) => !isParameter.has(input.name)).map(({ name, dtype, shape }) => ({ name, dtype, shape: [...shape] }));
   return {
@@ -69,6 +80,7 @@ export function buildTrainProgram(loss: Tensor): TrainProgram {
     parameters,
     gradients,
     gradientSquares,
+    ...(Object.keys(metricOutputs).length > 0 ? { metrics: metricOutputs } : {}),
     data: others.filter((input) => !input.name.startsWith(RANDOM_INPUT_PREFIX)),
     random: others.filter((input) => input.name.startsWith(RANDOM_INPUT_PREFIX)),
   };

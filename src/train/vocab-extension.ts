@@ -13,7 +13,7 @@ import { Graph } from '../graph/graph.js';
 import { matmul, transpose } from '../graph/ops.js';
 import type { BertHeads } from '../model/architecture.js';
 import { basePrefixOf } from '../model/architecture.js';
-import type { BertConfig } from '../model/config.js';
+import { type BertConfig, embeddingSizeOf } from '../model/config.js';
 import { ParameterStore } from '../runtime/parameters.js';
 import { Rng } from '../runtime/rng.js';
 import { Session } from '../runtime/session.js';
@@ -76,8 +76,8 @@ export async function resizeTokenEmbeddings<M extends ResizableModel>(model: M, 
   const old = model.config.vocab_size;
   if (!Number.isInteger(size) || size < old) throw new Error(`resizeTokenEmbeddings: new size ${size} must be an integer ≥ the current vocab_size ${old}`);
   if (size === old) return model;
-  const prefix = basePrefixOf(model.heads);
-  const hidden = model.config.hidden_size;
+  const prefix = basePrefixOf(model.heads, model.config.model_type);
+  const hidden = embeddingSizeOf(model.config);
   const rng = new Rng(seed, Rng.streamOf('resize_token_embeddings'));
   const parameters = new ParameterStore();
   for (const { name, shape, data } of model.parameters.entries()) {

@@ -2,8 +2,8 @@
 // general features and move less. With L layers numbered 1..L from the bottom and the embeddings as
 // layer 0, layer l trains at lr·decay^(L−l); the pooler and the task head train at the full lr.
 
-const LAYER = /^(?:bert\.)?encoder\.layer\.(\d+)\./;
-const EMBEDDINGS = /^(?:bert\.)?embeddings\./;
+const LAYER = /^(?:bert\.|electra\.)?encoder\.layer\.(\d+)\./;
+const EMBEDDINGS = /^(?:bert\.|electra\.)?embeddings\./;
 
 /** The depth LLRD assigns a parameter: 0 = embeddings, l = encoder layer l (1-based), L + 1 = above the encoder. */
 export function depthOf(name: string, numLayers: number): number {

@@ -6,8 +6,8 @@
 import { initializeParameters } from '../../runtime/init.js';
 import type { ParameterStore } from '../../runtime/parameters.js';
 
-const LAYER = /^(?:bert\.)?encoder\.layer\.(\d+)\./;
-const POOLER = /^(?:bert\.)?pooler\./;
+const LAYER = /^(?:bert\.|electra\.)?encoder\.layer\.(\d+)\./;
+const POOLER = /^(?:bert\.|electra\.)?pooler\./;
 
 /** The parameters re-initialising the top `k` of `numLayers` layers touches (the pooler's too). */
 export function reinitializedNames(names: Iterable<string>, numLayers: number, k: number): string[] {

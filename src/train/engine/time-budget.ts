@@ -1,0 +1,101 @@
+// A time budget: "an hour of pretraining" as a run whose learning-rate schedule ends when the hour
+// does. The run starts under its upper bound of updates; after `warmupSteps` updates (sessions and
+// caches warming up) it times `measureSteps` more, then fixes the total to what the rest of the
+// budget holds at that pace,
+//   total = step + ⌊(budget − seconds used) / seconds per update⌋    (at most the upper bound)
+// and the schedule's totalSteps with it (linear and cosine decay to 0 at the end). The total and the
+// seconds used go into every checkpoint's settings, so a resumed run keeps the total it was given
+// (a run resumed before the total was fixed measures with what is left of the budget).
+// Training time excludes evaluation, as the run's throughput figures do; evaluations and
+// checkpoints come on top of the budget.
+import type { ScheduleConfig } from '../optim/schedules.js';
+
+export interface TimeBudget {
+  /** Seconds of training. */
+  readonly seconds: number;
+  /** Updates left untimed first (default 3). */
+  readonly warmupSteps?: number;
+  /** Updates timed (default 10). */
+  readonly measureSteps?: number;
+}
+
+/** Keys of a checkpoint's settings. */
+export const BUDGET_TOTAL_STEPS = 'time_budget_total_steps';
+export const BUDGET_USED_SECONDS = 'time_budget_used_s';
+
+/** The updates that fit: `step` plus what `remainingSeconds` holds at `secondsPerStep`, within [step, maxSteps]. */
+export function stepsWithinBudget(step: number, secondsPerStep: number, remainingSeconds: number, maxSteps: number): number {
+  if (!(secondsPerStep > 0)) throw new Error(`time budget: seconds per update must be > 0, got ${secondsPerStep}`);
+  const more = Math.max(0, Math.floor(remainingSeconds / secondsPerStep));
+  return Math.max(step, Math.min(maxSteps, step + more));
+}
+
+/** The schedule ending at `totalSteps` (constant and inverse-sqrt schedules have no end and stay as they are). */
+export function scheduleEndingAt(schedule: ScheduleConfig, totalSteps: number): ScheduleConfig {
+  if (schedule.kind !== 'linear' && schedule.kind !== 'cosine') return schedule;
+  return { ...schedule, totalSteps: Math.max(totalSteps, schedule.warmupSteps) };
+}
+
+export function checkTimeBudget(budget: TimeBudget): void {
+  if (!(budget.seconds > 0) || !Number.isFinite(budget.seconds)) throw new Error(`time budget: seconds must be a finite number > 0, got ${budget.seconds}`);
+  for (const field of ['warmupSteps', 'measureSteps'] as const) {
+    const value = budget[field];
+    if (value !== undefined && (!Number.isInteger(value) || value < (field === 'measureSteps' ? 1 : 0))) {
+      throw new Error(`time budget: ${field} must be an integer ≥ ${field === 'measureSteps' ? 1 : 0}, got ${value}`);
+    }
+  }
+}
+
+/** Follows a run's updates and fixes its total once step times are known. */
+export class TimeBudgetPlanner {
+  /** The total, once fixed (here or by the checkpoint resumed). */
+  private planned: number | undefined;
+  private readonly usedBefore: number;
+  private readonly measureFrom: number;
+  private readonly measureTo: number;
+  private measureStart: number | undefined;
+
+  /**
+   * `maxSteps` bounds the total; `startStep` is the step this process starts at; `saved` the
+   * settings of the checkpoint resumed.
+   */
+  constructor(private readonly budget: TimeBudget, private readonly maxSteps: number, startStep: number, saved: Readonly<Record<string, unknown>> = {}) {
+    checkTimeBudget(budget);
+    const total = saved[BUDGET_TOTAL_STEPS], used = saved[BUDGET_USED_SECONDS];
+    if (total !== undefined && (!Number.isInteger(total) || (total as number) < 0)) throw new Error(`time budget: the checkpoint's ${BUDGET_TOTAL_STEPS} must be a non-negative integer, got ${JSON.stringify(total)}`);
+    if (used !== undefined && !(typeof used === 'number' && used >= 0)) throw new Error(`time budget: the checkpoint's ${BUDGET_USED_SECONDS} must be a number ≥ 0, got ${JSON.stringify(used)}`);
+    this.planned = total as number | undefined;
+    this.usedBefore = (used as number | undefined) ?? 0;
+    this.measureFrom = startStep + (budget.warmupSteps ?? 3);
+    this.measureTo = this.measureFrom + (budget.measureSteps ?? 10);
+    // No warm-up: timing starts with the process.
+    if (this.measureFrom === startStep) this.measureStart = 0;
+  }
+
+  /** The total once fixed; until then the upper bound. */
+  get totalSteps(): number {
+    return this.planned ?? this.maxSteps;
+  }
+
+  get fixed(): boolean {
+    return this.planned !== undefined;
+  }
+
+  /**
+   * After update `step`, with `trainSeconds` of training in this process so far; returns the total
+   * when this update fixes it (undefined otherwise).
+   */
+  afterStep(step: number, trainSeconds: number): { totalSteps: number; secondsPerStep: number } | undefined {
+    if (this.planned !== undefined) return undefined;
+    if (step === this.measureFrom) this.measureStart = trainSeconds;
+    if (step < this.measureTo || this.measureStart === undefined) return undefined;
+    const secondsPerStep = (trainSeconds - this.measureStart) / (step - this.measureFrom);
+    this.planned = stepsWithinBudget(step, secondsPerStep, this.budget.seconds - this.usedBefore - trainSeconds, this.maxSteps);
+    return { totalSteps: this.planned, secondsPerStep };
+  }
+
+  /** What a checkpoint records, with `trainSeconds` of training in this process so far. */
+  record(trainSeconds: number): Record<string, number> {
+    return { ...(this.planned === undefined ? {} : { [BUDGET_TOTAL_STEPS]: this.planned }), [BUDGET_USED_SECONDS]: this.usedBefore + trainSeconds };
+  }
+}
