@@ -8,7 +8,8 @@
 //      predict a gloss's supersense (its lexicographer file, 45 classes) from the definition, scored
 //      on a held-out 10% of the synsets beside a multinomial naive Bayes and the majority class
 //      computed on the same split;
-//   4. the best seed saved as a Hugging Face directory with an ONNX export (transformers.js layout).
+//   4. the best seed saved as a Hugging Face directory with an ONNX export (transformers.js layout),
+//      and a viewer page explaining a few of its right and wrong held-out predictions.
 // The held-out synsets never enter the vocabulary, the pretraining corpus or the fine-tuning data.
 // Its sizes are in wordnet-supersenses-plan.ts and its steps in wordnet-supersenses-steps.ts; this
 // file runs the steps in order, writes report.json and prints the account of the run.
@@ -22,6 +23,7 @@ import { exportOnnx } from '../model/onnx-export.js';
 import type { MetricSummary } from '../train/stability/seeds-report.js';
 import { NaiveBayes } from '../train/naive-bayes.js';
 import { NO_PROGRESS, type StartProgress } from './progress.js';
+import { writeHeldOutExplanations } from './supersense-explanations.js';
 import { count, percent, shownPath } from './report-format.js';
 import { HELD_OUT_FRACTION, QUICK_PLAN, SPLIT_SEED, type SupersensePlan } from './wordnet-supersenses-plan.js';
 import {
@@ -83,6 +85,7 @@ export async function runWordNetSupersenses(options: WordNetSupersensesOptions):
     shards: join(output, 'shards'),
     finetuned: join(output, 'supersense'),
     report: join(output, 'report.json'),
+    explanations: join(output, 'explanations.html'),
   };
   // A fresh run: pretrain() refuses a folder with an earlier run's state, and old results would mislead.
   for (const path of Object.values(paths)) rmSync(path, { recursive: true, force: true });
@@ -133,6 +136,7 @@ export async function runWordNetSupersenses(options: WordNetSupersensesOptions):
   const best = await loadBert(finetuning.bestDir, { warn: () => {} });
   const exported = exportOnnx(finetuning.bestDir, best, { task: 'text-classification', tokenizer });
   const demo = await demoPredictions(finetuning.bestDir, naiveBayes);
+  const explained = await writeHeldOutExplanations(finetuning.bestDir, heldOut, paths.explanations, options.threads);
   clock.lap('saving and exporting');
 
   const bertAccuracy = seedsSummary.metrics.accuracy!;
@@ -173,6 +177,7 @@ export async function runWordNetSupersenses(options: WordNetSupersensesOptions):
   out.print(`  ${shownPath(paths.pretrained)}/        pretrained BERT, log.jsonl, training_curve.svg`);
   out.print(`  ${shownPath(paths.tokenizer)}/         the WordPiece vocabulary`);
   out.print(`  ${shownPath(paths.report)}        scores, timings and settings`);
+  out.print(`  ${shownPath(paths.explanations)}   why: integrated gradients and attention maps of ${explained.right} right and ${explained.wrong} wrong held-out predictions (open in a browser)`);
   return { report, classifierDir: finetuning.bestDir, pretrainedDir: paths.pretrained };
 }
 

@@ -25,6 +25,8 @@ test('start runs the whole story on a small sample: pretraining, seeds vs baseli
     assert.match(run.stdout, /naive Bayes +accuracy [\d.]+%/);
     assert.match(run.stdout, /majority class +accuracy [\d.]+%/);
     assert.match(run.stdout, /npx bertkit predict --model .*supersense\/best --input -/);
+    assert.match(run.stdout, /explanations\.html +why: integrated gradients and attention maps of \d right and \d wrong held-out predictions/);
+    assert.match(readFileSync(join(dir, 'explanations.html'), 'utf8'), /<script type="application\/json" id="bertkit-explanations">\[\{"text":/);
 
     // The report's spread is that of its seeds' scores (sample standard deviation).
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as {
