@@ -1,6 +1,7 @@
 import type { Graph } from './graph.js';
 
-export type DType = 'float32' | 'int64' | 'int32' | 'bool';
+/** int8 and uint8 hold quantized weights and activations (inference graphs only). */
+export type DType = 'float32' | 'int64' | 'int32' | 'bool' | 'int8' | 'uint8';
 
 /** A dimension: a size, or a symbolic name (e.g. 'batch', 'seq') fixed only when the graph runs. */
 export type Dim = number | string;

@@ -26,7 +26,7 @@ interface InputSpec {
   readonly shape: readonly Dim[];
 }
 
-const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', int64: 'int64', int32: 'int32', bool: 'bool' };
+const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', int64: 'int64', int32: 'int32', bool: 'bool', int8: 'int8', uint8: 'uint8' };
 
 function dtypeOfHost(data: HostTensor['data']): DType {
   if (data instanceof Float32Array) return 'float32';

@@ -4,7 +4,7 @@ import { type DType, type Tensor, type TensorLike, formatShape } from '../tensor
 import { sumToShape } from './reduce.js';
 
 /** ONNX TensorProto.DataType codes. */
-export const ONNX_DTYPE: Record<DType, number> = { float32: 1, int32: 6, int64: 7, bool: 9 };
+export const ONNX_DTYPE: Record<DType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9 };
 
 /** Elementwise cond ? a : b, with broadcasting. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
