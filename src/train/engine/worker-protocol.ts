@@ -3,6 +3,7 @@ import type { ParameterInfo } from '../../runtime/parameters.js';
 import { isKernelMemory } from '../../runtime/simd/index.js';
 import type { Batch, TrainStepConfig, TrainStepState } from './train-step.js';
 import type { TrainProgram } from '../../runtime/train-program.js';
+import type { ScheduleConfig } from '../optim/schedules.js';
 
 export type WorkerRequest =
   | { readonly op: 'create'; readonly program: TrainProgram; readonly parameters: readonly (ParameterInfo & { data: Float32Array })[]; readonly config: TrainStepConfig }
@@ -10,11 +11,8 @@ export type WorkerRequest =
   | { readonly op: 'state' }
   | { readonly op: 'parameters' }
   | { readonly op: 'restore'; readonly state: TrainStepState }
+  | { readonly op: 'schedule'; readonly schedule: ScheduleConfig }
   | { readonly op: 'dispose' };
-
-export type WorkerReply =
-  | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly message: string; readonly stack?: string };
 
 /**
  * The distinct ArrayBuffers under some typed arrays (a buffer may be listed only once for transfer).

@@ -1,26 +1,12 @@
 // The training worker: hosts one TrainStep so Session.run (which blocks its thread) never stalls the
 // main thread's event loop. Requests run one at a time, in arrival order.
-import { parentPort } from 'node:worker_threads';
 import { ParameterStore } from '../../runtime/parameters.js';
+import { serveWorkerCalls } from '../../runtime/worker-calls.js';
 import { TrainStep, type TrainStepState } from './train-step.js';
-import { type WorkerReply, type WorkerRequest, transferablesOf } from './worker-protocol.js';
+import { type WorkerRequest, transferablesOf } from './worker-protocol.js';
 
-if (parentPort === null) throw new Error('runtime/worker.js must be started as a worker thread (use TrainWorker)');
-const port = parentPort;
 let trainer: TrainStep | undefined;
-let queue: Promise<void> = Promise.resolve();
-
-port.on('message', ({ id, request }: { id: number; request: WorkerRequest }) => {
-  queue = queue.then(async () => {
-    try {
-      const { value, transfer } = await handle(request);
-      port.postMessage({ id, ok: true, value } satisfies WorkerReply, transfer);
-    } catch (error) {
-      const { message, stack } = error instanceof Error ? error : { message: String(error), stack: undefined };
-      port.postMessage({ id, ok: false, message, ...(stack === undefined ? {} : { stack }) } satisfies WorkerReply);
-    }
-  });
-});
+serveWorkerCalls(handle);
 
 async function handle(request: WorkerRequest): Promise<{ value: unknown; transfer: ArrayBuffer[] }> {
   switch (request.op) {
@@ -45,6 +31,9 @@ async function handle(request: WorkerRequest): Promise<{ value: unknown; transfe
     }
     case 'restore':
       active().restore(request.state);
+      return { value: undefined, transfer: [] };
+    case 'schedule':
+      active().setSchedule(request.schedule);
       return { value: undefined, transfer: [] };
     case 'dispose':
       await trainer?.dispose();

@@ -1,0 +1,183 @@
+// Suite 'serve': `bertkit serve` under load, on loopback only, bounded in count and time.
+//   1. /embed requests per second and p50/p99 latency at 1, 16, 64 and 256 concurrent clients
+//      (autocannon; one SST-2 sentence per request, rotating), on a BERT-base-shaped model (random
+//      weights saved to a temp dir) and on the bert-tiny fixture; the server is the CLI in a child
+//      process of its own, so that the load generator never shares its event loop;
+//   2. the same model in process: BertInference.embed over the same sentences (the first 512; 128 for
+//      BERT-base) in batches of 32
+//      (normalised, as /embed), measured in the same run while the server idles — the peer for
+//      "batching pays" (server ≥ 90 % of in-process at 64 clients and above);
+//   3. memory: the tiny server's RSS after 1,000 and after 10,000 requests (flat: within 10 %);
+//   4. overload: 64 clients against --max-concurrent-requests 16: 429s, then /health still 200.
+// Non-2xx answers below the concurrency limit are counted in every row's note.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { headsOf } from '../src/model/architecture.js';
+import { saveBert } from '../src/model/checkpoint.js';
+import { parseBertConfig } from '../src/model/config.js';
+import { buildInferenceGraph } from '../src/model/inference-graph.js';
+import { initializeParameters } from '../src/runtime/init.js';
+import { BertInference } from '../src/serve/bert-inference.js';
+import { BertTokenizer } from '../src/tokenizer/bert-tokenizer.js';
+import { type ServeProcess, startServe } from '../test/helpers/serve-process.js';
+import type { BenchRow } from './types.js';
+
+export const suite = 'serve';
+
+const SHARED = resolve(process.env.BERTKIT_SHARED ?? resolve(process.cwd(), '..', 'shared'));
+const TINY_DIR = join(SHARED, 'fixtures', 'bert-tiny-uncased');
+const SST2 = join(SHARED, 'data', 'sst2', 'train.tsv');
+const BASE = { vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, max_position_embeddings: 512 };
+const CLIENTS = [1, 16, 64, 256];
+/** Seconds of load per concurrency level. */
+const SECONDS = { tiny: 4, base: 30 };
+const SENTENCES = 512;
+/** Sentences the in-process peer embeds (fewer for BERT-base, so that the pass stays short). */
+const IN_PROCESS_SENTENCES = { tiny: 512, base: 128 };
+/** A request without an answer by then counts as an error (autocannon's default, 10 s, is less than a BERT-base batch under 256 clients on 2 cores). */
+const REQUEST_TIMEOUT_S = 60;
+
+const progress = (message: string): void => void process.stderr.write(`  serve: ${message}\n`);
+
+export async function run(): Promise<BenchRow[]> {
+  if (!existsSync(TINY_DIR) || !existsSync(SST2)) {
+    return [{ suite, metric: '/embed throughput', value: 0, unit: 'req/s', note: `skipped: needs ${TINY_DIR} and ${SST2} (the project's shared data)` }];
+  }
+  const sentences = readFileSync(SST2, 'utf8').split('\n').slice(1, SENTENCES + 1).map((line) => line.split('\t')[0]!.trim()).filter((text) => text.length > 0);
+  const work = mkdtempSync(join(tmpdir(), 'bertkit-bench-serve-'));
+  try {
+    const baseDir = join(work, 'bert-base-random');
+    saveBaseShaped(baseDir, BertTokenizer.fromPretrained(TINY_DIR));
+    const rows: BenchRow[] = [];
+    for (const [name, dir] of [['tiny', TINY_DIR], ['BERT-base', baseDir]] as const) {
+      const inProcess = await inProcessThroughput(dir, sentences.slice(0, name === 'tiny' ? IN_PROCESS_SENTENCES.tiny : IN_PROCESS_SENTENCES.base));
+      progress(`${name}: in process ${inProcess.toFixed(1)} seq/s`);
+      const server = await ServerProcess.start(dir, []);
+      try {
+        await load(server.url, sentences, 16, 2); // warm-up: sessions created, JIT warm
+        for (const clients of CLIENTS) {
+          const result = await load(server.url, sentences, clients, name === 'tiny' ? SECONDS.tiny : SECONDS.base);
+          progress(`${name}: ${clients} clients: ${result.requestsPerSecond.toFixed(1)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx}`);
+          const compared = clients >= 64;
+          rows.push({
+            suite, metric: `${name} /embed, ${clients} clients`, value: result.requestsPerSecond, unit: 'req/s',
+            ...(compared ? { peer: { name: 'in-process embed, batches of 32', value: inProcess }, ratio: result.requestsPerSecond / inProcess, goal: '≥ 0.90× in-process' } : {}),
+            note: `p50 ${result.p50} ms, p99 ${result.p99} ms; ${result.total} requests in ${result.seconds} s, ${result.non2xx} non-2xx, ${result.errors} errors (${result.timeouts} timeouts at ${REQUEST_TIMEOUT_S} s)`,
+          });
+        }
+        if (name === 'tiny') rows.push(await memoryRow(server, sentences));
+      } finally {
+        await server.stop();
+      }
+    }
+    rows.push(await overloadRow(sentences));
+    return rows;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** A BertModel with BERT-base's shapes and random weights (seed 1), with the fixture's uncased vocabulary. */
+function saveBaseShaped(dir: string, tokenizer: BertTokenizer): void {
+  const config = parseBertConfig(BASE, 'bench BERT-base');
+  const heads = headsOf('BertModel');
+  const graph = buildInferenceGraph({ config, heads }, { outputs: ['last_hidden_state', 'pooler_output'] });
+  const parameters = initializeParameters(graph.parameters.map((p) => ({ name: p.name, shape: p.shape as number[] })), { seed: 1, initializerRange: 0.02 });
+  saveBert(dir, { config, heads, parameters }, { tokenizer });
+}
+
+/** Sequences per second of BertInference.embed over `sentences`, batches of 32, one pass after a warm-up. */
+async function inProcessThroughput(dir: string, sentences: readonly string[]): Promise<number> {
+  const inference = await BertInference.load(dir, { warn: () => {} });
+  try {
+    await inference.embed(sentences.slice(0, 64), { batchSize: 32, normalize: true });
+    const started = performance.now();
+    await inference.embed(sentences, { batchSize: 32, normalize: true });
+    return sentences.length / ((performance.now() - started) / 1000);
+  } finally {
+    await inference.dispose();
+  }
+}
+
+interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  total: number;
+  seconds: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statuses: Record<string, number>;
+}
+
+/** `clients` connections sending /embed requests, one sentence each, for `seconds` (or `amount` requests). */
+async function load(url: string, sentences: readonly string[], clients: number, seconds: number, amount?: number): Promise<LoadResult> {
+  let next = 0;
+  const result = await autocannon({
+    url: `${url}/embed`,
+    connections: clients,
+    timeout: REQUEST_TIMEOUT_S,
+    ...(amount === undefined ? { duration: seconds } : { amount }),
+    requests: [{
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (request) => ({ ...request, body: JSON.stringify({ inputs: sentences[next++ % sentences.length] }) }),
+    }],
+  });
+  const statuses: Record<string, number> = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats?.count ?? 0]));
+  const total = result.requests.total;
+  return { requestsPerSecond: total / result.duration, p50: result.latency.p50, p99: result.latency.p99, total, seconds: result.duration, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, statuses };
+}
+
+async function memoryRow(server: ServerProcess, sentences: readonly string[]): Promise<BenchRow> {
+  await load(server.url, sentences, 16, 0, 1000);
+  const after1k = server.rssBytes();
+  await load(server.url, sentences, 16, 0, 9000);
+  const after10k = server.rssBytes();
+  progress(`tiny: RSS ${(after1k / 2 ** 20).toFixed(1)} MiB after 1,000 requests, ${(after10k / 2 ** 20).toFixed(1)} MiB after 10,000`);
+  return {
+    suite, metric: 'tiny server RSS after 10,000 requests', value: after10k / 2 ** 20, unit: 'MiB',
+    peer: { name: 'after 1,000 requests', value: after1k / 2 ** 20 }, ratio: after1k / after10k, goal: '≥ 0.91 (within 10 %)',
+  };
+}
+
+async function overloadRow(sentences: readonly string[]): Promise<BenchRow> {
+  const server = await ServerProcess.start(TINY_DIR, ['--max-concurrent-requests', '16']);
+  try {
+    const result = await load(server.url, sentences, 64, 3);
+    const health = (await fetch(`${server.url}/health`)).status;
+    progress(`overload: statuses ${JSON.stringify(result.statuses)}, /health ${health}`);
+    return {
+      suite, metric: 'tiny, 64 clients, --max-concurrent-requests 16: 429 answers', value: result.statuses['429'] ?? 0, unit: 'requests',
+      note: `statuses ${JSON.stringify(result.statuses)}, ${result.errors} connection errors; /health afterwards: ${health}`,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** `bertkit serve` in a child process (test/helpers/serve-process.ts), with its resident set size. */
+class ServerProcess {
+  private constructor(private readonly process: ServeProcess) {}
+
+  static async start(model: string, flags: readonly string[]): Promise<ServerProcess> {
+    return new ServerProcess(await startServe(['--model', model, ...flags], new AbortController().signal));
+  }
+
+  get url(): string {
+    return this.process.url;
+  }
+
+  /** Resident set size of the server process (Linux /proc). */
+  rssBytes(): number {
+    const status = readFileSync(`/proc/${this.process.child.pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) * 1024;
+  }
+
+  async stop(): Promise<void> {
+    await this.process.stop();
+  }
+}
