@@ -29,7 +29,7 @@ import { buildInferenceGraph, inferenceOnnx } from '../src/model/inference-graph
 import { BertTokenizer } from '../src/tokenizer/bert-tokenizer.js';
 import type { BenchRow } from './types.js';
 import { median, weightMatMuls } from './measure.js';
-import { PytorchPeer } from './pytorch-peer.js';
+import { PytorchPeer, describeOpenblas } from './pytorch-peer.js';
 
 export const suite = 'inference';
 
@@ -62,7 +62,7 @@ export async function run(): Promise<BenchRow[]> {
     });
     const torch = fixed.pytorch;
     rows.push('seqPerSecond' in torch
-      ? { suite, metric: 'BERT-base fp32 throughput, batch 32 × seq 128 (vs PyTorch)', value: fixed.bertkit, unit: 'seq/s', peer: { name: 'PyTorch', value: torch.seqPerSecond }, ratio: fixed.bertkit / torch.seqPerSecond, goal: '≥ 1.5× PyTorch', note: `PyTorch ${torch.about.torch}, ${torch.about.threads} threads: bench/pytorch_bert.py, eager BertModel-equivalent, same shapes, torch.inference_mode, its passes interleaved with bertkit's; median of ${RUNS}` }
+      ? { suite, metric: 'BERT-base fp32 throughput, batch 32 × seq 128 (vs PyTorch)', value: fixed.bertkit, unit: 'seq/s', peer: { name: 'PyTorch', value: torch.seqPerSecond }, ratio: fixed.bertkit / torch.seqPerSecond, goal: '≥ 1.5× PyTorch', note: `PyTorch ${torch.about.torch}, ${torch.about.threads} threads, ${describeOpenblas(torch.about.openblas)}: bench/pytorch_bert.py, eager BertModel-equivalent, same shapes, torch.inference_mode, its passes interleaved with bertkit's; median of ${RUNS}` }
       : { suite, metric: 'BERT-base fp32 throughput, batch 32 × seq 128 (vs PyTorch)', value: fixed.bertkit, unit: 'seq/s', goal: '≥ 1.5× PyTorch', note: `PyTorch row skipped: ${torch.skipped}` });
     const needed = 'seqPerSecond' in torch ? `; 1.5× PyTorch would be ${(1.5 * torch.seqPerSecond).toFixed(2)} seq/s, ${((1.5 * torch.seqPerSecond) / fixed.ceiling * 100).toFixed(0)} % of this ceiling` : '';
     rows.push({

@@ -7,5 +7,7 @@ export * from './runtime/index.js';
 export * from './model/index.js';
 export * from './data/index.js';
 export * from './train/index.js';
+export * from './compress/index.js';
+export * from './explain/index.js';
 export * from './serve/index.js';
 export * from './recipes/index.js';

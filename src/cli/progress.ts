@@ -1,13 +1,24 @@
-// Progress bars for long CLI jobs, on stderr so that stdout stays clean for results.
-// Silent when stderr is not a terminal (CI logs, pipes) or when the user asked for --quiet.
+// Progress of long CLI jobs, on stderr so that stdout stays clean for results: a bar on a terminal,
+// and where stderr is a file or a pipe (logs, CI, nohup) a line every 30 seconds (BERTKIT_PROGRESS_SECONDS)
+// and one at the end, so that a run of hours is not silent for hours. Nothing with --quiet.
 import cliProgress from 'cli-progress';
 import { trackProgress } from '../recipes/progress.js';
 
 export interface ProgressOptions {
   /** Draw nothing. */
   quiet?: boolean;
-  /** Where to draw (default process.stderr); nothing is drawn unless it is a TTY. */
+  /** Where to draw (default process.stderr): a bar on a TTY, else lines. */
   stream?: NodeJS.WriteStream;
+  /** Seconds between lines when the stream is not a TTY (default: $BERTKIT_PROGRESS_SECONDS, else 30). */
+  lineSeconds?: number;
+}
+
+const DEFAULT_LINE_SECONDS = 30;
+
+function lineSecondsOf(options: ProgressOptions): number {
+  if (options.lineSeconds !== undefined) return options.lineSeconds;
+  const fromEnvironment = Number(process.env.BERTKIT_PROGRESS_SECONDS);
+  return process.env.BERTKIT_PROGRESS_SECONDS !== undefined && process.env.BERTKIT_PROGRESS_SECONDS.trim() !== '' && fromEnvironment >= 0 ? fromEnvironment : DEFAULT_LINE_SECONDS;
 }
 
 export interface ProgressBarSpec {
@@ -17,14 +28,21 @@ export interface ProgressBarSpec {
   unit: string;
 }
 
-/** One bar showing value/total, rate and ETA. `update` is cheap; the bar redraws at most 10 times a second. */
+/**
+ * One bar showing value/total, rate and ETA (and a detail such as the loss), or on a stream that is not a
+ * terminal the same as a line now and then. `update` is cheap; the bar redraws at most 10 times a second.
+ */
 export class ProgressBar {
-  private bar: cliProgress.SingleBar | null;
+  private bar: cliProgress.SingleBar | null = null;
+  private lines: ProgressLines | null = null;
+  private readonly stream: NodeJS.WriteStream;
 
   constructor(spec: ProgressBarSpec, options: ProgressOptions = {}) {
     const stream = options.stream ?? process.stderr;
-    if (options.quiet || !stream.isTTY) {
-      this.bar = null;
+    this.stream = stream;
+    if (options.quiet) return;
+    if (!stream.isTTY) {
+      this.lines = new ProgressLines(spec, stream, lineSecondsOf(options));
       return;
     }
     const show = spec.unit === 'bytes' ? formatBytes : formatCount;
@@ -33,7 +51,7 @@ export class ProgressBar {
       stream,
       hideCursor: true,
       barsize: 24,
-      format: (barOptions, params) => {
+      format: (barOptions, params, payload: { detail?: string }) => {
         const elapsedSeconds = Math.max((Date.now() - params.startTime) / 1000, 1e-3);
         const rate = params.value / elapsedSeconds;
         const remaining = rate > 0 ? (params.total - params.value) / rate : Infinity;
@@ -41,25 +59,78 @@ export class ProgressBar {
         return (
           `${spec.label.padEnd(16)} ${bar} ${Math.floor(params.progress * 100)}% | ` +
           `${show(params.value)}/${show(params.total)}${suffix} | ${show(rate)}${suffix}/s | ` +
-          `ETA ${formatSeconds(remaining)}`
+          `ETA ${formatSeconds(remaining)}${payload.detail ? ` | ${payload.detail}` : ''}`
         );
       },
     });
-    this.bar.start(spec.total, 0);
+    this.bar.start(spec.total, 0, { detail: '' });
   }
 
-  update(value: number): void {
-    this.bar?.update(value);
+  /** `detail`: more to show beside the count (e.g. 'loss 2.3456 | 51,200 tokens/s'). */
+  update(value: number, detail?: string): void {
+    this.bar?.update(value, detail === undefined ? undefined : { detail });
+    this.lines?.update(value, detail);
   }
 
   setTotal(total: number): void {
     this.bar?.setTotal(total);
+    this.lines?.setTotal(total);
+  }
+
+  /** A message of its own line (above the bar on a terminal, which redraws below it). */
+  log(message: string): void {
+    this.stream.write(this.bar ? `\r\x1b[K${message}\n` : `${message}\n`);
   }
 
   /** Draws the final state and moves to the next line; later calls do nothing. */
   stop(): void {
     this.bar?.stop();
     this.bar = null;
+    this.lines?.stop();
+    this.lines = null;
+  }
+}
+
+/**
+ * Progress as plain lines ('label: 1,200/5,000 steps (24%), 40 steps/s, ETA 1m35s'), at most one every
+ * `seconds`, and a last one at stop for a job that ran that long (a short job stays silent).
+ */
+class ProgressLines {
+  private readonly started = Date.now();
+  private lastPrinted = Date.now();
+  private value = 0;
+  private total: number;
+  private detail: string | undefined;
+
+  constructor(private readonly spec: ProgressBarSpec, private readonly stream: NodeJS.WriteStream, private readonly seconds: number) {
+    this.total = spec.total;
+  }
+
+  update(value: number, detail?: string): void {
+    this.value = value;
+    if (detail !== undefined) this.detail = detail;
+    if (Date.now() - this.lastPrinted >= this.seconds * 1000) this.print(false);
+  }
+
+  setTotal(total: number): void {
+    this.total = total;
+  }
+
+  stop(): void {
+    if (this.value > 0 && Date.now() - this.started >= this.seconds * 1000) this.print(true);
+  }
+
+  private print(final: boolean): void {
+    this.lastPrinted = Date.now();
+    const { label, unit } = this.spec;
+    const total = this.total;
+    const show = unit === 'bytes' ? formatBytes : formatCount;
+    const suffix = unit === 'bytes' ? '' : ` ${unit}`;
+    const elapsedSeconds = Math.max((Date.now() - this.started) / 1000, 1e-3);
+    const rate = this.value / elapsedSeconds;
+    const percent = total > 0 ? ` (${Math.floor((100 * this.value) / total)}%)` : '';
+    const timing = final ? `in ${formatSeconds(elapsedSeconds)}` : `ETA ${formatSeconds(rate > 0 ? (total - this.value) / rate : Infinity)}`;
+    this.stream.write(`${label}: ${show(this.value)}/${show(total)}${suffix}${percent}, ${show(rate)}${suffix}/s, ${timing}${this.detail ? `, ${this.detail}` : ''}\n`);
   }
 }
 

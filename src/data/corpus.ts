@@ -6,11 +6,12 @@
 //                `maxDocumentSentences` cuts it at paragraph ends.
 //   'jsonl'      one JSON object per line, `{"text": …}` (field configurable), one document per line;
 //                the text is cut into paragraphs at blank lines and into sentences.
-// Paths may be files, directories (all files below, sorted) or globs (`*`, `?`, `**`); `.gz` files
+// Paths may be files, directories (all files below, sorted) or globs (`*`, `?`, `**`, through tinyglobby); `.gz` files
 // are gunzipped. Every error names the file and line.
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import { join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
+import { globSync, isDynamicPattern } from 'tinyglobby';
 import { parseJson } from '../io/json-file.js';
 import { fileSize, readLineChunks } from '../io/text-lines.js';
 import { splitSentences } from './sentence-splitter.js';
@@ -41,7 +42,7 @@ export function expandCorpusPaths(patterns: readonly string[]): string[] {
   const files: string[] = [];
   const seen = new Set<string>();
   for (const pattern of patterns) {
-    const matched = /[*?[]/.test(pattern) ? globFiles(pattern) : filesUnder(pattern);
+    const matched = isDynamicPattern(pattern) ? globFiles(pattern) : filesUnder(pattern);
     if (matched.length === 0) throw new Error(`corpus: ${pattern} matches no file`);
     for (const file of matched) {
       if (!seen.has(resolve(file))) {
@@ -219,30 +220,7 @@ function filesUnder(path: string): string[] {
   return files;
 }
 
-/** Files matching a glob: `*` and `?` within a path component, `**` across components, `[abc]` classes. */
+/** Files matching a glob (`*`, `?`, `**`, `[abc]`, `{a,b}`; tinyglobby's syntax), as absolute paths, sorted; dot files are left out as in folders. */
 function globFiles(pattern: string): string[] {
-  const absolute = resolve(pattern);
-  const parts = absolute.split(sep);
-  const firstGlob = parts.findIndex((part) => /[*?[]/.test(part));
-  const root = parts.slice(0, firstGlob).join(sep) || sep;
-  let regex = '^' + escapeRegex(root === sep ? '' : root);
-  for (const part of parts.slice(firstGlob)) {
-    if (part === '**') {
-      regex += '(?:/[^/]+)*';
-      continue;
-    }
-    regex += '/' + part.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
-  }
-  const matcher = new RegExp(regex + '$');
-  let candidates: string[];
-  try {
-    candidates = filesUnder(root);
-  } catch {
-    return [];
-  }
-  return candidates.filter((file) => matcher.test(file.split(sep).join('/')));
-}
-
-function escapeRegex(text: string): string {
-  return text.split(sep).join('/').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return globSync(pattern, { absolute: true, onlyFiles: true, dot: false, expandDirectories: false }).map((file) => resolve(file)).sort();
 }

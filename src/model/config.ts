@@ -1,5 +1,7 @@
 // BertConfig as Hugging Face writes it in config.json. Field names stay snake_case, exactly as in
 // the file, so that a config read from the hub and one written here are the same object.
+// An ElectraConfig (model_type "electra") is the same encoder with its own defaults and one more
+// field, embedding_size: the embeddings' width, projected to hidden_size when the two differ.
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { parseJson } from '../io/json-file.js';
@@ -9,8 +11,12 @@ export type HiddenAct = 'gelu' | 'gelu_new' | 'relu';
 export type PositionEmbeddingType = 'absolute' | 'sinusoidal';
 export type ProblemType = 'regression' | 'single_label_classification' | 'multi_label_classification';
 
+export type ModelType = 'bert' | 'electra';
+
 export interface BertConfig {
-  model_type: 'bert';
+  model_type: ModelType;
+  /** ELECTRA only: the width of the embeddings (HF ElectraConfig); BERT's is hidden_size. */
+  embedding_size?: number;
   architectures?: string[];
   vocab_size: number;
   hidden_size: number;
@@ -54,6 +60,21 @@ export const BERT_DEFAULTS: BertConfig = {
   position_embedding_type: 'absolute',
 };
 
+/** Hugging Face's ElectraConfig defaults (google/electra-small-discriminator). */
+export const ELECTRA_DEFAULTS: BertConfig = {
+  ...BERT_DEFAULTS,
+  model_type: 'electra',
+  embedding_size: 128,
+  hidden_size: 256,
+  num_attention_heads: 4,
+  intermediate_size: 1024,
+};
+
+/** The width of the embedding tables: embedding_size for ELECTRA, hidden_size for BERT. */
+export function embeddingSizeOf(config: BertConfig): number {
+  return config.model_type === 'electra' ? config.embedding_size ?? config.hidden_size : config.hidden_size;
+}
+
 const HIDDEN_ACTS: readonly string[] = ['gelu', 'gelu_new', 'relu'];
 const POSITION_TYPES: readonly string[] = ['absolute', 'sinusoidal'];
 const PROBLEM_TYPES: readonly string[] = ['regression', 'single_label_classification', 'multi_label_classification'];
@@ -67,16 +88,18 @@ export function numLabels(config: BertConfig): number {
 export function parseBertConfig(raw: unknown, source = 'config.json'): BertConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${source}: must be a JSON object`);
   const fields = raw as Record<string, unknown>;
-  if (fields.model_type !== undefined && fields.model_type !== 'bert') {
-    throw new Error(`${source}: model_type is ${JSON.stringify(fields.model_type)}; bertkit reads BERT models ("bert")`);
+  if (fields.model_type !== undefined && fields.model_type !== 'bert' && fields.model_type !== 'electra') {
+    throw new Error(`${source}: model_type is ${JSON.stringify(fields.model_type)}; bertkit reads BERT and ELECTRA models ("bert", "electra")`);
   }
-  const config = { ...BERT_DEFAULTS, ...fields, model_type: 'bert' } as BertConfig;
+  const electra = fields.model_type === 'electra';
+  const config = { ...(electra ? ELECTRA_DEFAULTS : BERT_DEFAULTS), ...fields, model_type: electra ? 'electra' : 'bert' } as BertConfig;
   const fail = (field: string, wanted: string): never => {
     throw new Error(`${source}: ${field} must be ${wanted}, got ${JSON.stringify(config[field])}`);
   };
   for (const field of ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'max_position_embeddings', 'type_vocab_size'] as const) {
     if (!Number.isInteger(config[field]) || (config[field] as number) < 1) fail(field, 'a positive integer');
   }
+  if (electra && (!Number.isInteger(config.embedding_size) || config.embedding_size! < 1)) fail('embedding_size', 'a positive integer');
   if (!Number.isInteger(config.pad_token_id) || config.pad_token_id < 0 || config.pad_token_id >= config.vocab_size) {
     fail('pad_token_id', `an integer in [0, vocab_size=${config.vocab_size})`);
   }
@@ -113,6 +136,21 @@ function normaliseLabels(config: BertConfig, source: string): void {
     }
   }
   config.label2id = derived;
+}
+
+/**
+ * The sequence length to run at: `requested` (what the user asked for) when the model's position table
+ * holds it, else an error that says why not; without a request, `fallback` (a command's default)
+ * capped by the table, so that a model with 64 positions runs at 64 where the default is 128.
+ * Every command checks here, before any data is read or any ONNX graph is built.
+ */
+export function sequenceLengthFor(config: Pick<BertConfig, 'max_position_embeddings'>, requested: number | undefined, fallback: number, what = 'max sequence length'): number {
+  const positions = config.max_position_embeddings;
+  if (requested === undefined) return Math.min(fallback, positions);
+  if (requested > positions) {
+    throw new Error(`${what} ${requested} is more than the model's max_position_embeddings ${positions}: it has no position embedding beyond token ${positions}; use ${positions} or less`);
+  }
+  return requested;
 }
 
 export function readBertConfig(path: string): BertConfig {

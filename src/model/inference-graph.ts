@@ -12,6 +12,7 @@ import { bertForward } from './bert.js';
 import type { BertModelState } from './checkpoint.js';
 import { PLAIN_ENCODER_LAYER } from './encoder-layer.js';
 import { FUSED_ENCODER_LAYER } from './fused-encoder-layer.js';
+import { type QuantizedMatrices, quantizedEncoderLayer } from './quantized-encoder-layer.js';
 
 /** What a graph can output (each when the model has it), named as `bertkit forward` writes them. */
 export type InferenceOutput =
@@ -27,7 +28,7 @@ export type InferenceOutput =
   | 'mlm_logits'
   /** [batch, 2] (0 = B follows A, 1 = B is random) */
   | 'nsp_logits'
-  /** [batch, labels] (sequence classification) or [batch, seq, labels] (token classification) */
+  /** [batch, labels] (sequence classification), [batch, seq, labels] (token classification) or [batch, seq] (ELECTRA's discriminator) */
   | 'logits'
   /** [batch, seq] each (question answering) */
   | 'start_logits'
@@ -44,6 +45,11 @@ export interface InferenceGraphOptions {
    * opset 18, which any ONNX runtime runs; ORT runs it more slowly.
    */
   readonly fusedOps?: boolean;
+  /**
+   * Int8 encoder layers on these quantized weights (quantized-encoder-layer.ts; they become
+   * constants of the graph): the q8 model. Needs ORT's fused ops; no attention maps.
+   */
+  readonly quantized?: QuantizedMatrices;
 }
 
 /**
@@ -57,7 +63,7 @@ export function modelOutputs(heads: BertHeads, perLayer: { hiddenStates?: boolea
   if (perLayer.attentions) outputs.push('attentions');
   if (heads.maskedLm) outputs.push('mlm_logits');
   if (heads.nextSentence) outputs.push('nsp_logits');
-  if (heads.sequenceClassification || heads.tokenClassification) outputs.push('logits');
+  if (heads.sequenceClassification || heads.tokenClassification || heads.replacedTokenDetection) outputs.push('logits');
   if (heads.questionAnswering) outputs.push('start_logits', 'end_logits');
   return outputs;
 }
@@ -67,11 +73,14 @@ export function buildInferenceGraph(model: Pick<BertModelState, 'config' | 'head
   const graph = new Graph();
   // Attention probabilities exist only outside the fused Attention kernel.
   const fused = (options.fusedOps ?? true) && !options.outputs.includes('attentions');
+  if (options.quantized !== undefined && !fused) {
+    throw new Error(`buildInferenceGraph: the int8 layers are ORT's fused ops, which keep attention maps inside; ${options.outputs.includes('attentions') ? 'attention maps come from the fp32 model' : 'fusedOps must stay on'}`);
+  }
   const forward = bertForward(graph, model.config, {
     heads: headsReadBy(model, options.outputs),
-    prefix: basePrefixOf(model.heads),
+    prefix: basePrefixOf(model.heads, model.config.model_type),
     maskedPositions: options.maskedPositions ?? false,
-    layer: fused ? FUSED_ENCODER_LAYER : PLAIN_ENCODER_LAYER,
+    layer: options.quantized !== undefined ? quantizedEncoderLayer(options.quantized) : fused ? FUSED_ENCODER_LAYER : PLAIN_ENCODER_LAYER,
   });
   const name = (output: InferenceOutput): string => options.rename?.[output] ?? output;
   const single: Record<Exclude<InferenceOutput, 'hidden_states' | 'attentions'>, Tensor | undefined> = {
@@ -79,7 +88,7 @@ export function buildInferenceGraph(model: Pick<BertModelState, 'config' | 'head
     pooler_output: forward.pooledOutput,
     mlm_logits: forward.heads.mlmLogits,
     nsp_logits: forward.heads.nspLogits,
-    logits: forward.heads.logits,
+    logits: forward.heads.logits ?? forward.heads.rtdLogits,
     start_logits: forward.heads.startLogits,
     end_logits: forward.heads.endLogits,
   };
@@ -107,7 +116,7 @@ function headsReadBy(model: Pick<BertModelState, 'heads'>, outputs: readonly Inf
     pooler_output: has.pooler,
     mlm_logits: has.maskedLm,
     nsp_logits: has.nextSentence,
-    logits: has.sequenceClassification || has.tokenClassification,
+    logits: has.sequenceClassification || has.tokenClassification || has.replacedTokenDetection === true,
     start_logits: has.questionAnswering,
     end_logits: has.questionAnswering,
   };
@@ -116,12 +125,14 @@ function headsReadBy(model: Pick<BertModelState, 'heads'>, outputs: readonly Inf
   const wants = (output: InferenceOutput): boolean => outputs.includes(output);
   const sequenceClassification = wants('logits') && has.sequenceClassification;
   return {
-    pooler: wants('pooler_output') || wants('nsp_logits') || sequenceClassification,
+    // BERT's classifier reads the pooler; ELECTRA's, which has none, reads [CLS] itself.
+    pooler: wants('pooler_output') || wants('nsp_logits') || (sequenceClassification && has.pooler),
     maskedLm: wants('mlm_logits'),
     nextSentence: wants('nsp_logits'),
     sequenceClassification,
     tokenClassification: wants('logits') && has.tokenClassification,
     questionAnswering: wants('start_logits') || wants('end_logits'),
+    replacedTokenDetection: wants('logits') && has.replacedTokenDetection === true,
   };
 }
 

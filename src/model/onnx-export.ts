@@ -5,15 +5,19 @@
 //   DIR/onnx/model.onnx                inputs input_ids, attention_mask, token_type_ids: int64 [batch, sequence]
 //                                      outputs per task (below), weights as initializers; encoder
 //                                      layers in ORT's com.microsoft fused ops unless `portable`
-// transformers.js picks onnx/model.onnx for dtype 'fp32' (its default on Node's CPU device).
+// transformers.js picks onnx/model.onnx for dtype 'fp32' (its default on Node's CPU device), and
+// onnx/model_quantized.onnx for 'q8': the same graph with int8 encoder layers (taskOnnx's `quantized`;
+// `bertkit quantize`, src/compress/quantize-model.ts, writes it).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeDirectoryAtomic } from '../io/atomic-directory.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
-import { type BertArchitecture, type BertHeads, architectureOf } from './architecture.js';
+import { type BertArchitecture, type BertHeads, architectureOf, headsFor } from './architecture.js';
 import type { BertModelState } from './checkpoint.js';
 import { writeBertConfig } from './config.js';
 import { buildInferenceGraph, inferenceOnnx, type InferenceGraphOptions } from './inference-graph.js';
+import type { QuantizedMatrices } from './quantized-encoder-layer.js';
 
 /** The pipelines of transformers.js an export can serve, with the graph outputs each reads. */
 export const EXPORT_TASKS = {
@@ -66,21 +70,31 @@ export interface ExportedOnnx {
 
 /** Writes `model` to `dir` in the transformers.js layout (see the file header). */
 export function exportOnnx(dir: string, model: BertModelState, options: ExportOnnxOptions = {}): ExportedOnnx {
+  const { task, bytes, outputs } = taskOnnx(model, options);
+  // The task's class of the model's type (ElectraForSequenceClassification for an ELECTRA model).
+  const architecture = architectureOf(headsFor(EXPORT_TASKS[task].architecture, model.config.model_type), model.config.model_type);
+  // Staged, then moved in as saveBert does (io/atomic-directory.ts): a full disk leaves an earlier export whole.
+  writeDirectoryAtomic(dir, (staging) => {
+    mkdirSync(join(staging, 'onnx'));
+    writeFileAtomic(join(staging, 'onnx', 'model.onnx'), bytes);
+    options.tokenizer?.save(staging);
+    writeBertConfig(join(staging, 'config.json'), { ...model.config, architectures: [architecture] });
+  }, { replace: 'files', last: 'config.json' });
+  return { task, modelFile: join(dir, 'onnx', 'model.onnx'), outputs };
+}
+
+/**
+ * The ONNX bytes an export for `options.task` holds (default: the model's head); with `quantized`,
+ * the q8 model (int8 encoder layers) that transformers.js loads as onnx/model_quantized.onnx.
+ */
+export function taskOnnx(model: BertModelState, options: Pick<ExportOnnxOptions, 'task' | 'portable'> & { quantized?: QuantizedMatrices } = {}): { task: ExportTask; bytes: Uint8Array; outputs: string[] } {
   const available = exportTasksFor(model.heads);
   const task = options.task ?? available[0]!;
   if (!isExportTask(task)) throw new Error(`exportOnnx: unknown task "${String(task)}"; tasks: ${Object.keys(EXPORT_TASKS).join(', ')}`);
   if (!available.includes(task)) {
-    throw new Error(`exportOnnx: a ${architectureOf(model.heads)} cannot be exported for ${task}; it can for ${available.join(', ')}`);
+    throw new Error(`exportOnnx: a ${architectureOf(model.heads, model.config.model_type)} cannot be exported for ${task}; it can for ${available.join(', ')}`);
   }
-  const { architecture, graph: graphOptions } = EXPORT_TASKS[task];
-  const graph = buildInferenceGraph(model, { ...graphOptions, fusedOps: !(options.portable ?? false) });
-  const bytes = inferenceOnnx(model, graph);
-
-  const onnxDir = join(dir, 'onnx');
-  mkdirSync(onnxDir, { recursive: true });
-  const modelFile = join(onnxDir, 'model.onnx');
-  writeFileAtomic(modelFile, bytes);
-  options.tokenizer?.save(dir);
-  writeBertConfig(join(dir, 'config.json'), { ...model.config, architectures: [architecture] });
-  return { task, modelFile, outputs: graph.outputs.map((output) => output.name) };
+  const graphOptions: InferenceGraphOptions = EXPORT_TASKS[task].graph;
+  const graph = buildInferenceGraph(model, options.quantized === undefined ? { ...graphOptions, fusedOps: !(options.portable ?? false) } : { ...graphOptions, quantized: options.quantized });
+  return { task, bytes: inferenceOnnx(model, graph), outputs: graph.outputs.map((output) => output.name) };
 }

@@ -13,6 +13,7 @@ import { ParameterStore } from '../runtime/parameters.js';
 import type { BertModelState } from './checkpoint.js';
 import type { BertConfig } from './config.js';
 import { type InferenceOutput, buildInferenceGraph, modelOutputs } from './inference-graph.js';
+import type { QuantizedMatrices } from './quantized-encoder-layer.js';
 
 /** A padded batch, row-major int64 [batchSize, seqLength] each. */
 export interface BertBatch {
@@ -37,6 +38,11 @@ export interface BertRunnerOptions {
   readonly maskedPositions?: boolean;
   /** ORT intra-op threads (default: all cores). */
   readonly threads?: number;
+  /**
+   * The q8 model: int8 encoder layers on these weights, baked into the graph as constants (ORT
+   * prepacks them); the float parameters are still fed on each run.
+   */
+  readonly quantized?: QuantizedMatrices;
 }
 
 export class BertRunner {
@@ -51,7 +57,11 @@ export class BertRunner {
   ) {}
 
   static async create(model: Pick<BertModelState, 'config' | 'heads'>, options: BertRunnerOptions = {}): Promise<BertRunner> {
-    const graph = buildInferenceGraph(model, { outputs: options.outputs ?? modelOutputs(model.heads), maskedPositions: options.maskedPositions ?? false, fusedOps: false });
+    const graph = buildInferenceGraph(model, {
+      outputs: options.outputs ?? modelOutputs(model.heads),
+      maskedPositions: options.maskedPositions ?? false,
+      ...(options.quantized === undefined ? { fusedOps: false } : { quantized: options.quantized }),
+    });
     const parameters = graph.parameters.map((parameter) => ({ name: parameter.name, dims: parameter.shape as number[] }));
     const session = await Session.create(graph, options.threads === undefined ? {} : { threads: options.threads });
     const readsMaskedPositions = graph.inputs.some((input) => input.name === 'masked_lm_positions');

@@ -1,23 +1,27 @@
 // Using a fine-tuned model directory: which task it was trained for, scoring it on a labelled file
 // (the task's metrics and loss), and predictions for new inputs as the Hugging Face pipelines shape
 // them: text classification {label, score, scores}, regression {value}, token classification
-// entities grouped with aggregation_strategy "simple" {entity_group, score, word, start, end}, and
+// entities {entity_group, score, word, start, end} aggregated per word from its first piece by default
+// (aggregation_strategy "first": what training labels and evaluation scores; see entity-grouping.ts), and
 // question answering {answer, score, start, end}; semantic role labelling gives a role per word
 // {words, roles} for a sentence and the index of its predicate.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { groupEntities } from '../data/tasks/entity-grouping.js';
+import { type AggregationStrategy, groupEntities } from '../data/tasks/entity-grouping.js';
 import { bestQaSpan, encodeQaExamples, type EncodedQaExample } from '../data/tasks/squad.js';
 import { NO_ROLE, encodeSrlInstances, srlWordPredictions } from '../data/tasks/srl.js';
-import type { TaskData, TaskFeatures, TaskKind, TaskLoadOptions, TaskSpec } from '../data/tasks/task.js';
+import { type TaskData, type TaskFeatures, type TaskKind, type TaskLoadOptions, type TaskSpec, defaultMaxSeqLength } from '../data/tasks/task.js';
 import { defaultStride, mergeWindowOutputs, windowEncoding } from '../data/tasks/windows.js';
 import { type LoadedBert, loadBert } from '../model/checkpoint.js';
-import type { BertConfig } from '../model/config.js';
+import { type BertConfig, sequenceLengthFor } from '../model/config.js';
 import { type BatchInput, BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { TaskPredictor, taskLoss } from '../train/finetune-evaluate.js';
 import { labelsOfConfig } from '../train/finetune-model.js';
 import { FINETUNE_STATE_FILE } from '../train/finetune.js';
 import { BertInference } from './bert-inference.js';
+import type { QuantizedMatrices } from '../model/quantized-encoder-layer.js';
+import { type InferenceDtype, schemeOf } from '../compress/quantize-model.js';
+import { quantizeEncoderWeights } from '../compress/quantize-weights.js';
 import { readJsonFile } from '../io/json-file.js';
 
 export interface FinetunedModel {
@@ -40,9 +44,12 @@ export function taskKindOf(model: Pick<LoadedBert, 'architecture' | 'config'>, r
 
 function kindOfClass(architecture: string, config: BertConfig): TaskKind {
   switch (architecture) {
-    case 'BertForSequenceClassification': return config.problem_type === 'regression' ? 'regression' : 'classification';
-    case 'BertForTokenClassification': return 'ner';
-    case 'BertForQuestionAnswering': return 'qa';
+    case 'BertForSequenceClassification':
+    case 'ElectraForSequenceClassification': return config.problem_type === 'regression' ? 'regression' : 'classification';
+    case 'BertForTokenClassification':
+    case 'ElectraForTokenClassification': return 'ner';
+    case 'BertForQuestionAnswering':
+    case 'ElectraForQuestionAnswering': return 'qa';
     default: throw new Error(`the model is a ${architecture}, not a fine-tuned task model (BertForSequenceClassification, BertForTokenClassification or BertForQuestionAnswering)`);
   }
 }
@@ -63,17 +70,35 @@ export async function loadFinetuned(dir: string, options: { kind?: TaskKind } = 
 export interface ScoreOptions {
   readonly batchSize?: number;
   readonly threads?: number;
+  /** 'q8': the int8 model, quantized as the directory's quantization.json says (else this CPU's default); default 'fp32'. */
+  readonly dtype?: InferenceDtype;
+  /** Called after each batch with the sequences (inputs, or windows of long ones) done and their total. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** The predictor's options for `options.dtype`: threads, and for q8 the int8 weights. */
+function predictorOptions(finetuned: FinetunedModel, options: ScoreOptions): { threads?: number; quantized?: QuantizedMatrices } {
+  return {
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(options.dtype === 'q8' ? { quantized: quantizeEncoderWeights(finetuned.model, schemeOf(finetuned.dir)) } : {}),
+  };
+}
+
+/** What a predictor or BertInference call takes of `options` for batching and progress. */
+function batchOptions(options: ScoreOptions): { batchSize?: number; onProgress?: (done: number, total: number) => void } {
+  return { ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }), ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) };
 }
 
 /** The task's metrics (and loss) of the model on a labelled file, read with the model's labels. */
 export async function evaluateFinetuned(finetuned: FinetunedModel, spec: TaskSpec, dataPath: string, loadOptions: TaskLoadOptions = {}, options: ScoreOptions = {}): Promise<{ metrics: Record<string, number>; data: TaskData }> {
   if (spec.kind !== finetuned.kind) throw new Error(`evaluate: the model was fine-tuned for ${finetuned.kind}, not ${spec.kind}`);
   const labels = finetuned.labels.length > 0 ? { labels: [...finetuned.labels] } : {};
-  const data = await spec.load(dataPath, finetuned.tokenizer, { ...loadOptions, ...labels });
+  const maxSeqLength = sequenceLengthFor(finetuned.model.config, loadOptions.maxSeqLength, defaultMaxSeqLength(spec.kind));
+  const data = await spec.load(dataPath, finetuned.tokenizer, { ...loadOptions, ...labels, maxSeqLength });
   if (data.features.length === 0) throw new Error(`${dataPath}: no examples`);
-  const predictor = await TaskPredictor.create(finetuned.model.config, finetuned.model.heads, options.threads === undefined ? {} : { threads: options.threads });
+  const predictor = await TaskPredictor.create(finetuned.model.config, finetuned.model.heads, predictorOptions(finetuned, options));
   try {
-    const outputs = await predictor.predict(finetuned.model.parameters, data.features, options.batchSize === undefined ? {} : { batchSize: options.batchSize });
+    const outputs = await predictor.predict(finetuned.model.parameters, data.features, batchOptions(options));
     return { metrics: { ...spec.evaluate(data, outputs), loss: taskLoss(data, outputs) }, data };
   } finally {
     await predictor.dispose();
@@ -95,25 +120,27 @@ export interface PredictOptions extends ScoreOptions {
    * where it has the most context).
    */
   readonly stride?: number;
+  /** ner: how token predictions become entities (default 'first': each word from its first piece, as training labels it). */
+  readonly aggregationStrategy?: AggregationStrategy;
 }
 
 /** One prediction per input, in input order (see the file comment for their shapes). */
 export async function predictFinetuned(finetuned: FinetunedModel, inputs: readonly PredictInput[], options: PredictOptions = {}): Promise<unknown[]> {
   const { model, tokenizer, kind } = finetuned;
   const trainedLength = finetuned.settings.maxSeqLength;
-  const maxLength = Math.min(options.maxSeqLength ?? (typeof trainedLength === 'number' ? trainedLength : 512), model.config.max_position_embeddings);
+  const maxLength = sequenceLengthFor(model.config, options.maxSeqLength, typeof trainedLength === 'number' ? trainedLength : 512);
   const threads = options.threads === undefined ? {} : { threads: options.threads };
-  const batch = options.batchSize === undefined ? {} : { batchSize: options.batchSize };
+  const batch = batchOptions(options);
   if (kind === 'classification' || kind === 'regression') {
     const texts = inputs.map((input, index): BatchInput => {
       if (!('text' in input)) throw new Error(`input ${index + 1}: a ${kind} model needs {"text": …}`);
       return input.textPair === undefined ? input.text : [input.text, input.textPair];
     });
-    const inference = BertInference.create(model, tokenizer, { maxLength, ...threads });
+    const inference = BertInference.create(model, tokenizer, { maxLength, ...threads, ...(options.dtype === 'q8' ? { dtype: 'q8', quantization: schemeOf(finetuned.dir) } : {}) });
     const predictions = await inference.classify(texts, batch);
     return kind === 'regression' ? predictions.map((p) => ({ value: p.scores[0]!.score })) : predictions;
   }
-  const predictor = await TaskPredictor.create(model.config, model.heads, threads);
+  const predictor = await TaskPredictor.create(model.config, model.heads, predictorOptions(finetuned, options));
   try {
     const weights = model.parameters;
     if (kind === 'qa') {
@@ -152,7 +179,7 @@ export async function predictFinetuned(finetuned: FinetunedModel, inputs: readon
     let next = 0;
     return texts.map(({ encoding, windows }) => {
       const merged = mergeWindowOutputs(windows, windows.map(() => logits[next++]!), finetuned.labels.length, encoding.ids.length);
-      return { entities: groupEntities(encoding, merged, finetuned.labels) };
+      return { entities: groupEntities(encoding, merged, finetuned.labels, options.aggregationStrategy ?? 'first') };
     });
   } finally {
     await predictor.dispose();

@@ -8,6 +8,7 @@ import type { BertHeads } from '../model/architecture.js';
 import { planBatches } from '../model/batching.js';
 import type { BertConfig } from '../model/config.js';
 import type { InferenceOutput } from '../model/inference-graph.js';
+import type { QuantizedMatrices } from '../model/quantized-encoder-layer.js';
 import { BertRunner, type WeightSource } from '../model/runner.js';
 import type { HostTensor } from '../runtime/session.js';
 import { featureBatch } from './finetune-batches.js';
@@ -26,12 +27,17 @@ export class TaskPredictor {
     private readonly perToken: boolean,
   ) {}
 
-  static async create(config: BertConfig, heads: BertHeads, options: { threads?: number } = {}): Promise<TaskPredictor> {
+  /** `quantized`: score the q8 model (int8 encoder layers on these weights; see BertRunnerOptions). */
+  static async create(config: BertConfig, heads: BertHeads, options: { threads?: number; quantized?: QuantizedMatrices } = {}): Promise<TaskPredictor> {
     const outputs: InferenceOutput[] = heads.sequenceClassification || heads.tokenClassification ? ['logits']
       : heads.questionAnswering ? ['start_logits', 'end_logits']
       : [];
     if (outputs.length === 0) throw new Error('TaskPredictor: the model has no task head (classifier or qa_outputs)');
-    const runner = await BertRunner.create({ config, heads }, { outputs, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+    const runner = await BertRunner.create({ config, heads }, {
+      outputs,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.quantized === undefined ? {} : { quantized: options.quantized }),
+    });
     return new TaskPredictor(runner, config.pad_token_id, heads.tokenClassification || heads.questionAnswering);
   }
 

@@ -4,22 +4,22 @@
 // _init_weights), or the whole model when the directory already holds this task's head and labels.
 import { join } from 'node:path';
 import type { TaskData, TaskKind } from '../data/tasks/task.js';
-import { type BertHeads, architectureOf, basePrefixOf, headsOf } from '../model/architecture.js';
+import { type BertHeads, architectureOf, basePrefixOf, headsFor } from '../model/architecture.js';
 import { type BertModelState, loadBert } from '../model/checkpoint.js';
-import { type BertConfig, readBertConfig } from '../model/config.js';
+import { type BertConfig, type ModelType, readBertConfig } from '../model/config.js';
 import { initialParameters } from '../model/initial-parameters.js';
 
-/** The HF class each task trains. */
-export function headsForTask(kind: TaskKind): BertHeads {
+/** The HF class each task trains (BERT's, or ELECTRA's for an ELECTRA model). */
+export function headsForTask(kind: TaskKind, modelType: ModelType = 'bert'): BertHeads {
   switch (kind) {
     case 'classification':
     case 'regression':
-      return headsOf('BertForSequenceClassification');
+      return headsFor('BertForSequenceClassification', modelType);
     case 'ner':
     case 'srl':
-      return headsOf('BertForTokenClassification');
+      return headsFor('BertForTokenClassification', modelType);
     case 'qa':
-      return headsOf('BertForQuestionAnswering');
+      return headsFor('BertForQuestionAnswering', modelType);
   }
 }
 
@@ -82,21 +82,21 @@ export interface PreparedModel extends BertModelState {
 export async function prepareFinetuneModel(dir: string, task: TaskLabels, seed: number): Promise<PreparedModel> {
   const source = readBertConfig(join(dir, 'config.json'));
   const config = finetuneConfig(source, task);
-  const heads = headsForTask(task.kind);
-  const sameHead = source.architectures?.[0] === architectureOf(heads)
+  const heads = headsForTask(task.kind, source.model_type);
+  const sameHead = source.architectures?.[0] === architectureOf(heads, source.model_type)
     && JSON.stringify(source.id2label ?? null) === JSON.stringify(config.id2label ?? null)
     && (source.problem_type ?? null) === (config.problem_type ?? null);
   if (sameHead) {
     const loaded = await loadBert(dir, { heads, seed, warn: () => {} });
     return { config, heads, parameters: loaded.parameters, initialised: loaded.report.missing, unused: loaded.report.unexpected };
   }
-  const encoderHeads = headsOf('BertModel');
+  const encoderHeads = headsFor('BertModel', source.model_type);
   const encoder = await loadBert(dir, { heads: encoderHeads, seed, warn: () => {} });
   if (encoder.report.missing.some((name) => !name.startsWith('pooler.'))) {
     throw new Error(`${dir}: the checkpoint lacks encoder weights (${encoder.report.missing.slice(0, 5).join(', ')}…); fine-tuning needs a pretrained BERT`);
   }
-  // The encoder's weights under the task model's names (bert.…); the head and anything the checkpoint lacked start fresh.
-  const prefix = basePrefixOf(heads);
+  // The encoder's weights under the task model's names (bert.… or electra.…); the head and anything the checkpoint lacked start fresh.
+  const prefix = basePrefixOf(heads, source.model_type);
   const loaded = (name: string): Float32Array | undefined => {
     const encoderName = name.slice(prefix.length);
     return name.startsWith(prefix) && encoder.parameters.has(encoderName) && !encoder.report.missing.includes(encoderName) ? encoder.parameters.get(encoderName) : undefined;

@@ -9,10 +9,11 @@
 // clipping at 1.0, and more epochs on small data sets with early stopping doing the cutting.
 import { join } from 'node:path';
 import type { TaskData, TaskOutputs, TaskSpec } from '../data/tasks/task.js';
+import { taskDataHash } from '../data/tasks/task-data-hash.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { BertModelState } from '../model/checkpoint.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
-import { type Objective, type RunContext, runTraining } from './engine/run.js';
+import { type Objective, type RunContext, type TrainingRunOptions, runTraining } from './engine/run.js';
 import type { EvalLogEntry, TrainLogEntry } from './engine/training-log.js';
 import { type Feeds, epochBatches, featureTrainingFeeds, lengthGroupedEpochBatches } from './finetune-batches.js';
 import { writeFinetuneCurve } from './finetune-curve.js';
@@ -88,10 +89,14 @@ export interface FinetuneOptions {
   readonly saveSteps?: number;
   /** A checkpoint directory, or true for the latest in outputDir: continues that run exactly. */
   readonly resume?: string | true;
+  /** Train into an outputDir that already holds a model (the one being fine-tuned, say), replacing it. */
+  readonly overwriteOutputDir?: boolean;
   /** Recorded in finetune_state.json (e.g. the command-line options, for evaluate/predict). */
   readonly settings?: Readonly<Record<string, unknown>>;
   /** Stops after the current update; the best model so far stays saved. */
   readonly signal?: AbortSignal;
+  /** Another loss on the same data, evaluation and saves (distillation; see TrainingRunOptions). */
+  readonly transformObjective?: TrainingRunOptions['transformObjective'];
   readonly onStep?: (entry: FinetuneTrainEntry, totalSteps: number) => void;
   readonly onEval?: (entry: FinetuneEvalEntry) => void;
 }
@@ -224,6 +229,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     totalSteps,
     identity: {
       epochs, batch_size: batchSize, gradient_accumulation_steps: accumulation, seed, train_features: train.features.length,
+      // Named after --train, which checkIdentity's message names: the content, not only the count, must match.
+      train: `sha256:${taskDataHash(train).slice(0, 16)}`,
       total_steps: totalSteps, metric, group_by_length: groupByLength,
     },
     open: async (threads) => {
@@ -267,8 +274,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     keepLatestCheckpointOnly: true,
     ...(options.saveSteps === undefined ? {} : { saveSteps: options.saveSteps }),
     ...(options.resume === undefined ? {} : { resume: options.resume }),
+    ...(options.overwriteOutputDir === undefined ? {} : { overwriteOutputDir: options.overwriteOutputDir }),
     ...(options.settings === undefined ? {} : { settings: options.settings }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.transformObjective === undefined ? {} : { transformObjective: options.transformObjective }),
     ...(options.onStep === undefined ? {} : { onStep: (entry: TrainLogEntry) => options.onStep!(entry, totalSteps) }),
   });
   const { best } = state;

@@ -1,7 +1,8 @@
 // Pretraining as an objective of the one training run (engine/run.ts): masked-LM (+ next-sentence)
 // loss at the masked positions, micro-batches drawn from a resumable data source (its position is
 // what a checkpoint records), held-out MLM/NSP scores every evalSteps and at the end, the final
-// model and a curve picture of log.jsonl.
+// model and a curve picture of log.jsonl. With `electra`, the same batches train ELECTRA's
+// generator and discriminator (electra-program.ts, electra.ts) instead.
 import { join } from 'node:path';
 import type { PretrainingBatch } from '../data/pretraining-dataset.js';
 import { Graph } from '../graph/graph.js';
@@ -17,6 +18,8 @@ import { type Objective, type RunContext, type TrainingRunOptions, runTraining }
 import type { EvalLogEntry } from './engine/training-log.js';
 import { type MlmEvaluation, MlmEvaluator } from './evaluate-mlm.js';
 import { trainingFeeds } from './pretraining-feeds.js';
+import { buildElectraProgram } from './electra-program.js';
+import { GENERATOR_HEADS, electraConfigs, generatorWeights, saveElectraModels, writeElectraCheckpoint } from './electra.js';
 
 /** Where micro-batches come from: PretrainingDataset, or one fixed batch. */
 export interface PretrainingBatchSource {
@@ -60,11 +63,24 @@ export interface PretrainOptions extends Omit<TrainingRunOptions, 'objective' | 
   readonly evalBatches?: readonly PretrainingBatch[];
   readonly batchSize: number;
   readonly gradientAccumulationSteps?: number;
+  /** A batch-size ramp (Cramming): micro-batches per update grow from 1 to gradientAccumulationSteps over this many updates. */
+  readonly batchSizeRampSteps?: number;
+  /**
+   * A sequence-length curriculum: the first `steps` updates draw from `data` (shorter sequences,
+   * cheaper updates), the rest from the main source; checkpoints record both positions.
+   */
+  readonly curriculum?: { readonly data: PretrainingBatchSource; readonly steps: number };
   readonly maxSteps: number;
   readonly evalSteps?: number;
   /** What the data source's caller fixes for exact resumption (e.g. max_seq_length, whole_word_mask); checked on resume with batch_size, gradient_accumulation_steps, seed and nsp. */
   readonly identity?: Readonly<Record<string, unknown>>;
   readonly onEval?: (entry: MlmEvalLogEntry) => void;
+  /**
+   * Replaced-token detection: model.config is the discriminator's, model.parameters hold
+   * discriminator and generator (electra.ts); the generator is this fraction of its hidden size.
+   * Held-out evaluation scores the generator's masked LM.
+   */
+  readonly electra?: { readonly generatorSize: number };
 }
 
 export interface PretrainResult {
@@ -87,16 +103,20 @@ export function buildPretrainingProgram(config: BertConfig, heads: BertHeads): T
 
 /** The pretraining objective in the one training run (engine/run.ts). */
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
-  const { model, data, evalBatches, batchSize, gradientAccumulationSteps: accumulation = 1, maxSteps, evalSteps, identity, onEval, ...runOptions } = options;
+  const { model, data, evalBatches, batchSize, gradientAccumulationSteps: accumulation = 1, batchSizeRampSteps: rampSteps = 0, curriculum, maxSteps, evalSteps, identity, onEval, electra, ...runOptions } = options;
   checkPositiveInteger('batchSize', batchSize);
   checkPositiveInteger('gradientAccumulationSteps', accumulation);
   checkPositiveInteger('maxSteps', maxSteps);
+  if (curriculum !== undefined) checkPositiveInteger('curriculum.steps', curriculum.steps);
+  if (!Number.isInteger(rampSteps) || rampSteps < 0) throw new Error(`pretrain: batchSizeRampSteps must be a non-negative integer, got ${rampSteps}`);
   const nsp = model.heads.nextSentence;
+  const electraModels = electra === undefined ? undefined : electraConfigs(model.config, electra.generatorSize);
   let evaluator: MlmEvaluator | undefined;
   let lastEvaluation: MlmEvaluation | undefined, evaluatedAt = -1;
   const evaluate = async (context: RunContext): Promise<void> => {
     if (evaluator === undefined) return;
-    const result = await evaluator.evaluate(await context.weights(), evalBatches!);
+    const weights = await context.weights();
+    const result = await evaluator.evaluate(electraModels ? generatorWeights(electraModels, weights) : weights, evalBatches!);
     const entry: MlmEvalLogEntry = {
       kind: 'eval', step: context.step, mlm_loss: result.mlmLoss, mlm_perplexity: result.mlmPerplexity, mlm_accuracy: result.mlmAccuracy,
       ...(result.nspAccuracy === undefined ? {} : { nsp_accuracy: result.nspAccuracy, nsp_loss: result.nspLoss }),
@@ -108,33 +128,48 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     evaluatedAt = context.step;
   };
   const objective: Objective = {
-    program: buildPretrainingProgram(model.config, model.heads),
+    program: electraModels ? buildElectraProgram(electraModels) : buildPretrainingProgram(model.config, model.heads),
     totalSteps: maxSteps,
-    identity: { batch_size: batchSize, gradient_accumulation_steps: accumulation, seed: options.seed, nsp, ...identity },
-    open: async (threads) => {
-      if (evalBatches?.length) evaluator = await MlmEvaluator.create(model.config, model.heads, threads === undefined ? {} : { threads });
+    identity: {
+      batch_size: batchSize, gradient_accumulation_steps: accumulation, seed: options.seed, nsp, ...identity,
+      ...(rampSteps > 0 ? { batch_size_ramp_steps: rampSteps } : {}),
+      ...(curriculum ? { curriculum_steps: curriculum.steps } : {}),
+      objective: electra ? 'electra' : 'mlm', ...(electra ? { generator_size: electra.generatorSize } : {}),
     },
-    resume: (state) => data.restore(state),
-    draw: () => {
+    open: async (threads) => {
+      // ELECTRA's held-out scores are its generator's, the masked LM of the pair.
+      const [config, heads] = electraModels ? [electraModels.generator, GENERATOR_HEADS] : [model.config, model.heads];
+      if (evalBatches?.length) evaluator = await MlmEvaluator.create(config, heads, threads === undefined ? {} : { threads });
+    },
+    resume: (state) => {
+      if (curriculum === undefined) return data.restore(state);
+      const { main, curriculum: early } = state as { main: unknown; curriculum: unknown };
+      data.restore(main);
+      curriculum.data.restore(early);
+    },
+    draw: (index) => {
       const batches = [];
       let tokens = 0, examples = 0;
-      for (let i = 0; i < accumulation; i++) {
-        const batch = data.nextBatch(batchSize);
+      for (let i = 0; i < microBatchesAt(index, accumulation, rampSteps); i++) {
+        const batch = (curriculum !== undefined && index < curriculum.steps ? curriculum.data : data).nextBatch(batchSize);
         tokens += batch.batchSize * batch.seqLength;
         examples += batch.batchSize;
         batches.push(trainingFeeds(batch, nsp));
       }
-      return { batches, examples, tokens, position: data.state() };
+      return { batches, examples, tokens, position: curriculum ? { main: data.state(), curriculum: curriculum.data.state() } : data.state() };
     },
     afterStep: async (context) => {
       if (evalSteps && context.step % evalSteps === 0) await evaluate(context);
       return false;
     },
     checkpointState: (update) => update.position,
+    ...(electraModels ? { writeCheckpointModel: (dir: string, parameters: ParameterStore) => writeElectraCheckpoint(dir, electraModels, parameters, model.tokenizer) } : {}),
     finish: async (context, interrupted) => {
       if (!interrupted) {
         if (evaluatedAt !== context.step) await evaluate(context);
-        context.saveModel(await context.weights());
+        const weights = await context.weights();
+        if (electraModels) saveElectraModels(options.outputDir, electraModels, weights, { seed: options.seed, ...(model.tokenizer ? { tokenizer: model.tokenizer } : {}) });
+        else context.saveModel(weights);
       }
       // An interrupted run draws its curve too: that is when one wants to look at it.
       writeTrainingCurve(join(options.outputDir, 'training_curve.svg'), context.readLog() as PretrainingLogEntry[]);
@@ -146,6 +181,15 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     step: run.step, startStep: run.startStep, losses: run.losses, ...(lastEvaluation ? { evaluation: lastEvaluation } : {}),
     tokensPerSecond: run.tokensPerSecond, interrupted: run.interrupted,
   };
+}
+
+/**
+ * Micro-batches of update `index` (0-based) under a batch-size ramp: 1 at the start, growing
+ * linearly to `accumulation` at update `rampSteps` and staying there (no ramp: always `accumulation`).
+ */
+export function microBatchesAt(index: number, accumulation: number, rampSteps: number): number {
+  if (rampSteps <= 0 || index >= rampSteps) return accumulation;
+  return 1 + Math.floor((index * (accumulation - 1)) / rampSteps);
 }
 
 function checkPositiveInteger(name: string, value: number): void {

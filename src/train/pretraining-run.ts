@@ -1,25 +1,29 @@
 // A whole pretraining run from settings, as `bertkit pretrain` does it:
 //   model      a preset, a config.json, an HF checkpoint to continue (--init), or a checkpoint to resume
-//   tokenizer  the given one, else the --init model's, else a WordPiece vocabulary trained on the corpus
+//   tokenizer  the given one, else the --init model's (an --init model without one is refused), else a WordPiece vocabulary trained on the corpus
 //              (OUTPUT/tokenizer); domain tokens added on request, with the embeddings resized
 //   data       the corpus tokenised once into OUTPUT/shards (rebuilt when files, document cut or
 //              vocabulary change), 1 % of documents held out for evaluation; or one fixed batch file
 // and then the pretraining objective (pretrain.ts) in the one training run.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { expandCorpusPaths } from '../data/corpus.js';
+import { removeStaleTemporaries } from '../io/atomic-directory.js';
+import { type CorpusFormat, expandCorpusPaths } from '../data/corpus.js';
 import { type PretrainingBatch, PretrainingDataset } from '../data/pretraining-dataset.js';
 import { ShardSet, buildShards } from '../data/shards.js';
 import type { BertHeads } from '../model/architecture.js';
 import { loadBert } from '../model/checkpoint.js';
-import { type BertConfig, readBertConfig } from '../model/config.js';
+import { type BertConfig, readBertConfig, sequenceLengthFor } from '../model/config.js';
 import { initialParameters } from '../model/initial-parameters.js';
 import type { ParameterStore } from '../runtime/parameters.js';
 import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { saveTrainedTokenizer, trainWordPiece } from '../tokenizer/trainer.js';
-import { latestCheckpoint } from './engine/checkpoint-dir.js';
+import { latestCheckpoint, readTrainerState } from './engine/checkpoint-dir.js';
+import { checkOutputDir } from './engine/output-dir.js';
+import { type TrainingRunOptions, checkIdentity } from './engine/run.js';
 import type { TrainLogEntry } from './engine/training-log.js';
 import type { ScheduleConfig } from './optim/schedules.js';
+import { DEFAULT_GENERATOR_SIZE, electraConfigs, electraHeads, electraInitialParameters } from './electra.js';
 import { type MlmEvalLogEntry, type PretrainResult, type PretrainingBatchSource, pretrain, pretrainingHeads } from './pretrain.js';
 import { FixedBatchSource, readPretrainingBatchFile } from './pretraining-batch-file.js';
 import { presetConfig } from './presets.js';
@@ -66,7 +70,14 @@ export interface PretrainingRunOptions {
   /** A file of domain tokens, one per line, added to the tokenizer (the embeddings grow with it). */
   readonly addTokens?: string;
   readonly outputDir: string;
-  readonly maxSteps: number;
+  /** Optimizer updates; with timeBudget, the most the budget may fit (default: no bound but the budget). */
+  readonly maxSteps?: number;
+  /**
+   * Seconds of training: the run times its first updates and fits the total of updates and the
+   * learning-rate schedule's end to the budget; resumed runs keep the total (engine/time-budget.ts).
+   */
+  readonly timeBudget?: number;
+  readonly onTimeBudget?: (plan: { totalSteps: number; secondsPerStep: number }) => void;
   readonly maxSeqLength?: number;
   readonly batchSize?: number;
   readonly learningRate?: number;
@@ -78,10 +89,19 @@ export interface PretrainingRunOptions {
   readonly adamBeta2?: number;
   readonly maxGradNorm?: number;
   readonly gradientAccumulationSteps?: number;
+  /** Batch-size ramp: micro-batches per update grow from 1 to gradientAccumulationSteps over this many updates. */
+  readonly batchSizeRampSteps?: number;
+  /** Sequence-length curriculum: the first curriculumSteps updates train on sequences of curriculumSeqLength tokens (both or neither). */
+  readonly curriculumSeqLength?: number;
+  readonly curriculumSteps?: number;
   /** Hidden and attention dropout (default: the config's). */
   readonly dropout?: number;
   /** Next-sentence prediction (BertForPreTraining); false: masked LM only, sequences packed. */
   readonly nsp?: boolean;
+  /** 'mlm' (masked LM, + NSP unless nsp is false) or 'electra' (replaced-token detection; no NSP). */
+  readonly objective?: 'mlm' | 'electra';
+  /** ELECTRA: the generator's hidden size as a fraction of the discriminator's (default 0.25). */
+  readonly generatorSize?: number;
   readonly wholeWordMask?: boolean;
   readonly maskedLmProb?: number;
   /** Default ⌈0.15 × maxSeqLength⌉. */
@@ -89,10 +109,16 @@ export interface PretrainingRunOptions {
   readonly shortSeqProb?: number;
   readonly heldOutFraction?: number;
   readonly maxDocumentSentences?: number;
+  /** How corpus files are read (default 'auto': guessed per file, see data/corpus.ts corpusFormatOf). */
+  readonly corpusFormat?: CorpusFormat | 'auto';
   /** Held-out batches per evaluation (0: none). */
   readonly evalBatches?: number;
   /** A checkpoint directory, or true for the latest in outputDir. */
   readonly resume?: string | true;
+  /** Train into an outputDir that already holds a model (the --init one, say), replacing it. */
+  readonly overwriteOutputDir?: boolean;
+  /** Another loss on the same data, evaluation and saves (general distillation; see TrainingRunOptions). */
+  readonly transformObjective?: TrainingRunOptions['transformObjective'];
   readonly seed?: number;
   readonly saveSteps?: number;
   readonly evalSteps?: number;
@@ -114,18 +140,29 @@ interface PreparedModel {
 }
 
 export async function runPretraining(options: PretrainingRunOptions): Promise<PretrainResult> {
-  const settings = { ...PRETRAIN_DEFAULTS, ...definedOnly(options) } as Settings;
+  // ELECTRA has no next-sentence task: its sequences are packed as with --no-nsp.
+  const electra = options.objective === 'electra';
+  const settings = { ...PRETRAIN_DEFAULTS, ...definedOnly(options), ...(electra ? { nsp: false } : {}) } as Settings;
+  if (options.maxSteps === undefined && options.timeBudget === undefined) throw new Error('pretrain: give the number of updates (--max-steps) or a time budget (--time-budget)');
+  const maxSteps = options.maxSteps ?? UNBOUNDED_STEPS;
   const message = options.onMessage ?? (() => {});
   const sources = [options.preset, options.config, options.init].filter((source) => source !== undefined);
   if ((options.corpus === undefined) === (options.batchFile === undefined)) throw new Error('pretrain: give either a corpus (--corpus) or one batch (--batch)');
   const resumeDir = options.resume === undefined ? undefined : options.resume === true ? latestCheckpoint(options.outputDir) : options.resume;
   if (options.resume === true && resumeDir === undefined) throw new Error(`--resume: ${options.outputDir} holds no checkpoint-STEP directory with a bertkit_trainer_state.json`);
   if (resumeDir === undefined && sources.length !== 1) throw new Error('pretrain: give exactly one of --preset, --config and --init (or --resume)');
-  const heads = pretrainingHeads(settings.nsp);
-  const { config, parameters, tokenizer } = resumeDir !== undefined ? await fromCheckpoint(resumeDir, heads) : await newModel(settings, heads, message);
-  if (settings.maxSeqLength > config.max_position_embeddings && options.batchFile === undefined) {
-    throw new Error(`--max-seq-length ${settings.maxSeqLength} exceeds the model's max_position_embeddings ${config.max_position_embeddings}`);
-  }
+  // Before a vocabulary or shards are built into OUTPUT (runTraining checks again for other callers).
+  checkOutputDir(options.outputDir, { resume: resumeDir !== undefined, overwrite: options.overwriteOutputDir === true });
+  if (electra && options.init !== undefined) throw new Error('pretrain: --objective electra trains a new discriminator and generator (--preset or --config); --init continues a masked-LM model');
+  const heads = electra ? electraHeads() : pretrainingHeads(settings.nsp);
+  const prepared = resumeDir !== undefined ? await fromCheckpoint(resumeDir, heads) : await newModel(settings, heads, message);
+  const { tokenizer } = prepared;
+  // ELECTRA trains the discriminator of the config and a generator beside it (a resumed run's weights come from its checkpoint).
+  const electraModels = electra ? electraConfigs(prepared.config, settings.generatorSize ?? DEFAULT_GENERATOR_SIZE) : undefined;
+  const config = electraModels?.discriminator ?? prepared.config;
+  const parameters = electraModels ? electraInitialParameters(electraModels, settings.seed) : prepared.parameters;
+  // A batch file fixes its own length (checked against the model as it is read).
+  if (options.batchFile === undefined) sequenceLengthFor(config, settings.maxSeqLength, settings.maxSeqLength, '--max-seq-length');
   if (tokenizer !== undefined && tokenizer.vocab.size > config.vocab_size) {
     throw new Error(`the tokenizer has ${tokenizer.vocab.size} tokens, the model's vocab_size is ${config.vocab_size}`);
   }
@@ -134,6 +171,15 @@ export async function runPretraining(options: PretrainingRunOptions): Promise<Pr
   let evalBatches: PretrainingBatch[] = [];
   let batchSize = settings.batchSize, maxSeqLength = settings.maxSeqLength;
   let close = (): void => {};
+  let curriculum: { data: PretrainingBatchSource; steps: number } | undefined;
+  if ((options.curriculumSeqLength === undefined) !== (options.curriculumSteps === undefined)) {
+    throw new Error('pretrain: a sequence-length curriculum needs both --curriculum-seq-length and --curriculum-steps');
+  }
+  if (options.curriculumSeqLength !== undefined && options.batchFile !== undefined) throw new Error('pretrain: a sequence-length curriculum needs a corpus (--corpus), not one fixed batch');
+  if (options.curriculumSeqLength !== undefined && options.curriculumSeqLength >= maxSeqLength) {
+    throw new Error(`pretrain: --curriculum-seq-length ${options.curriculumSeqLength} must be below --max-seq-length ${maxSeqLength}`);
+  }
+  let corpusIdentity: Readonly<Record<string, unknown>> = {};
   if (options.batchFile !== undefined) {
     const batch = readPretrainingBatchFile(options.batchFile, config, settings.nsp);
     data = new FixedBatchSource(batch);
@@ -141,7 +187,11 @@ export async function runPretraining(options: PretrainingRunOptions): Promise<Pr
     maxSeqLength = batch.seqLength;
   } else {
     if (tokenizer === undefined) throw new Error('pretrain: no tokenizer (give --vocab, or --init a model directory with vocab.txt or tokenizer.json)');
-    const shards = await openShards(settings, options.corpus!, tokenizer, message, options.onShardProgress);
+    const files = expandCorpusPaths([...options.corpus!]);
+    // What fixes the shards: a resumed run must be refused before they are rebuilt for another corpus.
+    corpusIdentity = { corpus: files.map((file) => resolve(file)).join(', '), max_document_sentences: settings.maxDocumentSentences, corpus_format: settings.corpusFormat ?? 'auto' };
+    if (resumeDir !== undefined) checkIdentity(readTrainerState(resumeDir), { ...corpusIdentity, max_seq_length: maxSeqLength, whole_word_mask: settings.wholeWordMask }, resumeDir);
+    const shards = await openShards(settings, files, tokenizer, message, options.onShardProgress);
     const dataOptions = {
       maxSeqLength,
       shortSeqProb: settings.shortSeqProb,
@@ -155,6 +205,12 @@ export async function runPretraining(options: PretrainingRunOptions): Promise<Pr
     const train = await PretrainingDataset.open(shards, dataOptions);
     data = train;
     close = () => train.close();
+    if (options.curriculumSeqLength !== undefined) {
+      const length = options.curriculumSeqLength;
+      const early = await PretrainingDataset.open(shards, { ...dataOptions, maxSeqLength: length, maxPredictionsPerSeq: Math.ceil((dataOptions.maxPredictionsPerSeq * length) / maxSeqLength) });
+      curriculum = { data: early, steps: options.curriculumSteps! };
+      close = () => { train.close(); early.close(); };
+    }
     const heldOutDocuments = shards.split('heldOut').documentCount;
     if (settings.evalBatches > 0 && heldOutDocuments === 0) {
       message(`no held-out documents in ${shards.dir} (raise --held-out-fraction, or lower --max-document-sentences); evaluation skipped`);
@@ -171,15 +227,21 @@ export async function runPretraining(options: PretrainingRunOptions): Promise<Pr
 
   const schedule: ScheduleConfig = settings.lrScheduler === 'constant'
     ? { kind: 'constant', peak: settings.learningRate, warmupSteps: settings.warmupSteps }
-    : { kind: settings.lrScheduler, peak: settings.learningRate, warmupSteps: settings.warmupSteps, totalSteps: settings.maxSteps };
+    : { kind: settings.lrScheduler, peak: settings.learningRate, warmupSteps: settings.warmupSteps, totalSteps: maxSteps };
   try {
     return await pretrain({
       model: { config, heads, parameters, ...(tokenizer ? { tokenizer } : {}) },
+      ...(electraModels ? { electra: { generatorSize: settings.generatorSize ?? DEFAULT_GENERATOR_SIZE } } : {}),
       data,
       evalBatches,
       batchSize,
       gradientAccumulationSteps: settings.gradientAccumulationSteps,
-      maxSteps: settings.maxSteps,
+      ...(options.batchSizeRampSteps === undefined ? {} : { batchSizeRampSteps: options.batchSizeRampSteps }),
+      maxSteps,
+      // With a curriculum, step times are measured once the full-length sequences come.
+      ...(options.timeBudget === undefined ? {} : { timeBudget: { seconds: options.timeBudget, ...(curriculum ? { warmupSteps: curriculum.steps + 3 } : {}) } }),
+      ...(curriculum ? { curriculum } : {}),
+      ...(options.onTimeBudget === undefined ? {} : { onTimeBudget: options.onTimeBudget }),
       update: {
         optimizer: { kind: 'adamw', beta1: settings.adamBeta1, beta2: settings.adamBeta2, epsilon: settings.adamEpsilon, weightDecay: settings.weightDecay },
         schedule,
@@ -193,12 +255,15 @@ export async function runPretraining(options: PretrainingRunOptions): Promise<Pr
       ...(resumeDir === undefined ? {} : { resume: resumeDir }),
       settings: {
         corpus: options.corpus ?? null, batch: options.batchFile ?? null, max_seq_length: maxSeqLength, batch_size: batchSize,
-        gradient_accumulation_steps: settings.gradientAccumulationSteps, max_steps: settings.maxSteps, learning_rate: settings.learningRate,
+        gradient_accumulation_steps: settings.gradientAccumulationSteps, max_steps: options.maxSteps ?? null, time_budget_s: options.timeBudget ?? null, batch_size_ramp_steps: options.batchSizeRampSteps ?? 0, learning_rate: settings.learningRate,
         warmup_steps: settings.warmupSteps, lr_scheduler: settings.lrScheduler, weight_decay: settings.weightDecay, adam_epsilon: settings.adamEpsilon,
         max_grad_norm: settings.maxGradNorm, nsp: settings.nsp, whole_word_mask: settings.wholeWordMask, seed: settings.seed,
+        objective: electra ? 'electra' : 'mlm', ...(electraModels ? { generator_size: settings.generatorSize ?? DEFAULT_GENERATOR_SIZE } : {}),
       },
       // With batch_size, gradient_accumulation_steps, seed and nsp: what fixes the data stream and the dropout draws.
-      identity: { max_seq_length: maxSeqLength, whole_word_mask: settings.wholeWordMask },
+      identity: { max_seq_length: maxSeqLength, whole_word_mask: settings.wholeWordMask, ...corpusIdentity, ...(curriculum ? { curriculum_seq_length: options.curriculumSeqLength } : {}) },
+      ...(options.overwriteOutputDir === undefined ? {} : { overwriteOutputDir: options.overwriteOutputDir }),
+      ...(options.transformObjective === undefined ? {} : { transformObjective: options.transformObjective }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
       ...(options.onEval === undefined ? {} : { onEval: options.onEval }),
@@ -208,6 +273,9 @@ export async function runPretraining(options: PretrainingRunOptions): Promise<Pr
     close();
   }
 }
+
+/** The bound on updates of a time-budgeted run without --max-steps: its linear schedule barely decays before the budget fixes the end. */
+const UNBOUNDED_STEPS = 100_000_000;
 
 /** The options with every default filled in. */
 type Settings = PretrainingRunOptions & { readonly [K in keyof typeof PRETRAIN_DEFAULTS]-?: NonNullable<PretrainingRunOptions[K]> };
@@ -227,6 +295,7 @@ async function fromCheckpoint(dir: string, heads: BertHeads): Promise<PreparedMo
 }
 
 async function newModel(settings: Settings, heads: BertHeads, message: (text: string) => void): Promise<PreparedModel> {
+  if (settings.init !== undefined) checkInitModel(settings.init, settings.vocab !== undefined || settings.corpus === undefined);
   let tokenizer = settings.vocab !== undefined ? BertTokenizer.fromPretrained(settings.vocab)
     : settings.init !== undefined && hasTokenizerFiles(settings.init) ? BertTokenizer.fromPretrained(settings.init)
       : settings.corpus !== undefined ? await trainTokenizer(settings, settings.corpus, message) : undefined;
@@ -248,6 +317,20 @@ async function newModel(settings: Settings, heads: BertHeads, message: (text: st
   return { config, parameters, tokenizer };
 }
 
+/**
+ * Refuses an --init directory that cannot be continued before anything is built: one that is not there,
+ * and (unless `vocabularyGiven`) one without its tokenizer files, whose embedding rows belong to a
+ * vocabulary that a newly trained one would not match (row 1996 is "the" in BERT's, something else in a new one).
+ */
+function checkInitModel(dir: string, vocabularyGiven: boolean): void {
+  if (!existsSync(dir)) throw new Error(`pretrain: --init ${dir}: no such directory`);
+  if (!existsSync(join(dir, 'config.json'))) throw new Error(`pretrain: --init ${dir}: no config.json; give a Hugging Face BERT model directory`);
+  if (!vocabularyGiven && !hasTokenizerFiles(dir)) {
+    throw new Error(`pretrain: --init ${dir} has no vocab.txt or tokenizer.json, and its embeddings belong to the vocabulary it was trained with; `
+      + 'give that vocabulary with --vocab (a vocab.txt, tokenizer.json or tokenizer directory)');
+  }
+}
+
 async function trainTokenizer(settings: Settings, corpus: readonly string[], message: (text: string) => void): Promise<BertTokenizer> {
   const dir = join(settings.outputDir, 'tokenizer');
   if (!existsSync(join(dir, 'tokenizer.json'))) {
@@ -258,28 +341,29 @@ async function trainTokenizer(settings: Settings, corpus: readonly string[], mes
   return BertTokenizer.fromPretrained(dir);
 }
 
-/** OUTPUT/shards, built once; rebuilt when the corpus files, the document cut or the vocabulary changed. */
+/** OUTPUT/shards, built once; rebuilt when the corpus files, the document cut, the corpus format or the vocabulary changed. */
 async function openShards(
-  settings: Settings, corpus: readonly string[], tokenizer: BertTokenizer, message: (text: string) => void,
+  settings: Settings, files: string[], tokenizer: BertTokenizer, message: (text: string) => void,
   onProgress: ((bytesRead: number, totalBytes: number) => void) | undefined,
 ): Promise<ShardSet> {
   const dir = join(settings.outputDir, 'shards');
-  const files = expandCorpusPaths([...corpus]);
+  removeStaleTemporaries(dir);
   if (existsSync(join(dir, 'shards.json'))) {
     const shards = ShardSet.open(dir);
     const { corpus: built } = shards.manifest;
-    const sameCorpus = built.maxDocumentSentences === settings.maxDocumentSentences
+    const sameCorpus = built.maxDocumentSentences === settings.maxDocumentSentences && built.format === (settings.corpusFormat ?? 'auto')
       && JSON.stringify(built.files) === JSON.stringify(files.map((file) => resolve(file)));
     try {
       shards.checkVocab(tokenizer.vocab);
       if (sameCorpus) return shards;
-      message(`${dir} was built from other corpus files or --max-document-sentences; rebuilding`);
+      message(`${dir} was built from other corpus files, --max-document-sentences or --corpus-format; rebuilding`);
     } catch {
       message(`${dir} was built with another vocabulary; rebuilding`);
     }
   }
   return buildShards(files, tokenizer, dir, {
     heldOutFraction: settings.heldOutFraction, maxDocumentSentences: settings.maxDocumentSentences, seed: settings.seed,
+    ...(settings.corpusFormat === undefined ? {} : { format: settings.corpusFormat }),
     ...(onProgress === undefined ? {} : { onProgress }),
   });
 }

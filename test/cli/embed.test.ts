@@ -54,7 +54,7 @@ test('embed refuses bad input with the file and line, and a missing file by name
   writeFileSync(input, '{"text": "fine"}\n{"text": 3}\n');
   const run = bertkit('embed', '--model', fixturePath(), '--input', input);
   assert.equal(run.status, 1);
-  assert.match(run.stderr, /bad\.jsonl:2: "text" must be a string, got 3/);
+  assert.match(run.stderr, /bad\.jsonl:2: "text" must be a string, got number 3/);
   writeFileSync(input, '{"text": "fine"}\nnot json\n');
   assert.match(bertkit('embed', '--model', fixturePath(), '--input', input).stderr, /bad\.jsonl:2:2: invalid JSON: unexpected 'o'; expected an object such as/);
   assert.match(bertkit('embed', '--model', fixturePath(), '--input', join(dir, 'absent.jsonl')).stderr, /absent\.jsonl: no such file/);

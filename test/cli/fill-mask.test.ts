@@ -61,7 +61,7 @@ test('fill-mask --input JSONL --output: the same predictions, file written; bad 
   writeFileSync(input, `${JSON.stringify({ text: 'fine [MASK]' })}\n{"txt": "oops"}\n`);
   const bad = bertkit('fill-mask', '--model', fixturePath(), '--input', input);
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /in\.jsonl:2: "text" must be a string/);
+  assert.match(bad.stderr, /in\.jsonl:2: missing "text"/);
   const unmasked = bertkit('fill-mask', '--model', fixturePath(), 'no mask here');
   assert.equal(unmasked.status, 1);
   assert.match(unmasked.stderr, /text 0 has no \[MASK\] token/);

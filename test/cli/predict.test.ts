@@ -45,7 +45,7 @@ test('predict classification: label, score and every label\'s softmax score per 
   }
 });
 
-test('predict ner: entities grouped as aggregation_strategy "simple", their offsets slicing the input to the entity word', { skip }, () => {
+test('predict ner: entities aggregated per word (aggregation_strategy "first", the default), their offsets slicing the input to the entity word', { skip }, () => {
   const texts = ['Yesterday Mary Wilson visited the city', 'friends met James Brown at home and Anna Jones today'];
   const run = bertkit('predict', '--model', tagger, '--input', jsonl('ner.jsonl', texts.map((text) => ({ text }))), '--threads', '1');
   assert.equal(run.status, 0, run.stderr);

@@ -98,6 +98,16 @@ test('a corpus run checkpoints, evaluates, logs and draws its curve; resuming a 
     const changed = bertkit(...args(resumed), '--batch-size', '8', '--resume', join(resumed, 'checkpoint-3'));
     assert.notEqual(changed.status, 0);
     assert.match(changed.stderr, /checkpoint-3 was trained with batch_size = 4, this run asks for 8 \(--batch-size\)/);
+
+    // Another corpus is refused before the shards built for this one are deleted and rebuilt.
+    const otherCorpus = join(dir, 'other-corpus.txt');
+    writeFileSync(otherCorpus, 'A different book.\nIt has other sentences.\n\nAnd another document.\n');
+    const manifest = readFileSync(join(resumed, 'shards', 'shards.json'));
+    const otherRun = bertkit(...args(resumed).map((arg) => (arg === sharedPath(CORPUS) ? otherCorpus : arg)), '--resume');
+    assert.notEqual(otherRun.status, 0);
+    assert.match(otherRun.stderr, /corpus[\s\S]*carroll-alice\.txt[\s\S]*other-corpus\.txt/);
+    assert.doesNotMatch(otherRun.stderr, /rebuilding/);
+    assert.deepEqual(readFileSync(join(resumed, 'shards', 'shards.json')), manifest, 'the shards are untouched');
   });
 
 test('without --vocab a WordPiece vocabulary is trained on the corpus; --config and --no-nsp give a BertForMaskedLM of that shape',
@@ -122,24 +132,31 @@ test('without --vocab a WordPiece vocabulary is trained on the corpus; --config 
     assert.match(refused.stderr, /the tokenizer has 600 tokens, the model's vocab_size is 100/);
   });
 
+/** Starts a corpus run of many steps, sends `signal` once two steps are logged, and returns how it ended. */
+async function interruptAfterTwoSteps(args: string[], output: string, signal: NodeJS.Signals, testSignal: AbortSignal): Promise<{ status: number | null; stderr: string }> {
+  const child = startCli([...args, '--max-steps', '100000'], testSignal);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const trainLines = () => (existsSync(join(output, 'log.jsonl')) ? readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').filter((l) => l !== '').length : 0);
+  while (trainLines() < 2) {
+    if (child.exitCode !== null || child.signalCode !== null) assert.fail(`pretrain exited (${child.exitCode ?? child.signalCode}) before its second step:\n${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill(signal);
+  return { status: await exited, stderr };
+}
+
+const signalRunArgs = (output: string) => ['pretrain', '--corpus', sharedPath(CORPUS), '--vocab', sharedPath(VOCAB), '--preset', 'tiny', '--batch-size', '4', '--max-seq-length', '64',
+  '--lr-scheduler', 'constant', '--save-steps', '100000', '--eval-batches', '0', '--threads', '1', '--output', output];
+
 // The timeout only guards against a hang (the test's signal then kills the child); speed is measured by `npm run bench`.
-test('Ctrl-C (SIGINT) stops after the current step with a checkpoint, and --resume continues from it',
+test('Ctrl-C (SIGINT) stops after the current step with a checkpoint and exit status 130, and --resume continues from it',
   { skip: skipWithoutShared(CORPUS) || skipWithoutShared(VOCAB, 'vocab.txt'), timeout: 600_000 }, async (t) => {
     const output = join(dir, 'sigint');
-    const args = ['pretrain', '--corpus', sharedPath(CORPUS), '--vocab', sharedPath(VOCAB), '--preset', 'tiny', '--batch-size', '4', '--max-seq-length', '64',
-      '--lr-scheduler', 'constant', '--save-steps', '100000', '--eval-batches', '0', '--threads', '1', '--output', output];
-    const child = startCli([...args, '--max-steps', '100000'], t.signal);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const trainLines = () => (existsSync(join(output, 'log.jsonl')) ? readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').filter((l) => l !== '').length : 0);
-    while (trainLines() < 2) {
-      if (child.exitCode !== null || child.signalCode !== null) assert.fail(`pretrain exited (${child.exitCode ?? child.signalCode}) before its second step:\n${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    child.kill('SIGINT');
-    const status = await exited;
-    assert.equal(status, 0, stderr);
+    const args = signalRunArgs(output);
+    const { status, stderr } = await interruptAfterTwoSteps(args, output, 'SIGINT', t.signal);
+    assert.equal(status, 130, stderr);
     const stopped = Number(/interrupted at step (\d+)/.exec(stderr)?.[1]);
     assert.ok(stopped >= 2, stderr);
     assert.ok(existsSync(join(output, `checkpoint-${stopped}`, 'bertkit_trainer_state.json')), 'the stop wrote a checkpoint');
@@ -147,4 +164,14 @@ test('Ctrl-C (SIGINT) stops after the current step with a checkpoint, and --resu
     assert.equal(resumed.status, 0, resumed.stderr);
     const steps = readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { step: number }).step);
     assert.deepEqual(steps, Array.from({ length: stopped + 2 }, (_, i) => i + 1));
+  });
+
+test('SIGTERM (docker stop, systemd, CI) stops like Ctrl-C: a checkpoint, and exit status 143 so that a following command does not run',
+  { skip: skipWithoutShared(CORPUS) || skipWithoutShared(VOCAB, 'vocab.txt'), timeout: 600_000 }, async (t) => {
+    const output = join(dir, 'sigterm');
+    const { status, stderr } = await interruptAfterTwoSteps(signalRunArgs(output), output, 'SIGTERM', t.signal);
+    assert.equal(status, 143, stderr);
+    const stopped = Number(/interrupted at step (\d+)/.exec(stderr)?.[1]);
+    assert.ok(stopped >= 2, stderr);
+    assert.ok(existsSync(join(output, `checkpoint-${stopped}`, 'bertkit_trainer_state.json')), 'the stop wrote a checkpoint');
   });

@@ -183,3 +183,15 @@ describe('bertkit tokenize errors', { skip: skipWithoutShared(UNCASED_DIR, 'voca
     assert.match(noInput.stderr, /absent\.jsonl: no such file/);
   });
 });
+
+test('--max-input-chars-per-word: Google BERT\'s 200 keeps a 150-character word that Hugging Face\'s 100 makes [UNK]; --max-length is --max-seq-length', () => {
+  const vocab = join(scratch, 'letters-vocab.txt');
+  writeFileSync(vocab, ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', '##a'].join('\n') + '\n');
+  const word = 'a'.repeat(150);
+  const hf = run(['--vocab', vocab], jsonl([{ text: word }]));
+  assert.equal(hf.status, 0, hf.stderr);
+  assert.deepEqual(parseOutput(hf.stdout)[0]!.tokens, ['[UNK]']);
+  const google = run(['--vocab', vocab, '--max-input-chars-per-word', '200', '--max-length', '4'], jsonl([{ text: word }]));
+  assert.equal(google.status, 0, google.stderr);
+  assert.deepEqual(parseOutput(google.stdout)[0]!.tokens, ['a', '##a']);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -68,7 +68,7 @@ test('bad inputs fail with the file, the line or the numbers', () => {
   const out = join(dir, 'never');
   const missing = bertkit('vocab', 'train', '--corpus', join(dir, 'nope.txt'), '--vocab-size', '100', '--output', out);
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /^bertkit: corpus file .*nope\.txt does not exist/);
+  assert.match(missing.stderr, /^bertkit: corpus: .*nope\.txt: no such file or directory/);
 
   writeFileSync(join(dir, 'bad.txt'), Buffer.concat([Buffer.from('good line\nbad \xff line\n', 'latin1')]));
   const invalid = bertkit('vocab', 'train', '--corpus', join(dir, 'bad.txt'), '--vocab-size', '100', '--output', out);
@@ -83,4 +83,21 @@ test('bad inputs fail with the file, the line or the numbers', () => {
   assert.notEqual(notNumber.status, 0);
   assert.match(notNumber.stderr, /--vocab-size <n>' argument 'lots' is invalid\. must be an integer ≥ 1/);
   assert.throws(() => readdirSync(out), /ENOENT/);
+});
+
+test('vocab train takes folders and globs as pretrain --corpus does: the same vocabulary as the files named one by one', () => {
+  const corpus = join(dir, 'corpus');
+  mkdirSync(join(corpus, 'nested'), { recursive: true });
+  writeFileSync(join(corpus, 'a.txt'), readFileSync(join(dir, 'a.txt')));
+  writeFileSync(join(corpus, 'nested', 'b.txt.gz'), readFileSync(join(dir, 'b.txt.gz')));
+  const train = (name: string, ...corpusArgs: string[]) => {
+    const out = join(dir, name);
+    const run = bertkit('vocab', 'train', '--corpus', ...corpusArgs, '--vocab-size', '90', '--output', out, '--quiet');
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /2 file\(s\), 3 lines, /);
+    return readFileSync(join(out, 'vocab.txt'), 'utf8');
+  };
+  const named = train('named', join(corpus, 'a.txt'), join(corpus, 'nested', 'b.txt.gz'));
+  assert.equal(train('folder', corpus), named);
+  assert.equal(train('glob', join(corpus, '**', '*.txt*')), named);
 });

@@ -95,7 +95,12 @@ test('embed: [CLS] and mean pooling (optionally normalised) of the PyTorch hidde
     const cls = await inference.embed(texts, { pooling: 'cls', batchSize: 2 });
     const mean = await inference.embed(texts, { pooling: 'mean', batchSize: 3 });
     const normalized = await inference.embed(texts, { pooling: 'mean', batchSize: 3, normalize: true, sortByLength: false });
+    // transformers.js's way to give a pair: {text, text_pair}.
+    const asObjects = texts.map((text) => (typeof text === 'string' ? { text } : { text: text[0], text_pair: text[1] }));
+    const clsOfObjects = await inference.embed(asObjects, { pooling: 'cls', batchSize: 2 });
+    assert.ok(texts.some((text) => typeof text !== 'string'), 'the fixture has a pair');
     rows.forEach((tokens, index) => {
+      assert.ok(maxAbsDiff(clsOfObjects[index]!, tokens.subarray(0, width)).worst < 1e-5, `text ${index}: cls of {text, text_pair}`);
       const length = tokens.length / width;
       const average = Array.from({ length: width }, (_, i) => {
         let sum = 0;
@@ -131,7 +136,7 @@ test('fillMask: probabilities at every [MASK] are the softmax of the PyTorch MLM
         const order = [...logits.keys()].sort((a, b) => logits[b]! - logits[a]!);
         assert.deepEqual(predictions.map((p) => p.token), order.slice(0, 3), `text ${row}, mask ${m}: top tokens`);
         predictions.forEach((p) => assert.ok(Math.abs(p.score - Math.exp(logits[p.token]! - max) / sum) < 1e-6, `text ${row}, mask ${m}: score`));
-        assert.equal(predictions[0]!.tokenStr, inference.tokenizer.decode([order[0]!]));
+        assert.equal(predictions[0]!.token_str, inference.tokenizer.decode([order[0]!]));
       });
     });
   } finally {

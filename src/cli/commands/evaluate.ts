@@ -6,7 +6,9 @@ import { taskSpec } from '../../data/tasks/registry.js';
 import type { TaskKind } from '../../data/tasks/task.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { evaluateFinetuned, loadFinetuned } from '../../serve/finetuned-model.js';
-import { integerAtLeast } from '../args.js';
+import type { InferenceDtype } from '../../compress/quantize-model.js';
+import { dtypeOption, integerAtLeast } from '../args.js';
+import { withProgressBar } from '../progress.js';
 import { TASK_KINDS, addDataOptions, taskLoadOptions } from './finetune.js';
 
 interface EvaluateCliOptions {
@@ -24,6 +26,8 @@ interface EvaluateCliOptions {
   format?: 'tsv' | 'csv' | 'jsonl';
   multiLabel?: boolean;
   limit?: number;
+  dtype: InferenceDtype;
+  quiet?: boolean;
 }
 
 export function registerEvaluate(program: Command): void {
@@ -35,15 +39,17 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('--data <file>', 'labelled data, in the format finetune reads')
     .option('--output <file>', 'also write the metrics to this JSON file')
     .option('--batch-size <n>', 'inputs per ONNX Runtime run', integerAtLeast(1), 32)
-    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integerAtLeast(1));
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integerAtLeast(1))
+    .addOption(dtypeOption())
+    .option('--quiet', 'no progress');
   addDataOptions(command).action(async (options: EvaluateCliOptions) => {
     const finetuned = await loadFinetuned(options.model, options.task === undefined ? {} : { kind: options.task });
     const trained = finetuned.settings;
     // Read the file as training read its files, unless told otherwise.
     const loadOptions = { ...pickTrainedLoadOptions(trained), ...taskLoadOptions(options) };
-    const { metrics, data } = await evaluateFinetuned(finetuned, taskSpec(finetuned.kind), options.data, loadOptions, {
-      batchSize: options.batchSize, ...(options.threads === undefined ? {} : { threads: options.threads }),
-    });
+    const { metrics, data } = await withProgressBar({ label: 'evaluating', unit: 'sequences' }, { quiet: options.quiet === true }, (onProgress) => evaluateFinetuned(finetuned, taskSpec(finetuned.kind), options.data, loadOptions, {
+      batchSize: options.batchSize, dtype: options.dtype, onProgress, ...(options.threads === undefined ? {} : { threads: options.threads }),
+    }));
     const result = { task: finetuned.kind, examples: data.examples.length, ...metrics };
     const text = `${JSON.stringify(result, null, 2)}\n`;
     process.stdout.write(text);

@@ -5,6 +5,9 @@ import { readBatchFile } from '../../model/batch-file.js';
 import { loadBert } from '../../model/checkpoint.js';
 import { modelOutputs } from '../../model/inference-graph.js';
 import { BertRunner } from '../../model/runner.js';
+import { type InferenceDtype, schemeOf } from '../../compress/quantize-model.js';
+import { quantizeEncoderWeights } from '../../compress/quantize-weights.js';
+import { dtypeOption, integerAtLeast } from '../args.js';
 
 interface ForwardOptions {
   model: string;
@@ -12,6 +15,8 @@ interface ForwardOptions {
   output: string;
   hiddenStates?: boolean;
   attentions?: boolean;
+  threads?: number;
+  dtype: InferenceDtype;
 }
 
 const OUTPUT_HELP = `
@@ -30,12 +35,18 @@ export function registerForward(program: Command): void {
     .requiredOption('--input <batch.json>', 'the batch: input_ids, token_type_ids, attention_mask as 2-D arrays')
     .requiredOption('--output <file>', 'safetensors file to write (atomically)')
     .option('--hidden-states', 'also write hidden_states.{i}, the output of the embeddings and of every layer')
-    .option('--attentions', 'also write attentions.{i}, every layer\'s attention probabilities')
+    .option('--attentions', 'also write attentions.{i}, every layer\'s attention probabilities (fp32 only)')
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integerAtLeast(1))
+    .addOption(dtypeOption())
     .addHelpText('after', OUTPUT_HELP)
     .action(async (options: ForwardOptions) => {
       const model = await loadBert(options.model);
       const batch = readBatchFile(options.input, model.config);
-      const runner = await BertRunner.create(model, { outputs: modelOutputs(model.heads, { hiddenStates: options.hiddenStates, attentions: options.attentions }) });
+      const runner = await BertRunner.create(model, {
+        outputs: modelOutputs(model.heads, { hiddenStates: options.hiddenStates, attentions: options.attentions }),
+        ...(options.threads === undefined ? {} : { threads: options.threads }),
+        ...(options.dtype === 'q8' ? { quantized: quantizeEncoderWeights(model, schemeOf(options.model)) } : {}),
+      });
       try {
         const outputs = await runner.run(batch, model.parameters);
         const tensors = new Map(runner.outputNames.map((name) => [name, { shape: outputs[name]!.dims, data: outputs[name]!.data }]));

@@ -1,13 +1,13 @@
-// `bertkit pretrain`: masked-LM (+ NSP) pretraining from a corpus, HF Trainer-style options, over
+// `bertkit pretrain`: masked-LM (+ NSP) or ELECTRA pretraining from a corpus, HF Trainer-style options, over
 // the library's runPretraining (train/pretraining-run.ts); this file parses flags and shows progress.
 //   model:      --preset NAME | --config FILE | --init DIR (continue an HF checkpoint: domain-adaptive pretraining)
-//   tokenizer:  --vocab DIR, else the --init model's, else one trained on the corpus; --add-tokens FILE extends it
+//   tokenizer:  --vocab DIR, else the --init model's (an --init model has to come with one), else one trained on the corpus; --add-tokens FILE extends it
 //   data:       --corpus PATH… (tokenised once into OUTPUT/shards, 1% of documents held out), or --batch FILE.json
 //   resume:     --resume [CHECKPOINT] continues bit for bit from OUTPUT's latest checkpoint (or the one named)
 import { type Command, Option } from 'commander';
-import cliProgress from 'cli-progress';
 import { PRETRAIN_DEFAULTS as D, runPretraining } from '../../train/pretraining-run.js';
-import { integerAtLeast, number } from '../args.js';
+import { duration, integerAtLeast, maxLengthAlias, number } from '../args.js';
+import { stoppableBySignals } from '../interruption.js';
 import { ProgressBar } from '../progress.js';
 
 interface PretrainCliOptions {
@@ -22,7 +22,10 @@ interface PretrainCliOptions {
   output: string;
   maxSeqLength: number;
   batchSize: number;
-  maxSteps: number;
+  maxSteps?: number;
+  timeBudget?: number;
+  objective: 'mlm' | 'electra';
+  generatorSize?: number;
   learningRate: number;
   warmupSteps: number;
   lrScheduler: 'constant' | 'linear' | 'cosine';
@@ -32,6 +35,9 @@ interface PretrainCliOptions {
   adamBeta2: number;
   maxGradNorm: number;
   gradientAccumulationSteps: number;
+  batchSizeRampSteps?: number;
+  curriculumSeqLength?: number;
+  curriculumSteps?: number;
   dropout?: number;
   nsp: boolean;
   wholeWordMask: boolean;
@@ -40,8 +46,10 @@ interface PretrainCliOptions {
   shortSeqProb: number;
   heldOutFraction: number;
   maxDocumentSentences: number;
+  corpusFormat: 'auto' | 'sentences' | 'paragraphs' | 'jsonl';
   evalBatches: number;
   resume?: string | true;
+  overwriteOutputDir?: boolean;
   seed: number;
   saveSteps: number;
   evalSteps: number;
@@ -63,8 +71,12 @@ export function registerPretrain(program: Command): void {
     .option('--add-tokens <file>', 'add these domain tokens (one per line) to the tokenizer and resize the embeddings')
     .requiredOption('--output <dir>', 'where checkpoints, log.jsonl, training_curve.svg and the final model go')
     .option('--max-seq-length <n>', 'tokens per sequence', integerAtLeast(5), D.maxSeqLength)
+    .addOption(maxLengthAlias(integerAtLeast(5)))
     .option('--batch-size <n>', 'sequences per micro-batch', integerAtLeast(1), D.batchSize)
-    .requiredOption('--max-steps <n>', 'optimizer updates', integerAtLeast(1))
+    .option('--max-steps <n>', 'optimizer updates (with --time-budget: the most it may fit)', integerAtLeast(1))
+    .option('--time-budget <duration>', "train for this long ('60m', '2h', '1h30m'): the run times its first updates, then fits the number of updates and the learning-rate schedule's end to the budget (kept on --resume)", duration)
+    .addOption(new Option('--objective <kind>', 'mlm: masked LM (BERT); electra: replaced-token detection, a small generator filling the masks and the model judging every token (ELECTRA); the model is saved as a plain BERT, the generator in OUTPUT/generator').choices(['mlm', 'electra']).default('mlm'))
+    .option('--generator-size <fraction>', "electra: the generator's hidden size as a fraction of the model's (default 0.25)", number({ above: 0, max: 1 }))
     .option('--learning-rate <lr>', 'peak learning rate', number({ min: 0 }), D.learningRate)
     .option('--warmup-steps <n>', 'linear warm-up updates', integerAtLeast(0), D.warmupSteps)
     .addOption(new Option('--lr-scheduler <kind>', 'learning-rate schedule after warm-up').choices(['constant', 'linear', 'cosine']).default(D.lrScheduler))
@@ -74,6 +86,9 @@ export function registerPretrain(program: Command): void {
     .option('--adam-beta2 <b>', 'AdamW beta2', number({ min: 0, max: 0.999999 }), D.adamBeta2)
     .option('--max-grad-norm <n>', 'clip the global gradient norm to this', number({ above: 0 }), D.maxGradNorm)
     .option('--gradient-accumulation-steps <n>', 'micro-batches per update', integerAtLeast(1), D.gradientAccumulationSteps)
+    .option('--curriculum-seq-length <n>', 'a sequence-length curriculum: the first --curriculum-steps updates train on sequences this long (e.g. 64 before 128)', integerAtLeast(5))
+    .option('--curriculum-steps <n>', 'updates at --curriculum-seq-length', integerAtLeast(1))
+    .option('--batch-size-ramp-steps <n>', 'grow the micro-batches per update from 1 to --gradient-accumulation-steps over this many updates (a batch-size ramp)', integerAtLeast(1))
     .option('--dropout <p>', 'hidden and attention dropout (default: the config\'s)', number({ min: 0, max: 0.999 }))
     .option('--no-nsp', 'masked LM only (BertForMaskedLM): sequences packed across sentences and documents')
     .option('--whole-word-mask', 'mask all pieces of a word together', D.wholeWordMask)
@@ -81,9 +96,11 @@ export function registerPretrain(program: Command): void {
     .option('--max-predictions-per-seq <n>', 'most predictions per sequence (default ⌈0.15 × max-seq-length⌉, 20 at 128)', integerAtLeast(1))
     .option('--short-seq-prob <p>', 'probability of a shorter sequence (NSP data)', number({ min: 0, max: 1 }), D.shortSeqProb)
     .option('--held-out-fraction <f>', 'share of corpus documents held out for evaluation', number({ min: 0, max: 0.99 }), D.heldOutFraction)
+    .addOption(new Option('--corpus-format <format>', 'how to read corpus files: sentences (one per line, blank lines between documents), paragraphs (hard-wrapped text), jsonl, or auto (guessed per file from its first 256 KB)').choices(['auto', 'sentences', 'paragraphs', 'jsonl']).default('auto'))
     .option('--max-document-sentences <n>', 'hard-wrapped books: start a new document at the first paragraph end after n sentences (so books can be held out in parts)', integerAtLeast(1), D.maxDocumentSentences)
     .option('--eval-batches <n>', 'held-out batches per evaluation', integerAtLeast(0), D.evalBatches)
     .option('--resume [checkpoint]', 'continue from the latest checkpoint in --output, or from this checkpoint directory')
+    .option('--overwrite-output-dir', 'train into an --output that already holds a model (the --init one included), replacing it')
     .option('--seed <n>', 'seed of initialisation, data order, masking and dropout', integerAtLeast(0), D.seed)
     .option('--save-steps <n>', 'write OUTPUT/checkpoint-STEP every n updates (0: only the final model)', integerAtLeast(0), D.saveSteps)
     .option('--eval-steps <n>', 'evaluate on held-out data every n updates (0: only at the end)', integerAtLeast(0), D.evalSteps)
@@ -96,20 +113,15 @@ export function registerPretrain(program: Command): void {
 
 async function runPretrain(options: PretrainCliOptions): Promise<void> {
   let shardProgress: ProgressBar | undefined;
-  const progress = new StepProgress(options.maxSteps, options.quiet === true);
-  const abort = new AbortController();
-  const onSignal = (): void => {
-    process.stderr.write('\nbertkit pretrain: interrupted; stopping after this step (a checkpoint is written when --save-steps is set)\n');
-    abort.abort();
-  };
-  process.once('SIGINT', onSignal);
+  const progress = new StepProgress(options.maxSteps ?? 0, options.quiet === true);
   try {
     const { output, batch, quiet, ...settings } = options;
-    const result = await runPretraining({
+    const announce = 'bertkit pretrain: interrupted; stopping after this step (a checkpoint is written when --save-steps is set)';
+    const result = await stoppableBySignals(announce, (signal) => runPretraining({
       ...settings,
       outputDir: output,
       ...(batch === undefined ? {} : { batchFile: batch }),
-      signal: abort.signal,
+      signal,
       onMessage: (message) => progress.log(`bertkit pretrain: ${message}`),
       onShardProgress: (bytesRead, totalBytes) => {
         shardProgress ??= new ProgressBar({ label: 'tokenising', unit: 'bytes', total: totalBytes }, { quiet: quiet === true });
@@ -119,43 +131,42 @@ async function runPretrain(options: PretrainCliOptions): Promise<void> {
       onStep: (entry) => progress.update(entry.step, entry.loss, entry.tokens_per_second),
       onEval: (entry) => progress.log(`step ${entry.step}: held-out MLM loss ${entry.mlm_loss.toFixed(4)} (perplexity ${entry.mlm_perplexity.toFixed(1)}), MLM accuracy ${(100 * entry.mlm_accuracy).toFixed(2)}%${entry.nsp_accuracy === undefined ? '' : `, NSP accuracy ${(100 * entry.nsp_accuracy).toFixed(2)}%`}`),
       onCheckpoint: (dir) => progress.log(`saved ${dir}`),
-    });
+      onTimeBudget: ({ totalSteps, secondsPerStep }) => {
+        progress.setTotal(totalSteps);
+        progress.log(`bertkit pretrain: ${secondsPerStep.toFixed(3)} s per update: the time budget holds ${totalSteps} updates`);
+      },
+    }));
     progress.stop();
     const summary = result.interrupted ? `interrupted at step ${result.step}` : `trained to step ${result.step}; model saved in ${options.output}`;
     process.stderr.write(`bertkit pretrain: ${summary} (${Math.round(result.tokensPerSecond).toLocaleString('en')} tokens/s)\n`);
   } finally {
     shardProgress?.stop();
     progress.stop();
-    process.removeListener('SIGINT', onSignal);
   }
 }
 
-/** Steps, loss, tokens/s and ETA on stderr (only on a terminal). */
+/** Steps, loss, tokens/s and ETA on stderr: a bar on a terminal, a line now and then elsewhere (progress.ts). */
 class StepProgress {
-  private bar: cliProgress.SingleBar | null = null;
+  private readonly bar: ProgressBar;
 
   constructor(total: number, quiet: boolean) {
-    if (quiet || !process.stderr.isTTY) return;
-    this.bar = new cliProgress.SingleBar({
-      stream: process.stderr,
-      hideCursor: true,
-      barsize: 24,
-      format: 'pretrain {bar} {value}/{total} steps | loss {loss} | {tokens} tokens/s | ETA {eta_formatted}',
-    });
-    this.bar.start(total, 0, { loss: '-', tokens: '-' });
+    this.bar = new ProgressBar({ label: 'pretrain', total, unit: 'steps' }, { quiet });
+  }
+
+  setTotal(total: number): void {
+    this.bar.setTotal(total);
   }
 
   update(step: number, loss: number, tokensPerSecond: number): void {
-    this.bar?.update(step, { loss: loss.toFixed(4), tokens: Math.round(tokensPerSecond).toLocaleString('en') });
+    this.bar.update(step, `loss ${loss.toFixed(4)} | ${Math.round(tokensPerSecond).toLocaleString('en')} tokens/s`);
   }
 
-  /** A line above the bar (the bar redraws itself below it on its next tick). */
+  /** A line of its own (above the bar on a terminal). */
   log(message: string): void {
-    process.stderr.write(this.bar ? `\r\x1b[K${message}\n` : `${message}\n`);
+    this.bar.log(message);
   }
 
   stop(): void {
-    this.bar?.stop();
-    this.bar = null;
+    this.bar.stop();
   }
 }

@@ -4,18 +4,19 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { commitTemporaryFile, temporaryPathFor } from '../../io/atomic-write.js';
-import { parseJson } from '../../io/json-file.js';
 import { BertTokenizer, type EncodeOptions } from '../../tokenizer/bert-tokenizer.js';
 import type { Encoding } from '../../tokenizer/encoding.js';
 import { TRUNCATION_STRATEGIES, type TruncationStrategy } from '../../tokenizer/truncation.js';
-import { integerAtLeast } from '../args.js';
+import { integerAtLeast, maxLengthAlias } from '../args.js';
+import { parseJsonlObject, textInputOf } from '../jsonl-texts.js';
 
 interface TokenizeCommandOptions {
   vocab: string;
   lowercase?: boolean;
   input?: string;
   output?: string;
-  maxLength?: number;
+  maxSeqLength?: number;
+  maxInputCharsPerWord?: number;
   truncation?: TruncationStrategy | true;
   stride?: number;
   returnOverflowing?: boolean;
@@ -50,16 +51,18 @@ export function registerTokenize(program: Command): void {
     .option('--no-lowercase', "keep case: overrides the files' setting (default: the files' setting; lowercase for a bare vocab.txt)")
     .option('--input <file>', 'JSONL input (default: standard input)')
     .option('--output <file>', 'JSONL output, written atomically (default: standard output)')
-    .option('--max-length <n>', 'maximum length of input_ids, special tokens included (without --padding it implies --truncation longest_first, as in transformers)', integerAtLeast(1))
+    .option('--max-seq-length <n>', 'maximum length of input_ids, special tokens included (transformers\' max_length; without --padding it implies --truncation longest_first, as in transformers)', integerAtLeast(1))
+    .addOption(maxLengthAlias(integerAtLeast(1)))
     .addOption(
-      new Option('--truncation [strategy]', 'truncate to --max-length (default: the model maximum length)')
+      new Option('--truncation [strategy]', 'truncate to --max-seq-length (default: the model maximum length)')
         .choices(TRUNCATION_STRATEGIES as string[]),
     )
     .option('--stride <n>', 'tokens each overflow window repeats from the previous one', integerAtLeast(0))
     .option('--return-overflowing', 'keep the windows cut off by truncation (field "overflowing")')
-    .addOption(new Option('--padding <strategy>', 'pad every line to --max-length').choices(['max_length']))
+    .addOption(new Option('--padding <strategy>', 'pad every line to --max-seq-length').choices(['max_length']))
     .option('--pad-to-multiple-of <n>', 'round the padded length up to a multiple of n', integerAtLeast(1))
     .option('--no-special-tokens', 'do not add [CLS] and [SEP]')
+    .option('--max-input-chars-per-word <n>', "a longer word becomes [UNK] (default: tokenizer.json's, else 100 as Hugging Face; Google's original BERT: 200)", integerAtLeast(1))
     .addHelpText('after', OUTPUT_HELP)
     .action(async (options: TokenizeCommandOptions) => {
       await runTokenize(options);
@@ -69,12 +72,15 @@ export function registerTokenize(program: Command): void {
 async function runTokenize(options: TokenizeCommandOptions): Promise<void> {
   const tokenizer = BertTokenizer.fromPretrained(
     options.vocab,
-    options.lowercase === undefined ? {} : { doLowerCase: options.lowercase },
+    {
+      ...(options.lowercase === undefined ? {} : { doLowerCase: options.lowercase }),
+      ...(options.maxInputCharsPerWord === undefined ? {} : { maxInputCharsPerWord: options.maxInputCharsPerWord }),
+    },
   );
   const encodeOptions: EncodeOptions = {
     addSpecialTokens: options.specialTokens,
     truncation: options.truncation,
-    maxLength: options.maxLength,
+    maxLength: options.maxSeqLength,
     stride: options.stride,
     returnOverflowing: options.returnOverflowing,
     padding: options.padding ?? false,
@@ -87,7 +93,8 @@ async function runTokenize(options: TokenizeCommandOptions): Promise<void> {
   const sink = output?.stream ?? process.stdout;
   try {
     for await (const { text: line, number } of readLines(input, inputName)) {
-      const { text, pair } = parseInputLine(line, inputName, number);
+      const texts = textInputOf(parseJsonlObject(line, inputName, number), `${inputName}:${number}`);
+      const [text, pair] = typeof texts === 'string' ? [texts, null] : texts;
       let encoding: Encoding;
       try {
         encoding = tokenizer.encode(text, pair ?? undefined, encodeOptions);
@@ -130,29 +137,6 @@ function outputRecord(encoding: Encoding, withOverflowing: boolean): OutputRecor
   };
   if (withOverflowing) record.overflowing = encoding.overflowing.map((window) => outputRecord(window, false));
   return record;
-}
-
-function parseInputLine(line: string, source: string, number: number): { text: string; pair: string | null } {
-  const where = `${source}:${number}`;
-  if (line.trim() === '') throw new Error(`${where}: empty line; expected a JSON object such as {"text": "..."}`);
-  const value = parseJson(line, source, { line: number });
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`${where}: expected a JSON object such as {"text": "..."}, got ${describeJson(value)}`);
-  }
-  const record = value as Record<string, unknown>;
-  if (!('text' in record)) throw new Error(`${where}: missing "text"`);
-  if (typeof record.text !== 'string') throw new Error(`${where}: "text" must be a string, got ${describeJson(record.text)}`);
-  const pair = record.text_pair;
-  if (pair !== undefined && pair !== null && typeof pair !== 'string') {
-    throw new Error(`${where}: "text_pair" must be a string, got ${describeJson(pair)}`);
-  }
-  return { text: record.text, pair: pair ?? null };
-}
-
-function describeJson(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
 }
 
 /**

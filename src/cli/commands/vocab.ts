@@ -1,5 +1,6 @@
 // `bertkit vocab train`: a WordPiece vocabulary from text files, as HF tokenizers' WordPieceTrainer.
 import type { Command } from 'commander';
+import { expandCorpusPaths } from '../../data/corpus.js';
 import { count } from '../../recipes/report-format.js';
 import { BERT_CASED, BERT_UNCASED } from '../../tokenizer/normalizer.js';
 import {
@@ -30,7 +31,7 @@ export function registerVocab(program: Command): void {
   vocab
     .command('train')
     .description("train a WordPiece vocabulary on text files, as Hugging Face tokenizers' WordPieceTrainer")
-    .requiredOption('--corpus <files...>', 'UTF-8 text files (.gz accepted), read line by line')
+    .requiredOption('--corpus <paths...>', 'UTF-8 text files (.gz accepted), folders (every file below) or globs (quote them: "corpus/**/*.txt"), read line by line')
     .requiredOption('--vocab-size <n>', 'vocabulary size, special tokens included', integerAtLeast(1))
     .option('--lowercase', 'lowercase and strip accents, as uncased BERT', true)
     .option('--no-lowercase', 'keep case and accents, as cased BERT')
@@ -49,10 +50,11 @@ async function runVocabTrain(options: VocabTrainOptions): Promise<void> {
   const started = performance.now();
   const normalizer = options.lowercase ? BERT_UNCASED : BERT_CASED;
   const progress = new TrainingProgressBars({ quiet: options.quiet });
+  const files = expandCorpusPaths(options.corpus);
   let training: WordPieceTraining;
   try {
     training = await trainWordPiece(
-      { files: options.corpus },
+      { files },
       {
         vocabSize: options.vocabSize,
         minFrequency: options.minFrequency,
@@ -73,7 +75,7 @@ async function runVocabTrain(options: VocabTrainOptions): Promise<void> {
       `(${options.lowercase ? 'lowercased' : 'cased'}).`,
   );
   console.log(
-    `  corpus:   ${count(options.corpus.length)} file(s), ${count(training.texts)} lines, ` +
+    `  corpus:   ${count(files.length)} file(s), ${count(training.texts)} lines, ` +
       `${count(training.words)} words (${count(training.distinctWords)} distinct)`,
   );
   console.log(`  alphabet: ${count(training.alphabetSize)} characters; ${count(training.merges)} merges`);

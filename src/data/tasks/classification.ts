@@ -5,7 +5,7 @@ import { parseJson } from '../../io/json-file.js';
 import type { BertTokenizer } from '../../tokenizer/index.js';
 import { accuracy, binaryF1, macroF1, matthewsCorrelation, meanSquaredError, microF1, multiLabelF1, pearson, spearman } from './metrics.js';
 import { readTable, requireColumn, type Table } from './table.js';
-import type { TaskData, TaskFeatures, TaskLoadOptions, TaskOutputs, TaskSpec } from './task.js';
+import { type TaskData, type TaskFeatures, type TaskLoadOptions, type TaskOutputs, type TaskSpec, defaultMaxSeqLength } from './task.js';
 
 export interface TextExample {
   text: string;
@@ -23,10 +23,7 @@ const LABEL_COLUMNS = ['label', 'score', 'labels'];
 /** Reads labelled texts; `kind` decides whether labels are names or numbers. */
 export async function readTextExamples(path: string, kind: 'classification' | 'regression', options: TaskLoadOptions = {}): Promise<TextExample[]> {
   const table = await readTable(path, options);
-  const textColumn = options.textColumn !== undefined ? requireColumn(table, options.textColumn, 'text') : defaultColumn(table, TEXT_COLUMNS, 'text');
-  const pairColumn = options.textPairColumn !== undefined
-    ? requireColumn(table, options.textPairColumn, 'text pair')
-    : PAIR_COLUMNS.find((name) => table.columns.includes(name));
+  const { textColumn, pairColumn } = textColumnsOf(table, options);
   const labelColumn = options.labelColumn !== undefined ? requireColumn(table, options.labelColumn, 'label') : defaultColumn(table, LABEL_COLUMNS, 'label');
   const rows = options.limit === undefined ? table.rows : table.rows.slice(0, options.limit);
   return rows.map((row) => {
@@ -44,6 +41,29 @@ export async function readTextExamples(path: string, kind: 'classification' | 'r
     if (pairColumn !== undefined) example.textPair = cell(pairColumn);
     return example;
   });
+}
+
+/** Unlabelled texts (and pairs) of a table, from the columns training would read: for predictions on a task file. */
+export async function readTextInputs(path: string, options: Pick<TaskLoadOptions, 'format' | 'textColumn' | 'textPairColumn' | 'limit'> = {}): Promise<TextExample[]> {
+  const table = await readTable(path, options);
+  const { textColumn, pairColumn } = textColumnsOf(table, options);
+  const rows = options.limit === undefined ? table.rows : table.rows.slice(0, options.limit);
+  return rows.map((row) => {
+    const where = `${path}:${row.line}`;
+    const text = row.cells[textColumn];
+    if (text === undefined) throw new Error(`${where}: no '${textColumn}' field`);
+    const pair = pairColumn === undefined ? undefined : row.cells[pairColumn];
+    return pair === undefined ? { text, source: where } : { text, textPair: pair, source: where };
+  });
+}
+
+/** The text column (named, else the first of TEXT_COLUMNS the table has) and the pair column (named, else the first of PAIR_COLUMNS, else none). */
+function textColumnsOf(table: Table, options: Pick<TaskLoadOptions, 'textColumn' | 'textPairColumn'>): { textColumn: string; pairColumn: string | undefined } {
+  const textColumn = options.textColumn !== undefined ? requireColumn(table, options.textColumn, 'text') : defaultColumn(table, TEXT_COLUMNS, 'text');
+  const pairColumn = options.textPairColumn !== undefined
+    ? requireColumn(table, options.textPairColumn, 'text pair')
+    : PAIR_COLUMNS.find((name) => table.columns.includes(name));
+  return { textColumn, pairColumn };
 }
 
 function defaultColumn(table: Table, candidates: string[], role: string): string {
@@ -82,6 +102,16 @@ export function labelNames(examples: readonly TextExample[]): string[] {
   return numeric ? all.sort((a, b) => Number(a) - Number(b)) : all.sort();
 }
 
+/**
+ * A warning when classification labels look like a regression's scores (all numbers, some written with
+ * a fraction, as STS-B's 0.000–5.000): each distinct value would silently become a class of its own.
+ */
+export function scoreLabelsWarning(labels: readonly string[], source: string): string | undefined {
+  if (labels.length === 0 || !labels.every((name) => /^-?\d+(\.\d+)?$/.test(name)) || !labels.some((name) => name.includes('.'))) return undefined;
+  const shown = labels.length > 4 ? `${labels.slice(0, 4).join(', ')}, …` : labels.join(', ');
+  return `${source}: the labels look like scores (${labels.length} numbers: ${shown}); classification makes each distinct value a class of its own. To predict a score, use --task regression`;
+}
+
 /** Encodes texts (and pairs) into features; labels map to ids of `labels`. */
 export function encodeTextExamples(
   examples: readonly TextExample[],
@@ -96,7 +126,7 @@ export function encodeTextExamples(
     if (id === undefined) throw new Error(`${example.source ?? 'example'}: label '${name}' is not one of ${labels.join(', ')}`);
     return id;
   };
-  const maxLength = options.maxSeqLength ?? 128;
+  const maxLength = options.maxSeqLength ?? defaultMaxSeqLength(kind);
   const features = examples.map((example, exampleIndex): TaskFeatures => {
     const encoding = tokenizer.encode(example.text, example.textPair ?? null, { truncation: 'longest_first', maxLength });
     const feature: TaskFeatures = { inputIds: Int32Array.from(encoding.ids), tokenTypeIds: Int32Array.from(encoding.typeIds), exampleIndex };

@@ -7,6 +7,6 @@ export { evaluateNer, readCharTaggedTsv, readConllSentences, type NerExample, ty
 export { evaluateSrl, readPropBankSentences, type PropBankSentence, type SrlExample } from './srl.js';
 export { readSquadExamples, squadScores, type QaAnswer, type QaExample } from './squad.js';
 export { entityScores, type Entity, type EntityScores } from './entities.js';
-export { groupEntities, type GroupedEntity } from './entity-grouping.js';
+export { AGGREGATION_STRATEGIES, groupEntities, type AggregationStrategy, type GroupedEntity, type TokenEntity } from './entity-grouping.js';
 export { readTable, type Table, type TableRow } from './table.js';
 export * as taskMetrics from './metrics.js';

@@ -8,7 +8,7 @@
 import type { BertTokenizer } from '../../tokenizer/index.js';
 import { detectScheme, entityScores, toIob2, type EntityMode } from './entities.js';
 import { readTable, readUtf8File, requireColumn } from './table.js';
-import type { TaggingScheme, TaskData, TaskFeatures, TaskLoadOptions, TaskOutputs, TaskSpec } from './task.js';
+import { type TaggingScheme, type TaskData, type TaskFeatures, type TaskLoadOptions, type TaskOutputs, type TaskSpec, defaultMaxSeqLength } from './task.js';
 import { appendWordFeatures, encodeWordWindows, wordLabelIds, wordPredictions, type WordReadout } from './word-alignment.js';
 import { defaultStride } from './windows.js';
 
@@ -95,7 +95,7 @@ export function encodeNerExamples(sentences: readonly TaggedSentence[], tokenize
   const scheme = options.scheme ?? detectScheme(sentences.map((s) => s.tags));
   const trainingTags = sentences.map((s) => (scheme === 'IOB1' ? toIob2(s.tags) : s.tags));
   const labels = options.labels ?? tagLabelNames(trainingTags);
-  const maxLength = options.maxSeqLength ?? 128;
+  const maxLength = options.maxSeqLength ?? defaultMaxSeqLength('ner');
   const stride = options.stride ?? defaultStride(maxLength);
   const examples: NerExample[] = [];
   const features: TaskFeatures[] = [];

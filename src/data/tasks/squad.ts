@@ -5,7 +5,7 @@
 import { parseJson } from '../../io/json-file.js';
 import type { BertTokenizer, Offset } from '../../tokenizer/index.js';
 import { readUtf8File } from './table.js';
-import type { TaskData, TaskFeatures, TaskLoadOptions, TaskOutputs, TaskSpec, TaskSpecOptions } from './task.js';
+import { type TaskData, type TaskFeatures, type TaskLoadOptions, type TaskOutputs, type TaskSpec, type TaskSpecOptions, defaultMaxSeqLength } from './task.js';
 
 export interface QaAnswer {
   text: string;
@@ -72,7 +72,7 @@ function utf16Index(text: string, codePointIndex: number): number {
  * both at 0 ([CLS]) when the window does not hold the whole answer.
  */
 export function encodeQaExamples(examples: readonly QaExample[], tokenizer: BertTokenizer, options: TaskLoadOptions = {}): TaskData {
-  const maxLength = options.maxSeqLength ?? 384;
+  const maxLength = options.maxSeqLength ?? defaultMaxSeqLength('qa');
   const stride = options.stride ?? 128;
   const maxQueryLength = options.maxQueryLength ?? 64;
   const features: TaskFeatures[] = [];

@@ -7,7 +7,7 @@
 import type { BertTokenizer } from '../../tokenizer/index.js';
 import { precisionRecallF1 } from './metrics.js';
 import { readUtf8File } from './table.js';
-import type { TaskData, TaskFeatures, TaskLoadOptions, TaskOutputs, TaskSpec } from './task.js';
+import { type TaskData, type TaskFeatures, type TaskLoadOptions, type TaskOutputs, type TaskSpec, defaultMaxSeqLength } from './task.js';
 import { appendWordFeatures, encodeWordWindows, wordLabelIds, wordPredictions, type WordReadout } from './word-alignment.js';
 import { defaultStride } from './windows.js';
 
@@ -116,7 +116,7 @@ export function roleLabelNames(instances: readonly { roles: readonly string[] }[
 
 export function encodeSrlInstances(instances: readonly Omit<SrlExample, 'firstTokenOfWord' | 'readout'>[], tokenizer: BertTokenizer, options: TaskLoadOptions = {}): TaskData {
   const labels = options.labels ?? roleLabelNames(instances);
-  const maxLength = options.maxSeqLength ?? 128;
+  const maxLength = options.maxSeqLength ?? defaultMaxSeqLength('srl');
   const stride = options.stride ?? defaultStride(maxLength);
   const examples: SrlExample[] = [];
   const features: TaskFeatures[] = [];

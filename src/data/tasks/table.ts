@@ -3,8 +3,8 @@
 // CSV cells may span lines inside quotes, which a line-by-line reader cannot follow.
 
 import { readFile } from 'node:fs/promises';
-import { isUtf8 } from 'node:buffer';
 import { parseJson } from '../../io/json-file.js';
+import { decodeUtf8 } from '../../io/utf8-text.js';
 import type { TableFormat } from './task.js';
 
 export interface TableRow {
@@ -44,18 +44,7 @@ export async function readUtf8File(path: string): Promise<string> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(error as Error).message}`);
   }
-  if (!isUtf8(bytes)) throw new Error(`${path}:${firstBadLine(bytes)}: invalid UTF-8`);
-  const text = bytes.toString('utf8');
-  return text.startsWith('\ufeff') ? text.slice(1) : text;
-}
-
-function firstBadLine(bytes: Buffer): number {
-  let start = 0;
-  for (let line = 1; ; line++) {
-    const end = bytes.indexOf(0x0a, start);
-    if (!isUtf8(bytes.subarray(start, end < 0 ? bytes.length : end)) || end < 0) return line;
-    start = end + 1;
-  }
+  return decodeUtf8(bytes, path);
 }
 
 export async function readTable(path: string, options: ReadTableOptions = {}): Promise<Table> {

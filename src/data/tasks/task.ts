@@ -46,6 +46,11 @@ export interface TaskOutputs {
   endLogits?: Float32Array[];
 }
 
+/** The max sequence length a task's inputs are encoded at unless told otherwise: 384 for qa (HF's run_qa), else 128. */
+export function defaultMaxSeqLength(kind: TaskKind): number {
+  return kind === 'qa' ? 384 : 128;
+}
+
 export type TableFormat = 'tsv' | 'csv' | 'jsonl';
 export type TaggingScheme = 'IOB1' | 'IOB2' | 'IOBES';
 

@@ -4,10 +4,12 @@
 //   bertkit_trainer_state.json   global_step, optimizer kind, the dropout Rng, the data position, the run's settings
 // The state file is not named trainer_state.json: HF Trainer reads that name into TrainerState(**json),
 // which raises on our keys when someone resumes the directory under transformers.
-// The directory is written under a temporary name and renamed into place, so a crash leaves either
-// the complete checkpoint or none (an earlier one of the same step waits under .checkpoint-STEP.PID.old).
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+// The directory is written under a temporary name and renamed into place (io/atomic-directory.ts), so a
+// crash leaves either the complete checkpoint or none (an earlier one of the same step waits under
+// .checkpoint-STEP.PID.old, which the next run puts back).
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeDirectoryAtomic } from '../../io/atomic-directory.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { readSafetensors, writeSafetensors } from '../../io/safetensors.js';
 import type { BertHeads } from '../../model/architecture.js';
@@ -46,6 +48,11 @@ export interface CheckpointContents {
   readonly identity: Readonly<Record<string, unknown>>;
   readonly settings: Readonly<Record<string, unknown>>;
   readonly tokenizer?: BertTokenizer;
+  /**
+   * Writes the weights as the checkpoint's model (config.json, model.safetensors holding every
+   * parameter, which resuming reads back); default saveBert of config and heads.
+   */
+  readonly writeModel?: (dir: string, parameters: ParameterStore) => void;
 }
 
 export function checkpointDirName(step: number): string {
@@ -56,34 +63,27 @@ export function checkpointDirName(step: number): string {
 export function saveCheckpoint(outputDir: string, contents: CheckpointContents): string {
   const { train } = contents;
   const final = join(outputDir, checkpointDirName(train.step));
-  const temp = join(outputDir, `.${checkpointDirName(train.step)}.${process.pid}.tmp`);
-  rmSync(temp, { recursive: true, force: true });
-  mkdirSync(temp, { recursive: true });
   const store = new ParameterStore();
   for (const { name, shape } of contents.parameters) {
     const data = train.parameters[name];
     if (data === undefined) throw new Error(`saveCheckpoint: the training state lacks parameter '${name}'`);
     store.add(name, shape, data);
   }
-  saveBert(temp, { config: contents.config, heads: contents.heads, parameters: store }, contents.tokenizer ? { tokenizer: contents.tokenizer } : {});
-  // In the parameter's shape, as torch's optimizer state holds them.
-  const moments = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const { name, shape } of contents.parameters) {
-    const moment = train.optimizer.moments[name];
-    if (moment === undefined) continue; // none before the first update
-    moments.set(`${name}.exp_avg`, { shape: [...shape], data: moment.m });
-    moments.set(`${name}.exp_avg_sq`, { shape: [...shape], data: moment.v });
-  }
-  writeSafetensors(join(temp, OPTIMIZER_FILE), moments, { step: String(train.optimizer.step) });
-  const state: TrainerState = { format: FORMAT, global_step: train.step, optimizer: train.optimizer.kind, rng: train.rng, data: contents.data, identity: contents.identity, settings: contents.settings };
-  writeFileAtomic(join(temp, TRAINER_STATE_FILE), Buffer.from(`${JSON.stringify(state, null, 2)}\n`, 'utf8'));
-  // The old checkpoint of this step is moved aside, not deleted, until the new one is in place: a
-  // crash in between leaves it recoverable rather than gone.
-  const previous = join(outputDir, `.${checkpointDirName(train.step)}.${process.pid}.old`);
-  rmSync(previous, { recursive: true, force: true });
-  if (existsSync(final)) renameSync(final, previous);
-  renameSync(temp, final);
-  rmSync(previous, { recursive: true, force: true });
+  writeDirectoryAtomic(final, (staging) => {
+    if (contents.writeModel) contents.writeModel(staging, store);
+    else saveBert(staging, { config: contents.config, heads: contents.heads, parameters: store }, contents.tokenizer ? { tokenizer: contents.tokenizer } : {});
+    // In the parameter's shape, as torch's optimizer state holds them.
+    const moments = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const { name, shape } of contents.parameters) {
+      const moment = train.optimizer.moments[name];
+      if (moment === undefined) continue; // none before the first update
+      moments.set(`${name}.exp_avg`, { shape: [...shape], data: moment.m });
+      moments.set(`${name}.exp_avg_sq`, { shape: [...shape], data: moment.v });
+    }
+    writeSafetensors(join(staging, OPTIMIZER_FILE), moments, { step: String(train.optimizer.step) });
+    const state: TrainerState = { format: FORMAT, global_step: train.step, optimizer: train.optimizer.kind, rng: train.rng, data: contents.data, identity: contents.identity, settings: contents.settings };
+    writeFileAtomic(join(staging, TRAINER_STATE_FILE), Buffer.from(`${JSON.stringify(state, null, 2)}\n`, 'utf8'));
+  }, { replace: 'directory' });
   return final;
 }
 

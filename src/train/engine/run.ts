@@ -7,6 +7,10 @@
 //   log         OUTPUT/log.jsonl, one JSON object per update or evaluation, cut back on resume
 //   checkpoints every saveSteps updates and when interrupted, written atomically
 //   lifetime    the objective's evaluators are created after the worker and disposed with it
+//   budget      with a time budget, the total of updates (and the schedule's end) is fixed from measured
+//               step times and kept in checkpoints (time-budget.ts)
+//   output      an OUTPUT that holds a model is replaced only when asked (overwriteOutputDir) or when
+//               resuming; temporaries of killed runs there are removed at the start (output-dir.ts)
 //
 // Exact resumption: the TrainStep state and the data position recorded right after the
 // checkpointed update's batches were drawn together determine every later update, so a resumed
@@ -15,16 +19,19 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BertHeads } from '../../model/architecture.js';
+import { removeStaleTemporaries } from '../../io/atomic-directory.js';
 import { saveBert } from '../../model/checkpoint.js';
 import type { BertConfig } from '../../model/config.js';
 import { ParameterStore } from '../../runtime/parameters.js';
 import type { TrainProgram } from '../../runtime/train-program.js';
 import type { BertTokenizer } from '../../tokenizer/bert-tokenizer.js';
 import type { UpdateConfig } from '../optim/update.js';
-import { type TrainerState, latestCheckpoint, readTrainStepState, saveCheckpoint } from './checkpoint-dir.js';
+import { type TrainerState, latestCheckpoint, readTrainStepState, readTrainerState, saveCheckpoint } from './checkpoint-dir.js';
+import { checkOutputDir } from './output-dir.js';
 import type { Batch, StepResult } from './train-step.js';
 import { type EvalLogEntry, type LogEntry, type TrainLogEntry, TrainingLog } from './training-log.js';
 import { TrainWorker } from './worker-client.js';
+import { type TimeBudget, TimeBudgetPlanner, scheduleEndingAt } from './time-budget.js';
 
 export type Weights = Readonly<Record<string, Float32Array>>;
 
@@ -65,12 +72,17 @@ export interface Objective {
   open?(threads: number | undefined): Promise<void>;
   /** Continues from a checkpoint's run state (what checkpointState returned then). */
   resume(state: unknown, dir: string): void;
-  /** Update `index`'s micro-batches (0-based; called in order, one update ahead). */
-  draw(index: number): DrawnUpdate;
+  /** Update `index`'s micro-batches (0-based; called in order, one update ahead, while the previous update trains). */
+  draw(index: number): DrawnUpdate | Promise<DrawnUpdate>;
   /** After each update: evaluate, keep the best, decide to stop early (returns true to stop). */
   afterStep(context: RunContext, update: DrawnUpdate): Promise<boolean>;
   /** The run state a checkpoint taken after `update` records. */
   checkpointState(update: DrawnUpdate): unknown;
+  /**
+   * Writes a checkpoint's model when the program trains more than the run's model holds (ELECTRA's
+   * generator beside its discriminator): config.json and a model.safetensors with every parameter.
+   */
+  writeCheckpointModel?(dir: string, parameters: ParameterStore): void;
   /** After the last update, or after an interruption: final evaluation, saves, the curve picture of the log. */
   finish(context: RunContext, interrupted: boolean): Promise<void>;
   dispose?(): Promise<void>;
@@ -78,6 +90,12 @@ export interface Objective {
 
 export interface TrainingRunOptions {
   readonly objective: Objective;
+  /**
+   * Changes the objective before the run starts: distillation (compress/distill-objective.ts) keeps
+   * the fine-tuning or pretraining objective's data, evaluation and saves, swaps in its own loss and
+   * adds the teacher's outputs to every batch.
+   */
+  readonly transformObjective?: (objective: Objective) => Objective;
   /** Saved with the weights in every checkpoint and model directory. */
   readonly model: { readonly config: BertConfig; readonly heads: BertHeads; readonly tokenizer?: BertTokenizer };
   /** Initial weights (ignored when resuming); their buffers move to the training worker. */
@@ -94,8 +112,14 @@ export interface TrainingRunOptions {
   readonly keepLatestCheckpointOnly?: boolean;
   /** A checkpoint directory, or true for the latest in outputDir. */
   readonly resume?: string | true;
+  /** Train into an outputDir that already holds a model, replacing it (transformers' overwrite_output_dir). */
+  readonly overwriteOutputDir?: boolean;
   /** Recorded in the checkpoint's trainer state. */
   readonly settings?: Readonly<Record<string, unknown>>;
+  /** Fit the number of updates (objective.totalSteps is then the upper bound) and the schedule to this much training time. */
+  readonly timeBudget?: TimeBudget;
+  /** The time budget fixed the run's total of updates. */
+  readonly onTimeBudget?: (plan: { totalSteps: number; secondsPerStep: number }) => void;
   /** Stops after the current update (with a checkpoint when saveSteps is set). */
   readonly signal?: AbortSignal;
   readonly onStep?: (entry: TrainLogEntry) => void;
@@ -117,19 +141,24 @@ export interface TrainingRunResult {
 }
 
 export async function runTraining(options: TrainingRunOptions): Promise<TrainingRunResult> {
-  const { objective, model, outputDir } = options;
-  const { program, totalSteps } = objective;
+  const { model, outputDir } = options;
+  const objective = options.transformObjective?.(options.objective) ?? options.objective;
+  const { program } = objective;
+  let totalSteps = objective.totalSteps;
   mkdirSync(outputDir, { recursive: true });
+  // Before looking for checkpoints: a checkpoint moved aside by a killed run is put back first.
+  removeStaleTemporaries(outputDir);
+  checkOutputDir(outputDir, { resume: options.resume !== undefined, overwrite: options.overwriteOutputDir === true });
   const latest = latestCheckpoint(outputDir);
   const resumeDir = options.resume === true ? latest : options.resume;
   if (options.resume === true && resumeDir === undefined) throw new Error(`--resume: ${outputDir} holds no checkpoint-STEP directory with a bertkit_trainer_state.json`);
   if (resumeDir !== undefined && !existsSync(resumeDir)) throw new Error(`--resume: ${resumeDir} does not exist`);
-  if (resumeDir === undefined && latest !== undefined) {
-    throw new Error(`${outputDir} holds checkpoints of an earlier run (${latest}): continue it with --resume, or choose another output directory`);
-  }
+  // The identity first: a checkpoint of another objective (ELECTRA's, say) is refused by name, not for a missing tensor.
+  if (resumeDir !== undefined) checkIdentity(readTrainerState(resumeDir), objective.identity, resumeDir);
   const saved = resumeDir === undefined ? undefined : readTrainStepState(resumeDir, program.parameters);
+  const budget = options.timeBudget === undefined ? undefined : new TimeBudgetPlanner(options.timeBudget, totalSteps, saved?.trainer.global_step ?? 0, saved?.trainer.settings);
+  totalSteps = budget?.totalSteps ?? totalSteps;
   if (saved !== undefined) {
-    checkIdentity(saved.trainer, objective.identity, resumeDir!);
     if (saved.trainer.global_step > totalSteps) throw new Error(`--resume: ${resumeDir} is at step ${saved.trainer.global_step}, past the run's ${totalSteps} updates`);
     objective.resume(saved.trainer.data, resumeDir!);
   }
@@ -145,6 +174,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       await worker.restore(saved.train);
       step = saved.trainer.global_step;
     }
+    if (budget?.fixed) await worker.setSchedule(scheduleEndingAt(options.update.schedule, totalSteps));
     const startStep = step;
     const context = (): RunContext => ({
       step, totalSteps,
@@ -156,8 +186,10 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
     const saveCheckpointNow = async (update: DrawnUpdate): Promise<void> => {
       const dir = saveCheckpoint(outputDir, {
         config: model.config, heads: model.heads, parameters: program.parameters, train: await worker.state(),
-        data: objective.checkpointState(update), identity: objective.identity, settings: options.settings ?? {},
+        data: objective.checkpointState(update), identity: objective.identity,
+        settings: { ...options.settings, ...budget?.record(trainingSeconds()) },
         ...(model.tokenizer ? { tokenizer: model.tokenizer } : {}),
+        ...(objective.writeCheckpointModel ? { writeModel: (dir: string, parameters: ParameterStore) => objective.writeCheckpointModel!(dir, parameters) } : {}),
       });
       if (options.keepLatestCheckpointOnly) {
         for (const entry of readdirSync(outputDir)) {
@@ -170,12 +202,13 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
     const losses: number[] = [];
     const started = performance.now();
     let examplesDone = 0, tokensDone = 0, outsideTrainingMs = 0, interrupted = false, stopped = false;
-    let next = step < totalSteps ? objective.draw(step) : undefined;
+    const trainingSeconds = (): number => Math.max((performance.now() - started - outsideTrainingMs) / 1000, 0);
+    let next = step < totalSteps ? await objective.draw(step) : undefined;
     while (next !== undefined) {
       const current = next;
       const running: Promise<StepResult> = worker.step(current.batches);
       try {
-        next = step + 1 < totalSteps && !options.signal?.aborted ? objective.draw(step + 1) : undefined;
+        next = step + 1 < totalSteps && !options.signal?.aborted ? await objective.draw(step + 1) : undefined;
       } catch (error) {
         await running.catch(() => {}); // the step's own failure would otherwise be an unhandled rejection
         throw error;
@@ -188,7 +221,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       const elapsed = (performance.now() - started) / 1000;
       const trainSeconds = Math.max(elapsed - outsideTrainingMs / 1000, 1e-9);
       const entry: TrainLogEntry = {
-        kind: 'train', step, ...current.logFields, loss: result.loss, learning_rate: result.learningRate, grad_norm: result.gradNorm,
+        kind: 'train', step, ...current.logFields, loss: result.loss, ...result.metrics, learning_rate: result.learningRate, grad_norm: result.gradNorm,
         examples_per_second: examplesDone / trainSeconds, tokens_per_second: tokensDone / trainSeconds, elapsed_s: elapsed,
       };
       log.append(entry);
@@ -196,6 +229,13 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       const evaluationStarted = performance.now();
       stopped = await objective.afterStep(context(), current);
       outsideTrainingMs += performance.now() - evaluationStarted;
+      const plan = budget?.afterStep(step, trainSeconds);
+      if (plan !== undefined) {
+        totalSteps = plan.totalSteps;
+        await worker.setSchedule(scheduleEndingAt(options.update.schedule, totalSteps));
+        options.onTimeBudget?.(plan);
+        if (step >= totalSteps) next = undefined;
+      }
       interrupted = !stopped && options.signal?.aborted === true && step < totalSteps;
       if (options.saveSteps && (step % options.saveSteps === 0 || interrupted)) await saveCheckpointNow(current);
       if (stopped || interrupted) next = undefined;
@@ -210,7 +250,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
 }
 
 /** Refuses a checkpoint whose run identity differs from this run's, naming the first difference. */
-function checkIdentity(trainer: TrainerState, identity: Readonly<Record<string, unknown>>, dir: string): void {
+export function checkIdentity(trainer: TrainerState, identity: Readonly<Record<string, unknown>>, dir: string): void {
   const saved = trainer.identity ?? {};
   for (const [key, value] of Object.entries(identity)) {
     if (saved[key] !== undefined && saved[key] !== value) {

@@ -6,6 +6,7 @@ import type { Dim } from '../../graph/tensor.js';
 import { GradientAccumulator } from '../optim/accumulation.js';
 import type { MomentState, Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { type UpdateConfig, applyUpdate, checkUpdateConfig, createOptimizer } from '../optim/update.js';
+import type { ScheduleConfig } from '../optim/schedules.js';
 import { type ParameterStore, sizeOf } from '../../runtime/parameters.js';
 import { Rng, type RngState } from '../../runtime/rng.js';
 import { allocateTensorGroups } from '../../runtime/simd/index.js';
@@ -25,6 +26,8 @@ export interface TrainStepConfig {
 export interface StepResult {
   /** Mean of the micro-batches' losses. */
   readonly loss: number;
+  /** Means of the program's metrics over the micro-batches (absent when it has none). */
+  readonly metrics?: Readonly<Record<string, number>>;
   /** Updates applied so far, this one included. */
   readonly step: number;
   readonly learningRate: number;
@@ -58,7 +61,7 @@ export class TrainStep {
     private readonly program: TrainProgram,
     private readonly session: Session,
     readonly parameters: ParameterStore,
-    private readonly config: TrainStepConfig,
+    private config: TrainStepConfig,
   ) {
     // The update then runs in place on p, g, m, v (0.09 s rather than 0.22 s for 110 M parameters).
     const groups = allocateTensorGroups(program.parameters.map(({ shape }) => sizeOf(shape)), 4);
@@ -122,7 +125,9 @@ export class TrainStep {
     const microBatches = Array.isArray(batch) ? batch : [batch as Batch];
     if (microBatches.length === 0) throw new Error('TrainStep.step: no micro-batches given');
     const accumulator = new GradientAccumulator(this.gradients);
-    const fetch = [this.program.loss, this.program.gradientSquares, ...Object.values(this.program.gradients)];
+    const metricOutputs = Object.entries(this.program.metrics ?? {});
+    const fetch = [this.program.loss, this.program.gradientSquares, ...Object.values(this.program.gradients), ...metricOutputs.map(([, output]) => output)];
+    const metricSums = metricOutputs.map(() => 0);
     let lossSum = 0, runMs = 0, randomMs = 0, graphSquares = 0;
     for (const micro of microBatches) {
       const feeds: Batch = { ...micro };
@@ -136,6 +141,7 @@ export class TrainStep {
       const loss = (outputs[this.program.loss]!.data as Float32Array)[0]!;
       if (!Number.isFinite(loss)) throw new Error(`TrainStep.step: loss is ${loss} at update ${this.optimizer.step}`);
       lossSum += loss;
+      metricOutputs.forEach(([, output], index) => { metricSums[index]! += (outputs[output]!.data as Float32Array)[0]!; });
       for (const square of outputs[this.program.gradientSquares]!.data as Float32Array) graphSquares += square;
       const grads = new Map<string, Float32Array>();
       for (const [parameter, output] of Object.entries(this.program.gradients)) grads.set(parameter, outputs[output]!.data as Float32Array);
@@ -146,7 +152,16 @@ export class TrainStep {
     // The graph's sums of squares hold for a single micro-batch; for several, the accumulator's.
     const report = applyUpdate(this.config.update, this.optimizer, this.parameters, sums, count, count === 1 ? graphSquares : accumulatedSquares);
     const finished = performance.now();
-    return { loss: lossSum / count, step: this.optimizer.step, ...report, runMs, randomMs, updateMs: finished - updateStarted, totalMs: finished - started };
+    const metrics = metricOutputs.length === 0 ? {} : { metrics: Object.fromEntries(metricOutputs.map(([name], index) => [name, metricSums[index]! / count])) };
+    return { loss: lossSum / count, ...metrics, step: this.optimizer.step, ...report, runMs, randomMs, updateMs: finished - updateStarted, totalMs: finished - started };
+  }
+
+  /** Replaces the learning-rate schedule from the next update on (a time budget fixing the total once step times are known). */
+  setSchedule(schedule: ScheduleConfig): void {
+    if (this.running) throw new Error('TrainStep.setSchedule: a step is running');
+    const update = { ...this.config.update, schedule };
+    checkUpdateConfig(update);
+    this.config = { ...this.config, update };
   }
 
   state(): TrainStepState {
