@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { removeStaleTemporaries } from '../io/atomic-directory.js';
-import { type CorpusFormat, expandCorpusPaths } from '../data/corpus.js';
+import { type CorpusFormat, corpusFormatOf, expandCorpusPaths } from '../data/corpus.js';
 import { type PretrainingBatch, PretrainingDataset } from '../data/pretraining-dataset.js';
 import { ShardSet, buildShards } from '../data/shards.js';
 import type { BertHeads } from '../model/architecture.js';
@@ -18,7 +18,7 @@ import { initialParameters } from '../model/initial-parameters.js';
 import type { ParameterStore } from '../runtime/parameters.js';
 import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { saveTrainedTokenizer, trainWordPiece } from '../tokenizer/trainer.js';
-import { latestCheckpoint, readTrainerState } from './engine/checkpoint-dir.js';
+import { latestCheckpoint, readTrainerState, recordedSettingsObject } from './engine/checkpoint-dir.js';
 import { checkOutputDir } from './engine/output-dir.js';
 import { type TrainingRunOptions, checkIdentity } from './engine/run.js';
 import type { TrainLogEntry } from './engine/training-log.js';
@@ -139,7 +139,11 @@ interface PreparedModel {
   readonly tokenizer: BertTokenizer | undefined;
 }
 
-export async function runPretraining(options: PretrainingRunOptions): Promise<PretrainResult> {
+export async function runPretraining(given: PretrainingRunOptions): Promise<PretrainResult> {
+  const resumeDir = given.resume === undefined ? undefined : given.resume === true ? latestCheckpoint(given.outputDir) : given.resume;
+  if (given.resume === true && resumeDir === undefined) throw new Error(`--resume: ${given.outputDir} holds no checkpoint-STEP directory with a bertkit_trainer_state.json`);
+  // A resumed run repeats the recorded settings it is not given (those it is given still meet the identity check).
+  const options: PretrainingRunOptions = resumeDir === undefined ? given : { ...recordedRunOptions(resumeDir), ...definedOnly(given), outputDir: given.outputDir };
   // ELECTRA has no next-sentence task: its sequences are packed as with --no-nsp.
   const electra = options.objective === 'electra';
   const settings = { ...PRETRAIN_DEFAULTS, ...definedOnly(options), ...(electra ? { nsp: false } : {}) } as Settings;
@@ -148,8 +152,6 @@ export async function runPretraining(options: PretrainingRunOptions): Promise<Pr
   const message = options.onMessage ?? (() => {});
   const sources = [options.preset, options.config, options.init].filter((source) => source !== undefined);
   if ((options.corpus === undefined) === (options.batchFile === undefined)) throw new Error('pretrain: give either a corpus (--corpus) or one batch (--batch)');
-  const resumeDir = options.resume === undefined ? undefined : options.resume === true ? latestCheckpoint(options.outputDir) : options.resume;
-  if (options.resume === true && resumeDir === undefined) throw new Error(`--resume: ${options.outputDir} holds no checkpoint-STEP directory with a bertkit_trainer_state.json`);
   if (resumeDir === undefined && sources.length !== 1) throw new Error('pretrain: give exactly one of --preset, --config and --init (or --resume)');
   // Before a vocabulary or shards are built into OUTPUT (runTraining checks again for other callers).
   checkOutputDir(options.outputDir, { resume: resumeDir !== undefined, overwrite: options.overwriteOutputDir === true });
@@ -259,6 +261,7 @@ export async function runPretraining(options: PretrainingRunOptions): Promise<Pr
         warmup_steps: settings.warmupSteps, lr_scheduler: settings.lrScheduler, weight_decay: settings.weightDecay, adam_epsilon: settings.adamEpsilon,
         max_grad_norm: settings.maxGradNorm, nsp: settings.nsp, whole_word_mask: settings.wholeWordMask, seed: settings.seed,
         objective: electra ? 'electra' : 'mlm', ...(electraModels ? { generator_size: settings.generatorSize ?? DEFAULT_GENERATOR_SIZE } : {}),
+        [RUN_OPTIONS_KEY]: runOptionsRecord(options),
       },
       // With batch_size, gradient_accumulation_steps, seed and nsp: what fixes the data stream and the dropout draws.
       identity: { max_seq_length: maxSeqLength, whole_word_mask: settings.wholeWordMask, ...corpusIdentity, ...(curriculum ? { curriculum_seq_length: options.curriculumSeqLength } : {}) },
@@ -272,6 +275,28 @@ export async function runPretraining(options: PretrainingRunOptions): Promise<Pr
   } finally {
     close();
   }
+}
+
+/** Where settings record the run's options, which a resumed run takes up. */
+const RUN_OPTIONS_KEY = 'run_options';
+/** Options that are not the run's (where it writes, how it is resumed, the callbacks). Threads are: ONNX Runtime's sums may round differently on another count. */
+const UNRECORDED_OPTIONS = new Set(['outputDir', 'resume', 'overwriteOutputDir', 'transformObjective', 'signal']);
+/** Paths recorded absolute, so that a run resumes from another working directory. */
+const PATH_OPTIONS = new Set(['batchFile', 'config', 'init', 'vocab', 'addTokens']);
+
+/** The options that decide the run, as JSON (absolute paths). */
+function runOptionsRecord(options: PretrainingRunOptions): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined || typeof value === 'function' || UNRECORDED_OPTIONS.has(name)) continue;
+    record[name] = name === 'corpus' ? (value as string[]).map((path) => resolve(path)) : PATH_OPTIONS.has(name) ? resolve(value as string) : value;
+  }
+  return record;
+}
+
+/** The options recorded in a checkpoint's settings ({} for checkpoints written before they were). */
+function recordedRunOptions(dir: string): Partial<PretrainingRunOptions> {
+  return Object.fromEntries(Object.entries(recordedSettingsObject(dir, RUN_OPTIONS_KEY)).filter(([name]) => !UNRECORDED_OPTIONS.has(name)));
 }
 
 /** The bound on updates of a time-budgeted run without --max-steps: its linear schedule barely decays before the budget fixes the end. */
@@ -341,6 +366,17 @@ async function trainTokenizer(settings: Settings, corpus: readonly string[], mes
   return BertTokenizer.fromPretrained(dir);
 }
 
+/** One line saying how auto-detection reads the corpus files, e.g. "corpus format (auto-detected): sentences (3 files), paragraphs (book.txt)". */
+function detectedFormats(files: readonly string[]): string {
+  const byFormat = new Map<CorpusFormat, string[]>();
+  for (const file of files) {
+    const format = corpusFormatOf(file);
+    byFormat.set(format, [...(byFormat.get(format) ?? []), file]);
+  }
+  const parts = [...byFormat].map(([format, named]) => `${format} (${named.length === 1 ? named[0] : `${named.length} files`})`);
+  return `corpus format (auto-detected): ${parts.join(', ')}; --corpus-format overrides it`;
+}
+
 /** OUTPUT/shards, built once; rebuilt when the corpus files, the document cut, the corpus format or the vocabulary changed. */
 async function openShards(
   settings: Settings, files: string[], tokenizer: BertTokenizer, message: (text: string) => void,
@@ -361,6 +397,7 @@ async function openShards(
       message(`${dir} was built with another vocabulary; rebuilding`);
     }
   }
+  if ((settings.corpusFormat ?? 'auto') === 'auto') message(detectedFormats(files));
   return buildShards(files, tokenizer, dir, {
     heldOutFraction: settings.heldOutFraction, maxDocumentSentences: settings.maxDocumentSentences, seed: settings.seed,
     ...(settings.corpusFormat === undefined ? {} : { format: settings.corpusFormat }),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readBertConfig } from '../../src/model/config.js';
-import { bertkit } from '../helpers/cli.js';
+import { bertkit, startCli } from '../helpers/cli.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath } from '../model/fixture.js';
 import { writeSyntheticTasks } from '../train/finetune-data.js';
@@ -74,8 +74,9 @@ test('finetune --reinit-layers and --class-weights auto run; --layer-lr-decay ru
   assert.equal(grouped.status, 0, grouped.stderr);
   const trainerState = JSON.parse(readFileSync(join(dir, 'grouped', 'checkpoint-10', 'bertkit_trainer_state.json'), 'utf8')) as { identity: Record<string, unknown> };
   assert.equal(trainerState.identity.group_by_length, true);
-  const ungrouped = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--resume', '--output', join(dir, 'grouped'));
-  assert.match(ungrouped.stderr, /--resume: .*checkpoint-10 was trained with group_by_length = true, this run asks for false \(--group-by-length\)/);
+  // A resumed run takes the flags not given from the checkpoint; an explicit one that changes the data order is refused.
+  const regrouped = bertkit('finetune', '--group-by-length', '--resume', '--output', join(dir, 'ckpt'));
+  assert.match(regrouped.stderr, /--resume: .*checkpoint-10 was trained with group_by_length = false, this run asks for true \(--group-by-length\)/);
   const nothing = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--resume', '--output', join(dir, 'fresh'));
   assert.match(nothing.stderr, /--resume: .*fresh holds no checkpoint-STEP directory/);
   const llrd = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--layer-lr-decay', '0.9', '--output', join(dir, 'llrd'), '--quiet');
@@ -85,3 +86,37 @@ test('finetune --reinit-layers and --class-weights auto run; --layer-lr-decay ru
   const task = bertkit('finetune', '--task', 'translation', ...QUICK, '--output', join(dir, 't'));
   assert.match(task.stderr, /--task <kind>' argument 'translation' is invalid/);
 });
+
+const trainLosses = (output: string) => readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n')
+  .map((line) => JSON.parse(line) as { kind: string; step: number; loss: number }).filter((e) => e.kind === 'train').map((e) => [e.step, e.loss]);
+
+// The timeout only guards against a hang (the test's signal then kills the child).
+test('finetune --resume with only --output continues an interrupted run with its recorded settings and ends as the uninterrupted one',
+  { skip, timeout: 300_000 }, async (t) => {
+    const args = (output: string) => ['finetune', '--task', 'classification', ...QUICK, '--epochs', '12', '--patience', '100', '--warmup-ratio', '0.2',
+      '--text-column', 'sentence', '--save-steps', '1000', '--output', output, '--quiet'];
+    const straight = bertkit(...args(join(dir, 'straight')));
+    assert.equal(straight.status, 0, straight.stderr);
+    const output = join(dir, 'interrupted');
+    const child = startCli(args(output), t.signal);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    while (!existsSync(join(output, 'log.jsonl')) || readFileSync(join(output, 'log.jsonl'), 'utf8').split('\n').length < 3) {
+      if (child.exitCode !== null) assert.fail(`finetune exited (${child.exitCode}) before its second update:\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    const stopped = trainLosses(output).length;
+    assert.ok(stopped >= 2 && stopped < 120 && existsSync(join(output, `checkpoint-${stopped}`)), `interrupted at step ${stopped} with a checkpoint`);
+
+    const conflicting = bertkit('finetune', '--output', output, '--resume', '--epochs', '4');
+    assert.notEqual(conflicting.status, 0);
+    assert.match(conflicting.stderr, /was trained with epochs = 12, this run asks for 4 \(--epochs\)/);
+    const resumed = bertkit('finetune', '--output', output, '--resume');
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.deepEqual(trainLosses(output), trainLosses(join(dir, 'straight')));
+    assert.equal(trainLosses(output).length, 120);
+    assert.deepEqual(JSON.parse(resumed.stdout).best_metrics, JSON.parse(straight.stdout).best_metrics);
+  });

@@ -69,6 +69,7 @@ test('a corpus run checkpoints, evaluates, logs and draws its curve; resuming a 
     const full = join(dir, 'full');
     const first = bertkit(...args(full));
     assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stderr, /corpus format \(auto-detected\): paragraphs \(\S*carroll-alice\.txt\); --corpus-format overrides it/);
     for (const file of ['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer.json', 'log.jsonl', 'training_curve.svg', 'checkpoint-3/optimizer.safetensors', 'checkpoint-3/bertkit_trainer_state.json', 'checkpoint-6/model.safetensors']) {
       assert.ok(existsSync(join(full, file)), `${file} written`);
     }
@@ -83,19 +84,20 @@ test('a corpus run checkpoints, evaluates, logs and draws its curve; resuming a 
     assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.equal((svg.match(/<circle /g) ?? []).length, 2, 'one marker per evaluation');
 
-    // A fresh output directory with only the step-3 checkpoint (and the shards): the state must come from the files.
+    // A fresh output directory with only the step-3 checkpoint (and the shards): the state must come from the files,
+    // and the settings from the checkpoint's record (none but --output is given again).
     const resumed = join(dir, 'resumed');
     mkdirSync(resumed);
     cpSync(join(full, 'checkpoint-3'), join(resumed, 'checkpoint-3'), { recursive: true });
     cpSync(join(full, 'shards'), join(resumed, 'shards'), { recursive: true });
-    const second = bertkit(...args(resumed), '--resume');
+    const second = bertkit('pretrain', '--output', resumed, '--resume');
     assert.equal(second.status, 0, second.stderr);
     assert.doesNotMatch(second.stderr, /rebuilding/, 'the copied shards are reused');
     const losses = (entries: Record<string, number | string>[]) => entries.filter((e) => e.kind === 'train').map((e) => [e.step, e.loss, e.learning_rate, e.grad_norm]);
     assert.deepEqual(losses(entries(resumed)), losses(log).slice(3));
     assert.deepEqual(readFileSync(join(resumed, 'model.safetensors')), readFileSync(join(full, 'model.safetensors')));
     assert.deepEqual(readFileSync(join(resumed, 'checkpoint-6', 'optimizer.safetensors')), readFileSync(join(full, 'checkpoint-6', 'optimizer.safetensors')));
-    const changed = bertkit(...args(resumed), '--batch-size', '8', '--resume', join(resumed, 'checkpoint-3'));
+    const changed = bertkit('pretrain', '--output', resumed, '--batch-size', '8', '--resume', join(resumed, 'checkpoint-3'));
     assert.notEqual(changed.status, 0);
     assert.match(changed.stderr, /checkpoint-3 was trained with batch_size = 4, this run asks for 8 \(--batch-size\)/);
 

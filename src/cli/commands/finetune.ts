@@ -1,7 +1,7 @@
 // `bertkit finetune`: fine-tune a pretrained BERT on a task (classification, regression, ner, srl, qa)
 // with the stable recipe by default (Mosbach et al. 2021), dev evaluation every epoch, best checkpoint,
 // early stopping, and on request several seeds with a report.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { scoreLabelsWarning } from '../../data/tasks/classification.js';
 import { taskSpec } from '../../data/tasks/registry.js';
@@ -11,8 +11,10 @@ import { BertTokenizer } from '../../tokenizer/bert-tokenizer.js';
 import { type FinetuneOptions, defaultEpochs, finetune } from '../../train/finetune.js';
 import { parseClassWeights } from '../../train/finetune-loss.js';
 import { prepareFinetuneModel, taskLabelsOf } from '../../train/finetune-model.js';
+import { recordedSettingsObject } from '../../train/engine/checkpoint-dir.js';
 import { finetuneSeeds } from '../../train/stability/multi-seed.js';
 import { integerAtLeast, maxLengthAlias, number } from '../args.js';
+import { checkpointToResume, optionsGiven } from '../resume-options.js';
 import { type RecipeCliOptions, addRecipeOptions, recipeOptions, recipeSettings, reportRun, sayer, stoppableByCtrlC, trainingProgress } from '../task-training.js';
 
 export const TASK_KINDS: readonly TaskKind[] = ['classification', 'regression', 'ner', 'srl', 'qa'];
@@ -73,21 +75,46 @@ export function registerFinetune(program: Command): void {
   const command = program
     .command('finetune')
     .description('fine-tune a pretrained BERT on a task; the best dev checkpoint is saved as a Hugging Face model directory')
-    .addOption(new Option('--task <kind>', 'the task').choices([...TASK_KINDS]).makeOptionMandatory())
-    .requiredOption('--model <dir>', 'pretrained Hugging Face BERT directory (with its tokenizer)')
-    .requiredOption('--train <file>', 'training data (tsv/csv/jsonl tables; CoNLL for ner; CoNLL-U PropBank for srl; SQuAD JSON for qa)')
+    // Required unless resuming (runFinetune checks): a resumed run takes them from its checkpoint.
+    .addOption(new Option('--task <kind>', 'the task (required)').choices([...TASK_KINDS]))
+    .option('--model <dir>', 'pretrained Hugging Face BERT directory (with its tokenizer) (required)')
+    .option('--train <file>', 'training data (tsv/csv/jsonl tables; CoNLL for ner; CoNLL-U PropBank for srl; SQuAD JSON for qa) (required)')
     .option('--dev <file>', 'dev data: scored every epoch, picks the best checkpoint')
     .requiredOption('--output <dir>', 'where the fine-tuned model, log.jsonl, training_curve.svg and eval_results.json go')
     .option('--seeds <n>', 'run n seeds (seed, seed+1, …) and write OUTPUT/seeds-report.{json,md}; the best run goes to OUTPUT/best', integerAtLeast(1), 1)
     .option('--class-weights <spec>', 'weighted cross-entropy: auto (balanced), w1,w2,… in label order, or label=w,…')
     .option('--reinit-layers <k>', 're-initialise the top k encoder layers and the pooler', integerAtLeast(0), 0)
     .option('--layer-lr-decay <d>', 'layer-wise learning-rate decay: layer l trains at lr·d^(L−l)', number({ above: 0, max: 1 }), 1);
-  addDataOptions(addRecipeOptions(command)).action(async (options: FinetuneCliOptions) => {
-    await runFinetune(options);
+  addDataOptions(addRecipeOptions(command)).action(async (options: FinetuneCliOptions, command: Command) => {
+    await runFinetune(options.resume === undefined ? options : resumedOptions(command, options, options.resume));
   });
 }
 
+/** Where the checkpoint's settings record the command-line options, which --resume takes up. */
+const CLI_OPTIONS_KEY = 'cli_options';
+/** Options that are not the run's: where it writes, how it is resumed, the progress bar. (Threads are: ONNX Runtime's sums may round differently on another count.) */
+const UNRECORDED_OPTIONS = new Set(['output', 'resume', 'overwriteOutputDir', 'quiet']);
+/** Paths recorded absolute, so that a run resumes from another working directory. */
+const PATH_OPTIONS = new Set(['model', 'train', 'dev']);
+
+/** The options that decide the run, as JSON. */
+function cliOptionsRecord(options: FinetuneCliOptions): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined || UNRECORDED_OPTIONS.has(name)) continue;
+    record[name] = PATH_OPTIONS.has(name) ? resolve(value as string) : value;
+  }
+  return record;
+}
+
+/** A resumed run's options: those given on the command line, else the checkpoint's recorded ones, else the defaults. */
+function resumedOptions(command: Command, options: FinetuneCliOptions, resume: string | true): FinetuneCliOptions {
+  const recorded = Object.entries(recordedSettingsObject(checkpointToResume(options.output, resume), CLI_OPTIONS_KEY)).filter(([name]) => !UNRECORDED_OPTIONS.has(name));
+  return { ...options, ...Object.fromEntries(recorded), ...optionsGiven(command, options) };
+}
+
 async function runFinetune(options: FinetuneCliOptions): Promise<void> {
+  if (options.task === undefined || options.model === undefined || options.train === undefined) throw new Error('finetune: give --task, --model and --train (or --resume a checkpoint, which records them)');
   if (options.seeds > 1 && options.dev === undefined) throw new Error('finetune: --seeds compares runs on dev metrics; give --dev');
   if (options.seeds > 1 && options.resume !== undefined) throw new Error('finetune: --resume continues a single run; resume a seed with --seeds 1 --seed S --output OUTPUT/seed-S');
   const spec = taskSpec(options.task);
@@ -108,7 +135,7 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
   const settings = {
     task: options.task, model: options.model, train: options.train, dev: options.dev ?? null, maxSeqLength: loadOptions.maxSeqLength ?? null,
     ...loadOptions, ...recipeSettings(options, epochs), reinitLayers: options.reinitLayers, layerLrDecay: options.layerLrDecay,
-    classWeights: options.classWeights ?? null, seeds: options.seeds,
+    classWeights: options.classWeights ?? null, seeds: options.seeds, [CLI_OPTIONS_KEY]: cliOptionsRecord(options),
   };
   const progress = trainingProgress('finetune', options, spec.primaryMetric);
   const common: Omit<FinetuneOptions, 'model' | 'seed' | 'outputDir'> = {

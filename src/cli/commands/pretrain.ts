@@ -3,11 +3,12 @@
 //   model:      --preset NAME | --config FILE | --init DIR (continue an HF checkpoint: domain-adaptive pretraining)
 //   tokenizer:  --vocab DIR, else the --init model's (an --init model has to come with one), else one trained on the corpus; --add-tokens FILE extends it
 //   data:       --corpus PATH… (tokenised once into OUTPUT/shards, 1% of documents held out), or --batch FILE.json
-//   resume:     --resume [CHECKPOINT] continues bit for bit from OUTPUT's latest checkpoint (or the one named)
+//   resume:     --resume [CHECKPOINT] continues bit for bit from OUTPUT's latest checkpoint (or the one named), with the run's recorded settings for the flags not given
 import { type Command, Option } from 'commander';
 import { PRETRAIN_DEFAULTS as D, runPretraining } from '../../train/pretraining-run.js';
 import { duration, integerAtLeast, maxLengthAlias, number } from '../args.js';
 import { stoppableBySignals } from '../interruption.js';
+import { optionsGiven } from '../resume-options.js';
 import { ProgressBar } from '../progress.js';
 
 interface PretrainCliOptions {
@@ -106,8 +107,9 @@ export function registerPretrain(program: Command): void {
     .option('--eval-steps <n>', 'evaluate on held-out data every n updates (0: only at the end)', integerAtLeast(0), D.evalSteps)
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integerAtLeast(1))
     .option('--quiet', 'no progress bar')
-    .action(async (options: PretrainCliOptions) => {
-      await runPretrain(options);
+    .action(async (options: PretrainCliOptions, command: Command) => {
+      // Resumed: the settings not given take the checkpoint's recorded ones (runPretraining), not the flags' defaults.
+      await runPretrain(options.resume === undefined ? options : optionsGiven(command, options) as PretrainCliOptions);
     });
 }
 

@@ -115,6 +115,14 @@ export function readTrainerState(dir: string): TrainerState {
   return state as TrainerState;
 }
 
+/** The object a checkpoint's settings record under `key` (a run's options, which --resume takes up); {} when absent (older checkpoints). */
+export function recordedSettingsObject(dir: string, key: string): Record<string, unknown> {
+  const recorded = readTrainerState(dir).settings[key];
+  if (recorded === undefined) return {};
+  if (typeof recorded !== 'object' || recorded === null || Array.isArray(recorded)) throw new Error(`${join(dir, TRAINER_STATE_FILE)}: settings.${key} must be an object`);
+  return recorded as Record<string, unknown>;
+}
+
 /**
  * The TrainStepState saved in `dir`: parameters from model.safetensors (exactly the float32 values
  * trained), moments from optimizer.safetensors, step and Rng from bertkit_trainer_state.json.
