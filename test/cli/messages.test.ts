@@ -2,14 +2,16 @@
 // flag error (one line and a hint, not the whole usage text), `| head -1` (quiet), and operating-system
 // errors said in words with the user's path instead of an internal temp file's.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { describeError, userPath } from '../../src/cli/messages.js';
 import { bertkit } from '../helpers/cli.js';
+import { skipWithoutShared } from '../helpers/shared.js';
+import { FIXTURE, fixturePath } from '../model/fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-messages-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,4 +59,27 @@ test('operating-system errors name the user\'s path, in words', () => {
   assert.equal(describeError(errno('ENOSPC', 'write')), 'no space left on the device (while writing)');
   assert.equal(describeError(errno('EISDIR', 'read')), 'is a directory, not a file (while reading)');
   assert.equal(describeError(new Error('data.tsv:3: empty label')), 'data.tsv:3: empty label');
+});
+
+/** A read-only tmpfs at a fresh folder, or why there is none (mounting needs root, as in CI's container). */
+function readOnlyMount(): { path: string; unmount: () => void } | string {
+  const path = join(dir, 'read-only');
+  mkdirSync(path);
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', path], { encoding: 'utf8' });
+  if (mounted.status !== 0) return `cannot mount a read-only file system here (${(mounted.stderr || mounted.error?.message || 'mount failed').trim()})`;
+  return { path, unmount: () => spawnSync('umount', [path]) };
+}
+
+test('writing a model under a read-only file system says so, not "ENOENT … mkdir"', { skip: skipWithoutShared(FIXTURE, 'vocab.txt') }, (t) => {
+  const mount = readOnlyMount();
+  if (typeof mount === 'string') return t.skip(mount);
+  try {
+    const target = join(mount.path, 'runs', 'model');
+    const run = bertkit('convert', '--model', fixturePath(), '--output', target);
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, new RegExp(`cannot create ${target.replace(/[.\\/]/g, '\\$&')}: ${mount.path.replace(/[.\\/]/g, '\\$&')} is not writable \\(a read-only file system, or no permission\\)`));
+    assert.doesNotMatch(run.stderr, /ENOENT|mkdir/);
+  } finally {
+    mount.unmount();
+  }
 });
