@@ -2,8 +2,9 @@
 // line from the checkpoint's recorded settings. Commander fills defaults in, so the flags left at their
 // default are dropped here (Commander's getOptionValueSource says which came from the command line);
 // an explicit flag still wins, and one that changes what the checkpoint fixed is refused by the identity check.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { latestCheckpoint } from '../train/engine/checkpoint-dir.js';
+import { latestCheckpoint, recordedSettingsObject } from '../train/engine/checkpoint-dir.js';
 
 /** The options without those Commander filled in from defaults. */
 export function optionsGiven<T extends object>(command: Command, options: T): Partial<T> {
@@ -16,4 +17,26 @@ export function checkpointToResume(outputDir: string, resume: string | true): st
   const dir = latestCheckpoint(outputDir);
   if (dir === undefined) throw new Error(`--resume: ${outputDir} holds no checkpoint-STEP directory with a bertkit_trainer_state.json`);
   return dir;
+}
+
+/** Where a checkpoint's settings record the command-line options, which --resume takes up. */
+export const CLI_OPTIONS_KEY = 'cli_options';
+/** Options that are not the run's: where it writes, how it is resumed, the progress bar. (Threads are: ONNX Runtime's sums may round differently on another count.) */
+const UNRECORDED_OPTIONS = new Set(['output', 'resume', 'overwriteOutputDir', 'quiet']);
+
+/** The options that decide the run, as JSON; those named in `pathOptions` (a path or a list of paths) recorded absolute, so that a run resumes from another working directory. */
+export function cliOptionsRecord(options: object, pathOptions: ReadonlySet<string>): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined || UNRECORDED_OPTIONS.has(name)) continue;
+    if (!pathOptions.has(name)) record[name] = value;
+    else record[name] = Array.isArray(value) ? value.map((path: string) => resolve(path)) : resolve(value as string);
+  }
+  return record;
+}
+
+/** A resumed run's options: those given on the command line, else the checkpoint's recorded ones, else the defaults. */
+export function resumedCliOptions<T extends { output: string }>(command: Command, options: T, resume: string | true): T {
+  const recorded = Object.entries(recordedSettingsObject(checkpointToResume(options.output, resume), CLI_OPTIONS_KEY)).filter(([name]) => !UNRECORDED_OPTIONS.has(name));
+  return { ...options, ...Object.fromEntries(recorded), ...optionsGiven(command, options) };
 }

@@ -119,6 +119,8 @@ export interface PretrainingRunOptions {
   readonly overwriteOutputDir?: boolean;
   /** Another loss on the same data, evaluation and saves (general distillation; see TrainingRunOptions). */
   readonly transformObjective?: TrainingRunOptions['transformObjective'];
+  /** More settings for the checkpoints' bertkit_trainer_state.json (a caller's own options, say, for its --resume). */
+  readonly settings?: Readonly<Record<string, unknown>>;
   readonly seed?: number;
   readonly saveSteps?: number;
   readonly evalSteps?: number;
@@ -262,6 +264,7 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
         max_grad_norm: settings.maxGradNorm, nsp: settings.nsp, whole_word_mask: settings.wholeWordMask, seed: settings.seed,
         objective: electra ? 'electra' : 'mlm', ...(electraModels ? { generator_size: settings.generatorSize ?? DEFAULT_GENERATOR_SIZE } : {}),
         [RUN_OPTIONS_KEY]: runOptionsRecord(options),
+        ...options.settings,
       },
       // With batch_size, gradient_accumulation_steps, seed and nsp: what fixes the data stream and the dropout draws.
       identity: { max_seq_length: maxSeqLength, whole_word_mask: settings.wholeWordMask, ...corpusIdentity, ...(curriculum ? { curriculum_seq_length: options.curriculumSeqLength } : {}) },
@@ -280,7 +283,7 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
 /** Where settings record the run's options, which a resumed run takes up. */
 const RUN_OPTIONS_KEY = 'run_options';
 /** Options that are not the run's (where it writes, how it is resumed, the callbacks). Threads are: ONNX Runtime's sums may round differently on another count. */
-const UNRECORDED_OPTIONS = new Set(['outputDir', 'resume', 'overwriteOutputDir', 'transformObjective', 'signal']);
+const UNRECORDED_OPTIONS = new Set(['outputDir', 'resume', 'overwriteOutputDir', 'transformObjective', 'signal', 'settings']);
 /** Paths recorded absolute, so that a run resumes from another working directory. */
 const PATH_OPTIONS = new Set(['batchFile', 'config', 'init', 'vocab', 'addTokens']);
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readBertConfig } from '../../src/model/config.js';
-import { bertkit } from '../helpers/cli.js';
+import { bertkit, startCli } from '../helpers/cli.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE } from '../model/fixture.js';
 import { fixtureTeacher, personFile, sentimentFile } from '../compress/distill-data.js';
@@ -49,3 +49,40 @@ test('distill refuses a bad setup before reading data: student flags, the teache
   assert.match(unknownLabel.stderr, /mixed\.tsv:3: label 'mixed' is not one of negative, neutral, positive/);
   assert.ok(!existsSync(join(dir, 'refused', 'log.jsonl')), 'nothing trained');
 });
+
+const trainLosses = (output: string) => readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n')
+  .map((line) => JSON.parse(line) as { kind: string; step: number; loss: number }).filter((e) => e.kind === 'train').map((e) => [e.step, e.loss]);
+
+// The timeout only guards against a hang (the test's signal then kills the child).
+test('distill --resume with only --output continues an interrupted run with its recorded settings and ends as the uninterrupted one',
+  { skip, timeout: 300_000 }, async (t) => {
+    const teacher = fixtureTeacher(dir, 'sequence-classification');
+    const train = sentimentFile(dir, 'resume-train.tsv', 24, 3);
+    const dev = sentimentFile(dir, 'resume-dev.tsv', 8, 4);
+    const args = (output: string) => ['distill', '--teacher', teacher, '--student-layers', '1', '--task', 'classification', '--train', train, '--dev', dev,
+      '--epochs', '12', '--patience', '100', '--temperature', '3', '--save-steps', '1000', '--output', output, ...QUICK];
+    const straight = bertkit(...args(join(dir, 'straight')));
+    assert.equal(straight.status, 0, straight.stderr);
+    const output = join(dir, 'interrupted');
+    const child = startCli(args(output), t.signal);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    while (!existsSync(join(output, 'log.jsonl')) || readFileSync(join(output, 'log.jsonl'), 'utf8').split('\n').length < 3) {
+      if (child.exitCode !== null) assert.fail(`distill exited (${child.exitCode}) before its second update:\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    const stopped = trainLosses(output).length;
+    assert.ok(stopped >= 2 && stopped < 36 && existsSync(join(output, `checkpoint-${stopped}`)), `interrupted at step ${stopped} with a checkpoint`);
+
+    const conflicting = bertkit('distill', '--output', output, '--resume', '--temperature', '2');
+    assert.notEqual(conflicting.status, 0);
+    assert.match(conflicting.stderr, /was trained with temperature = 3, this run asks for 2 \(--temperature\)/);
+    const resumed = bertkit('distill', '--output', output, '--resume');
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.deepEqual(trainLosses(output), trainLosses(join(dir, 'straight')));
+    assert.equal(trainLosses(output).length, 36);
+    assert.deepEqual(JSON.parse(resumed.stdout).best_metrics, JSON.parse(straight.stdout).best_metrics);
+  });

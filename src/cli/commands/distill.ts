@@ -13,13 +13,14 @@ import { defaultEpochs } from '../../train/finetune.js';
 import { PRETRAIN_DEFAULTS } from '../../train/pretraining-run.js';
 import { integerAtLeast, number } from '../args.js';
 import { ProgressBar } from '../progress.js';
+import { CLI_OPTIONS_KEY, cliOptionsRecord, resumedCliOptions } from '../resume-options.js';
 import { type RecipeCliOptions, addRecipeOptions, recipeOptions, recipeSettings, reportRun, sayer, stoppableByCtrlC, trainingProgress } from '../task-training.js';
 import { type DataCliOptions, addDataOptions, taskLoadOptions } from './finetune.js';
 
 const DISTILL_TASKS: readonly TaskKind[] = ['classification', 'regression', 'ner', 'srl'];
 
 interface DistillCliOptions extends RecipeCliOptions, DataCliOptions {
-  teacher: string;
+  teacher?: string;
   student?: string;
   studentLayers?: number;
   task?: TaskKind;
@@ -41,7 +42,8 @@ export function registerDistill(program: Command): void {
   const command = program
     .command('distill')
     .description('distil a fine-tuned teacher into a smaller student (DistilBERT\'s soft targets + labels + hidden-state cosine), saving the best dev checkpoint as a Hugging Face model directory; or, with --corpus, a masked-LM teacher into a smaller pretrained model')
-    .requiredOption('--teacher <dir>', 'the fine-tuned teacher (bertkit finetune\'s output, or a Hugging Face task model with its tokenizer)')
+    // Required unless resuming: a resumed run takes its options from the checkpoint.
+    .option('--teacher <dir>', 'the fine-tuned teacher (bertkit finetune\'s output, or a Hugging Face task model with its tokenizer) (required)')
     .option('--student-layers <k>', 'a student of k teacher layers, evenly spaced (12 → 6 keeps 0,2,4,7,9,11), with the teacher\'s embeddings, pooler and head', integerAtLeast(1))
     .option('--student <dir>', 'a student model directory sharing the teacher\'s vocabulary (e.g. a general-distilled one)')
     .addOption(new Option('--task <kind>', 'task-specific distillation of a fine-tuned teacher').choices([...DISTILL_TASKS]))
@@ -56,19 +58,22 @@ export function registerDistill(program: Command): void {
     .option('--alpha-cos <w>', 'weight of the cosine loss between the last hidden states', weight, DISTILL_DEFAULTS.alphaCosine)
     .option('--alpha-hidden-mse <w>', 'TinyBERT: weight of the MSE between matched layers\' hidden states (embeddings included)', weight, DISTILL_DEFAULTS.alphaHidden)
     .option('--alpha-attention-mse <w>', 'TinyBERT: weight of the MSE between matched layers\' attention maps', weight, DISTILL_DEFAULTS.alphaAttention);
-  addDataOptions(addRecipeOptions(command)).action(async (options: DistillCliOptions, self: Command) => {
+  addDataOptions(addRecipeOptions(command)).action(async (given: DistillCliOptions, self: Command) => {
+    const options = given.resume === undefined ? given : resumedCliOptions(self, given, given.resume);
+    if (options.teacher === undefined) throw new Error('distill: give --teacher (or --resume a checkpoint, which records it)');
     if ((options.student === undefined) === (options.studentLayers === undefined)) throw new Error('distill: give exactly one of --student-layers and --student');
     const student: StudentSource = options.student !== undefined ? { dir: options.student } : { layers: options.studentLayers! };
     if ((options.task === undefined) === (options.corpus === undefined)) throw new Error('distill: give --task (with --train) for task-specific distillation, or --corpus for general distillation');
     if (options.corpus !== undefined) {
       if (options.maxSteps === undefined) throw new Error('distill: --corpus needs --max-steps');
-      // Finetune's learning rate (2e-5) is far too low to train a student from text; pretraining's default unless given.
-      const learningRate = self.getOptionValueSource('learningRate') === 'default' ? PRETRAIN_DEFAULTS.learningRate : options.learningRate;
-      await runCorpusDistill({ ...options, learningRate }, student, options.corpus, options.maxSteps);
+      // Finetune's learning rate (2e-5) is far too low to train a student from text; pretraining's default unless
+      // given (a resumed run's is recorded).
+      const learningRate = self.getOptionValueSource('learningRate') === 'default' && given.resume === undefined ? PRETRAIN_DEFAULTS.learningRate : options.learningRate;
+      await runCorpusDistill({ ...options, learningRate }, options.teacher, student, options.corpus, options.maxSteps);
       return;
     }
     if (options.train === undefined) throw new Error('distill: --task needs --train');
-    await runDistill(options, student, options.task!, options.train);
+    await runDistill(options, options.teacher, student, options.task!, options.train);
   });
 }
 
@@ -79,8 +84,11 @@ function lossOf(options: DistillCliOptions): DistillationLoss {
   };
 }
 
-async function runDistill(options: DistillCliOptions, student: StudentSource, task: TaskKind, trainFile: string): Promise<void> {
-  const setup = await prepareDistillation(options.teacher, student, { kind: task, ...(options.multiLabel ? { multiLabel: true } : {}) }, options.seed);
+/** Paths recorded absolute, so that a run resumes from another working directory. */
+const PATH_OPTIONS = new Set(['teacher', 'student', 'train', 'dev', 'corpus']);
+
+async function runDistill(options: DistillCliOptions, teacher: string, student: StudentSource, task: TaskKind, trainFile: string): Promise<void> {
+  const setup = await prepareDistillation(teacher, student, { kind: task, ...(options.multiLabel ? { multiLabel: true } : {}) }, options.seed);
   const say = sayer(options.quiet);
   say(`bertkit distill: a ${setup.layerMap.length}-layer student of the ${setup.teacher.config.num_hidden_layers}-layer teacher (learning from teacher layers ${setup.layerMap.join(', ')})${describeInitialised(setup)}`);
 
@@ -96,8 +104,9 @@ async function runDistill(options: DistillCliOptions, student: StudentSource, ta
 
   const loss = lossOf(options);
   const settings = {
-    task, teacher: options.teacher, student: options.student ?? null, studentLayers: setup.layerMap.length, teacherLayers: setup.layerMap,
+    task, teacher, student: options.student ?? null, studentLayers: setup.layerMap.length, teacherLayers: setup.layerMap,
     train: trainFile, dev: options.dev ?? null, ...loadOptions, ...recipeSettings(options, epochs), ...loss,
+    [CLI_OPTIONS_KEY]: cliOptionsRecord(options, PATH_OPTIONS),
   };
   const progress = trainingProgress('distill', options, spec.primaryMetric);
   await stoppableByCtrlC('distill', options.saveSteps, async (signal) => {
@@ -115,11 +124,11 @@ function describeInitialised(setup: DistillationSetup): string {
 }
 
 /** General distillation: a pretraining run on the corpus with the distillation loss; prints the held-out MLM scores. */
-async function runCorpusDistill(options: DistillCliOptions, student: StudentSource, corpus: string[], maxSteps: number): Promise<void> {
+async function runCorpusDistill(options: DistillCliOptions, teacher: string, student: StudentSource, corpus: string[], maxSteps: number): Promise<void> {
   const say = sayer(options.quiet);
   const progress = new ProgressBar({ label: 'distill', total: maxSteps, unit: 'steps' }, { quiet: options.quiet === true });
   const result = await stoppableByCtrlC('distill', options.saveSteps, (signal) => distillOnCorpus({
-    teacher: options.teacher, student, loss: lossOf(options), corpus, outputDir: options.output, maxSteps,
+    teacher, student, loss: lossOf(options), corpus, settings: { [CLI_OPTIONS_KEY]: cliOptionsRecord(options, PATH_OPTIONS) }, outputDir: options.output, maxSteps,
     ...(options.maxSeqLength === undefined ? {} : { maxSeqLength: options.maxSeqLength }),
     batchSize: options.batchSize, gradientAccumulationSteps: options.gradientAccumulationSteps, learningRate: options.learningRate,
     warmupSteps: Math.round(options.warmupRatio * maxSteps), lrScheduler: options.lrScheduler, weightDecay: options.weightDecay,

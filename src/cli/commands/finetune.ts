@@ -1,7 +1,7 @@
 // `bertkit finetune`: fine-tune a pretrained BERT on a task (classification, regression, ner, srl, qa)
 // with the stable recipe by default (Mosbach et al. 2021), dev evaluation every epoch, best checkpoint,
 // early stopping, and on request several seeds with a report.
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { scoreLabelsWarning } from '../../data/tasks/classification.js';
 import { taskSpec } from '../../data/tasks/registry.js';
@@ -11,10 +11,9 @@ import { BertTokenizer } from '../../tokenizer/bert-tokenizer.js';
 import { type FinetuneOptions, defaultEpochs, finetune } from '../../train/finetune.js';
 import { parseClassWeights } from '../../train/finetune-loss.js';
 import { prepareFinetuneModel, taskLabelsOf } from '../../train/finetune-model.js';
-import { recordedSettingsObject } from '../../train/engine/checkpoint-dir.js';
 import { finetuneSeeds } from '../../train/stability/multi-seed.js';
 import { integerAtLeast, maxLengthAlias, number } from '../args.js';
-import { checkpointToResume, optionsGiven } from '../resume-options.js';
+import { CLI_OPTIONS_KEY, cliOptionsRecord, resumedCliOptions } from '../resume-options.js';
 import { type RecipeCliOptions, addRecipeOptions, recipeOptions, recipeSettings, reportRun, sayer, stoppableByCtrlC, trainingProgress } from '../task-training.js';
 
 export const TASK_KINDS: readonly TaskKind[] = ['classification', 'regression', 'ner', 'srl', 'qa'];
@@ -86,32 +85,12 @@ export function registerFinetune(program: Command): void {
     .option('--reinit-layers <k>', 're-initialise the top k encoder layers and the pooler', integerAtLeast(0), 0)
     .option('--layer-lr-decay <d>', 'layer-wise learning-rate decay: layer l trains at lr·d^(L−l)', number({ above: 0, max: 1 }), 1);
   addDataOptions(addRecipeOptions(command)).action(async (options: FinetuneCliOptions, command: Command) => {
-    await runFinetune(options.resume === undefined ? options : resumedOptions(command, options, options.resume));
+    await runFinetune(options.resume === undefined ? options : resumedCliOptions(command, options, options.resume));
   });
 }
 
-/** Where the checkpoint's settings record the command-line options, which --resume takes up. */
-const CLI_OPTIONS_KEY = 'cli_options';
-/** Options that are not the run's: where it writes, how it is resumed, the progress bar. (Threads are: ONNX Runtime's sums may round differently on another count.) */
-const UNRECORDED_OPTIONS = new Set(['output', 'resume', 'overwriteOutputDir', 'quiet']);
 /** Paths recorded absolute, so that a run resumes from another working directory. */
 const PATH_OPTIONS = new Set(['model', 'train', 'dev']);
-
-/** The options that decide the run, as JSON. */
-function cliOptionsRecord(options: FinetuneCliOptions): Record<string, unknown> {
-  const record: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(options)) {
-    if (value === undefined || UNRECORDED_OPTIONS.has(name)) continue;
-    record[name] = PATH_OPTIONS.has(name) ? resolve(value as string) : value;
-  }
-  return record;
-}
-
-/** A resumed run's options: those given on the command line, else the checkpoint's recorded ones, else the defaults. */
-function resumedOptions(command: Command, options: FinetuneCliOptions, resume: string | true): FinetuneCliOptions {
-  const recorded = Object.entries(recordedSettingsObject(checkpointToResume(options.output, resume), CLI_OPTIONS_KEY)).filter(([name]) => !UNRECORDED_OPTIONS.has(name));
-  return { ...options, ...Object.fromEntries(recorded), ...optionsGiven(command, options) };
-}
 
 async function runFinetune(options: FinetuneCliOptions): Promise<void> {
   if (options.task === undefined || options.model === undefined || options.train === undefined) throw new Error('finetune: give --task, --model and --train (or --resume a checkpoint, which records them)');
@@ -135,7 +114,7 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
   const settings = {
     task: options.task, model: options.model, train: options.train, dev: options.dev ?? null, maxSeqLength: loadOptions.maxSeqLength ?? null,
     ...loadOptions, ...recipeSettings(options, epochs), reinitLayers: options.reinitLayers, layerLrDecay: options.layerLrDecay,
-    classWeights: options.classWeights ?? null, seeds: options.seeds, [CLI_OPTIONS_KEY]: cliOptionsRecord(options),
+    classWeights: options.classWeights ?? null, seeds: options.seeds, [CLI_OPTIONS_KEY]: cliOptionsRecord(options, PATH_OPTIONS),
   };
   const progress = trainingProgress('finetune', options, spec.primaryMetric);
   const common: Omit<FinetuneOptions, 'model' | 'seed' | 'outputDir'> = {
