@@ -18,7 +18,7 @@ import { buildInferenceGraph, inferenceOnnx, type InferenceOutput } from '../mod
 import { batchFeeds } from '../model/runner.js';
 import { Rng } from '../runtime/rng.js';
 import { Session } from '../runtime/session.js';
-import { evaluateFinetuned, loadFinetuned } from './finetuned-model.js';
+import { evaluateFinetuned, loadFinetuned, trainedLoadOptions } from './finetuned-model.js';
 
 /** A model to compare: a directory, and fp32 or its q8 form. */
 export interface ComparedModel {
@@ -56,16 +56,23 @@ export function parseComparedModel(text: string): ComparedModel {
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 
-export async function compareModels(models: readonly ComparedModel[], kind: TaskKind, dataPath: string, options: CompareOptions = {}): Promise<ComparisonRow[]> {
-  const spec = taskSpec(kind);
+/**
+ * The rows of `models` on the labelled file `dataPath` of task `kind` (default: the first model's task),
+ * read as the first model's training read its files unless `options.loadOptions` says otherwise.
+ */
+export async function compareModels(models: readonly ComparedModel[], kind: TaskKind | undefined, dataPath: string, options: CompareOptions = {}): Promise<ComparisonRow[]> {
   const rows: ComparisonRow[] = [];
+  let loadOptions: TaskLoadOptions | undefined;
   for (const { dir, dtype } of models) {
     const say = (message: string): void => options.onProgress?.(`${dir}${dtype === 'q8' ? ':q8' : ''}: ${message}`);
-    const finetuned = await loadFinetuned(dir, { kind });
+    const finetuned = await loadFinetuned(dir, kind === undefined ? {} : { kind });
+    kind ??= finetuned.kind;
+    loadOptions ??= { ...trainedLoadOptions(finetuned), ...options.loadOptions };
+    const spec = taskSpec(kind);
     const { model } = finetuned;
     say('metrics');
     const threads = options.threads === undefined ? {} : { threads: options.threads };
-    const { metrics, data } = await evaluateFinetuned(finetuned, spec, dataPath, options.loadOptions ?? {}, { dtype, ...threads });
+    const { metrics, data } = await evaluateFinetuned(finetuned, spec, dataPath, loadOptions, { dtype, ...threads });
 
     const outputs: InferenceOutput[] = kind === 'qa' ? ['start_logits', 'end_logits'] : ['logits'];
     const quantized = dtype === 'q8' ? quantizeEncoderWeights(model, schemeOf(dir)) : undefined;

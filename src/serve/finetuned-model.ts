@@ -67,6 +67,16 @@ export async function loadFinetuned(dir: string, options: { kind?: TaskKind } = 
   return { dir, model, tokenizer: BertTokenizer.fromPretrained(dir), kind, labels: labelsOfConfig(model.config, kind), settings: state.settings ?? {} };
 }
 
+/** The data options its training run recorded (max length, columns, format), which scoring it reads files with unless told otherwise. */
+export function trainedLoadOptions(finetuned: FinetunedModel): TaskLoadOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of ['maxSeqLength', 'stride', 'textColumn', 'textPairColumn', 'labelColumn', 'format', 'multiLabel']) {
+    const value = finetuned.settings[key];
+    if (value !== undefined && value !== null) picked[key] = value;
+  }
+  return picked as TaskLoadOptions;
+}
+
 export interface ScoreOptions {
   readonly batchSize?: number;
   readonly threads?: number;

@@ -20,7 +20,7 @@ test('distill ner: a 1-layer student of the 2-layer teacher with the TinyBERT te
   const run = bertkit('distill', '--teacher', teacher, '--student-layers', '1', '--task', 'ner', '--train', personFile(dir, 'train.conll', 24, 1), '--dev', personFile(dir, 'dev.conll', 8, 2),
     '--output', output, '--epochs', '1', '--alpha-hidden-mse', '1', '--alpha-attention-mse', '1', ...QUICK);
   assert.equal(run.status, 0, run.stderr);
-  const summary = JSON.parse(run.stdout) as { steps: number; metric: string; student_layers: number; teacher_layers: number[]; best_metrics: Record<string, number> };
+  const summary = JSON.parse(run.stdout) as { steps: number; metric: string; student_layers: number; teacher_layers: number[]; best_metrics: Record<string, number>; comparison: { model: string; dtype: string; metrics: Record<string, number> }[] };
   assert.equal(summary.steps, 3);
   assert.equal(summary.metric, 'f1');
   assert.equal(summary.student_layers, 1);
@@ -29,6 +29,10 @@ test('distill ner: a 1-layer student of the 2-layer teacher with the TinyBERT te
   assert.equal(config.num_hidden_layers, 1);
   assert.deepEqual(config.architectures, ['BertForTokenClassification']);
   for (const file of ['model.safetensors', 'vocab.txt', 'log.jsonl', 'eval_results.json']) assert.ok(existsSync(join(output, file)), file);
+  // The closing table: the teacher, the student and the int8 student on --dev, the student's row as its best evaluation scored it.
+  assert.deepEqual(summary.comparison.map((row) => [row.model, row.dtype]), [[teacher, 'fp32'], [output, 'fp32'], [output, 'q8']]);
+  assert.ok(Math.abs(summary.comparison[1]!.metrics.f1! - summary.best_metrics.f1!) < 1e-9, `${summary.comparison[1]!.metrics.f1} vs ${summary.best_metrics.f1}`);
+  assert.match(run.stderr, /\| model \| dtype \| size \(MB\) .*\| f1 \|/);
 });
 
 test('distill refuses a bad setup before reading data: student flags, the teacher\'s class, labels the teacher lacks', { skip }, () => {

@@ -236,3 +236,20 @@ test('bertkit compare: fp32 and q8 rows with size on disk, parameters, latency, 
   const accuracy = predicted.filter((prediction, index) => prediction.label === labels[index]).length / texts.length;
   assert.equal(rows[0]!.metrics.accuracy, accuracy);
 });
+
+test('bertkit quantize --data ends with the comparison of fp32 and q8 on that file (the task from the model, compare\'s table)', { skip }, () => {
+  const data = join(work, 'quantize-compare.tsv');
+  writeFileSync(data, 'sentence\tlabel\na gripping film\tpositive\ndull and long\tnegative\nit was fine\tneutral\n');
+  const model = join(work, 'classifier-with-tokenizer');
+  mkdirSync(model);
+  for (const file of ['config.json', 'model.safetensors']) writeFileSync(join(model, file), readFileSync(fixturePath('sequence-classification', file)));
+  for (const file of ['vocab.txt', 'tokenizer_config.json']) writeFileSync(join(model, file), readFileSync(fixturePath(file)));
+  const run = bertkit('quantize', '--model', model, '--output', join(work, 'quantized-compared'), '--data', data, '--threads', '1');
+  assert.equal(run.status, 0, run.stderr);
+  const lines = run.stdout.trim().split('\n');
+  assert.match(lines[0]!, /^\| model \| dtype \| .* \| accuracy \|$/);
+  assert.deepEqual(lines.slice(2).map((line) => line.split(' | ')[1]), ['fp32', 'q8']);
+  const notTask = bertkit('quantize', '--model', fixturePath(), '--output', join(work, 'quantized-base'), '--data', data);
+  assert.notEqual(notTask.status, 0);
+  assert.match(notTask.stderr, /not a fine-tuned task model/);
+});

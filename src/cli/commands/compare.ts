@@ -10,7 +10,7 @@ import { type DataCliOptions, TASK_KINDS, addDataOptions, taskLoadOptions } from
 
 interface CompareCliOptions extends DataCliOptions {
   models: string[];
-  task: TaskKind;
+  task?: TaskKind;
   data: string;
   output?: string;
   latencyInputs: number;
@@ -22,7 +22,7 @@ export function registerCompare(program: Command): void {
     .command('compare')
     .description('compare fine-tuned models on one labelled file: size, parameters, p50/p99 latency at batch 1, throughput at 32 × 128, the task metric')
     .requiredOption('--models <dir...>', 'model directories; DIR:q8 for the int8 form of DIR (as bertkit quantize makes it)')
-    .addOption(new Option('--task <kind>', 'the task').choices([...TASK_KINDS]).makeOptionMandatory())
+    .addOption(new Option('--task <kind>', 'the task (default: the first model\'s)').choices([...TASK_KINDS]))
     .requiredOption('--data <file>', 'labelled data, in the format finetune reads')
     .option('--output <file.json>', 'also write the rows as JSON')
     .option('--latency-inputs <n>', 'inputs timed one at a time (the file\'s first n)', integerAtLeast(1), 100)

@@ -7,6 +7,7 @@ import { distillOnCorpus } from '../../compress/distill-general.js';
 import { type DistillationSetup, type StudentSource, distill, prepareDistillation } from '../../compress/distill.js';
 import { DISTILL_DEFAULTS, type DistillationLoss } from '../../compress/distill-loss.js';
 import { taskSpec } from '../../data/tasks/registry.js';
+import { type ComparisonRow, compareModels, comparisonMarkdown } from '../../serve/compare-models.js';
 import { type TaskKind, defaultMaxSeqLength } from '../../data/tasks/task.js';
 import { sequenceLengthFor } from '../../model/config.js';
 import { defaultEpochs } from '../../train/finetune.js';
@@ -35,6 +36,7 @@ interface DistillCliOptions extends RecipeCliOptions, DataCliOptions {
   alphaCos: number;
   alphaHiddenMse: number;
   alphaAttentionMse: number;
+  compare: boolean;
 }
 
 export function registerDistill(program: Command): void {
@@ -57,7 +59,8 @@ export function registerDistill(program: Command): void {
     .option('--alpha-hard <w>', 'weight of the task loss on the labels', weight, DISTILL_DEFAULTS.alphaHard)
     .option('--alpha-cos <w>', 'weight of the cosine loss between the last hidden states', weight, DISTILL_DEFAULTS.alphaCosine)
     .option('--alpha-hidden-mse <w>', 'TinyBERT: weight of the MSE between matched layers\' hidden states (embeddings included)', weight, DISTILL_DEFAULTS.alphaHidden)
-    .option('--alpha-attention-mse <w>', 'TinyBERT: weight of the MSE between matched layers\' attention maps', weight, DISTILL_DEFAULTS.alphaAttention);
+    .option('--alpha-attention-mse <w>', 'TinyBERT: weight of the MSE between matched layers\' attention maps', weight, DISTILL_DEFAULTS.alphaAttention)
+    .option('--no-compare', 'skip the closing table (bertkit compare on --dev: the teacher, the student and its int8 form)');
   addDataOptions(addRecipeOptions(command)).action(async (given: DistillCliOptions, self: Command) => {
     const options = given.resume === undefined ? given : resumedCliOptions(self, given, given.resume);
     if (options.teacher === undefined) throw new Error('distill: give --teacher (or --resume a checkpoint, which records it)');
@@ -115,8 +118,21 @@ async function runDistill(options: DistillCliOptions, teacher: string, student: 
       seed: options.seed, outputDir: options.output, settings, signal, onStep: progress.onStep!, onEval: progress.onEval!,
       ...(options.resume === undefined ? {} : { resume: options.resume }),
     }).finally(() => progress.stop());
-    reportRun(result, options.output, { student_layers: setup.layerMap.length, teacher_layers: setup.layerMap });
+    const finished = !result.interrupted && options.compare && options.dev !== undefined;
+    const comparison = finished ? await compareTeacherAndStudent(teacher, options.output, options.dev!, options) : undefined;
+    reportRun(result, options.output, { student_layers: setup.layerMap.length, teacher_layers: setup.layerMap, ...(comparison ? { comparison } : {}) });
   });
+}
+
+/** bertkit compare's table of the teacher, the student and the int8 student on the dev file, on stderr (the rows also go into the run's JSON). */
+async function compareTeacherAndStudent(teacher: string, student: string, dev: string, options: DistillCliOptions): Promise<ComparisonRow[]> {
+  const say = sayer(options.quiet);
+  say('bertkit distill: comparing the teacher and the student on --dev');
+  const rows = await compareModels([{ dir: teacher, dtype: 'fp32' }, { dir: student, dtype: 'fp32' }, { dir: student, dtype: 'q8' }], undefined, dev, {
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  });
+  process.stderr.write(comparisonMarkdown(rows));
+  return rows;
 }
 
 function describeInitialised(setup: DistillationSetup): string {

@@ -5,7 +5,7 @@ import { Option } from 'commander';
 import { taskSpec } from '../../data/tasks/registry.js';
 import type { TaskKind } from '../../data/tasks/task.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { evaluateFinetuned, loadFinetuned } from '../../serve/finetuned-model.js';
+import { evaluateFinetuned, loadFinetuned, trainedLoadOptions } from '../../serve/finetuned-model.js';
 import type { InferenceDtype } from '../../compress/quantize-model.js';
 import { dtypeOption, integerAtLeast } from '../args.js';
 import { withProgressBar } from '../progress.js';
@@ -44,9 +44,8 @@ export function registerEvaluate(program: Command): void {
     .option('--quiet', 'no progress');
   addDataOptions(command).action(async (options: EvaluateCliOptions) => {
     const finetuned = await loadFinetuned(options.model, options.task === undefined ? {} : { kind: options.task });
-    const trained = finetuned.settings;
     // Read the file as training read its files, unless told otherwise.
-    const loadOptions = { ...pickTrainedLoadOptions(trained), ...taskLoadOptions(options) };
+    const loadOptions = { ...trainedLoadOptions(finetuned), ...taskLoadOptions(options) };
     const { metrics, data } = await withProgressBar({ label: 'evaluating', unit: 'sequences' }, { quiet: options.quiet === true }, (onProgress) => evaluateFinetuned(finetuned, taskSpec(finetuned.kind), options.data, loadOptions, {
       batchSize: options.batchSize, dtype: options.dtype, onProgress, ...(options.threads === undefined ? {} : { threads: options.threads }),
     }));
@@ -57,11 +56,3 @@ export function registerEvaluate(program: Command): void {
   });
 }
 
-/** The data options a training run recorded (max length, columns, format) that evaluation should reuse. */
-function pickTrainedLoadOptions(settings: Readonly<Record<string, unknown>>): ReturnType<typeof taskLoadOptions> {
-  const picked: Record<string, unknown> = {};
-  for (const key of ['maxSeqLength', 'stride', 'textColumn', 'textPairColumn', 'labelColumn', 'format', 'multiLabel']) {
-    if (settings[key] !== undefined && settings[key] !== null) picked[key] = settings[key];
-  }
-  return picked as ReturnType<typeof taskLoadOptions>;
-}

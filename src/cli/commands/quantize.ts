@@ -5,6 +5,8 @@ import { defaultScheme, quantizeModel } from '../../compress/quantize-model.js';
 import type { WeightFormat } from '../../compress/quantize-weights.js';
 import { cpuIntegerFeatures } from '../../compress/cpu-features.js';
 import { EXPORT_TASKS, type ExportTask } from '../../model/onnx-export.js';
+import { compareModels, comparisonMarkdown } from '../../serve/compare-models.js';
+import { integerAtLeast } from '../args.js';
 
 interface QuantizeCommandOptions {
   model: string;
@@ -15,6 +17,8 @@ interface QuantizeCommandOptions {
   reduceRange?: boolean;
   u8u8?: boolean;
   task?: ExportTask;
+  data?: string;
+  threads?: number;
 }
 
 const HELP = `
@@ -39,6 +43,8 @@ export function registerQuantize(program: Command): void {
     .addOption(new Option('--reduce-range', '7-bit int8 weights in [−64, 64]: no saturation without VNNI').conflicts('u8u8'))
     .option('--u8u8', 'uint8 weights (zero point 128) for the u8u8 kernel: no saturation, 8-bit weights')
     .addOption(new Option('--task <task>', "the graph's task (default: the model's head)").choices(Object.keys(EXPORT_TASKS)))
+    .option('--data <file>', 'a labelled file of the fine-tuned model\'s task: then compare fp32 and q8 on it (bertkit compare\'s table: size, latency, throughput, metric)')
+    .option('--threads <n>', 'ONNX Runtime threads of the comparison (default: all cores)', integerAtLeast(1))
     .addHelpText('after', HELP.replace('%CPU%', `${cpu.source}; default ${defaultScheme(cpu).weights}`))
     .action(async (options: QuantizeCommandOptions) => {
       const weights: WeightFormat | undefined = options.fullRange ? 'int8' : options.reduceRange ? 'int8-reduce-range' : options.u8u8 ? 'uint8' : undefined;
@@ -50,5 +56,11 @@ export function registerQuantize(program: Command): void {
         warn: (message) => process.stderr.write(`${message}\n`),
       });
       process.stderr.write(`wrote ${dir}/${record.file} (${(record.bytes / 1e6).toFixed(1)} MB, ${record.task}) and ${dir}/quantization.json: weights ${record.weights}; ${record.reason}\n`);
+      if (options.data === undefined) return;
+      const rows = await compareModels([{ dir, dtype: 'fp32' }, { dir, dtype: 'q8' }], undefined, options.data, {
+        ...(options.threads === undefined ? {} : { threads: options.threads }),
+        onProgress: (message) => process.stderr.write(`${message}\n`),
+      });
+      process.stdout.write(comparisonMarkdown(rows));
     });
 }
