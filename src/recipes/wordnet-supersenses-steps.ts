@@ -1,6 +1,7 @@
 // The steps of the WordNet supersense story (wordnet-supersenses.ts runs them in order): the
 // vocabulary, pretraining on the glosses, the naive Bayes baseline's smoothing, multi-seed
-// fine-tuning, and the demo predictions of the saved model.
+// fine-tuning, the demo predictions of the saved model, and its int8 form beside it.
+import { writeFileSync } from 'node:fs';
 import { glossDocuments, writeSentenceCorpus } from '../data/gloss-documents.js';
 import { PretrainingDataset } from '../data/pretraining-dataset.js';
 import { buildShards } from '../data/shards.js';
@@ -10,7 +11,9 @@ import type { TaskData } from '../data/tasks/task.js';
 import type { Synset } from '../data/wordnet.js';
 import { initialParameters } from '../model/initial-parameters.js';
 import type { BertConfig } from '../model/config.js';
+import { quantizeModel } from '../compress/quantize-model.js';
 import { BertInference } from '../serve/bert-inference.js';
+import { type ComparisonRow, compareModels } from '../serve/compare-models.js';
 import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { BERT_UNCASED } from '../tokenizer/normalizer.js';
 import { saveTrainedTokenizer, trainWordPiece, type WordPieceTraining } from '../tokenizer/trainer.js';
@@ -196,4 +199,32 @@ export async function demoPredictions(modelDir: string, naiveBayes: NaiveBayes):
 function meanOfLast(values: readonly number[], n: number): number {
   const tail = values.slice(-n);
   return tail.reduce((sum, value) => sum + value, 0) / Math.max(1, tail.length);
+}
+
+/** The int8 form of the saved classifier next to its fp32 one on the held-out synsets (bertkit quantize, then bertkit compare's rows). */
+export interface Int8Comparison {
+  readonly fp32: ComparisonRow;
+  readonly q8: ComparisonRow;
+  /** Held-out synsets given the same label by both. */
+  readonly agreement: number;
+  readonly weights: string;
+}
+
+/** Quantizes `modelDir` in place (onnx/model_quantized.onnx + quantization.json) and compares both forms on the held-out synsets, written to `heldOutFile`. */
+export async function quantizeAndCompare(modelDir: string, heldOut: readonly SupersenseExample[], heldOutFile: string, threads: number | undefined): Promise<Int8Comparison> {
+  const { record } = await quantizeModel(modelDir);
+  writeFileSync(heldOutFile, `sentence\tlabel\n${heldOut.map((example) => `${example.text.replace(/[\t\n]/g, ' ')}\t${SUPERSENSE_LABELS[example.label]}`).join('\n')}\n`);
+  const options = { latencyInputs: 200, ...(threads === undefined ? {} : { threads }) };
+  const [fp32, q8] = await compareModels([{ dir: modelDir, dtype: 'fp32' }, { dir: modelDir, dtype: 'q8' }], 'classification', heldOutFile, options);
+  const labels = async (dtype: 'fp32' | 'q8'): Promise<string[]> => {
+    const inference = await BertInference.load(modelDir, { dtype, warn: () => {}, ...(threads === undefined ? {} : { threads }) });
+    try {
+      return (await inference.classify(heldOut.map((example) => example.text))).map((prediction) => prediction.label);
+    } finally {
+      await inference.dispose();
+    }
+  };
+  const [fp32Labels, q8Labels] = [await labels('fp32'), await labels('q8')];
+  const agreement = fp32Labels.filter((label, index) => label === q8Labels[index]).length / Math.max(1, heldOut.length);
+  return { fp32: fp32!, q8: q8!, agreement, weights: record.weights };
 }

@@ -9,17 +9,21 @@
 //      on a held-out 10% of the synsets beside a multinomial naive Bayes and the majority class
 //      computed on the same split;
 //   4. the best seed saved as a Hugging Face directory with an ONNX export (transformers.js layout),
-//      and a viewer page explaining a few of its right and wrong held-out predictions.
+//      and a viewer page explaining a few of its right and wrong held-out predictions;
+//   5. that model quantized to int8 (onnx/model_quantized.onnx), scored and timed beside fp32 on the
+//      held-out synsets (bertkit compare's rows).
 // The held-out synsets never enter the vocabulary, the pretraining corpus or the fine-tuning data.
 // Its sizes are in wordnet-supersenses-plan.ts and its steps in wordnet-supersenses-steps.ts; this
 // file runs the steps in order, writes report.json and prints the account of the run.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { QUANTIZED_MODEL_FILE } from '../compress/quantize-model.js';
 import { SUPERSENSE_LABELS, majorityBaseline, randomSample, randomSplit, supersenseExamples } from '../data/supersense.js';
 import { accuracy, macroF1 } from '../data/tasks/metrics.js';
 import { readWordNet } from '../data/wordnet.js';
 import { loadBert } from '../model/checkpoint.js';
 import { exportOnnx } from '../model/onnx-export.js';
+import type { ComparisonRow } from '../serve/compare-models.js';
 import type { MetricSummary } from '../train/stability/seeds-report.js';
 import { NaiveBayes } from '../train/naive-bayes.js';
 import { NO_PROGRESS, type StartProgress } from './progress.js';
@@ -27,7 +31,7 @@ import { writeHeldOutExplanations } from './supersense-explanations.js';
 import { count, percent, shownPath } from './report-format.js';
 import { HELD_OUT_FRACTION, QUICK_PLAN, SPLIT_SEED, type SupersensePlan } from './wordnet-supersenses-plan.js';
 import {
-  type PretrainingSummary, type RecipeOutput, demoPredictions, finetuneOnSupersenses, naiveBayesAlpha, pretrainOnGlosses, trainVocabulary,
+  type PretrainingSummary, type RecipeOutput, demoPredictions, finetuneOnSupersenses, naiveBayesAlpha, pretrainOnGlosses, quantizeAndCompare, trainVocabulary,
 } from './wordnet-supersenses-steps.js';
 
 export interface WordNetSupersensesOptions {
@@ -60,8 +64,17 @@ export interface WordNetSupersensesReport {
     };
     naiveBayes: { alpha: number; accuracy: number; macroF1: number };
     majority: { label: string | undefined; accuracy: number };
+    /** The saved classifier, fp32 and int8, on the held-out synsets: accuracy, throughput at 32 × 128, batch-1 latency, size on disk. */
+    int8: { weights: string; agreement: number; fp32: CompressionScores; q8: CompressionScores };
   };
   timings: Record<string, number>;
+}
+
+export interface CompressionScores {
+  accuracy: number;
+  sequencesPerSecond: number;
+  latencyMsP50: number;
+  megabytes: number;
 }
 
 export interface WordNetSupersensesResult {
@@ -86,6 +99,7 @@ export async function runWordNetSupersenses(options: WordNetSupersensesOptions):
     finetuned: join(output, 'supersense'),
     report: join(output, 'report.json'),
     explanations: join(output, 'explanations.html'),
+    heldOut: join(output, 'held-out.tsv'),
   };
   // A fresh run: pretrain() refuses a folder with an earlier run's state, and old results would mislead.
   for (const path of Object.values(paths)) rmSync(path, { recursive: true, force: true });
@@ -139,6 +153,10 @@ export async function runWordNetSupersenses(options: WordNetSupersensesOptions):
   const explained = await writeHeldOutExplanations(finetuning.bestDir, heldOut, paths.explanations, options.threads);
   clock.lap('saving and exporting');
 
+  out.print('Quantizing the saved classifier to int8 (bertkit quantize) and comparing it with fp32 on the held-out synsets');
+  const int8 = await quantizeAndCompare(finetuning.bestDir, heldOut, paths.heldOut, options.threads);
+  clock.lap('int8');
+
   const bertAccuracy = seedsSummary.metrics.accuracy!;
   const bertMacroF1 = seedsSummary.metrics.macro_f1!;
   const report: WordNetSupersensesReport = {
@@ -153,6 +171,7 @@ export async function runWordNetSupersenses(options: WordNetSupersensesOptions):
       },
       naiveBayes: { alpha, ...naiveBayesScore },
       majority: { label: SUPERSENSE_LABELS[majority.label], accuracy: majority.accuracy },
+      int8: { weights: int8.weights, agreement: int8.agreement, fp32: compressionScores(int8.fp32), q8: compressionScores(int8.q8) },
     },
     timings: Object.fromEntries(clock.phases.map((phase) => [phase.name, Number(phase.seconds.toFixed(1))])),
   };
@@ -166,6 +185,12 @@ export async function runWordNetSupersenses(options: WordNetSupersensesOptions):
   if (seedsSummary.failedSeeds.length > 0) out.print(`  failed seeds (no better than the majority class, or one class for everything): ${seedsSummary.failedSeeds.join(', ')}`);
   out.print(`  naive Bayes                  accuracy ${percent(naiveBayesScore.accuracy)}; macro-F1 ${percent(naiveBayesScore.macroF1)}`);
   out.print(`  majority class               accuracy ${percent(majority.accuracy)}`);
+  const { fp32, q8 } = report.scores.int8;
+  out.print(
+    `  int8 (saved seed)            accuracy ${percent(q8.accuracy)} (fp32 ${percent(fp32.accuracy)}; same label on ${percent(int8.agreement)}); ` +
+      `${q8.sequencesPerSecond.toFixed(0)} seq/s at 32 × 128 (fp32 ${fp32.sequencesPerSecond.toFixed(0)}, ${(q8.sequencesPerSecond / fp32.sequencesPerSecond).toFixed(2)}×); ` +
+      `batch-1 p50 ${q8.latencyMsP50.toFixed(2)} ms (fp32 ${fp32.latencyMsP50.toFixed(2)}); ${q8.megabytes.toFixed(1)} MB (fp32 ${fp32.megabytes.toFixed(1)})`,
+  );
   if (pretraining.mlmAccuracy !== undefined) {
     out.print(`  pretraining (held-out docs)  MLM accuracy ${percent(pretraining.mlmAccuracy)}${pretraining.nspAccuracy === undefined ? '' : `, NSP accuracy ${percent(pretraining.nspAccuracy)}`}`);
   }
@@ -173,12 +198,17 @@ export async function runWordNetSupersenses(options: WordNetSupersensesOptions):
   out.print('\nSaved');
   out.print(`  ${shownPath(finetuning.bestDir)}/   fine-tuned classifier (seed ${seedsSummary.bestSeed}, the best on the held-out split), Hugging Face layout + tokenizer, training_curve.svg`);
   out.print(`  ${shownPath(exported.modelFile)}  ONNX export (transformers.js layout: pipeline('text-classification', …))`);
+  out.print(`  ${shownPath(join(finetuning.bestDir, QUANTIZED_MODEL_FILE))}  its int8 form (${int8.weights}; transformers.js: { dtype: 'q8' }, bertkit: --dtype q8)`);
   out.print(`  ${shownPath(paths.finetuned)}/        the other seeds' classifiers; seeds-report.md and .json: mean ± std, min, max, failed runs`);
   out.print(`  ${shownPath(paths.pretrained)}/        pretrained BERT, log.jsonl, training_curve.svg`);
   out.print(`  ${shownPath(paths.tokenizer)}/         the WordPiece vocabulary`);
   out.print(`  ${shownPath(paths.report)}        scores, timings and settings`);
   out.print(`  ${shownPath(paths.explanations)}   why: integrated gradients and attention maps of ${explained.right} right and ${explained.wrong} wrong held-out predictions (open in a browser)`);
   return { report, classifierDir: finetuning.bestDir, pretrainedDir: paths.pretrained };
+}
+
+function compressionScores(row: ComparisonRow): CompressionScores {
+  return { accuracy: row.metrics.accuracy!, sequencesPerSecond: row.throughput, latencyMsP50: row.latencyMs.p50, megabytes: row.sizeBytes / 1e6 };
 }
 
 function pretrainingObjective(plan: SupersensePlan): string {

@@ -29,8 +29,12 @@ test('start runs the whole story on a small sample: pretraining, seeds vs baseli
     assert.match(readFileSync(join(dir, 'explanations.html'), 'utf8'), /<script type="application\/json" id="bertkit-explanations">\[\{"text":/);
 
     // The report's spread is that of its seeds' scores (sample standard deviation).
+    type Int8Row = { accuracy: number; sequencesPerSecond: number; megabytes: number };
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as {
-      scores: { bert: { accuracy: Spread; seeds: { seed: number; accuracy: number }[]; savedSeed: number }; naiveBayes: { accuracy: number; alpha: number }; majority: { accuracy: number } };
+      scores: {
+        bert: { accuracy: Spread; seeds: { seed: number; accuracy: number }[]; savedSeed: number }; naiveBayes: { accuracy: number; alpha: number }; majority: { accuracy: number };
+        int8: { agreement: number; fp32: Int8Row; q8: Int8Row };
+      };
       timings: Record<string, number>;
     };
     const seeds = report.scores.bert.seeds.map((seed) => seed.accuracy);
@@ -48,7 +52,15 @@ test('start runs the whole story on a small sample: pretraining, seeds vs baseli
     for (const modelDir of ['best', `seed-${otherSeed}`]) assert.ok(existsSync(join(finetuned, modelDir, 'model.safetensors')), modelDir);
     assert.ok(!existsSync(join(finetuned, `seed-${report.scores.bert.savedSeed}`)));
     assert.match(seedsReport, new RegExp(`\\| accuracy \\| ${report.scores.bert.accuracy.mean.toFixed(4)} ± ${report.scores.bert.accuracy.std.toFixed(4)} \\|`));
-    assert.deepEqual(Object.keys(report.timings), ['reading WordNet', 'vocabulary', 'pretraining', 'baselines', 'fine-tuning', 'saving and exporting']);
+    assert.deepEqual(Object.keys(report.timings), ['reading WordNet', 'vocabulary', 'pretraining', 'baselines', 'fine-tuning', 'saving and exporting', 'int8']);
+    // The int8 step: the fp32 row scores the saved seed as fine-tuning scored it (another code path), q8 beside it.
+    const { int8 } = report.scores;
+    const saved = report.scores.bert.seeds.find((seed) => seed.seed === report.scores.bert.savedSeed)!;
+    assert.ok(Math.abs(int8.fp32.accuracy - saved.accuracy) < 1e-9, `${int8.fp32.accuracy} vs ${saved.accuracy}`);
+    assert.ok(int8.q8.accuracy >= 0 && int8.q8.accuracy <= 1 && int8.agreement > 0.5 && int8.agreement <= 1);
+    assert.ok(int8.q8.sequencesPerSecond > 0 && int8.fp32.sequencesPerSecond > 0 && int8.q8.megabytes < int8.fp32.megabytes);
+    assert.ok(existsSync(join(finetuned, 'best', 'onnx', 'model_quantized.onnx')));
+    assert.match(run.stdout, /int8 \(saved seed\) +accuracy [\d.]+% \(fp32 [\d.]+%; same label on [\d.]+%\); \d+ seq\/s at 32 × 128/);
 
     // The pretrained model and the fine-tuned classifier load as Hugging Face directories.
     assert.ok(existsSync(join(dir, 'pretrained', 'training_curve.svg')));
