@@ -266,6 +266,37 @@ describe('limits', { skip }, () => {
     }
   });
 
+  test('a client that disconnects has its inputs still waiting dropped: they never reach the model, the failure is counted, the server goes on', async () => {
+    // One input per model run (--max-batch-tokens 128), so that A's inputs keep the worker busy while B waits behind them.
+    const server = await serve(fixturePath(), { maxBatchTokens: 128, maxClientBatchSize: 1000 });
+    const metric = async (pattern: RegExp): Promise<number> => Number(pattern.exec((await get(server, '/metrics')).text)?.[1] ?? 0);
+    try {
+      const long = (i: number) => `sentence number ${i} `.repeat(40);
+      const first = post<number[][]>(server, '/embed', { inputs: Array.from({ length: 1000 }, (_, i) => long(i)), truncate: true });
+      while ((await metric(/^bertkit_requests_in_flight (\d+)/m)) < 1) await new Promise((resolve) => setTimeout(resolve, 2));
+      const client = new AbortController();
+      const second = fetch(server.url + '/embed', {
+        method: 'POST', headers: { 'content-type': 'application/json' }, signal: client.signal,
+        body: JSON.stringify({ inputs: Array.from({ length: 32 }, (_, i) => long(1000 + i)), truncate: true }),
+      });
+      second.catch(() => {});
+      while ((await metric(/^bertkit_requests_in_flight (\d+)/m)) < 2) await new Promise((resolve) => setTimeout(resolve, 2));
+      client.abort();
+      await assert.rejects(second, /abort/i);
+      const answered = await first;
+      assert.equal(answered.status, 200);
+      assert.equal(answered.body.length, 1000);
+      while ((await metric(/^bertkit_requests_in_flight (\d+)/m)) > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+      assert.equal(await metric(/^te_request_failure\{err="dropped"\} (\d+)/m), 1);
+      // Every input the model ran was one of A's: none of B's 32.
+      assert.equal(await metric(/^te_batch_next_size_sum (\d+)/m), 1000);
+      assert.equal(await metric(/^te_queue_size (\d+)/m), 0);
+      assert.equal((await post(server, '/embed', { inputs: 'still here' })).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('--api-key: inference and /info need the bearer token; /health, /metrics and the page do not', async () => {
     const server = await serve(fixturePath(), { apiKey: 'secret' });
     try {
