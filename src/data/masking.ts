@@ -3,14 +3,18 @@
 // min(maxPredictionsPerSeq, max(1, round(len · maskedLmProb))) are predicted; each predicted
 // token becomes [MASK] 80% of the time, stays itself 10%, becomes a random vocabulary token 10%.
 // With whole-word masking a word's "##" pieces are one candidate, masked together or not at all
-// (a word that would overshoot the budget is skipped); the 80/10/10 draw stays per token.
+// (a word that would overshoot the budget is skipped); the 80/10/10 draw stays per token. With
+// chineseWords too, a Chinese word's ideographs are one candidate as well (chinese-words.ts).
 import type { Rng } from '../runtime/rng.js';
 import type { Vocab } from '../tokenizer/vocab.js';
+import { chineseCharacters, chineseWordContinuations } from './chinese-words.js';
 
 export interface MaskingOptions {
   maskedLmProb: number;
   maxPredictionsPerSeq: number;
   wholeWordMask: boolean;
+  /** With wholeWordMask: keep Chinese words (found by Intl.Segmenter) together too (Chinese BERT-wwm). */
+  chineseWords?: boolean;
 }
 
 /** The ids masking needs, read from a vocabulary once. */
@@ -22,6 +26,8 @@ export class MaskingVocabulary {
   readonly size: number;
   /** 1 where the token continues a word (starts with the continuing-subword prefix). */
   readonly isContinuation: Uint8Array;
+  /** The ideograph of each single-ideograph token (for Chinese whole-word masking). */
+  readonly chineseCharacters: (string | undefined)[];
 
   constructor(vocab: Vocab, continuingSubwordPrefix = '##') {
     this.clsId = vocab.requireId('[CLS]', 'classifier token');
@@ -33,6 +39,7 @@ export class MaskingVocabulary {
     vocab.tokens.forEach((token, id) => {
       if (token.startsWith(continuingSubwordPrefix) && token.length > continuingSubwordPrefix.length) this.isContinuation[id] = 1;
     });
+    this.chineseCharacters = chineseCharacters(vocab);
   }
 }
 
@@ -68,8 +75,10 @@ export function shuffleInPlace<A extends { length: number; [index: number]: unkn
 /** Chooses and applies the masked-LM predictions of `tokens` (a full [CLS] A [SEP] (B [SEP]) sequence). */
 export function maskTokens(tokens: ArrayLike<number>, options: MaskingOptions, vocab: MaskingVocabulary, rng: Rng): MaskedTokens {
   // Candidates as groups of indices in one flat array (group g = members[groupStarts[g] .. groupStarts[g + 1])):
-  // a "##" piece joins the latest group, as Google's cand_indexes[-1].append(i) does.
+  // a "##" piece joins the latest group, as Google's cand_indexes[-1].append(i) does (and so does the
+  // second ideograph of a Chinese word, with chineseWords).
   const length = tokens.length;
+  const chineseContinues = options.wholeWordMask && options.chineseWords ? chineseWordContinuations(tokens, vocab.chineseCharacters) : undefined;
   const members = new Int32Array(length);
   const groupStarts = new Int32Array(length + 1);
   let memberCount = 0;
@@ -77,7 +86,8 @@ export function maskTokens(tokens: ArrayLike<number>, options: MaskingOptions, v
   for (let i = 0; i < length; i++) {
     const id = tokens[i]!;
     if (id === vocab.clsId || id === vocab.sepId) continue;
-    if (!(options.wholeWordMask && groups > 0 && vocab.isContinuation[id] === 1)) groupStarts[groups++] = memberCount;
+    const continues = vocab.isContinuation[id] === 1 || chineseContinues?.[i] === 1;
+    if (!(options.wholeWordMask && groups > 0 && continues)) groupStarts[groups++] = memberCount;
     members[memberCount++] = i;
   }
   groupStarts[groups] = memberCount;

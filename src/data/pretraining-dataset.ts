@@ -47,6 +47,8 @@ export interface PretrainingDataOptions {
   nsp: boolean;
   /** Mask a word's "##" pieces together. */
   wholeWordMask: boolean;
+  /** With wholeWordMask: a Chinese word's ideographs too, words found by Intl.Segmenter (default false). */
+  chineseWords?: boolean;
   seed: number;
   /** The vocabulary the shards were built with: random replacements and [CLS]/[SEP]/[MASK]/[PAD] ids. */
   vocab: Vocab;
@@ -107,7 +109,7 @@ export class PretrainingDataset {
     this.reader = shards.split(options.split);
     if (this.reader.documentCount === 0) throw new Error(`${shards.dir}: the ${options.split} split has no documents`);
     this.maskingVocab = new MaskingVocabulary(options.vocab);
-    this.masking = { maskedLmProb: options.maskedLmProb, maxPredictionsPerSeq: options.maxPredictionsPerSeq, wholeWordMask: options.wholeWordMask };
+    this.masking = { maskedLmProb: options.maskedLmProb, maxPredictionsPerSeq: options.maxPredictionsPerSeq, wholeWordMask: options.wholeWordMask, chineseWords: options.chineseWords };
     this.rng = new Rng(options.seed, Rng.streamOf('pretraining instances'));
     this.windowRng = this.rng.state();
     this.order = this.documentOrder(0);
@@ -118,7 +120,7 @@ export class PretrainingDataset {
   /** Opens shards (a ShardSet, or the directory of one). */
   static async open(source: ShardSet | string, options: PretrainingDataOptions): Promise<PretrainingDataset> {
     const shards = typeof source === 'string' ? ShardSet.open(source) : source;
-    return new PretrainingDataset(shards, { ...options, split: options.split ?? 'train', windowTokens: options.windowTokens ?? 1 << 20 });
+    return new PretrainingDataset(shards, { ...options, split: options.split ?? 'train', windowTokens: options.windowTokens ?? 1 << 20, chineseWords: options.chineseWords ?? false });
   }
 
   /** The epoch the next instance comes from (0 first). */
@@ -248,9 +250,9 @@ export class PretrainingDataset {
   }
 
   private settings(): string {
-    const { maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, wholeWordMask, windowTokens } = this.options;
+    const { maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, wholeWordMask, chineseWords, windowTokens } = this.options;
     return JSON.stringify({
-      maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, wholeWordMask, windowTokens,
+      maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, wholeWordMask, ...(chineseWords ? { chineseWords } : {}), windowTokens,
       documents: this.reader.documentCount, tokens: this.reader.tokenTotal, vocab: this.shards.manifest.vocab.sha256.slice(0, 16),
     });
   }
@@ -344,4 +346,6 @@ function checkOptions(options: Required<PretrainingDataOptions>): void {
   if (!(Number.isInteger(options.windowTokens) && options.windowTokens > 0)) fail('windowTokens', 'a positive integer', options.windowTokens);
   if (typeof options.nsp !== 'boolean') fail('nsp', 'true or false', options.nsp);
   if (typeof options.wholeWordMask !== 'boolean') fail('wholeWordMask', 'true or false', options.wholeWordMask);
+  if (typeof options.chineseWords !== 'boolean') fail('chineseWords', 'true or false', options.chineseWords);
+  if (options.chineseWords && !options.wholeWordMask) fail('chineseWords', 'false without wholeWordMask', options.chineseWords);
 }

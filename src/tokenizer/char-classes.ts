@@ -91,7 +91,7 @@ function computeFlags(codePoint: number): number {
 }
 
 /** BERT's _is_chinese_char: the CJK Unified Ideographs blocks and their extensions and compatibility forms. */
-function isChineseChar(codePoint: number): boolean {
+export function isChineseChar(codePoint: number): boolean {
   return (
     (codePoint >= 0x4e00 && codePoint <= 0x9fff) ||
     (codePoint >= 0x3400 && codePoint <= 0x4dbf) ||

@@ -103,6 +103,8 @@ export interface PretrainingRunOptions {
   /** ELECTRA: the generator's hidden size as a fraction of the discriminator's (default 0.25). */
   readonly generatorSize?: number;
   readonly wholeWordMask?: boolean;
+  /** Whole-word masking that keeps Chinese words together too, words found by Intl.Segmenter('zh') (Chinese BERT-wwm); implies wholeWordMask. */
+  readonly chineseWholeWordMask?: boolean;
   readonly maskedLmProb?: number;
   /** Default ⌈0.15 × maxSeqLength⌉. */
   readonly maxPredictionsPerSeq?: number;
@@ -184,6 +186,9 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
     throw new Error(`pretrain: --curriculum-seq-length ${options.curriculumSeqLength} must be below --max-seq-length ${maxSeqLength}`);
   }
   let corpusIdentity: Readonly<Record<string, unknown>> = {};
+  const chineseWords = options.chineseWholeWordMask === true;
+  // Recorded only when on, so that checkpoints written before the option existed still resume.
+  const maskingIdentity = { whole_word_mask: settings.wholeWordMask || chineseWords, ...(chineseWords ? { chinese_whole_word_mask: true } : {}) };
   if (options.batchFile !== undefined) {
     const batch = readPretrainingBatchFile(options.batchFile, config, settings.nsp);
     data = new FixedBatchSource(batch);
@@ -194,7 +199,7 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
     const files = expandCorpusPaths([...options.corpus!]);
     // What fixes the shards: a resumed run must be refused before they are rebuilt for another corpus.
     corpusIdentity = { corpus: files.map((file) => resolve(file)).join(', '), max_document_sentences: settings.maxDocumentSentences, corpus_format: settings.corpusFormat ?? 'auto' };
-    if (resumeDir !== undefined) checkIdentity(readTrainerState(resumeDir), { ...corpusIdentity, max_seq_length: maxSeqLength, whole_word_mask: settings.wholeWordMask }, resumeDir);
+    if (resumeDir !== undefined) checkIdentity(readTrainerState(resumeDir), { ...corpusIdentity, max_seq_length: maxSeqLength, ...maskingIdentity }, resumeDir);
     const shards = await openShards(settings, files, tokenizer, message, options.onShardProgress);
     const dataOptions = {
       maxSeqLength,
@@ -202,7 +207,8 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
       maskedLmProb: settings.maskedLmProb,
       maxPredictionsPerSeq: settings.maxPredictionsPerSeq ?? Math.ceil(0.15 * maxSeqLength),
       nsp: settings.nsp,
-      wholeWordMask: settings.wholeWordMask,
+      wholeWordMask: settings.wholeWordMask || chineseWords,
+      chineseWords,
       seed: settings.seed,
       vocab: tokenizer.vocab,
     };
@@ -261,13 +267,13 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
         corpus: options.corpus ?? null, batch: options.batchFile ?? null, max_seq_length: maxSeqLength, batch_size: batchSize,
         gradient_accumulation_steps: settings.gradientAccumulationSteps, max_steps: options.maxSteps ?? null, time_budget_s: options.timeBudget ?? null, batch_size_ramp_steps: options.batchSizeRampSteps ?? 0, learning_rate: settings.learningRate,
         warmup_steps: settings.warmupSteps, lr_scheduler: settings.lrScheduler, weight_decay: settings.weightDecay, adam_epsilon: settings.adamEpsilon,
-        max_grad_norm: settings.maxGradNorm, nsp: settings.nsp, whole_word_mask: settings.wholeWordMask, seed: settings.seed,
+        max_grad_norm: settings.maxGradNorm, nsp: settings.nsp, ...maskingIdentity, seed: settings.seed,
         objective: electra ? 'electra' : 'mlm', ...(electraModels ? { generator_size: settings.generatorSize ?? DEFAULT_GENERATOR_SIZE } : {}),
         [RUN_OPTIONS_KEY]: runOptionsRecord(options),
         ...options.settings,
       },
       // With batch_size, gradient_accumulation_steps, seed and nsp: what fixes the data stream and the dropout draws.
-      identity: { max_seq_length: maxSeqLength, whole_word_mask: settings.wholeWordMask, ...corpusIdentity, ...(curriculum ? { curriculum_seq_length: options.curriculumSeqLength } : {}) },
+      identity: { max_seq_length: maxSeqLength, ...maskingIdentity, ...corpusIdentity, ...(curriculum ? { curriculum_seq_length: options.curriculumSeqLength } : {}) },
       ...(options.overwriteOutputDir === undefined ? {} : { overwriteOutputDir: options.overwriteOutputDir }),
       ...(options.transformObjective === undefined ? {} : { transformObjective: options.transformObjective }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),

@@ -42,6 +42,7 @@ interface PretrainCliOptions {
   dropout?: number;
   nsp: boolean;
   wholeWordMask: boolean;
+  chineseWholeWordMask?: boolean;
   maskedLmProb: number;
   maxPredictionsPerSeq?: number;
   shortSeqProb: number;
@@ -93,6 +94,7 @@ export function registerPretrain(program: Command): void {
     .option('--dropout <p>', 'hidden and attention dropout (default: the config\'s)', number({ min: 0, max: 0.999 }))
     .option('--no-nsp', 'masked LM only (BertForMaskedLM): sequences packed across sentences and documents')
     .option('--whole-word-mask', 'mask all pieces of a word together', D.wholeWordMask)
+    .option('--chinese-whole-word-mask', "whole-word masking that also masks a Chinese word's characters together, words found by Node's Intl.Segmenter('zh') (Chinese BERT-wwm)")
     .option('--masked-lm-prob <p>', 'share of tokens predicted', number({ min: 0, max: 1 }), D.maskedLmProb)
     .option('--max-predictions-per-seq <n>', 'most predictions per sequence (default ⌈0.15 × max-seq-length⌉, 20 at 128)', integerAtLeast(1))
     .option('--short-seq-prob <p>', 'probability of a shorter sequence (NSP data)', number({ min: 0, max: 1 }), D.shortSeqProb)
