@@ -2,7 +2,8 @@
 # Fine-tunes one bertkit-pretrained model on the six tasks of the README's score table, 3 seeds each.
 # usage: bench/scores/finetune-all.sh MODEL_DIR WORK_DIR [TASK…]
 #   WORK_DIR holds splits/ from `node dist/bench/scores/prepare.js ../shared WORK_DIR`;
-#   each task writes WORK_DIR/finetuned/TASK/seeds-report.{json,md}. Default: all six tasks.
+#   each task writes FINETUNED_DIR/TASK/seeds-report.{json,md} (default FINETUNED_DIR: WORK_DIR/finetuned)
+#   and is skipped when that report is already there. Default: all six tasks.
 set -euo pipefail
 model=$1 work=$2; shift 2
 tasks=("${@:-sst2 conll2003 stsb chnsenticorp people_daily srl}")
@@ -11,7 +12,8 @@ splits=$work/splits
 bertkit() { node "$(dirname "$0")/../../bin/bertkit.js" "$@"; }
 common=(--model "$model" --seeds 3 --batch-size 32 --quiet ${FINETUNE_EXTRA_ARGS:-})  # extra args win: e.g. "--limit 64 --epochs 1" for a smoke run
 for task in ${tasks[@]}; do
-  out=$work/finetuned/$task
+  out=${FINETUNED_DIR:-$work/finetuned}/$task
+  [ -f "$out/seeds-report.json" ] && { echo "== $task: $out/seeds-report.json is there"; continue; }
   echo "== $task → $out ($(date -u +%H:%M:%S))"
   case $task in
     sst2) bertkit finetune --task classification --train "$splits/sst2-train.tsv" --dev "$splits/sst2-validation.tsv" \

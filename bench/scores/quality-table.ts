@@ -1,0 +1,76 @@
+// The quality-per-CPU-hour table from what bench/scores/quality-per-hour.sh leaves in WORK_DIR:
+// node dist/bench/scores/quality-table.js WORK_DIR BUDGET → markdown on stdout, and
+// WORK_DIR/quality-table.{md,json}. Metrics in percent, mean ± std over the seeds.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SeedsReport } from '../../src/train/stability/seeds-report.js';
+
+const [workDir, budget] = process.argv.slice(2);
+if (!workDir || !budget) throw new Error('usage: quality-table.js WORK_DIR BUDGET');
+
+const MODELS = [
+  { name: 'none', label: '(d) no pretraining (initial weights)' },
+  { name: 'pytorch-mlm', label: '(a) PyTorch, masked LM' },
+  { name: 'bertkit-mlm', label: '(b) bertkit, masked LM (whole-word)' },
+  { name: 'bertkit-electra', label: '(c) bertkit, ELECTRA' },
+];
+const TASKS = [
+  { dir: 'sst2', name: 'SST-2 acc', metric: 'accuracy' },
+  { dir: 'conll2003', name: 'CoNLL-2003 F1', metric: 'f1' },
+  { dir: 'stsb', name: 'STS-B Pearson', metric: 'pearson' },
+];
+
+interface Pretraining { steps: number; tokensPerSecond: number | null }
+interface Score { mean: number; std: number; seeds: number; failedSeeds: number[] }
+
+function readLines(path: string): Record<string, unknown>[] {
+  return readFileSync(path, 'utf8').split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Updates run and the mean training throughput: bertkit's log.jsonl, or the PyTorch script's JSON line. */
+function pretraining(name: string): Pretraining | null {
+  const log = join(workDir!, 'pretrained', name, 'log.jsonl');
+  if (existsSync(log)) {
+    const train = readLines(log).filter((entry) => entry.kind === 'train');
+    const last = train.at(-1);
+    if (!last) return null;
+    const rates = train.map((entry) => entry.tokens_per_second).filter((rate): rate is number => typeof rate === 'number');
+    return { steps: last.step as number, tokensPerSecond: rates.length > 0 ? rates.reduce((sum, rate) => sum + rate, 0) / rates.length : null };
+  }
+  const summary = join(workDir!, 'pretrained', `${name}.json`);
+  if (!existsSync(summary)) return null;
+  const line = readLines(summary).at(-1)!;
+  return { steps: line.steps as number, tokensPerSecond: (line.tokens_per_second as number) || null };
+}
+
+function score(name: string, task: (typeof TASKS)[number]): Score | null {
+  const path = join(workDir!, 'finetuned', name, task.dir, 'seeds-report.json');
+  if (!existsSync(path)) return null;
+  const report = JSON.parse(readFileSync(path, 'utf8')) as SeedsReport;
+  const summary = report.metrics[task.metric];
+  if (!summary) return null;
+  return { mean: summary.mean, std: summary.std, seeds: report.runs.length, failedSeeds: [...report.failedSeeds] };
+}
+
+const percent = (value: number) => (100 * value).toFixed(1);
+const rows = MODELS.map((model) => ({ ...model, pretraining: pretraining(model.name), scores: TASKS.map((task) => score(model.name, task)) }));
+const baselinesPath = join(workDir, 'baselines.json');
+const baselines = existsSync(baselinesPath) ? (JSON.parse(readFileSync(baselinesPath, 'utf8')) as Record<string, number>) : null;
+
+const lines = [
+  `| Pretraining (${budget} budget) | updates | tokens/s | ${TASKS.map((task) => task.name).join(' | ')} |`,
+  `|---|---|---|${TASKS.map(() => '---|').join('')}`,
+  ...rows.map((row) => {
+    const cells = row.scores.map((entry) => (entry === null ? 'not run' : `${percent(entry.mean)} ± ${percent(entry.std)}${entry.failedSeeds.length > 0 ? ` (${entry.failedSeeds.length} failed)` : ''}`));
+    const steps = row.pretraining === null ? '–' : row.pretraining.steps.toLocaleString('en-US');
+    const rate = row.pretraining?.tokensPerSecond ? Math.round(row.pretraining.tokensPerSecond).toLocaleString('en-US') : '–';
+    return `| ${row.label} | ${steps} | ${rate} | ${cells.join(' | ')} |`;
+  }),
+];
+if (baselines) {
+  lines.push(`| Baselines: bag-of-words logistic regression; –; word-overlap Jaccard | | | ${percent(baselines.sst2_bag_of_words_accuracy!)} | – | ${percent(baselines.stsb_word_overlap_pearson!)} |`);
+}
+const markdown = lines.join('\n') + '\n';
+process.stdout.write(markdown);
+writeFileSync(join(workDir, 'quality-table.md'), markdown);
+writeFileSync(join(workDir, 'quality-table.json'), JSON.stringify({ budget, models: rows, baselines }, null, 2) + '\n');
