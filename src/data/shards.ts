@@ -51,7 +51,8 @@ export interface ShardManifest {
   version: 1;
   vocab: { size: number; sha256: string };
   tokenBytes: 2 | 4;
-  corpus: { files: string[]; format: string; maxDocumentSentences: number | null };
+  /** `deduplicate`: whether repeated sentences were dropped (absent in manifests written before the option), `duplicates`: how many. */
+  corpus: { files: string[]; format: string; maxDocumentSentences: number | null; deduplicate?: boolean; duplicates?: number };
   splits: { train: SplitInfo; heldOut: SplitInfo };
 }
 
@@ -69,11 +70,30 @@ export interface BuildShardsOptions extends Pick<CorpusOptions, 'format' | 'maxD
   shardTokens?: number;
   /** Called as the corpus is read: bytes of its files read so far, and in all (a CLI draws a progress bar). */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * Drop every sentence whose exact text (trimmed) came earlier in the corpus, before tokenising (Lee et
+   * al. 2022 on duplicated training text). Memory: one number per distinct sentence.
+   */
+  deduplicate?: boolean;
 }
 
 /** SHA-256 of a vocabulary's vocab.txt text: shards name the vocabulary their ids belong to. */
 export function vocabHash(vocab: Vocab): string {
   return createHash('sha256').update(vocab.toText()).digest('hex');
+}
+
+/**
+ * A 53-bit hash of a sentence (two FNV-1a passes over its UTF-16 units with different offsets): at a
+ * billion distinct sentences about one pair collides, and a collision drops one sentence.
+ */
+function sentenceKey(text: string): number {
+  let low = 0x811c9dc5, high = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    low = Math.imul(low ^ unit, 0x01000193);
+    high = Math.imul(high ^ unit, 0x01000193) ^ (high >>> 15);
+  }
+  return (high >>> 0) * 0x200000 + ((low >>> 0) & 0x1fffff);
 }
 
 /** Tokenises the corpus at `corpusPaths` into shards under `outDir` (created if absent); returns them opened. */
@@ -101,9 +121,19 @@ export async function buildShards(corpusPaths: string[], tokenizer: BertTokenize
     jsonField: options.jsonField,
     onProgress: options.onProgress,
   });
+  const seen = options.deduplicate ? new Set<number>() : undefined;
+  let duplicates = 0;
   for await (const document of corpus) {
     const sentences: Uint8Array[] = [];
     for (const sentence of document.sentences) {
+      if (seen !== undefined) {
+        const key = sentenceKey(sentence);
+        if (seen.has(key)) {
+          duplicates++;
+          continue;
+        }
+        seen.add(key);
+      }
       const ids = tokenizer.encode(defuseSpecialTokens(sentence, specialTexts), null, { addSpecialTokens: false }).ids;
       if (ids.length > 0) sentences.push(encodeIds(ids, tokenBytes));
     }
@@ -130,7 +160,10 @@ export async function buildShards(corpusPaths: string[], tokenizer: BertTokenize
     version: 1,
     vocab: { size: vocab.size, sha256: vocabHash(vocab) },
     tokenBytes,
-    corpus: { files: corpusPaths.map((path) => resolve(path)), format: options.format ?? 'auto', maxDocumentSentences: options.maxDocumentSentences ?? null },
+    corpus: {
+      files: corpusPaths.map((path) => resolve(path)), format: options.format ?? 'auto', maxDocumentSentences: options.maxDocumentSentences ?? null,
+      ...(options.deduplicate ? { deduplicate: true, duplicates } : {}),
+    },
     splits: { train: writers.train.finish(), heldOut: writers.heldOut.finish() },
   };
   writeFileAtomic(join(outDir, MANIFEST_FILE), Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));

@@ -103,6 +103,8 @@ export interface PretrainingRunOptions {
   /** ELECTRA: the generator's hidden size as a fraction of the discriminator's (default 0.25). */
   readonly generatorSize?: number;
   readonly wholeWordMask?: boolean;
+  /** Drop repeated sentences (exact text) from the corpus before tokenising (see buildShards). */
+  readonly deduplicate?: boolean;
   /** Whole-word masking that keeps Chinese words together too, words found by Intl.Segmenter('zh') (Chinese BERT-wwm); implies wholeWordMask. */
   readonly chineseWholeWordMask?: boolean;
   readonly maskedLmProb?: number;
@@ -198,7 +200,10 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
     if (tokenizer === undefined) throw new Error('pretrain: no tokenizer (give --vocab, or --init a model directory with vocab.txt or tokenizer.json)');
     const files = expandCorpusPaths([...options.corpus!]);
     // What fixes the shards: a resumed run must be refused before they are rebuilt for another corpus.
-    corpusIdentity = { corpus: files.map((file) => resolve(file)).join(', '), max_document_sentences: settings.maxDocumentSentences, corpus_format: settings.corpusFormat ?? 'auto' };
+    corpusIdentity = {
+      corpus: files.map((file) => resolve(file)).join(', '), max_document_sentences: settings.maxDocumentSentences, corpus_format: settings.corpusFormat ?? 'auto',
+      ...(options.deduplicate ? { deduplicate: true } : {}), // recorded only when on: older checkpoints still resume
+    };
     if (resumeDir !== undefined) checkIdentity(readTrainerState(resumeDir), { ...corpusIdentity, max_seq_length: maxSeqLength, ...maskingIdentity }, resumeDir);
     const shards = await openShards(settings, files, tokenizer, message, options.onShardProgress);
     const dataOptions = {
@@ -397,19 +402,23 @@ async function openShards(
     const shards = ShardSet.open(dir);
     const { corpus: built } = shards.manifest;
     const sameCorpus = built.maxDocumentSentences === settings.maxDocumentSentences && built.format === (settings.corpusFormat ?? 'auto')
-      && JSON.stringify(built.files) === JSON.stringify(files.map((file) => resolve(file)));
+      && JSON.stringify(built.files) === JSON.stringify(files.map((file) => resolve(file))) && (built.deduplicate ?? false) === (settings.deduplicate ?? false);
     try {
       shards.checkVocab(tokenizer.vocab);
       if (sameCorpus) return shards;
-      message(`${dir} was built from other corpus files, --max-document-sentences or --corpus-format; rebuilding`);
+      message(`${dir} was built from other corpus files, --max-document-sentences, --corpus-format or --deduplicate; rebuilding`);
     } catch {
       message(`${dir} was built with another vocabulary; rebuilding`);
     }
   }
   if ((settings.corpusFormat ?? 'auto') === 'auto') message(detectedFormats(files));
-  return buildShards(files, tokenizer, dir, {
+  const shards = await buildShards(files, tokenizer, dir, {
     heldOutFraction: settings.heldOutFraction, maxDocumentSentences: settings.maxDocumentSentences, seed: settings.seed,
     ...(settings.corpusFormat === undefined ? {} : { format: settings.corpusFormat }),
+    ...(settings.deduplicate ? { deduplicate: true } : {}),
     ...(onProgress === undefined ? {} : { onProgress }),
   });
+  const { duplicates } = shards.manifest.corpus;
+  if (duplicates !== undefined) message(`--deduplicate: dropped ${duplicates.toLocaleString('en')} repeated sentences`);
+  return shards;
 }

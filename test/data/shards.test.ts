@@ -153,3 +153,23 @@ test('bad shards and mismatched vocabularies are refused with the file named', a
   assert.throws(() => ShardSet.open(out), /not a version 1 bertkit shard manifest/);
   await assert.rejects(buildShards([file], BertTokenizer.fromVocab(SMALL_VOCAB), out, { heldOutFraction: 1 }), /heldOutFraction must be in \[0, 1\), got 1/);
 });
+
+test('deduplicate drops every sentence seen before (exact text), a document left empty with it, and counts them', async () => {
+  const vocab = Vocab.fromTokens(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'b', 'c', 'd', '.']);
+  const tokenizer = BertTokenizer.fromVocab(vocab);
+  const dir = tempDir();
+  const file = join(dir, 'corpus.txt');
+  writeFileSync(file, 'a b .\nc .\n\nc .\nd\na b .\n\na b .\n\nb a .\n');
+  const plain = await buildShards([file], tokenizer, join(dir, 'plain'), { heldOutFraction: 0 });
+  assert.equal(plain.split('train').documentCount, 4);
+  assert.equal(plain.manifest.corpus.deduplicate, undefined);
+  const shards = await buildShards([file], tokenizer, join(dir, 'deduplicated'), { heldOutFraction: 0, deduplicate: true });
+  const train = shards.split('train');
+  const ids = (text: string) => text.split(' ').map((token) => vocab.requireId(token, 'test'));
+  assert.equal(train.documentCount, 3);
+  assert.deepEqual(train.document(0).map((s) => Array.from(s)), [ids('a b .'), ids('c .')]);
+  assert.deepEqual(train.document(1).map((s) => Array.from(s)), [ids('d')]);
+  assert.deepEqual(train.document(2).map((s) => Array.from(s)), [ids('b a .')]);
+  assert.equal(shards.manifest.corpus.deduplicate, true);
+  assert.equal(shards.manifest.corpus.duplicates, 3);
+});

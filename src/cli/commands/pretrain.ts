@@ -43,6 +43,7 @@ interface PretrainCliOptions {
   nsp: boolean;
   wholeWordMask: boolean;
   chineseWholeWordMask?: boolean;
+  deduplicate?: boolean;
   maskedLmProb: number;
   maxPredictionsPerSeq?: number;
   shortSeqProb: number;
@@ -94,6 +95,7 @@ export function registerPretrain(program: Command): void {
     .option('--dropout <p>', 'hidden and attention dropout (default: the config\'s)', number({ min: 0, max: 0.999 }))
     .option('--no-nsp', 'masked LM only (BertForMaskedLM): sequences packed across sentences and documents')
     .option('--whole-word-mask', 'mask all pieces of a word together', D.wholeWordMask)
+    .option('--deduplicate', 'drop every sentence whose exact text came earlier in the corpus, before tokenising')
     .option('--chinese-whole-word-mask', "whole-word masking that also masks a Chinese word's characters together, words found by Node's Intl.Segmenter('zh') (Chinese BERT-wwm)")
     .option('--masked-lm-prob <p>', 'share of tokens predicted', number({ min: 0, max: 1 }), D.maskedLmProb)
     .option('--max-predictions-per-seq <n>', 'most predictions per sequence (default ⌈0.15 × max-seq-length⌉, 20 at 128)', integerAtLeast(1))
