@@ -4,6 +4,7 @@
 #   WORK_DIR holds splits/ from `node dist/bench/scores/prepare.js ../shared WORK_DIR`;
 #   each task writes FINETUNED_DIR/TASK/seeds-report.{json,md} (default FINETUNED_DIR: WORK_DIR/finetuned)
 #   and is skipped when that report is already there. Default: all six tasks.
+#   EPOCHS_TASK (EPOCHS_SST2, EPOCHS_CONLL2003, …) replaces a task's number of epochs.
 set -euo pipefail
 model=$1 work=$2; shift 2
 tasks=("${@:-sst2 conll2003 stsb chnsenticorp people_daily srl}")
@@ -17,17 +18,17 @@ for task in ${tasks[@]}; do
   echo "== $task → $out ($(date -u +%H:%M:%S))"
   case $task in
     sst2) bertkit finetune --task classification --train "$splits/sst2-train.tsv" --dev "$splits/sst2-validation.tsv" \
-            --max-seq-length 64 --epochs 3 --learning-rate 1e-4 --output "$out" "${common[@]}" ;;
+            --max-seq-length 64 --epochs ${EPOCHS_SST2:-3} --learning-rate 1e-4 --output "$out" "${common[@]}" ;;
     conll2003) bertkit finetune --task ner --train "$shared/conll2003/train.txt" --dev "$shared/conll2003/valid.txt" \
-            --max-seq-length 128 --epochs 5 --learning-rate 2e-4 --output "$out" "${common[@]}" ;;
+            --max-seq-length 128 --epochs ${EPOCHS_CONLL2003:-5} --learning-rate 2e-4 --output "$out" "${common[@]}" ;;
     stsb) bertkit finetune --task regression --train "$splits/stsb-train.tsv" --dev "$splits/stsb-validation.tsv" \
-            --max-seq-length 128 --epochs 10 --learning-rate 1e-4 --output "$out" "${common[@]}" ;;
+            --max-seq-length 128 --epochs ${EPOCHS_STSB:-10} --learning-rate 1e-4 --output "$out" "${common[@]}" ;;
     chnsenticorp) bertkit finetune --task classification --train "$shared/chnsenticorp/train.tsv" --dev "$shared/chnsenticorp/dev.tsv" \
-            --max-seq-length 256 --epochs 3 --learning-rate 1e-4 --output "$out" "${common[@]}" ;;
+            --max-seq-length 256 --epochs ${EPOCHS_CHNSENTICORP:-3} --learning-rate 1e-4 --output "$out" "${common[@]}" ;;
     people_daily) bertkit finetune --task ner --train "$shared/people_daily_ner/train.tsv" --dev "$shared/people_daily_ner/dev.tsv" \
-            --max-seq-length 256 --epochs 40 --learning-rate 1e-3 --output "$out" "${common[@]}" ;;
+            --max-seq-length 256 --epochs ${EPOCHS_PEOPLE_DAILY:-40} --learning-rate 1e-3 --output "$out" "${common[@]}" ;;
     srl) bertkit finetune --task srl --train "$splits/srl-train.conllu" --dev "$splits/srl-validation.conllu" \
-            --max-seq-length 128 --epochs 30 --learning-rate 1e-3 --output "$out" "${common[@]}" ;;
+            --max-seq-length 128 --epochs ${EPOCHS_SRL:-30} --learning-rate 1e-3 --output "$out" "${common[@]}" ;;
     *) echo "unknown task '$task'" >&2; exit 2 ;;
   esac
 done

@@ -9,7 +9,9 @@
 #   Needs `npm run build`, ../shared (or $BERTKIT_SHARED) and Debian's python3-torch ($BERTKIT_PYTHON).
 #   Every stage is skipped when its result is there and a pretraining run resumes from its checkpoint,
 #   so the script can be run again after an interruption. Pretraining runs alone (all cores, one at a
-#   time: the budget is wall time); fine-tuning runs LANES models at once, --threads 1 each (default 2).
+#   time: the budget is wall time); fine-tuning runs LANES models at once, --threads 1 each (default 2),
+#   with the score table's recipe shortened so that 4 models × 3 tasks × 3 seeds fit a working session:
+#   SST-2 1 epoch (of 55k phrases), CoNLL-2003 3, STS-B 5 (EPOCHS_SST2, EPOCHS_CONLL2003, EPOCHS_STSB change it).
 #   Writes WORK_DIR/pretrained/NAME (models + logs), WORK_DIR/finetuned/NAME/TASK, and prints the table
 #   (WORK_DIR/quality-table.{md,json}).
 set -euo pipefail
@@ -51,6 +53,7 @@ done
 node "$root/dist/bench/scores/baselines.js" "$work/splits" > "$work/baselines.json"
 running=0
 for name in none pytorch-mlm bertkit-mlm bertkit-electra; do
+  EPOCHS_SST2=${EPOCHS_SST2:-1} EPOCHS_CONLL2003=${EPOCHS_CONLL2003:-3} EPOCHS_STSB=${EPOCHS_STSB:-5} \
   FINETUNED_DIR=$work/finetuned/$name FINETUNE_EXTRA_ARGS="--threads 1 ${FINETUNE_EXTRA_ARGS:-}" \
     "$here/finetune-all.sh" "$pre/$name" "$work" ${tasks[@]} > "$work/finetune-$name.log" 2>&1 &
   running=$((running + 1))
