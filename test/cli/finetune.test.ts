@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readBertConfig } from '../../src/model/config.js';
-import { bertkit, startCli } from '../helpers/cli.js';
+import { bertkit, interruptAfterSecondUpdate, trainLosses } from '../helpers/cli.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath } from '../model/fixture.js';
 import { writeSyntheticTasks } from '../train/finetune-data.js';
@@ -87,9 +87,6 @@ test('finetune --reinit-layers and --class-weights auto run; --layer-lr-decay ru
   assert.match(task.stderr, /--task <kind>' argument 'translation' is invalid/);
 });
 
-const trainLosses = (output: string) => readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n')
-  .map((line) => JSON.parse(line) as { kind: string; step: number; loss: number }).filter((e) => e.kind === 'train').map((e) => [e.step, e.loss]);
-
 // The timeout only guards against a hang (the test's signal then kills the child).
 test('finetune --resume with only --output continues an interrupted run with its recorded settings and ends as the uninterrupted one',
   { skip, timeout: 300_000 }, async (t) => {
@@ -98,16 +95,8 @@ test('finetune --resume with only --output continues an interrupted run with its
     const straight = bertkit(...args(join(dir, 'straight')));
     assert.equal(straight.status, 0, straight.stderr);
     const output = join(dir, 'interrupted');
-    const child = startCli(args(output), t.signal);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    while (!existsSync(join(output, 'log.jsonl')) || readFileSync(join(output, 'log.jsonl'), 'utf8').split('\n').length < 3) {
-      if (child.exitCode !== null) assert.fail(`finetune exited (${child.exitCode}) before its second update:\n${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    child.kill('SIGINT');
-    assert.equal(await exited, 130, stderr);
+    const interrupted = await interruptAfterSecondUpdate(args(output), output, t.signal);
+    assert.equal(interrupted.code, 130, interrupted.stderr);
     const stopped = trainLosses(output).length;
     assert.ok(stopped >= 2 && stopped < 120 && existsSync(join(output, `checkpoint-${stopped}`)), `interrupted at step ${stopped} with a checkpoint`);
 

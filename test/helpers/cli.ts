@@ -2,6 +2,8 @@
 // It is the CLI of the build this helper was compiled into (dist/, or any other --outDir), so a test
 // always exercises the code compiled beside it.
 import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
@@ -42,4 +44,24 @@ export function startCli(args: readonly string[], signal: AbortSignal): ChildPro
   // Not spawn's own `signal` option: its abort emits an 'error' event that crashes the whole test file.
   signal.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
   return child;
+}
+
+/** [step, loss] of each update in a training run's OUTPUT/log.jsonl. */
+export function trainLosses(output: string): [number, number][] {
+  return readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n')
+    .map((line) => JSON.parse(line) as { kind: string; step: number; loss: number }).filter((e) => e.kind === 'train').map((e) => [e.step, e.loss]);
+}
+
+/** Starts a training command writing into `output`, sends SIGINT after its second logged update, and returns its exit code and stderr. */
+export async function interruptAfterSecondUpdate(args: readonly string[], output: string, signal: AbortSignal): Promise<{ code: number | null; stderr: string }> {
+  const child = startCli(args, signal);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  while (!existsSync(join(output, 'log.jsonl')) || readFileSync(join(output, 'log.jsonl'), 'utf8').split('\n').length < 3) {
+    if (child.exitCode !== null) throw new Error(`${args[0]} exited (${child.exitCode}) before its second update:\n${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  child.kill('SIGINT');
+  return { code: await exited, stderr };
 }
