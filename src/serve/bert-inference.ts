@@ -33,7 +33,7 @@ export interface BertInferenceOptions {
 }
 
 export interface BatchOptions {
-  /** Texts per ONNX Runtime run (default 32). */
+  /** Most texts per ONNX Runtime run (default 32); sorted batches are cut shorter where padding would cost more than a run. */
   readonly batchSize?: number;
   /** Sort by length so batches pad little (default true); results keep the input order either way. */
   readonly sortByLength?: boolean;
