@@ -120,6 +120,7 @@ export function registerPretrain(program: Command): void {
 async function runPretrain(options: PretrainCliOptions): Promise<void> {
   let shardProgress: ProgressBar | undefined;
   const progress = new StepProgress(options.maxSteps ?? 0, options.quiet === true);
+  let budgetAnnounced = false;
   try {
     const { output, batch, quiet, ...settings } = options;
     const announce = 'bertkit pretrain: interrupted; stopping after this step (a checkpoint is written when --save-steps is set)';
@@ -138,8 +139,10 @@ async function runPretrain(options: PretrainCliOptions): Promise<void> {
       onEval: (entry) => progress.log(`step ${entry.step}: held-out MLM loss ${entry.mlm_loss.toFixed(4)} (perplexity ${entry.mlm_perplexity.toFixed(1)}), MLM accuracy ${(100 * entry.mlm_accuracy).toFixed(2)}%${entry.nsp_accuracy === undefined ? '' : `, NSP accuracy ${(100 * entry.nsp_accuracy).toFixed(2)}%`}`),
       onCheckpoint: (dir) => progress.log(`saved ${dir}`),
       onTimeBudget: ({ totalSteps, secondsPerStep }) => {
+        // Said once; later fits (the pace changing) only move the bar's end.
+        if (!budgetAnnounced) progress.log(`bertkit pretrain: ${secondsPerStep.toFixed(3)} s per update: the time budget holds ${totalSteps} updates`);
+        budgetAnnounced = true;
         progress.setTotal(totalSteps);
-        progress.log(`bertkit pretrain: ${secondsPerStep.toFixed(3)} s per update: the time budget holds ${totalSteps} updates`);
       },
     }));
     progress.stop();

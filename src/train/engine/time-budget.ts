@@ -3,9 +3,12 @@
 // caches warming up) it times `measureSteps` more, then fixes the total to what the rest of the
 // budget holds at that pace,
 //   total = step + ⌊(budget − seconds used) / seconds per update⌋    (at most the upper bound)
-// and the schedule's totalSteps with it (linear and cosine decay to 0 at the end). The total and the
-// seconds used go into every checkpoint's settings, so a resumed run keeps the total it was given
-// (a run resumed before the total was fixed measures with what is left of the budget).
+// and the schedule's totalSteps with it (linear and cosine decay to 0 at the end). Every
+// `refitSteps` updates after that it fits the total again at the pace of all updates timed so far:
+// a pace measured over the first dozen updates alone ran a 20-minute budget 25–35 % over when the
+// machine got busier. The total and the seconds used go into every checkpoint's settings, so a
+// resumed run keeps the total it was given until it has timed updates of its own (a run resumed
+// before the total was fixed measures with what is left of the budget).
 // Training time excludes evaluation, as the run's throughput figures do; evaluations and
 // checkpoints come on top of the budget.
 import type { ScheduleConfig } from '../optim/schedules.js';
@@ -17,6 +20,8 @@ export interface TimeBudget {
   readonly warmupSteps?: number;
   /** Updates timed (default 10). */
   readonly measureSteps?: number;
+  /** Updates between fits of the total once it is fixed (default 100). */
+  readonly refitSteps?: number;
 }
 
 /** Keys of a checkpoint's settings. */
@@ -38,15 +43,16 @@ export function scheduleEndingAt(schedule: ScheduleConfig, totalSteps: number): 
 
 export function checkTimeBudget(budget: TimeBudget): void {
   if (!(budget.seconds > 0) || !Number.isFinite(budget.seconds)) throw new Error(`time budget: seconds must be a finite number > 0, got ${budget.seconds}`);
-  for (const field of ['warmupSteps', 'measureSteps'] as const) {
+  for (const field of ['warmupSteps', 'measureSteps', 'refitSteps'] as const) {
     const value = budget[field];
-    if (value !== undefined && (!Number.isInteger(value) || value < (field === 'measureSteps' ? 1 : 0))) {
-      throw new Error(`time budget: ${field} must be an integer ≥ ${field === 'measureSteps' ? 1 : 0}, got ${value}`);
+    const least = field === 'warmupSteps' ? 0 : 1;
+    if (value !== undefined && (!Number.isInteger(value) || value < least)) {
+      throw new Error(`time budget: ${field} must be an integer ≥ ${least}, got ${value}`);
     }
   }
 }
 
-/** Follows a run's updates and fixes its total once step times are known. */
+/** Follows a run's updates: fixes its total once step times are known, then fits it again as they change. */
 export class TimeBudgetPlanner {
   /** The total, once fixed (here or by the checkpoint resumed). */
   private planned: number | undefined;
@@ -54,6 +60,8 @@ export class TimeBudgetPlanner {
   private readonly measureFrom: number;
   private readonly measureTo: number;
   private measureStart: number | undefined;
+  /** The update of the last fit in this process. */
+  private fittedAt: number | undefined;
 
   /**
    * `maxSteps` bounds the total; `startStep` is the step this process starts at; `saved` the
@@ -83,15 +91,21 @@ export class TimeBudgetPlanner {
 
   /**
    * After update `step`, with `trainSeconds` of training in this process so far; returns the total
-   * when this update fixes it (undefined otherwise).
+   * when this update fixes or changes it (undefined otherwise).
    */
   afterStep(step: number, trainSeconds: number): { totalSteps: number; secondsPerStep: number } | undefined {
-    if (this.planned !== undefined) return undefined;
     if (step === this.measureFrom) this.measureStart = trainSeconds;
     if (step < this.measureTo || this.measureStart === undefined) return undefined;
+    const due = this.fittedAt === undefined
+      ? this.planned === undefined || step === this.measureTo
+      : step - this.fittedAt >= (this.budget.refitSteps ?? 100);
+    if (!due) return undefined;
+    this.fittedAt = step;
     const secondsPerStep = (trainSeconds - this.measureStart) / (step - this.measureFrom);
-    this.planned = stepsWithinBudget(step, secondsPerStep, this.budget.seconds - this.usedBefore - trainSeconds, this.maxSteps);
-    return { totalSteps: this.planned, secondsPerStep };
+    const total = stepsWithinBudget(step, secondsPerStep, this.budget.seconds - this.usedBefore - trainSeconds, this.maxSteps);
+    if (total === this.planned) return undefined;
+    this.planned = total;
+    return { totalSteps: total, secondsPerStep };
   }
 
   /** What a checkpoint records, with `trainSeconds` of training in this process so far. */

@@ -10,7 +10,7 @@ test('the updates a budget holds: what is left divided by the measured seconds p
   assert.throws(() => stepsWithinBudget(1, 0, 10, 10), /seconds per update must be > 0/);
 });
 
-test('the planner times updates after its warm-up and fixes the total once; checkpoints record it with the seconds used', () => {
+test('the planner times updates after its warm-up and fixes the total; checkpoints record it with the seconds used', () => {
   // 2 s per update, the first update slower (warm-up), a 60 s budget.
   const planner = new TimeBudgetPlanner({ seconds: 60, warmupSteps: 1, measureSteps: 4 }, 1000, 0);
   const times = [5, 7, 9, 11, 13, 15];
@@ -18,9 +18,34 @@ test('the planner times updates after its warm-up and fixes the total once; chec
   assert.deepEqual(plans.slice(0, 4), [undefined, undefined, undefined, undefined]);
   // timed: updates 2..5 took 13 − 5 = 8 s, 2 s each; 60 − 13 = 47 s left hold 23 more
   assert.deepEqual(plans[4], { totalSteps: 28, secondsPerStep: 2 });
-  assert.equal(plans[5], undefined, 'fixed once');
+  assert.equal(plans[5], undefined, 'not fitted again before refitSteps updates');
   assert.equal(planner.totalSteps, 28);
   assert.deepEqual(planner.record(15), { [BUDGET_TOTAL_STEPS]: 28, [BUDGET_USED_SECONDS]: 15 });
+});
+
+test('once fixed, the total is fitted again every refitSteps updates at the pace of all updates timed: a slower machine ends the run on time', () => {
+  const planner = new TimeBudgetPlanner({ seconds: 60, warmupSteps: 0, measureSteps: 2, refitSteps: 3 }, 1000, 0);
+  assert.equal(planner.afterStep(1, 1), undefined);
+  assert.deepEqual(planner.afterStep(2, 2), { totalSteps: 60, secondsPerStep: 1 }); // 58 s left at 1 s each
+  assert.equal(planner.afterStep(3, 4), undefined);
+  assert.equal(planner.afterStep(4, 6), undefined);
+  // 5 updates in 8 s: 1.6 s each; 52 s left hold 32 more
+  assert.deepEqual(planner.afterStep(5, 8), { totalSteps: 37, secondsPerStep: 1.6 });
+  // 8 updates in 14 s: 1.75 s each; 46 s left hold 26 more
+  assert.deepEqual(planner.afterStep(8, 14), { totalSteps: 34, secondsPerStep: 1.75 });
+  // Over the budget: the total is the update just done, so the run ends there.
+  assert.deepEqual(planner.afterStep(11, 70), { totalSteps: 11, secondsPerStep: 70 / 11 });
+  assert.deepEqual(planner.record(70), { [BUDGET_TOTAL_STEPS]: 11, [BUDGET_USED_SECONDS]: 70 });
+  assert.throws(() => new TimeBudgetPlanner({ seconds: 60, refitSteps: 0 }, 10, 0), /refitSteps must be an integer ≥ 1, got 0/);
+});
+
+test('a resumed run keeps the recorded total until it has timed updates of its own, then fits it to what is left', () => {
+  const resumed = new TimeBudgetPlanner({ seconds: 100, warmupSteps: 1, measureSteps: 2 }, 1000, 50, { [BUDGET_TOTAL_STEPS]: 90, [BUDGET_USED_SECONDS]: 60 });
+  assert.equal(resumed.afterStep(51, 3), undefined);
+  assert.equal(resumed.afterStep(52, 4), undefined);
+  assert.equal(resumed.totalSteps, 90);
+  // updates 52 and 53 took 6 − 3 = 3 s, 1.5 s each; 100 − 60 − 6 = 34 s left hold 22 more
+  assert.deepEqual(resumed.afterStep(53, 6), { totalSteps: 75, secondsPerStep: 1.5 });
 });
 
 test('a resumed planner keeps the recorded total, or (resumed before it was fixed) times again with what is left', () => {
