@@ -207,7 +207,8 @@ test('dynamic padding and length sorting change no result; bad calls name what i
     });
     const progress: number[] = [];
     await inference.embed(sentences, { batchSize: 2, onProgress: (done) => progress.push(done) });
-    assert.deepEqual(progress, [2, 4, 5]);
+    // The long sentence runs alone: padding the next one to its length costs more than a run.
+    assert.deepEqual(progress, [1, 3, 5]);
     // longer than max_position_embeddings (128): truncated, not refused
     const long = await inference.tokenStates(['word '.repeat(300)]);
     assert.equal(long[0]!.tokens.length, 128);
