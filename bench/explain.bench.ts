@@ -15,7 +15,7 @@ import { parseBertConfig } from '../src/model/config.js';
 import { initializeParameters } from '../src/runtime/init.js';
 import { Rng } from '../src/runtime/rng.js';
 import { median } from './measure.js';
-import { PytorchPeer } from './pytorch-peer.js';
+import { PeerProcess } from './peer-process.js';
 import type { BenchRow } from './types.js';
 
 export const suite = 'explain';
@@ -60,10 +60,10 @@ export async function run(): Promise<BenchRow[]> {
   };
 
   progress('starting PyTorch (bench/pytorch_explain.py)');
-  const started = await PytorchPeer.start(resolve(process.cwd(), 'bench', 'pytorch_explain.py'), ['--seq', String(SEQ), '--steps', String(STEPS)]);
-  if (!(started instanceof PytorchPeer)) progress(`PyTorch skipped: ${started.skipped}`);
-  let torch = started instanceof PytorchPeer ? started : undefined;
-  let torchSkipped = started instanceof PytorchPeer ? undefined : started.skipped;
+  const started = await PeerProcess.start(resolve(process.cwd(), 'bench', 'pytorch_explain.py'), ['--seq', String(SEQ), '--steps', String(STEPS)]);
+  if (!(started instanceof PeerProcess)) progress(`PyTorch skipped: ${started.skipped}`);
+  let torch = started instanceof PeerProcess ? started : undefined;
+  let torchSkipped = started instanceof PeerProcess ? undefined : started.skipped;
   const torchPass = async (): Promise<number | undefined> => torch?.seconds().catch((error: Error) => {
     torch = undefined;
     torchSkipped = `dropped out: ${error.message}`;

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeOpenblas, type OpenblasInfo, peerEnvironment, pythonWithTorch } from './pytorch-peer.js';
+import { describeOpenblas, type OpenblasInfo, peerEnvironment, pythonWithTorch } from './peer-process.js';
 import type { BenchRow } from './types.js';
 import { classificationTask } from '../src/data/tasks/classification.js';
 import type { TaskData } from '../src/data/tasks/task.js';

@@ -2,7 +2,7 @@
 
 OpenBLAS picks its kernels at load time from the CPU, unless OPENBLAS_CORETYPE forces a core (this
 machine's environment sets Haswell for older OpenBLAS builds, which costs a 4096x768x3072 MatMul
-88 instead of 112 GFLOPS on Zen). bench/pytorch-peer.ts starts the peers without it; this says what
+88 instead of 112 GFLOPS on Zen). bench/peer-process.ts starts the peers without it; this says what
 the library then chose, read from the loaded libopenblas itself (openblas_get_corename).
 """
 

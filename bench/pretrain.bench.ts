@@ -6,7 +6,7 @@
 import type { PretrainingBatch } from '../src/data/pretraining-dataset.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describeOpenblas, type OpenblasInfo, peerEnvironment, pythonWithTorch } from './pytorch-peer.js';
+import { describeOpenblas, type OpenblasInfo, peerEnvironment, pythonWithTorch } from './peer-process.js';
 import type { BenchRow } from './types.js';
 import { layerMatMulGflops, median } from './measure.js';
 import { bertParameterShapes } from '../src/model/bert.js';

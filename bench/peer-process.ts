@@ -1,6 +1,8 @@
-// A PyTorch peer kept running beside the benchmark (bench/pytorch_bert.py): one timed forward pass
-// per request, so that its runs interleave with bertkit's in the same rounds and drift of the
-// shared CPU falls on both alike. Every PyTorch peer (this one and the scripts the finetune and
+// A peer kept running beside the benchmark in a process of its own — a PyTorch script
+// (bench/pytorch_bert.py, …) or transformers.js (bench/transformersjs-peer.ts) — one timed pass per
+// request, so that its runs interleave with bertkit's in the same rounds and drift of the shared
+// CPU falls on both alike, and no ONNX Runtime thread pool of the benchmark's process spins beside
+// it. Every PyTorch peer (this one and the scripts the finetune and
 // pretrain suites run) starts under `peerEnvironment()`: without this machine's OPENBLAS_CORETYPE
 // and OPENBLAS_L2_SIZE, which pin older OpenBLAS builds to Haswell kernels (a 4096×768×3072 MatMul:
 // 88 GFLOPS with them, 112 without), and reports the OpenBLAS core it then ran (bench/openblas_info.py).
@@ -37,22 +39,31 @@ export function describeOpenblas(info: OpenblasInfo | null | undefined): string 
 /** How long the script may take to build its model and make its warm-up pass. */
 const START_TIMEOUT_MS = 600_000;
 
-export class PytorchPeer {
+export class PeerProcess {
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
     private readonly lines: AsyncIterator<string>,
     private readonly exited: Promise<string>,
     private readonly name: string,
-    /** The script's first line: {"threads": n, "torch": version, "openblas": …}. */
-    readonly about: { threads: number; torch: string; openblas?: OpenblasInfo | null },
+    /** The script's first line: {"threads": n, "torch": version, "openblas": …} (transformers.js: {"transformers": version, …}). */
+    readonly about: { threads?: number; torch?: string; openblas?: OpenblasInfo | null; transformers?: string },
   ) {}
 
-  /** Starts `script` with `args` under the first Python that imports torch, or says why it cannot. */
-  static async start(script: string, args: readonly string[]): Promise<PytorchPeer | { skipped: string }> {
+  /** Starts the Python `script` with `args` under the first Python that imports torch, or says why it cannot. */
+  static async start(script: string, args: readonly string[]): Promise<PeerProcess | { skipped: string }> {
     const python = pythonWithTorch();
     if (python === undefined) return { skipped: "python3 -c 'import torch' fails (apt-get install -y python3-torch libopenblas0-pthread)" };
+    return PeerProcess.spawn(python, script, args);
+  }
+
+  /** Starts the compiled Node `script` (e.g. dist/bench/transformersjs-peer.js) with `args`. */
+  static async startNode(script: string, args: readonly string[]): Promise<PeerProcess | { skipped: string }> {
+    return PeerProcess.spawn(process.execPath, script, args);
+  }
+
+  private static async spawn(program: string, script: string, args: readonly string[]): Promise<PeerProcess | { skipped: string }> {
     const name = basename(script);
-    const child = spawn(python, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: peerEnvironment() });
+    const child = spawn(program, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: peerEnvironment() });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
     // A write after the child died fails with EPIPE; the next read reports why it died.
@@ -66,10 +77,10 @@ export class PytorchPeer {
     let timer: NodeJS.Timeout | undefined;
     try {
       const first = await Promise.race([
-        PytorchPeer.read(lines, exited, name),
+        PeerProcess.read(lines, exited, name),
         new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${name} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS); }),
       ]);
-      return new PytorchPeer(child, lines, exited, name, first as PytorchPeer['about']);
+      return new PeerProcess(child, lines, exited, name, first as PeerProcess['about']);
     } catch (error) {
       child.kill();
       return { skipped: (error as Error).message };
@@ -78,10 +89,10 @@ export class PytorchPeer {
     }
   }
 
-  /** Wall seconds of one forward pass, timed inside Python. */
+  /** Wall seconds of one pass, timed inside the peer. */
   async seconds(): Promise<number> {
     this.child.stdin.write('run\n');
-    const { seconds } = (await PytorchPeer.read(this.lines, this.exited, this.name)) as { seconds: number };
+    const { seconds } = (await PeerProcess.read(this.lines, this.exited, this.name)) as { seconds: number };
     return seconds;
   }
 
