@@ -1,12 +1,13 @@
 // Suite 'serve': `bertkit serve` under load, on loopback only, bounded in count and time.
-//   1. /embed requests per second and p50/p99 latency at 1, 16, 64 and 256 concurrent clients
+//   1. /embed requests per second (steady state: after the first seconds of each level) and p50/p99
+//      latency at 1, 16, 64 and 256 concurrent clients
 //      (autocannon; one SST-2 sentence per request, rotating), on a BERT-base-shaped model (random
 //      weights saved to a temp dir) and on the bert-tiny fixture; the server is the CLI in a child
 //      process of its own, so that the load generator never shares its event loop;
 //   2. the same model in process: BertInference.embed over the same sentences (the first 512; 128 for
 //      BERT-base) in batches of 32
-//      (normalised, as /embed), measured in the same run while the server idles — the peer for
-//      "batching pays" (server ≥ 90 % of in-process at 64 clients and above);
+//      (normalised, as /embed), timed before and after the server's levels while the server idles,
+//      the mean the peer for "batching pays" (server ≥ 90 % of in-process at 64 clients and above);
 //   3. memory: the tiny server's RSS after 1,000 and after 10,000 requests (flat: within 10 %);
 //   4. overload: 64 clients against --max-concurrent-requests 16: 429s, then /health still 200.
 // Non-2xx answers below the concurrency limit are counted in every row's note.
@@ -31,8 +32,9 @@ const TINY_DIR = join(SHARED, 'fixtures', 'bert-tiny-uncased');
 const SST2 = join(SHARED, 'data', 'sst2', 'train.tsv');
 const BASE = { vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, max_position_embeddings: 512 };
 const CLIENTS = [1, 16, 64, 256];
-/** Seconds of load per concurrency level. */
-const SECONDS = { tiny: 4, base: 30 };
+/** Seconds of load per concurrency level, and the first of them left out of the steady-state rate. */
+const SECONDS = { tiny: 6, base: 30 };
+const RAMP_SECONDS = { tiny: 2, base: 6 };
 const SENTENCES = 512;
 /** Sentences the in-process peer embeds (fewer for BERT-base, so that the pass stays short). */
 const IN_PROCESS_SENTENCES = { tiny: 512, base: 128 };
@@ -52,24 +54,34 @@ export async function run(): Promise<BenchRow[]> {
     saveBaseShaped(baseDir, BertTokenizer.fromPretrained(TINY_DIR));
     const rows: BenchRow[] = [];
     for (const [name, dir] of [['tiny', TINY_DIR], ['BERT-base', baseDir]] as const) {
-      const inProcess = await inProcessThroughput(dir, sentences.slice(0, name === 'tiny' ? IN_PROCESS_SENTENCES.tiny : IN_PROCESS_SENTENCES.base));
-      progress(`${name}: in process ${inProcess.toFixed(1)} seq/s`);
+      const peerSentences = sentences.slice(0, name === 'tiny' ? IN_PROCESS_SENTENCES.tiny : IN_PROCESS_SENTENCES.base);
+      const before = await inProcessThroughput(dir, peerSentences);
+      progress(`${name}: in process ${before.toFixed(1)} seq/s`);
       const server = await ServerProcess.start(dir, []);
+      const levels: Array<{ clients: number; result: LoadResult }> = [];
       try {
-        await load(server.url, sentences, 16, 2); // warm-up: sessions created, JIT warm
+        await load(server.url, sentences, 16, 2, 0); // warm-up: sessions created, JIT warm
         for (const clients of CLIENTS) {
-          const result = await load(server.url, sentences, clients, name === 'tiny' ? SECONDS.tiny : SECONDS.base);
+          const result = await load(server.url, sentences, clients, name === 'tiny' ? SECONDS.tiny : SECONDS.base, name === 'tiny' ? RAMP_SECONDS.tiny : RAMP_SECONDS.base);
           progress(`${name}: ${clients} clients: ${result.requestsPerSecond.toFixed(1)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx}`);
-          const compared = clients >= 64;
-          rows.push({
-            suite, metric: `${name} /embed, ${clients} clients`, value: result.requestsPerSecond, unit: 'req/s',
-            ...(compared ? { peer: { name: 'in-process embed, batches of 32', value: inProcess }, ratio: result.requestsPerSecond / inProcess, goal: '≥ 0.90× in-process' } : {}),
-            note: `p50 ${result.p50} ms, p99 ${result.p99} ms; ${result.total} requests in ${result.seconds} s, ${result.non2xx} non-2xx, ${result.errors} errors (${result.timeouts} timeouts at ${REQUEST_TIMEOUT_S} s)`,
-          });
+          levels.push({ clients, result });
         }
         if (name === 'tiny') rows.push(await memoryRow(server, sentences));
       } finally {
         await server.stop();
+      }
+      // The peer is timed before and after the server's levels (the server idle), so that drift of the
+      // shared CPU during the levels falls on both sides alike: their mean is the reference.
+      const after = await inProcessThroughput(dir, peerSentences);
+      const inProcess = (before + after) / 2;
+      progress(`${name}: in process again ${after.toFixed(1)} seq/s`);
+      for (const { clients, result } of levels) {
+        const compared = clients >= 64;
+        rows.push({
+          suite, metric: `${name} /embed, ${clients} clients`, value: result.requestsPerSecond, unit: 'req/s',
+          ...(compared ? { peer: { name: 'in-process embed, batches of 32', value: inProcess }, ratio: result.requestsPerSecond / inProcess, goal: '≥ 0.90× in-process' } : {}),
+          note: `steady state: answers per second after the first ${result.rampSeconds} s of ${result.seconds} s (all seconds: ${result.overallPerSecond.toFixed(1)}/s); p50 ${result.p50} ms, p99 ${result.p99} ms; ${result.total} requests, ${result.non2xx} non-2xx, ${result.errors} errors (${result.timeouts} timeouts at ${REQUEST_TIMEOUT_S} s)${compared ? `; in process ${before.toFixed(1)} before the levels, ${after.toFixed(1)} after` : ''}`,
+        });
       }
     }
     rows.push(await overloadRow(sentences));
@@ -102,7 +114,11 @@ async function inProcessThroughput(dir: string, sentences: readonly string[]): P
 }
 
 interface LoadResult {
+  /** Steady state: answers per second after the ramp. */
   requestsPerSecond: number;
+  /** Answers over the whole run's seconds, ramp and the requests still in flight at its end included. */
+  overallPerSecond: number;
+  rampSeconds: number;
   p50: number;
   p99: number;
   total: number;
@@ -113,10 +129,18 @@ interface LoadResult {
   statuses: Record<string, number>;
 }
 
-/** `clients` connections sending /embed requests, one sentence each, for `seconds` (or `amount` requests). */
-async function load(url: string, sentences: readonly string[], clients: number, seconds: number, amount?: number): Promise<LoadResult> {
+/**
+ * `clients` connections sending /embed requests, one sentence each, for `seconds` (or `amount`
+ * requests). The rate is the steady state's: answers per second counted by autocannon's one-second
+ * ticks after the first `rampSeconds` (the clients' first batch fills the queue from empty; and the
+ * requests still in flight when the time is up — up to a whole batch, 1.5 s of BERT-base work at 64
+ * clients — would count as lost otherwise).
+ */
+async function load(url: string, sentences: readonly string[], clients: number, seconds: number, rampSeconds: number, amount?: number): Promise<LoadResult> {
   let next = 0;
-  const result = await autocannon({
+  const ticks: number[] = [];
+  // Without a callback autocannon returns its instance, an EventEmitter that is also the run's promise (lib/init.js).
+  const job = autocannon({
     url: `${url}/embed`,
     connections: clients,
     timeout: REQUEST_TIMEOUT_S,
@@ -127,15 +151,20 @@ async function load(url: string, sentences: readonly string[], clients: number, 
       setupRequest: (request) => ({ ...request, body: JSON.stringify({ inputs: sentences[next++ % sentences.length] }) }),
     }],
   });
+  (job as unknown as NodeJS.EventEmitter).on('tick', ({ counter }: { counter: number }) => ticks.push(counter));
+  const result = await job;
+  const steady = ticks.slice(rampSeconds);
   const statuses: Record<string, number> = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats?.count ?? 0]));
   const total = result.requests.total;
-  return { requestsPerSecond: total / result.duration, p50: result.latency.p50, p99: result.latency.p99, total, seconds: result.duration, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, statuses };
+  const overallPerSecond = total / result.duration;
+  const requestsPerSecond = steady.length > 0 ? steady.reduce((sum, count) => sum + count, 0) / steady.length : overallPerSecond;
+  return { requestsPerSecond, overallPerSecond, rampSeconds, p50: result.latency.p50, p99: result.latency.p99, total, seconds: result.duration, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, statuses };
 }
 
 async function memoryRow(server: ServerProcess, sentences: readonly string[]): Promise<BenchRow> {
-  await load(server.url, sentences, 16, 0, 1000);
+  await load(server.url, sentences, 16, 0, 0, 1000);
   const after1k = server.rssBytes();
-  await load(server.url, sentences, 16, 0, 9000);
+  await load(server.url, sentences, 16, 0, 0, 9000);
   const after10k = server.rssBytes();
   progress(`tiny: RSS ${(after1k / 2 ** 20).toFixed(1)} MiB after 1,000 requests, ${(after10k / 2 ** 20).toFixed(1)} MiB after 10,000`);
   return {
@@ -147,7 +176,7 @@ async function memoryRow(server: ServerProcess, sentences: readonly string[]): P
 async function overloadRow(sentences: readonly string[]): Promise<BenchRow> {
   const server = await ServerProcess.start(TINY_DIR, ['--max-concurrent-requests', '16']);
   try {
-    const result = await load(server.url, sentences, 64, 3);
+    const result = await load(server.url, sentences, 64, 3, 0);
     const health = (await fetch(`${server.url}/health`)).status;
     progress(`overload: statuses ${JSON.stringify(result.statuses)}, /health ${health}`);
     return {
