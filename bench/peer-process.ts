@@ -20,7 +20,7 @@ export interface OpenblasInfo {
 /** This machine's OpenBLAS overrides, meant for older builds, which the peers must not inherit. */
 const OPENBLAS_OVERRIDES = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
 
-/** The environment of a PyTorch peer process: this one's without the OpenBLAS overrides (only there: tests and CI keep theirs). */
+/** The environment of a peer process: this one's without the OpenBLAS overrides (only there: tests and CI keep theirs). */
 export function peerEnvironment(environment: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(environment).filter(([name]) => !OPENBLAS_OVERRIDES.includes(name)));
 }

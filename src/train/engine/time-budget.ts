@@ -96,10 +96,8 @@ export class TimeBudgetPlanner {
   afterStep(step: number, trainSeconds: number): { totalSteps: number; secondsPerStep: number } | undefined {
     if (step === this.measureFrom) this.measureStart = trainSeconds;
     if (step < this.measureTo || this.measureStart === undefined) return undefined;
-    const due = this.fittedAt === undefined
-      ? this.planned === undefined || step === this.measureTo
-      : step - this.fittedAt >= (this.budget.refitSteps ?? 100);
-    if (!due) return undefined;
+    // The first update past the timed ones fits (also over a resumed run's recorded total), then every refitSteps.
+    if (this.fittedAt !== undefined && step - this.fittedAt < (this.budget.refitSteps ?? 100)) return undefined;
     this.fittedAt = step;
     const secondsPerStep = (trainSeconds - this.measureStart) / (step - this.measureFrom);
     const total = stepsWithinBudget(step, secondsPerStep, this.budget.seconds - this.usedBefore - trainSeconds, this.maxSteps);
