@@ -89,6 +89,7 @@ export function trainingProgress(label: string, options: RecipeCliOptions, prima
   return {
     onStep: (entry, total) => {
       progress ??= new ProgressBar({ label, total, unit: 'steps' }, { quiet: options.quiet === true });
+      progress.setTotal(total); // a time budget fits the total after the first updates
       progress.update(entry.step);
     },
     onEval: (entry) => say(`epoch ${entry.epoch}, step ${entry.step}: ${formatMetrics(entry.metrics, options.metric ?? primaryMetric)}${entry.improved ? ' (best so far)' : ''}`),

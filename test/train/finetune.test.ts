@@ -141,6 +141,38 @@ test('a multi-seed run reports mean, std, min and max per metric and keeps the b
   assert.match(readFileSync(join(outputDir, 'seeds-report.md'), 'utf8'), /\| accuracy \| [\d.]+ ± [\d.]+ \|/);
 });
 
+test('a time budget ends the run early at the fitted total, with the schedule ending there and the dev set scored after the last update', { skip }, async () => {
+  // 200 epochs would take minutes; 2 s hold the 13 updates timed before the fit (a few ms each) and some
+  // more after it, over which the refitted schedule decays.
+  const run = await options('budget', { epochs: 200, learningRate: 5e-3, timeBudget: 2 });
+  const allEpochs = 200 * Math.ceil(run.train.features.length / 16);
+  const totals: number[] = [];
+  const result = await finetune({ ...run, onStep: (_entry, total) => totals.push(total) });
+  assert.ok(result.steps >= 13 && result.steps < allEpochs / 10, `${result.steps} updates of ${allEpochs}`);
+  assert.equal(result.totalSteps, result.steps);
+  assert.equal(totals.at(-1), result.steps, 'onStep saw the fitted total');
+  assert.equal(result.evaluations.at(-1)!.step, result.steps, 'scored after the last update although it ended mid-epoch');
+  assert.ok(result.bestMetrics !== undefined && existsSync(join(run.outputDir, 'model.safetensors')));
+  const state = JSON.parse(readFileSync(join(run.outputDir, 'finetune_state.json'), 'utf8')) as { steps: number; total_steps: number };
+  assert.deepEqual([state.steps, state.total_steps], [result.steps, result.steps]);
+  const rates = readFileSync(join(run.outputDir, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { kind: string; learning_rate?: number })
+    .filter((entry) => entry.kind === 'train').map((entry) => entry.learning_rate!);
+  assert.ok(rates.at(-1)! < 0.25 * Math.max(...rates), `the linear decay ends with the run: last ${rates.at(-1)}, peak ${Math.max(...rates)}`);
+});
+
+test('a multi-seed run asks its time budget function for each run as it starts', { skip }, async () => {
+  const base = await options('seed-budgets');
+  const asked: number[] = [];
+  const { results } = await finetuneSeeds({
+    ...base, epochs: 200, outputDir: join(dir, 'seed-budgets'), seeds: [3, 4],
+    model: (seed) => prepareFinetuneModel(fixturePath(), taskLabelsOf(base.train), seed),
+    timeBudget: (index) => (asked.push(index), 0.3),
+  });
+  assert.deepEqual(asked, [0, 1]);
+  const allEpochs = 200 * Math.ceil(base.train.features.length / 16);
+  for (const result of results.values()) assert.ok(result.steps < allEpochs / 10, `${result.steps} updates of ${allEpochs}`);
+});
+
 test('a run that learns nothing (learning rate 0) is flagged as failed in the seeds report', { skip }, async () => {
   const base = await options('failed', { learningRate: 0 });
   const { report } = await finetuneSeeds({

@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import { LONG_PLAN, QUICK_PLAN, type SupersensePlan } from '../../recipes/wordnet-supersenses-plan.js';
 import { runWordNetSupersenses } from '../../recipes/wordnet-supersenses.js';
 import { count, shownPath } from '../../recipes/report-format.js';
-import { integerAtLeast, number } from '../args.js';
+import { duration, integerAtLeast, number } from '../args.js';
 import { ProgressBar } from '../progress.js';
 
 interface StartOptions {
@@ -24,6 +24,7 @@ interface StartOptions {
   nsp?: boolean;
   seeds?: number;
   tiny?: boolean;
+  timeBudget?: number;
 }
 
 export function registerStart(program: Command): void {
@@ -38,6 +39,7 @@ export function registerStart(program: Command): void {
     .option('--output <dir>', 'where everything goes', './bertkit-out')
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integerAtLeast(1))
     .option('--quiet', 'no progress bars')
+    .option('--time-budget <duration>', `the whole run's wall-clock budget ('20m', '1h'): pretraining and each seed fit their updates to what is left (default ${(QUICK_PLAN.timeBudgetSeconds ?? 0) / 60}m; --long: none)`, duration)
     // For tests and quick experiments; --long is the documented way to change the sizes.
     .addOption(new Option('--synsets <n>', 'use only n training synsets (and n/9 held-out ones)').argParser(integerAtLeast(10)).hideHelp())
     .addOption(new Option('--vocab-size <n>').argParser(integerAtLeast(1)).hideHelp())
@@ -64,6 +66,7 @@ function planOf(options: StartOptions): SupersensePlan {
   if (options.classWeightPower !== undefined) plan.classWeightPower = options.classWeightPower;
   if (options.nsp) plan.pretrainNsp = true;
   if (options.seeds !== undefined) plan.seeds = options.seeds;
+  if (options.timeBudget !== undefined) plan.timeBudgetSeconds = options.timeBudget;
   return plan;
 }
 

@@ -32,6 +32,7 @@ import type { Batch, StepResult } from './train-step.js';
 import { type EvalLogEntry, type LogEntry, type TrainLogEntry, TrainingLog } from './training-log.js';
 import { TrainWorker } from './worker-client.js';
 import { type TimeBudget, TimeBudgetPlanner, scheduleEndingAt } from './time-budget.js';
+import type { ScheduleConfig } from '../optim/schedules.js';
 
 export type Weights = Readonly<Record<string, Float32Array>>;
 
@@ -174,7 +175,8 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       await worker.restore(saved.train);
       step = saved.trainer.global_step;
     }
-    if (budget?.fixed) await worker.setSchedule(scheduleEndingAt(options.update.schedule, totalSteps));
+    const fittedSchedule = (): ScheduleConfig => scheduleEndingAt(options.update.schedule, totalSteps, options.timeBudget?.warmupRatio);
+    if (budget?.fixed) await worker.setSchedule(fittedSchedule());
     const startStep = step;
     const context = (): RunContext => ({
       step, totalSteps,
@@ -220,6 +222,15 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       tokensDone += current.tokens;
       const elapsed = (performance.now() - started) / 1000;
       const trainSeconds = Math.max(elapsed - outsideTrainingMs / 1000, 1e-9);
+      // The fit comes first, so an update the budget makes the last is the last for the step's
+      // listeners and the objective too (fine-tuning evaluates there).
+      const plan = budget?.afterStep(step, trainSeconds);
+      if (plan !== undefined) {
+        totalSteps = plan.totalSteps;
+        await worker.setSchedule(fittedSchedule());
+        options.onTimeBudget?.(plan);
+        if (step >= totalSteps) next = undefined;
+      }
       const entry: TrainLogEntry = {
         kind: 'train', step, ...current.logFields, loss: result.loss, ...result.metrics, learning_rate: result.learningRate, grad_norm: result.gradNorm,
         examples_per_second: examplesDone / trainSeconds, tokens_per_second: tokensDone / trainSeconds, elapsed_s: elapsed,
@@ -229,13 +240,6 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       const evaluationStarted = performance.now();
       stopped = await objective.afterStep(context(), current);
       outsideTrainingMs += performance.now() - evaluationStarted;
-      const plan = budget?.afterStep(step, trainSeconds);
-      if (plan !== undefined) {
-        totalSteps = plan.totalSteps;
-        await worker.setSchedule(scheduleEndingAt(options.update.schedule, totalSteps));
-        options.onTimeBudget?.(plan);
-        if (step >= totalSteps) next = undefined;
-      }
       interrupted = !stopped && options.signal?.aborted === true && step < totalSteps;
       if (options.saveSteps && (step % options.saveSteps === 0 || interrupted)) await saveCheckpointNow(current);
       if (stopped || interrupted) next = undefined;

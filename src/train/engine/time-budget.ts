@@ -22,6 +22,11 @@ export interface TimeBudget {
   readonly measureSteps?: number;
   /** Updates between fits of the total once it is fixed (default 100). */
   readonly refitSteps?: number;
+  /**
+   * The warm-up as this fraction of the fitted total (fine-tuning's warmupRatio), so that a run the
+   * budget shortens still warms up for the same share of it; absent: the schedule's warm-up steps stay.
+   */
+  readonly warmupRatio?: number;
 }
 
 /** Keys of a checkpoint's settings. */
@@ -35,14 +40,19 @@ export function stepsWithinBudget(step: number, secondsPerStep: number, remainin
   return Math.max(step, Math.min(maxSteps, step + more));
 }
 
-/** The schedule ending at `totalSteps` (constant and inverse-sqrt schedules have no end and stay as they are). */
-export function scheduleEndingAt(schedule: ScheduleConfig, totalSteps: number): ScheduleConfig {
-  if (schedule.kind !== 'linear' && schedule.kind !== 'cosine') return schedule;
-  return { ...schedule, totalSteps: Math.max(totalSteps, schedule.warmupSteps) };
+/**
+ * The schedule ending at `totalSteps` (constant and inverse-sqrt schedules have no end), its warm-up
+ * `warmupRatio` of them when given.
+ */
+export function scheduleEndingAt(schedule: ScheduleConfig, totalSteps: number, warmupRatio?: number): ScheduleConfig {
+  const warmed = warmupRatio === undefined || schedule.kind === 'inverse-sqrt' ? schedule : { ...schedule, warmupSteps: Math.round(warmupRatio * totalSteps) };
+  if (warmed.kind !== 'linear' && warmed.kind !== 'cosine') return warmed;
+  return { ...warmed, totalSteps: Math.max(totalSteps, warmed.warmupSteps) };
 }
 
 export function checkTimeBudget(budget: TimeBudget): void {
   if (!(budget.seconds > 0) || !Number.isFinite(budget.seconds)) throw new Error(`time budget: seconds must be a finite number > 0, got ${budget.seconds}`);
+  if (budget.warmupRatio !== undefined && !(budget.warmupRatio >= 0 && budget.warmupRatio <= 1)) throw new Error(`time budget: warmupRatio must be in [0, 1], got ${budget.warmupRatio}`);
   for (const field of ['warmupSteps', 'measureSteps', 'refitSteps'] as const) {
     const value = budget[field];
     const least = field === 'warmupSteps' ? 0 : 1;

@@ -8,11 +8,16 @@ import { refuseToReplaceModel } from '../engine/output-dir.js';
 import { type FinetuneOptions, type FinetuneResult, finetune } from '../finetune.js';
 import { type SeedRun, type SeedsReport, seedsReport, writeSeedsReport } from './seeds-report.js';
 
-export interface MultiSeedOptions extends Omit<FinetuneOptions, 'model' | 'seed' | 'outputDir'> {
+export interface MultiSeedOptions extends Omit<FinetuneOptions, 'model' | 'seed' | 'outputDir' | 'timeBudget'> {
   /** A fresh task model for each seed (its head initialised from that seed). */
   readonly model: (seed: number) => Promise<BertModelState>;
   readonly seeds: readonly number[];
   readonly outputDir: string;
+  /**
+   * Each run's training seconds (FinetuneOptions.timeBudget), or a function asked as each run starts
+   * (run `index` of the seeds): a caller with a wall-clock budget shares out what is left.
+   */
+  readonly timeBudget?: number | ((index: number) => number);
   readonly onRunStart?: (seed: number, index: number) => void;
   readonly onRunEnd?: (seed: number, result: FinetuneResult) => void;
 }
@@ -40,7 +45,9 @@ export async function finetuneSeeds(options: MultiSeedOptions): Promise<MultiSee
   for (const [index, seed] of seeds.entries()) {
     options.onRunStart?.(seed, index);
     const dir = seedDir(outputDir, seed);
-    const result = await finetune({ ...options, model: await options.model(seed), seed, outputDir: dir });
+    const { timeBudget, ...runOptions } = options;
+    const seconds = typeof timeBudget === 'function' ? timeBudget(index) : timeBudget;
+    const result = await finetune({ ...runOptions, model: await options.model(seed), seed, outputDir: dir, ...(seconds === undefined ? {} : { timeBudget: seconds }) });
     results.set(seed, result);
     runs.push({
       seed, dir, metrics: result.bestMetrics ?? {}, bestStep: result.bestStep, stoppedEarly: result.stoppedEarly,

@@ -69,3 +69,10 @@ test('the schedule ends at the fitted total: linear and cosine decay to 0 there,
   assert.deepEqual(scheduleEndingAt({ kind: 'cosine', peak: 1e-3, warmupSteps: 10, totalSteps: 9 }, 5), { kind: 'cosine', peak: 1e-3, warmupSteps: 10, totalSteps: 10 });
   assert.deepEqual(scheduleEndingAt({ kind: 'constant', peak: 1e-3 }, 5), { kind: 'constant', peak: 1e-3 });
 });
+
+test('with a warm-up ratio the warm-up is that share of the fitted total (a shortened fine-tune still warms up for a tenth of it)', () => {
+  assert.deepEqual(scheduleEndingAt({ kind: 'linear', peak: 1e-3, warmupSteps: 200, totalSteps: 2000 }, 130, 0.1), { kind: 'linear', peak: 1e-3, warmupSteps: 13, totalSteps: 130 });
+  assert.deepEqual(scheduleEndingAt({ kind: 'constant', peak: 1e-3, warmupSteps: 200 }, 130, 0.1), { kind: 'constant', peak: 1e-3, warmupSteps: 13 });
+  assert.deepEqual(scheduleEndingAt({ kind: 'inverse-sqrt', peak: 1e-3, warmupSteps: 200 }, 130, 0.1), { kind: 'inverse-sqrt', peak: 1e-3, warmupSteps: 200 });
+  assert.throws(() => new TimeBudgetPlanner({ seconds: 10, warmupRatio: 1.5 }, 10, 0), /warmupRatio must be in \[0, 1\], got 1.5/);
+});
