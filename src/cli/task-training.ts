@@ -3,7 +3,7 @@
 // Ctrl-C handling, and the one-line JSON result.
 import { type Command, Option } from 'commander';
 import { type FinetuneOptions, type FinetuneResult, FINETUNE_DEFAULTS } from '../train/finetune.js';
-import { integerAtLeast, number } from './args.js';
+import { duration, integerAtLeast, number } from './args.js';
 import { stoppableBySignals } from './interruption.js';
 import { ProgressBar } from './progress.js';
 
@@ -27,6 +27,8 @@ export interface RecipeCliOptions {
   overwriteOutputDir?: boolean;
   threads?: number;
   quiet?: boolean;
+  dropout?: number;
+  timeBudget?: number;
 }
 
 /** The training-recipe flags (Mosbach et al. 2021's defaults, FINETUNE_DEFAULTS). */
@@ -49,6 +51,8 @@ export function addRecipeOptions(command: Command): Command {
     .option('--save-steps <n>', 'write OUTPUT/checkpoint-STEP every n updates and when interrupted, keeping the latest (0: none)', integerAtLeast(0), 0)
     .option('--resume [checkpoint]', 'continue exactly from the latest checkpoint in --output, or from this checkpoint directory')
     .option('--overwrite-output-dir', 'train into an --output that already holds a model (the --model one included), replacing it')
+    .option('--dropout <p>', "hidden and attention dropout of the run and the saved model (default: the model's config; 0.1 for a model pretrained without dropout)", number({ min: 0, max: 0.999 }))
+    .option('--time-budget <duration>', "train each run this long at most ('90s', '10m'): it times its first updates, then fits the number of updates (at most --epochs' worth) and the schedule's end to the budget (kept on --resume)", duration)
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integerAtLeast(1))
     .option('--quiet', 'no progress bar');
 }
@@ -64,6 +68,8 @@ export function recipeOptions(options: RecipeCliOptions, epochs: number, hasDev:
     ...(options.threads === undefined ? {} : { threads: options.threads }),
     saveSteps: options.saveSteps,
     ...(options.overwriteOutputDir ? { overwriteOutputDir: true } : {}),
+    ...(options.dropout === undefined ? {} : { dropout: options.dropout }),
+    ...(options.timeBudget === undefined ? {} : { timeBudget: options.timeBudget }),
   };
 }
 
@@ -71,7 +77,7 @@ export function recipeOptions(options: RecipeCliOptions, epochs: number, hasDev:
 export function recipeSettings(options: RecipeCliOptions, epochs: number): Record<string, unknown> {
   return {
     epochs, learningRate: options.learningRate, batchSize: options.batchSize, groupByLength: options.groupByLength ?? false, warmupRatio: options.warmupRatio,
-    weightDecay: options.weightDecay, maxGradNorm: options.maxGradNorm, seed: options.seed,
+    weightDecay: options.weightDecay, maxGradNorm: options.maxGradNorm, seed: options.seed, dropout: options.dropout ?? null, timeBudget: options.timeBudget ?? null,
   };
 }
 

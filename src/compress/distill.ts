@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { TaskData, TaskKind } from '../data/tasks/task.js';
 import { architectureOf } from '../model/architecture.js';
 import { type BertModelState, loadBert } from '../model/checkpoint.js';
-import { type BertConfig, readBertConfig } from '../model/config.js';
+import { type BertConfig, readBertConfig, withDropout } from '../model/config.js';
 import { problemTypeOf } from '../model/losses.js';
 import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { type FinetuneOptions, type FinetuneResult, finetune } from '../train/finetune.js';
@@ -85,13 +85,15 @@ export async function distill(options: DistillOptions): Promise<FinetuneResult> 
   const { setup, loss: lossOptions, ...finetuneOptions } = options;
   const loss: DistillationLoss = { ...DISTILL_DEFAULTS, ...lossOptions };
   for (const data of [options.train, ...(options.dev ? [options.dev] : [])]) checkDataLabels(data, setup.labels);
-  const { program, teacherNeeds } = buildDistillationProgram(setup.student.config, setup.student.heads, {
+  // The student trains with the run's dropout (finetune applies it to the config it saves).
+  const student = { ...setup.student, config: withDropout(setup.student.config, options.dropout) };
+  const { program, teacherNeeds } = buildDistillationProgram(student.config, student.heads, {
     loss, layerMap: setup.layerMap, teacherConfig: setup.teacher.config,
   });
   const identity = distillationIdentity(loss, setup.layerMap);
   return finetune({
     ...finetuneOptions,
-    model: setup.student,
+    model: student,
     tokenizer: setup.tokenizer,
     transformObjective: (base) => withTeacher(base, program, { model: setup.teacher, needs: teacherNeeds }, identity),
   });

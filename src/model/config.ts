@@ -71,6 +71,13 @@ export const ELECTRA_DEFAULTS: BertConfig = {
 };
 
 /** The width of the embedding tables: embedding_size for ELECTRA, hidden_size for BERT. */
+/** The config with hidden and attention dropout `dropout` (HF's hidden_dropout_prob and attention_probs_dropout_prob); unchanged when undefined. */
+export function withDropout(config: BertConfig, dropout: number | undefined): BertConfig {
+  if (dropout === undefined) return config;
+  if (!(dropout >= 0 && dropout < 1)) throw new Error(`dropout must be in [0, 1), got ${dropout}`);
+  return { ...config, hidden_dropout_prob: dropout, attention_probs_dropout_prob: dropout };
+}
+
 export function embeddingSizeOf(config: BertConfig): number {
   return config.model_type === 'electra' ? config.embedding_size ?? config.hidden_size : config.hidden_size;
 }

@@ -12,6 +12,7 @@ import type { TaskData, TaskOutputs, TaskSpec } from '../data/tasks/task.js';
 import { taskDataHash } from '../data/tasks/task-data-hash.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { BertModelState } from '../model/checkpoint.js';
+import { withDropout } from '../model/config.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { type Objective, type RunContext, type TrainingRunOptions, runTraining } from './engine/run.js';
 import type { EvalLogEntry, TrainLogEntry } from './engine/training-log.js';
@@ -99,6 +100,11 @@ export interface FinetuneOptions {
    * the dev set is scored after the last update as after an epoch.
    */
   readonly timeBudget?: number;
+  /**
+   * Hidden and attention dropout of the run and of the saved model's config (default: the model's):
+   * a model pretrained without dropout (Cramming's recipe) is usually fine-tuned with 0.1.
+   */
+  readonly dropout?: number;
   /** Stops after the current update; the best model so far stays saved. */
   readonly signal?: AbortSignal;
   /** Another loss on the same data, evaluation and saves (distillation; see TrainingRunOptions). */
@@ -156,11 +162,12 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   if (options.patience !== undefined && (!Number.isInteger(options.patience) || options.patience < 1)) throw new Error(`finetune: patience must be a positive integer, got ${options.patience}`);
   const metric = options.metric ?? task.primaryMetric;
   const lowerBetter = lowerIsBetter(metric);
+  const config = withDropout(model.config, options.dropout);
 
   const reinitialized = options.reinitLayers
-    ? reinitializeTopLayers(model.parameters, { numLayers: model.config.num_hidden_layers, k: options.reinitLayers, seed, initializerRange: model.config.initializer_range })
+    ? reinitializeTopLayers(model.parameters, { numLayers: config.num_hidden_layers, k: options.reinitLayers, seed, initializerRange: config.initializer_range })
     : [];
-  const program = buildFinetuneProgram(model.config, model.heads, options.classWeights ? { classWeights: options.classWeights } : {});
+  const program = buildFinetuneProgram(config, model.heads, options.classWeights ? { classWeights: options.classWeights } : {});
   const batchesPerEpoch = Math.ceil(train.features.length / batchSize);
   const updatesPerEpoch = Math.ceil(batchesPerEpoch / accumulation);
   const totalSteps = epochs * updatesPerEpoch;
@@ -181,7 +188,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     schedule: scheduler === 'constant' ? { kind: 'constant', peak, warmupSteps } : { kind: scheduler, peak, warmupSteps, totalSteps },
     maxGradNorm: options.maxGradNorm ?? FINETUNE_DEFAULTS.maxGradNorm,
     ...(options.layerLrDecay !== undefined && options.layerLrDecay !== 1
-      ? { learningRateScales: layerwiseLearningRateScales(model.parameters.names, model.config.num_hidden_layers, options.layerLrDecay) }
+      ? { learningRateScales: layerwiseLearningRateScales(model.parameters.names, config.num_hidden_layers, options.layerLrDecay) }
       : {}),
   };
   if (dev !== undefined) {
@@ -200,7 +207,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       : epochBatches(train.features.length, batchSize, seed, epoch);
     for (let u = 0; u < updatesPerEpoch; u++) plan.push({ epoch, update: u, micro: batches.slice(u * accumulation, (u + 1) * accumulation) });
   }
-  const padId = model.config.pad_token_id;
+  const padId = config.pad_token_id;
 
   let predictor: TaskPredictor | undefined;
   // The run state a checkpoint carries; `steps` and `stoppedEarly` are for finetune_state.json.
@@ -244,7 +251,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       total_steps: totalSteps, metric, group_by_length: groupByLength,
     },
     open: async (threads) => {
-      if (dev !== undefined) predictor = await TaskPredictor.create(model.config, model.heads, threads === undefined ? {} : { threads });
+      if (dev !== undefined) predictor = await TaskPredictor.create(config, model.heads, threads === undefined ? {} : { threads });
     },
     resume: (saved, dir) => Object.assign(state, resumedRun(saved, dir)),
     draw: (index) => {
@@ -276,7 +283,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   };
   const run = await runTraining({
     objective,
-    model: { config: model.config, heads: model.heads, ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}) },
+    model: { config, heads: model.heads, ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}) },
     parameters: model.parameters,
     update,
     seed,

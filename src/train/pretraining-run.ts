@@ -13,7 +13,7 @@ import { type PretrainingBatch, PretrainingDataset } from '../data/pretraining-d
 import { ShardSet, buildShards } from '../data/shards.js';
 import type { BertHeads } from '../model/architecture.js';
 import { loadBert } from '../model/checkpoint.js';
-import { type BertConfig, readBertConfig, sequenceLengthFor } from '../model/config.js';
+import { type BertConfig, readBertConfig, sequenceLengthFor, withDropout } from '../model/config.js';
 import { initialParameters } from '../model/initial-parameters.js';
 import type { ParameterStore } from '../runtime/parameters.js';
 import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
@@ -345,7 +345,7 @@ async function newModel(settings: Settings, heads: BertHeads, message: (text: st
     config = settings.preset !== undefined ? presetConfig(settings.preset, tokenizer?.vocab.size ?? PRETRAIN_DEFAULTS.vocabSize) : readBertConfig(settings.config!);
     ({ parameters } = initialParameters(config, heads, settings.seed));
   }
-  if (settings.dropout !== undefined) config = { ...config, hidden_dropout_prob: settings.dropout, attention_probs_dropout_prob: settings.dropout };
+  config = withDropout(config, settings.dropout);
   if (settings.addTokens !== undefined) {
     if (tokenizer === undefined) throw new Error('--add-tokens needs a tokenizer (--vocab, or an --init model with one)');
     const extended = addTokens(tokenizer, readTokenList(settings.addTokens));

@@ -87,6 +87,27 @@ test('finetune --reinit-layers and --class-weights auto run; --layer-lr-decay ru
   assert.match(task.stderr, /--task <kind>' argument 'translation' is invalid/);
 });
 
+test('finetune --dropout trains with that dropout and saves it in config.json; --time-budget cuts the epochs to what fits', { skip }, () => {
+  const output = join(dir, 'dropout');
+  const run = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--dropout', '0.25', '--output', output, '--quiet');
+  assert.equal(run.status, 0, run.stderr);
+  const config = readBertConfig(join(output, 'config.json'));
+  assert.deepEqual([config.hidden_dropout_prob, config.attention_probs_dropout_prob], [0.25, 0.25]);
+  assert.notEqual(readBertConfig(join(fixturePath(), 'config.json')).hidden_dropout_prob, 0.25, 'the fixture has another dropout');
+  const plain = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--output', join(dir, 'no-dropout-flag'), '--quiet');
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.notDeepEqual(trainLosses(output), trainLosses(join(dir, 'no-dropout-flag')), 'the dropout changed training');
+  const bad = bertkit('finetune', '--task', 'classification', ...QUICK, '--dropout', '1', '--output', join(dir, 'bad-dropout'));
+  assert.match(bad.stderr, /--dropout/);
+
+  const budgeted = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '300', '--time-budget', '2s', '--output', join(dir, 'budget'), '--quiet');
+  assert.equal(budgeted.status, 0, budgeted.stderr);
+  const summary = JSON.parse(budgeted.stdout) as { steps: number; best_step: number };
+  const perEpoch = trainLosses(output).length;
+  assert.ok(summary.steps >= 13 && summary.steps < 30 * perEpoch, `${summary.steps} updates of 300 epochs × ${perEpoch}: the budget cut the run short`);
+  assert.ok(summary.best_step <= summary.steps);
+});
+
 // The timeout only guards against a hang (the test's signal then kills the child).
 test('finetune --resume with only --output continues an interrupted run with its recorded settings and ends as the uninterrupted one',
   { skip, timeout: 300_000 }, async (t) => {

@@ -12,7 +12,7 @@ import { type FinetuneOptions, defaultEpochs, finetune } from '../../train/finet
 import { parseClassWeights } from '../../train/finetune-loss.js';
 import { prepareFinetuneModel, taskLabelsOf } from '../../train/finetune-model.js';
 import { finetuneSeeds } from '../../train/stability/multi-seed.js';
-import { duration, integerAtLeast, maxLengthAlias, number } from '../args.js';
+import { integerAtLeast, maxLengthAlias, number } from '../args.js';
 import { CLI_OPTIONS_KEY, cliOptionsRecord, resumedCliOptions } from '../resume-options.js';
 import { type RecipeCliOptions, addRecipeOptions, recipeOptions, recipeSettings, reportRun, sayer, stoppableByCtrlC, trainingProgress } from '../task-training.js';
 
@@ -29,7 +29,6 @@ interface FinetuneCliOptions extends RecipeCliOptions, DataCliOptions {
   classWeights?: string;
   reinitLayers: number;
   layerLrDecay: number;
-  timeBudget?: number;
 }
 
 /** The flags of addDataOptions. */
@@ -84,8 +83,7 @@ export function registerFinetune(program: Command): void {
     .option('--seeds <n>', 'run n seeds (seed, seed+1, …) and write OUTPUT/seeds-report.{json,md}; the best run goes to OUTPUT/best', integerAtLeast(1), 1)
     .option('--class-weights <spec>', 'weighted cross-entropy: auto (balanced), w1,w2,… in label order, or label=w,…')
     .option('--reinit-layers <k>', 're-initialise the top k encoder layers and the pooler', integerAtLeast(0), 0)
-    .option('--layer-lr-decay <d>', 'layer-wise learning-rate decay: layer l trains at lr·d^(L−l)', number({ above: 0, max: 1 }), 1)
-    .option('--time-budget <duration>', "train each seed this long at most ('90s', '10m'): the run times its first updates, then fits the number of updates (at most --epochs' worth) and the schedule's end to the budget (kept on --resume)", duration);
+    .option('--layer-lr-decay <d>', 'layer-wise learning-rate decay: layer l trains at lr·d^(L−l)', number({ above: 0, max: 1 }), 1);
   addDataOptions(addRecipeOptions(command)).action(async (options: FinetuneCliOptions, command: Command) => {
     await runFinetune(options.resume === undefined ? options : resumedCliOptions(command, options, options.resume));
   });
@@ -116,7 +114,7 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
   const settings = {
     task: options.task, model: options.model, train: options.train, dev: options.dev ?? null, maxSeqLength: loadOptions.maxSeqLength ?? null,
     ...loadOptions, ...recipeSettings(options, epochs), reinitLayers: options.reinitLayers, layerLrDecay: options.layerLrDecay,
-    classWeights: options.classWeights ?? null, seeds: options.seeds, timeBudget: options.timeBudget ?? null, [CLI_OPTIONS_KEY]: cliOptionsRecord(options, PATH_OPTIONS),
+    classWeights: options.classWeights ?? null, seeds: options.seeds, [CLI_OPTIONS_KEY]: cliOptionsRecord(options, PATH_OPTIONS),
   };
   const progress = trainingProgress('finetune', options, spec.primaryMetric);
   const common: Omit<FinetuneOptions, 'model' | 'seed' | 'outputDir'> = {
@@ -124,7 +122,6 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
     ...recipeOptions(options, epochs, dev !== undefined),
     ...(options.classWeights ? { classWeights: parseClassWeights(options.classWeights, train) } : {}),
     reinitLayers: options.reinitLayers, layerLrDecay: options.layerLrDecay,
-    ...(options.timeBudget === undefined ? {} : { timeBudget: options.timeBudget }),
     settings,
     onStep: progress.onStep!,
     onEval: progress.onEval!,
