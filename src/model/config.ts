@@ -70,7 +70,6 @@ export const ELECTRA_DEFAULTS: BertConfig = {
   intermediate_size: 1024,
 };
 
-/** The width of the embedding tables: embedding_size for ELECTRA, hidden_size for BERT. */
 /** The config with hidden and attention dropout `dropout` (HF's hidden_dropout_prob and attention_probs_dropout_prob); unchanged when undefined. */
 export function withDropout(config: BertConfig, dropout: number | undefined): BertConfig {
   if (dropout === undefined) return config;
@@ -78,6 +77,7 @@ export function withDropout(config: BertConfig, dropout: number | undefined): Be
   return { ...config, hidden_dropout_prob: dropout, attention_probs_dropout_prob: dropout };
 }
 
+/** The width of the embedding tables: embedding_size for ELECTRA, hidden_size for BERT. */
 export function embeddingSizeOf(config: BertConfig): number {
   return config.model_type === 'electra' ? config.embedding_size ?? config.hidden_size : config.hidden_size;
 }

@@ -72,7 +72,7 @@ export interface FinetuneOptions {
   readonly adamBeta1?: number;
   readonly adamBeta2?: number;
   readonly scheduler?: 'linear' | 'constant' | 'cosine';
-  /** Evaluate every N updates; absent or 0: at the end of every epoch. */
+  /** Evaluate every N updates; absent or 0: at the end of every epoch. Either way also after the last update (one a time budget ends early too). */
   readonly evalSteps?: number;
   /** Stop after this many evaluations without improvement (absent: never stop early). */
   readonly patience?: number;
@@ -171,7 +171,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const batchesPerEpoch = Math.ceil(train.features.length / batchSize);
   const updatesPerEpoch = Math.ceil(batchesPerEpoch / accumulation);
   const totalSteps = epochs * updatesPerEpoch;
-  /** The updates the run will make: totalSteps, or what a time budget fits. */
+  /** The updates the run makes: totalSteps, or what a time budget fitted (the run's context says). */
   let plannedSteps = totalSteps;
   const peak = options.learningRate ?? FINETUNE_DEFAULTS.learningRate;
   const warmupRatio = options.warmupRatio ?? FINETUNE_DEFAULTS.warmupRatio;
@@ -263,6 +263,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     },
     afterStep: async (context) => {
       state.steps = context.step;
+      plannedSteps = context.totalSteps;
       const { epoch, update } = plan[context.step - 1]!;
       const last = context.step === context.totalSteps;
       const evalNow = options.evalSteps ? context.step % options.evalSteps === 0 || last : update === updatesPerEpoch - 1 || last;
@@ -272,6 +273,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     checkpointState: (): ResumeState => ({ best: state.best, sinceImprovement: state.sinceImprovement, evaluations: state.evaluations }),
     finish: async (context) => {
       state.steps = context.step;
+      plannedSteps = context.totalSteps;
       if (dev === undefined) context.saveModel(await context.weights());
       writeState();
       const { best } = state;
@@ -296,8 +298,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     settings: options.settings,
     signal: options.signal,
     transformObjective: options.transformObjective,
-    ...(options.timeBudget === undefined ? {} : { timeBudget: { seconds: options.timeBudget, warmupRatio }, onTimeBudget: (fit: { totalSteps: number }) => (plannedSteps = fit.totalSteps) }),
-    onStep: options.onStep && ((entry: TrainLogEntry) => options.onStep!(entry, plannedSteps)),
+    ...(options.timeBudget === undefined ? {} : { timeBudget: { seconds: options.timeBudget, warmupRatio } }),
+    onStep: options.onStep,
   });
   const { best } = state;
   return {

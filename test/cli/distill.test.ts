@@ -46,6 +46,8 @@ test('distill refuses a bad setup before reading data: student flags, the teache
   assert.match(wrongClass.stderr, /a ner teacher must be a fine-tuned BertForTokenClassification/);
   const tooDeep = bertkit('distill', ...common, '--task', 'classification', '--student-layers', '3');
   assert.match(tooDeep.stderr, /--student-layers must be an integer from 1 to the teacher's 2 layers, got 3/);
+  const corpusDropout = bertkit('distill', '--teacher', teacher, '--corpus', train, '--student-layers', '1', '--max-steps', '2', '--dropout', '0.1', '--output', join(dir, 'refused'));
+  assert.match(corpusDropout.stderr, /--dropout applies to task distillation \(--task\); --corpus runs --max-steps updates/);
   const mixed = join(dir, 'mixed.tsv');
   writeFileSync(mixed, 'sentence\tlabel\nthe film was great\tpositive\nthe film was fine\tmixed\n');
   const unknownLabel = bertkit('distill', '--teacher', teacher, '--train', mixed, '--output', join(dir, 'refused'), ...QUICK, '--task', 'classification', '--student-layers', '1');

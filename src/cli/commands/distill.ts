@@ -69,6 +69,9 @@ export function registerDistill(program: Command): void {
     if ((options.task === undefined) === (options.corpus === undefined)) throw new Error('distill: give --task (with --train) for task-specific distillation, or --corpus for general distillation');
     if (options.corpus !== undefined) {
       if (options.maxSteps === undefined) throw new Error('distill: --corpus needs --max-steps');
+      for (const [flag, value] of [['--dropout', options.dropout], ['--time-budget', options.timeBudget]] as const) {
+        if (value !== undefined) throw new Error(`distill: ${flag} applies to task distillation (--task); --corpus runs --max-steps updates with the student's dropout`);
+      }
       // Finetune's learning rate (2e-5) is far too low to train a student from text; pretraining's default unless
       // given (a resumed run's is recorded).
       const learningRate = self.getOptionValueSource('learningRate') === 'default' && given.resume === undefined ? PRETRAIN_DEFAULTS.learningRate : options.learningRate;

@@ -52,6 +52,7 @@ export interface DrawnUpdate {
 export interface RunContext {
   /** Updates done, this one included. */
   readonly step: number;
+  /** The run's total of updates: the objective's, or what a time budget fitted (it may change after any update). */
   readonly totalSteps: number;
   /** A copy of the current weights. */
   weights(): Promise<Weights>;
@@ -123,7 +124,8 @@ export interface TrainingRunOptions {
   readonly onTimeBudget?: (plan: { totalSteps: number; secondsPerStep: number }) => void;
   /** Stops after the current update (with a checkpoint when saveSteps is set). */
   readonly signal?: AbortSignal;
-  readonly onStep?: (entry: TrainLogEntry) => void;
+  /** After each update, with the run's total of updates (a time budget may change it). */
+  readonly onStep?: (entry: TrainLogEntry, totalSteps: number) => void;
   readonly onCheckpoint?: (dir: string) => void;
 }
 
@@ -223,8 +225,9 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       const elapsed = (performance.now() - started) / 1000;
       const trainSeconds = Math.max(elapsed - outsideTrainingMs / 1000, 1e-9);
       // The fit comes first, so an update the budget makes the last is the last for the step's
-      // listeners and the objective too (fine-tuning evaluates there).
-      const plan = budget?.afterStep(step, trainSeconds);
+      // listeners and the objective too (fine-tuning evaluates there); the last planned update stays
+      // the last (the next update was not drawn).
+      const plan = step < totalSteps ? budget?.afterStep(step, trainSeconds) : undefined;
       if (plan !== undefined) {
         totalSteps = plan.totalSteps;
         await worker.setSchedule(fittedSchedule());
@@ -236,7 +239,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
         examples_per_second: examplesDone / trainSeconds, tokens_per_second: tokensDone / trainSeconds, elapsed_s: elapsed,
       };
       log.append(entry);
-      options.onStep?.(entry);
+      options.onStep?.(entry, totalSteps);
       const evaluationStarted = performance.now();
       stopped = await objective.afterStep(context(), current);
       outsideTrainingMs += performance.now() - evaluationStarted;
