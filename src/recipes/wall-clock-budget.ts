@@ -2,8 +2,9 @@
 // fine-tuning run get training seconds out of what is left when they start, so a slower machine
 // trains fewer updates (the time budgets of train/engine/time-budget.ts) instead of overrunning.
 // The shares follow the idle 2-core machine the plan was sized on (2026-11-25: pretraining 346 s,
-// three seeds of fine-tuning 424 s), where the budget cuts nothing; a 2× slower machine (2026-12-02:
-// 753 s and 795 s) trains about half of each.
+// three seeds of fine-tuning 424 s), where the budget should cut little or nothing (estimated from
+// those timings); a 2× slower machine (753 s and 795 s; 2026-12-03 with the budget: 719 of 1,200
+// pretraining steps, 691–758 of 1,245 updates per seed, 806 s in all) trains about half of each.
 
 /** What the steps after fine-tuning (export, demo, explanations, the int8 comparison) take: 26 s measured on the slower machine. */
 const RESERVED_AFTER_FINETUNING_SECONDS = 45;
