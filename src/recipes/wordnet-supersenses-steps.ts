@@ -111,13 +111,15 @@ export async function pretrainOnGlosses(
       ...(budgetSeconds === undefined ? {} : {
         timeBudget: { seconds: budgetSeconds },
         onTimeBudget: ({ totalSteps, secondsPerStep }: { totalSteps: number; secondsPerStep: number }) => {
-          progress.setTotal(totalSteps);
           if (announced || totalSteps >= plan.pretrainSteps) return;
           announced = true;
           out.print(`  ${budgetSeconds.toFixed(0)} s of the run's time budget hold ${count(totalSteps)} steps at ${secondsPerStep.toFixed(2)} s each on this machine; the schedule ends there`);
         },
       }),
-      onStep: (entry) => progress.update(entry.step),
+      onStep: (entry, totalSteps) => {
+        progress.setTotal(totalSteps);
+        progress.update(entry.step);
+      },
       onEval: (entry) => out.print(
         `  step ${entry.step}: held-out MLM accuracy ${percent(entry.mlm_accuracy)} (loss ${entry.mlm_loss.toFixed(3)})` +
           (entry.nsp_accuracy === undefined ? '' : `, NSP accuracy ${percent(entry.nsp_accuracy)}`),
@@ -163,6 +165,7 @@ export async function finetuneOnSupersenses(
   let progress: ProgressTracker | undefined;
   let runStarted = 0;
   const padding = String(plan.seeds).length;
+  const allEpochs = plan.finetuneEpochs * Math.ceil(trainData.features.length / plan.finetuneBatchSize);
   try {
     return await finetuneSeeds({
       task: classificationTask, train: trainData, dev: heldOutData, tokenizer, outputDir: dirs.output,
@@ -186,7 +189,6 @@ export async function finetuneOnSupersenses(
         progress?.stop();
         const seconds = (performance.now() - runStarted) / 1000;
         const metrics = result.bestMetrics ?? {};
-        const allEpochs = plan.finetuneEpochs * Math.ceil(trainData.features.length / plan.finetuneBatchSize);
         out.print(
           `  seed ${seed}: ${percent(metrics.accuracy ?? NaN)} accuracy, ${percent(metrics.macro_f1 ?? NaN)} macro-F1 on ${count(heldOut.length)} held-out synsets ` +
             `(${count(result.steps)} updates${result.steps < allEpochs ? ` of ${count(allEpochs)}: what its time budget held` : ''}, final loss ${meanOfLast(result.trainLosses, 50).toFixed(3)}, ${count(Math.round(result.examplesPerSecond))} definitions/s, ${seconds.toFixed(0)} s)`,

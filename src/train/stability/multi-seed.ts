@@ -40,12 +40,12 @@ export async function finetuneSeeds(options: MultiSeedOptions): Promise<MultiSee
   const bestDir = join(outputDir, 'best');
   // An earlier run's best model is replaced only when asked, and only once this run has its own.
   if (options.overwriteOutputDir !== true) refuseToReplaceModel(bestDir);
+  const { timeBudget, ...runOptions } = options;
   const results = new Map<number, FinetuneResult>();
   const runs: SeedRun[] = [];
   for (const [index, seed] of seeds.entries()) {
     options.onRunStart?.(seed, index);
     const dir = seedDir(outputDir, seed);
-    const { timeBudget, ...runOptions } = options;
     const seconds = typeof timeBudget === 'function' ? timeBudget(index) : timeBudget;
     const result = await finetune({ ...runOptions, model: await options.model(seed), seed, outputDir: dir, ...(seconds === undefined ? {} : { timeBudget: seconds }) });
     results.set(seed, result);
