@@ -21,6 +21,7 @@ import { writeFinetuneCurve } from './finetune-curve.js';
 import { TaskPredictor, taskLoss } from './finetune-evaluate.js';
 import { buildFinetuneProgram } from './finetune-loss.js';
 import type { UpdateConfig } from './optim/update.js';
+import { type SchedulerKind, scheduleOf } from './optim/schedules.js';
 import { chanceLevel, constantOutputs } from './stability/chance.js';
 import { layerwiseLearningRateScales } from './stability/layerwise-lr.js';
 import { reinitializeTopLayers } from './stability/reinit.js';
@@ -71,7 +72,7 @@ export interface FinetuneOptions {
   readonly adamEpsilon?: number;
   readonly adamBeta1?: number;
   readonly adamBeta2?: number;
-  readonly scheduler?: 'linear' | 'constant' | 'cosine';
+  readonly scheduler?: SchedulerKind;
   /** Evaluate every N updates; absent or 0: at the end of every epoch. Either way also after the last update (one a time budget ends early too). */
   readonly evalSteps?: number;
   /** Stop after this many evaluations without improvement (absent: never stop early). */
@@ -176,7 +177,6 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const peak = options.learningRate ?? FINETUNE_DEFAULTS.learningRate;
   const warmupRatio = options.warmupRatio ?? FINETUNE_DEFAULTS.warmupRatio;
   const warmupSteps = Math.round(warmupRatio * totalSteps);
-  const scheduler = options.scheduler ?? 'linear';
   const update: UpdateConfig = {
     optimizer: {
       kind: 'adamw',
@@ -185,7 +185,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       beta1: options.adamBeta1 ?? FINETUNE_DEFAULTS.adamBeta1,
       beta2: options.adamBeta2 ?? FINETUNE_DEFAULTS.adamBeta2,
     },
-    schedule: scheduler === 'constant' ? { kind: 'constant', peak, warmupSteps } : { kind: scheduler, peak, warmupSteps, totalSteps },
+    schedule: scheduleOf(options.scheduler ?? 'linear', peak, warmupSteps, totalSteps),
     maxGradNorm: options.maxGradNorm ?? FINETUNE_DEFAULTS.maxGradNorm,
     ...(options.layerLrDecay !== undefined && options.layerLrDecay !== 1
       ? { learningRateScales: layerwiseLearningRateScales(model.parameters.names, config.num_hidden_layers, options.layerLrDecay) }

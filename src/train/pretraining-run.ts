@@ -22,7 +22,7 @@ import { latestCheckpoint, readTrainerState, recordedSettingsObject } from './en
 import { checkOutputDir } from './engine/output-dir.js';
 import { type TrainingRunOptions, checkIdentity } from './engine/run.js';
 import type { TrainLogEntry } from './engine/training-log.js';
-import type { ScheduleConfig } from './optim/schedules.js';
+import { type SchedulerKind, scheduleOf } from './optim/schedules.js';
 import { DEFAULT_GENERATOR_SIZE, electraConfigs, electraHeads, electraInitialParameters } from './electra.js';
 import { type MlmEvalLogEntry, type PretrainResult, type PretrainingBatchSource, pretrain, pretrainingHeads } from './pretrain.js';
 import { FixedBatchSource, readPretrainingBatchFile } from './pretraining-batch-file.js';
@@ -82,7 +82,7 @@ export interface PretrainingRunOptions {
   readonly batchSize?: number;
   readonly learningRate?: number;
   readonly warmupSteps?: number;
-  readonly lrScheduler?: 'constant' | 'linear' | 'cosine';
+  readonly lrScheduler?: SchedulerKind;
   readonly weightDecay?: number;
   readonly adamEpsilon?: number;
   readonly adamBeta1?: number;
@@ -240,9 +240,7 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
     }
   }
 
-  const schedule: ScheduleConfig = settings.lrScheduler === 'constant'
-    ? { kind: 'constant', peak: settings.learningRate, warmupSteps: settings.warmupSteps }
-    : { kind: settings.lrScheduler, peak: settings.learningRate, warmupSteps: settings.warmupSteps, totalSteps: maxSteps };
+  const schedule = scheduleOf(settings.lrScheduler, settings.learningRate, settings.warmupSteps, maxSteps);
   try {
     return await pretrain({
       model: { config, heads, parameters, ...(tokenizer ? { tokenizer } : {}) },

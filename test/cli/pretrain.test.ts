@@ -61,6 +61,20 @@ test('pretrain refuses bad input with errors naming the option, file and field',
 const CORPUS = 'data/corpus/gutenberg/carroll-alice.txt';
 const VOCAB = 'data/vocab/bert-base-uncased';
 
+test('--lr-scheduler warmup-stable-decay: warm-up, the peak held, the last 20 % of updates cooling down as 1 − √progress',
+  { skip: skipWithoutShared(FIXTURE, 'inputs.json') }, () => {
+    const output = join(dir, 'wsd');
+    const run = bertkit('pretrain', '--init', fixturePath(), '--batch', fixturePath('inputs.json'), '--max-steps', '10', '--learning-rate', '1e-3',
+      '--warmup-steps', '2', '--lr-scheduler', 'warmup-stable-decay', '--save-steps', '0', '--threads', '1', '--quiet', '--output', output);
+    assert.equal(run.status, 0, run.stderr);
+    const rates = readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { kind: string; learning_rate?: number })
+      .filter((entry) => entry.kind === 'train').map((entry) => entry.learning_rate!);
+    // Updates 0…9 (HF's convention: the first update at rate 0 during warm-up); the cool-down covers updates 8 and 9.
+    const want = [0, 0.5, 1, 1, 1, 1, 1, 1, 1, 1 - Math.sqrt(0.5)].map((f) => f * 1e-3);
+    assert.equal(rates.length, want.length);
+    want.forEach((rate, i) => assert.ok(Math.abs(rates[i]! - rate) < 1e-9, `update ${i}: ${rates[i]} vs ${rate}`));
+  });
+
 test('a corpus run checkpoints, evaluates, logs and draws its curve; resuming a copied checkpoint in a fresh process gives the same losses and model bit for bit',
   { skip: skipWithoutShared(CORPUS) || skipWithoutShared(VOCAB, 'vocab.txt') }, () => {
     const args = (output: string) => ['pretrain', '--corpus', sharedPath(CORPUS), '--vocab', sharedPath(VOCAB), '--preset', 'tiny', '--batch-size', '4',

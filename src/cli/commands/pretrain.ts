@@ -10,6 +10,7 @@ import { duration, integerAtLeast, maxLengthAlias, number } from '../args.js';
 import { stoppableBySignals } from '../interruption.js';
 import { optionsGiven } from '../resume-options.js';
 import { ProgressBar } from '../progress.js';
+import { type SchedulerKind, SCHEDULER_KINDS } from '../../train/optim/schedules.js';
 
 interface PretrainCliOptions {
   corpus?: string[];
@@ -29,7 +30,7 @@ interface PretrainCliOptions {
   generatorSize?: number;
   learningRate: number;
   warmupSteps: number;
-  lrScheduler: 'constant' | 'linear' | 'cosine';
+  lrScheduler: SchedulerKind;
   weightDecay: number;
   adamEpsilon: number;
   adamBeta1: number;
@@ -82,7 +83,7 @@ export function registerPretrain(program: Command): void {
     .option('--generator-size <fraction>', "electra: the generator's hidden size as a fraction of the model's (default 0.25)", number({ above: 0, max: 1 }))
     .option('--learning-rate <lr>', 'peak learning rate', number({ min: 0 }), D.learningRate)
     .option('--warmup-steps <n>', 'linear warm-up updates', integerAtLeast(0), D.warmupSteps)
-    .addOption(new Option('--lr-scheduler <kind>', 'learning-rate schedule after warm-up').choices(['constant', 'linear', 'cosine']).default(D.lrScheduler))
+    .addOption(new Option('--lr-scheduler <kind>', 'learning-rate schedule after warm-up (warmup-stable-decay: the peak held, then the last 20 % of updates cool down to 0 as 1 − √progress)').choices(SCHEDULER_KINDS).default(D.lrScheduler))
     .option('--weight-decay <w>', 'AdamW weight decay (none on biases and LayerNorm)', number({ min: 0 }), D.weightDecay)
     .option('--adam-epsilon <eps>', 'AdamW epsilon', number({ above: 0 }), D.adamEpsilon)
     .option('--adam-beta1 <b>', 'AdamW beta1', number({ min: 0, max: 0.999999 }), D.adamBeta1)

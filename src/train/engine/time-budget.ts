@@ -46,7 +46,7 @@ export function stepsWithinBudget(step: number, secondsPerStep: number, remainin
  */
 export function scheduleEndingAt(schedule: ScheduleConfig, totalSteps: number, warmupRatio?: number): ScheduleConfig {
   const warmed = warmupRatio === undefined || schedule.kind === 'inverse-sqrt' ? schedule : { ...schedule, warmupSteps: Math.round(warmupRatio * totalSteps) };
-  if (warmed.kind !== 'linear' && warmed.kind !== 'cosine') return warmed;
+  if (warmed.kind === 'constant' || warmed.kind === 'inverse-sqrt') return warmed;
   return { ...warmed, totalSteps: Math.max(totalSteps, warmed.warmupSteps) };
 }
 

@@ -68,6 +68,9 @@ test('the schedule ends at the fitted total: linear and cosine decay to 0 there,
   assert.deepEqual(scheduleEndingAt({ kind: 'linear', peak: 1e-3, warmupSteps: 10, totalSteps: 100_000_000 }, 500), { kind: 'linear', peak: 1e-3, warmupSteps: 10, totalSteps: 500 });
   assert.deepEqual(scheduleEndingAt({ kind: 'cosine', peak: 1e-3, warmupSteps: 10, totalSteps: 9 }, 5), { kind: 'cosine', peak: 1e-3, warmupSteps: 10, totalSteps: 10 });
   assert.deepEqual(scheduleEndingAt({ kind: 'constant', peak: 1e-3 }, 5), { kind: 'constant', peak: 1e-3 });
+  // Warm-up–stable–decay: the cool-down is a share of the total, so it moves with the fitted end.
+  assert.deepEqual(scheduleEndingAt({ kind: 'warmup-stable-decay', peak: 1e-3, warmupSteps: 10, totalSteps: 100_000_000 }, 500),
+    { kind: 'warmup-stable-decay', peak: 1e-3, warmupSteps: 10, totalSteps: 500 });
 });
 
 test('with a warm-up ratio the warm-up is that share of the fitted total (a shortened fine-tune still warms up for a tenth of it)', () => {

@@ -34,9 +34,29 @@ test('inverse square root with warmup, and constant with warmup', () => {
   assert.equal(learningRateAt({ kind: 'constant', peak: 0.1 }, 0), 0.1);
 });
 
+test('warm-up, stable, then a 1 − √progress cool-down over the last share of the updates (HF get_wsd_schedule, decay_type 1-sqrt)', () => {
+  // 100 updates, warm-up 10, default cool-down 20 % → decay from update 80 to 100.
+  const s = { kind: 'warmup-stable-decay', peak: 2, warmupSteps: 10, totalSteps: 100 } as const;
+  assert.equal(learningRateAt(s, 0), 0);
+  assert.equal(learningRateAt(s, 5), 1);
+  assert.equal(learningRateAt(s, 10), 2);
+  assert.equal(learningRateAt(s, 79), 2);
+  assert.equal(learningRateAt(s, 80), 2); // progress 0
+  assert.ok(Math.abs(learningRateAt(s, 85) - 2 * (1 - Math.sqrt(0.25))) < 1e-15); // progress 5/20
+  assert.ok(Math.abs(learningRateAt(s, 95) - 2 * (1 - Math.sqrt(0.75))) < 1e-15);
+  assert.equal(learningRateAt(s, 100), 0);
+  assert.equal(learningRateAt(s, 120), 0);
+  // decayRatio 0.5: cool-down from update 50; a ratio larger than what follows the warm-up starts at the warm-up's end.
+  assert.ok(Math.abs(learningRateAt({ ...s, decayRatio: 0.5 }, 75) - 2 * (1 - Math.sqrt(0.5))) < 1e-15);
+  assert.ok(Math.abs(learningRateAt({ ...s, warmupSteps: 90, decayRatio: 0.5 }, 95) - 2 * (1 - Math.sqrt(0.5))) < 1e-15);
+  assert.equal(learningRateAt({ ...s, decayRatio: 0 }, 99), 2);
+});
+
 test('bad schedules are refused with the field named', () => {
   assert.throws(() => checkSchedule({ kind: 'linear', peak: 1, warmupSteps: 5, totalSteps: 3 }), /totalSteps/);
   assert.throws(() => checkSchedule({ kind: 'linear', peak: -1, warmupSteps: 0, totalSteps: 3 }), /peak/);
   assert.throws(() => checkSchedule({ kind: 'step' } as never), /unknown schedule kind 'step'/);
+  assert.throws(() => checkSchedule({ kind: 'warmup-stable-decay', peak: 1, warmupSteps: 0, totalSteps: 10, decayRatio: 1.5 }), /decayRatio must be in \[0, 1\], got 1.5/);
+  assert.throws(() => checkSchedule({ kind: 'warmup-stable-decay', peak: 1, warmupSteps: 20, totalSteps: 10 }), /totalSteps/);
   assert.throws(() => learningRateAt({ kind: 'constant', peak: 1 }, -1), /step/);
 });
