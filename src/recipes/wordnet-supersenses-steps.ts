@@ -20,6 +20,7 @@ import { saveTrainedTokenizer, trainWordPiece, type WordPieceTraining } from '..
 import { balancedClassWeights } from '../train/finetune-loss.js';
 import { prepareFinetuneModel } from '../train/finetune-model.js';
 import { NaiveBayes } from '../train/naive-bayes.js';
+import { scheduleOf } from '../train/optim/schedules.js';
 import { presetConfig } from '../train/presets.js';
 import { pretrain, pretrainingHeads } from '../train/pretrain.js';
 import { type MultiSeedResult, finetuneSeeds } from '../train/stability/multi-seed.js';
@@ -103,7 +104,7 @@ export async function pretrainOnGlosses(
       data, evalBatches, batchSize: plan.pretrainBatchSize, maxSteps: plan.pretrainSteps,
       update: {
         optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.999, epsilon: 1e-6, weightDecay: 0.01 },
-        schedule: { kind: 'linear', peak: plan.pretrainLearningRate, warmupSteps: Math.round(plan.pretrainSteps / 10), totalSteps: plan.pretrainSteps },
+        schedule: scheduleOf('warmup-stable-decay', plan.pretrainLearningRate, Math.round(plan.pretrainSteps / 10), plan.pretrainSteps),
         maxGradNorm: 1,
       },
       seed: SPLIT_SEED, outputDir: paths.pretrained, evalSteps: evalEvery,
