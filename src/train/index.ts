@@ -6,7 +6,7 @@ export { TrainWorker } from './engine/worker-client.js';
 export type { EvalLogEntry, LogEntry, TrainLogEntry } from './engine/training-log.js';
 export { AdamW } from './optim/adamw.js';
 export { Lamb } from './optim/lamb.js';
-export type { ScheduleConfig } from './optim/schedules.js';
+export type { ScheduleConfig, SchedulerKind } from './optim/schedules.js';
 export type { OptimizerConfig, UpdateConfig } from './optim/update.js';
 export { buildPretrainingProgram, pretrain, pretrainingHeads, type MlmEvalLogEntry, type PretrainModel, type PretrainOptions, type PretrainResult, type PretrainingBatchSource } from './pretrain.js';
 export { PRETRAIN_DEFAULTS, runPretraining, type PretrainingRunOptions } from './pretraining-run.js';
