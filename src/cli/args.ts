@@ -5,6 +5,7 @@
 // them ("must be a number > 0", "must be a number in [0, 1]"), never as [5e-324, Infinity].
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { INFERENCE_DTYPES } from '../compress/quantize-model.js';
+import { SCHEDULER_KINDS, type SchedulerKind } from '../train/optim/schedules.js';
 
 /** Integers ≥ `minimum`, written as plain digits ('1e3', '2.0' and '-1' are refused). */
 export function integerAtLeast(minimum: number): (value: string) => number {
@@ -48,6 +49,12 @@ function describeBounds({ min, above, max }: NumberBounds): string {
 export function dtypeOption(): Option {
   return new Option('--dtype <dtype>', "fp32, or q8: int8 encoder layers quantized as bertkit quantize does (the directory's quantization.json, else this CPU's default)")
     .choices([...INFERENCE_DTYPES]).default('fp32');
+}
+
+/** --lr-scheduler, for pretrain and the task-training commands (HF's names, with hyphens). */
+export function lrSchedulerOption(defaultKind: SchedulerKind): Option {
+  return new Option('--lr-scheduler <kind>', 'learning-rate schedule after warm-up (warmup-stable-decay: the peak held, then the last 20 % of updates cool down to 0 as 1 − √progress)')
+    .choices(SCHEDULER_KINDS).default(defaultKind);
 }
 
 /**

@@ -1,12 +1,12 @@
 // What the commands that train on task data (finetune, distill) share: the training-recipe flags
 // and their mapping onto the library's FinetuneOptions, the progress bar and per-evaluation lines,
 // Ctrl-C handling, and the one-line JSON result.
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { type FinetuneOptions, type FinetuneResult, FINETUNE_DEFAULTS } from '../train/finetune.js';
-import { duration, integerAtLeast, number } from './args.js';
+import { duration, integerAtLeast, lrSchedulerOption, number } from './args.js';
 import { stoppableBySignals } from './interruption.js';
 import { ProgressBar } from './progress.js';
-import { type SchedulerKind, SCHEDULER_KINDS } from '../train/optim/schedules.js';
+import { type SchedulerKind } from '../train/optim/schedules.js';
 
 export interface RecipeCliOptions {
   seed: number;
@@ -42,7 +42,7 @@ export function addRecipeOptions(command: Command): Command {
     .option('--gradient-accumulation-steps <n>', 'micro-batches per update', integerAtLeast(1), 1)
     .option('--group-by-length', 'batch examples of similar length together: less padding, faster epochs (HF group_by_length)')
     .option('--warmup-ratio <r>', 'share of updates with a linear warm-up', number({ min: 0, max: 1 }), FINETUNE_DEFAULTS.warmupRatio)
-    .addOption(new Option('--lr-scheduler <kind>', 'learning-rate schedule after warm-up (warmup-stable-decay: the peak held, then the last 20 % of updates cool down to 0 as 1 − √progress)').choices(SCHEDULER_KINDS).default('linear'))
+    .addOption(lrSchedulerOption('linear'))
     .option('--weight-decay <w>', 'AdamW weight decay (none on biases and LayerNorm)', number({ min: 0 }), FINETUNE_DEFAULTS.weightDecay)
     .option('--adam-epsilon <eps>', 'AdamW epsilon', number({ above: 0 }), FINETUNE_DEFAULTS.adamEpsilon)
     .option('--max-grad-norm <n>', 'clip the global gradient norm to this', number({ above: 0 }), FINETUNE_DEFAULTS.maxGradNorm)

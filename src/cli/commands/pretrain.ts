@@ -6,11 +6,11 @@
 //   resume:     --resume [CHECKPOINT] continues bit for bit from OUTPUT's latest checkpoint (or the one named), with the run's recorded settings for the flags not given
 import { type Command, Option } from 'commander';
 import { PRETRAIN_DEFAULTS as D, runPretraining } from '../../train/pretraining-run.js';
-import { duration, integerAtLeast, maxLengthAlias, number } from '../args.js';
+import { duration, integerAtLeast, lrSchedulerOption, maxLengthAlias, number } from '../args.js';
 import { stoppableBySignals } from '../interruption.js';
 import { optionsGiven } from '../resume-options.js';
 import { ProgressBar } from '../progress.js';
-import { type SchedulerKind, SCHEDULER_KINDS } from '../../train/optim/schedules.js';
+import { type SchedulerKind } from '../../train/optim/schedules.js';
 
 interface PretrainCliOptions {
   corpus?: string[];
@@ -83,7 +83,7 @@ export function registerPretrain(program: Command): void {
     .option('--generator-size <fraction>', "electra: the generator's hidden size as a fraction of the model's (default 0.25)", number({ above: 0, max: 1 }))
     .option('--learning-rate <lr>', 'peak learning rate', number({ min: 0 }), D.learningRate)
     .option('--warmup-steps <n>', 'linear warm-up updates', integerAtLeast(0), D.warmupSteps)
-    .addOption(new Option('--lr-scheduler <kind>', 'learning-rate schedule after warm-up (warmup-stable-decay: the peak held, then the last 20 % of updates cool down to 0 as 1 − √progress)').choices(SCHEDULER_KINDS).default(D.lrScheduler))
+    .addOption(lrSchedulerOption(D.lrScheduler))
     .option('--weight-decay <w>', 'AdamW weight decay (none on biases and LayerNorm)', number({ min: 0 }), D.weightDecay)
     .option('--adam-epsilon <eps>', 'AdamW epsilon', number({ above: 0 }), D.adamEpsilon)
     .option('--adam-beta1 <b>', 'AdamW beta1', number({ min: 0, max: 0.999999 }), D.adamBeta1)

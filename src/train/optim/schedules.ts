@@ -62,8 +62,9 @@ export function learningRateAt(config: ScheduleConfig, step: number): number {
 
 export function checkSchedule(config: ScheduleConfig): void {
   const where = `schedule '${(config as { kind: string }).kind}'`;
-  if (!['constant', 'linear', 'cosine', 'inverse-sqrt', 'warmup-stable-decay'].includes(config.kind)) {
-    throw new Error(`unknown schedule kind '${(config as { kind: string }).kind}' (expected constant, linear, cosine, inverse-sqrt or warmup-stable-decay)`);
+  const kinds: readonly string[] = [...SCHEDULER_KINDS, 'inverse-sqrt'];
+  if (!kinds.includes(config.kind)) {
+    throw new Error(`unknown schedule kind '${(config as { kind: string }).kind}' (expected ${kinds.join(', ')})`);
   }
   if (!(config.peak >= 0)) throw new Error(`${where}: peak learning rate must be >= 0, got ${config.peak}`);
   const warmup = config.warmupSteps ?? 0;
