@@ -16,7 +16,7 @@ import { type BertHeads, basePrefixOf } from '../model/architecture.js';
 import { bertForward } from '../model/bert.js';
 import type { BertModelState } from '../model/checkpoint.js';
 import { inferenceOnnx } from '../model/inference-graph.js';
-import { type HostTensor, Session } from '../runtime/session.js';
+import { type HostTensor, Session, type SessionThreading, threadingOf } from '../runtime/session.js';
 
 /** Which logits attributions can explain: a sequence's (classification, regression) or a token's. */
 export type TaskHead = 'sequence' | 'token';
@@ -46,8 +46,8 @@ export class ExplainSessions {
   ) {}
 
   /** The forward session always; the gradient session when the model has a task head. */
-  static async create(model: BertModelState, options: { threads?: number } = {}): Promise<ExplainSessions> {
-    const sessionOptions = options.threads === undefined ? {} : { threads: options.threads };
+  static async create(model: BertModelState, options: SessionThreading = {}): Promise<ExplainSessions> {
+    const sessionOptions = threadingOf(options);
     const forwardSession = await Session.create(inferenceOnnx(model, explainGraph(model, 'forward')), sessionOptions);
     try {
       const gradientSession = taskHeadOf(model.heads) === undefined ? undefined : await Session.create(inferenceOnnx(model, explainGraph(model, 'gradient')), sessionOptions);

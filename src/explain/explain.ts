@@ -10,6 +10,7 @@
 import { basePrefixOf } from '../model/architecture.js';
 import { type BertModelState, loadBert } from '../model/checkpoint.js';
 import { numLabels } from '../model/config.js';
+import type { SessionThreading } from '../runtime/session.js';
 import { type BatchInput, BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import type { Encoding } from '../tokenizer/encoding.js';
 import { attentionRollout } from './attention-rollout.js';
@@ -67,10 +68,8 @@ export interface Explanation {
   readonly attentions?: number[][][][];
 }
 
-export interface ExplainerOptions {
-  /** ORT intra-op threads (default: all cores). */
-  readonly threads?: number;
-}
+/** `threads`: ORT intra-op threads (default: all cores); `spinWait`: see SessionOptions. */
+export type ExplainerOptions = Readonly<SessionThreading>;
 
 export class Explainer {
   private readonly maxLength: number;

@@ -14,6 +14,12 @@ export interface SessionOptions {
   /** Intra-op threads (default: all available cores). */
   threads?: number;
   /**
+   * Whether ORT's idle intra-op threads spin waiting for work (default true, ORT's default). A session
+   * sharing its cores with other busy threads may turn it off: the server's worker does for small
+   * models, whose spinning took the CPU the HTTP thread needed (src/serve/http/serving-threading.ts).
+   */
+  spinWait?: boolean;
+  /**
    * ORT's memory pattern pre-plans one arena for a fixed input shape. Training sessions turn it off:
    * measured on mini and base pretraining it raised peak RSS 1.4–1.7× with no gain in step time.
    */
@@ -34,6 +40,14 @@ function dtypeOfHost(data: HostTensor['data']): DType {
   if (data instanceof Int32Array) return 'int32';
   if (data instanceof Uint8Array) return 'bool';
   throw new Error(`unsupported feed data type ${Object.prototype.toString.call(data)}`);
+}
+
+/** The threading a session's owner (BertInference, Explainer) passes through to its sessions. */
+export type SessionThreading = Pick<SessionOptions, 'threads' | 'spinWait'>;
+
+/** `options` without its unset fields, as Session.create takes them. */
+export function threadingOf(options: SessionThreading): SessionThreading {
+  return { ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.spinWait === undefined ? {} : { spinWait: options.spinWait }) };
 }
 
 const formatDims = (dims: readonly Dim[]): string => `[${dims.join(',')}]`;
@@ -60,6 +74,7 @@ export class Session {
         intraOpNumThreads: options.threads ?? availableParallelism(),
         enableMemPattern: options.memoryPattern ?? true,
         logSeverityLevel: 3,
+        ...(options.spinWait === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
       });
     } catch (error) {
       throw new Error(`Session.create: ONNX Runtime rejected the model: ${(error as Error).message}`, { cause: error });

@@ -11,16 +11,15 @@ import { sequenceLengthFor } from '../model/config.js';
 import { type InferenceGraphOptions, type InferenceOutput, buildInferenceGraph, inferenceOnnx } from '../model/inference-graph.js';
 import { type BertBatch, batchFeeds, checkBatch } from '../model/runner.js';
 import type { QuantizedMatrices } from '../model/quantized-encoder-layer.js';
-import { type HostTensor, Session } from '../runtime/session.js';
+import { type HostTensor, Session, type SessionThreading, threadingOf } from '../runtime/session.js';
 import { INFERENCE_DTYPES, type InferenceDtype, defaultScheme, schemeOf } from '../compress/quantize-model.js';
 import { type QuantizationScheme, quantizeEncoderWeights } from '../compress/quantize-weights.js';
 import { type BatchInput, BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import type { Encoding } from '../tokenizer/encoding.js';
 import { type Pooling, poolRows } from './pooling.js';
 
-export interface BertInferenceOptions {
-  /** ORT intra-op threads (default: all cores). */
-  readonly threads?: number;
+/** `threads`: ORT intra-op threads (default: all cores); `spinWait`: see SessionOptions. */
+export interface BertInferenceOptions extends Readonly<SessionThreading> {
   /** Longest input in tokens, special tokens included; longer texts are truncated (default: the model's max_position_embeddings, or less when the tokenizer says so). */
   readonly maxLength?: number;
   /**
@@ -417,7 +416,7 @@ export class BertInference {
     if (session === undefined) {
       if (this.options.dtype === 'q8') this.quantized ??= quantizeEncoderWeights(this.model, this.options.quantization ?? defaultScheme());
       const bytes = inferenceOnnx(this.model, buildInferenceGraph(this.model, this.quantized ? { ...graphOptions, quantized: this.quantized } : graphOptions));
-      const created = Session.create(bytes, this.options.threads === undefined ? {} : { threads: this.options.threads });
+      const created = Session.create(bytes, threadingOf(this.options));
       this.sessions.set(key, created);
       // A failed start is not cached: the next call tries again instead of replaying the old error.
       created.catch(() => { if (this.sessions.get(key) === created) this.sessions.delete(key); });

@@ -34,6 +34,13 @@ describe('Session', () => {
     await session.dispose();
   });
 
+  it('takes spinWait: false (ORT accepts its allow_spinning entry) and computes the same', async () => {
+    const session = await Session.create(affineGraph(), { threads: 2, spinWait: false });
+    const result = await session.run({ x, ids, w });
+    assert.deepEqual(Array.from(result.y!.data as Float32Array), [1 - 3, 3, 4 - 6, 7.5]);
+    await session.dispose();
+  });
+
   it('names the input and the expected and given shapes for bad feeds', async () => {
     const session = await Session.create(affineGraph());
     await assert.rejects(session.run({ x, ids }), { message: 'Session.run: missing feed "w" (float32[2,3])' });

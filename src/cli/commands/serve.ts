@@ -42,7 +42,7 @@ export function registerServe(program: Command): void {
     .option('--auto-truncate', 'truncate inputs longer than the model\'s maximum instead of refusing them (requests may still say truncate: false)')
     .option('--api-key <key>', 'require Authorization: Bearer KEY on every route but the page, /health and /metrics')
     .addOption(new Option('--pooling <kind>', 'sentence-embedding pooling (default: 1_Pooling/config.json\'s, else mean)').choices(['cls', 'mean']))
-    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integerAtLeast(1))
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores, one fewer for models as small as bert-tiny)', integerAtLeast(1))
     .action(async (options: ServeCommandOptions) => {
       const server = await startServer({
         model: options.model,

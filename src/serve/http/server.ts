@@ -39,7 +39,7 @@ export interface ServeOptions extends Partial<ServerLimits> {
   readonly pooling?: Pooling;
   /** 'q8': int8 encoder layers (BertInference's dtype); default 'fp32'. */
   readonly dtype?: InferenceDtype;
-  /** ORT intra-op threads (default: all cores). */
+  /** ORT intra-op threads (default: by the model's size, see serving-threading.ts). */
   readonly threads?: number;
   /** The name /info and /v1/embeddings report (default: the directory's name). */
   readonly modelId?: string;
