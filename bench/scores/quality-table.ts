@@ -11,8 +11,8 @@ if (!workDir || !budget) throw new Error('usage: quality-table.js WORK_DIR BUDGE
 const MODELS = [
   { name: 'none', label: '(d) no pretraining (initial weights)' },
   { name: 'pytorch-mlm', label: '(a) PyTorch, masked LM' },
-  { name: 'bertkit-mlm', label: '(b) bertkit, masked LM (whole-word)' },
-  { name: 'bertkit-electra', label: '(c) bertkit, ELECTRA' },
+  { name: 'bertkit-mlm', label: '(b) bertkit, masked LM (linear decay)' },
+  { name: 'bertkit-wsd', label: '(c) bertkit, masked LM, warm-up–stable–decay' },
 ];
 const TASKS = [
   { dir: 'sst2', name: 'SST-2 acc', metric: 'accuracy' },
@@ -20,7 +20,7 @@ const TASKS = [
   { dir: 'stsb', name: 'STS-B Pearson', metric: 'pearson' },
 ];
 
-interface Pretraining { steps: number; tokensPerSecond: number | null }
+interface Pretraining { steps: number; tokensPerSecond: number | null; heldOutMlmAccuracy: number | null }
 interface Score { mean: number; std: number; seeds: number; failedSeeds: number[] }
 
 function readLines(path: string): Record<string, unknown>[] {
@@ -35,12 +35,17 @@ function pretraining(name: string): Pretraining | null {
     const last = train.at(-1);
     if (!last) return null;
     const rates = train.map((entry) => entry.tokens_per_second).filter((rate): rate is number => typeof rate === 'number');
-    return { steps: last.step as number, tokensPerSecond: rates.length > 0 ? rates.reduce((sum, rate) => sum + rate, 0) / rates.length : null };
+    const evaluation = readLines(log).filter((entry) => entry.kind === 'eval').at(-1);
+    return {
+      steps: last.step as number,
+      tokensPerSecond: rates.length > 0 ? rates.reduce((sum, rate) => sum + rate, 0) / rates.length : null,
+      heldOutMlmAccuracy: typeof evaluation?.mlm_accuracy === 'number' ? evaluation.mlm_accuracy : null,
+    };
   }
   const summary = join(workDir!, 'pretrained', `${name}.json`);
   if (!existsSync(summary)) return null;
   const line = readLines(summary).at(-1)!;
-  return { steps: line.steps as number, tokensPerSecond: (line.tokens_per_second as number) || null };
+  return { steps: line.steps as number, tokensPerSecond: (line.tokens_per_second as number) || null, heldOutMlmAccuracy: line.steps ? (line.held_out_mlm_accuracy as number) : null };
 }
 
 function score(name: string, task: (typeof TASKS)[number]): Score | null {
@@ -58,17 +63,19 @@ const baselinesPath = join(workDir, 'baselines.json');
 const baselines = existsSync(baselinesPath) ? (JSON.parse(readFileSync(baselinesPath, 'utf8')) as Record<string, number>) : null;
 
 const lines = [
-  `| Pretraining (${budget} budget) | updates | tokens/s | ${TASKS.map((task) => task.name).join(' | ')} |`,
-  `|---|---|---|${TASKS.map(() => '---|').join('')}`,
+  `| Pretraining (${budget} budget) | updates | tokens/s | held-out MLM acc | ${TASKS.map((task) => task.name).join(' | ')} |`,
+  `|---|---|---|---|${TASKS.map(() => '---|').join('')}`,
   ...rows.map((row) => {
     const cells = row.scores.map((entry) => (entry === null ? 'not run' : `${percent(entry.mean)} ± ${percent(entry.std)}${entry.failedSeeds.length > 0 ? ` (${entry.failedSeeds.length} failed)` : ''}`));
     const steps = row.pretraining === null ? '–' : row.pretraining.steps.toLocaleString('en-US');
     const rate = row.pretraining?.tokensPerSecond ? Math.round(row.pretraining.tokensPerSecond).toLocaleString('en-US') : '–';
-    return `| ${row.label} | ${steps} | ${rate} | ${cells.join(' | ')} |`;
+    const accuracy = row.pretraining?.heldOutMlmAccuracy ?? null;
+    const mlm = accuracy === null ? '–' : percent(accuracy);
+    return `| ${row.label} | ${steps} | ${rate} | ${mlm} | ${cells.join(' | ')} |`;
   }),
 ];
 if (baselines) {
-  lines.push(`| Baselines: bag-of-words logistic regression; –; word-overlap Jaccard | | | ${percent(baselines.sst2_bag_of_words_accuracy!)} | – | ${percent(baselines.stsb_word_overlap_pearson!)} |`);
+  lines.push(`| Baselines: bag-of-words logistic regression; –; word-overlap Jaccard | | | | ${percent(baselines.sst2_bag_of_words_accuracy!)} | – | ${percent(baselines.stsb_word_overlap_pearson!)} |`);
 }
 const markdown = lines.join('\n') + '\n';
 process.stdout.write(markdown);
