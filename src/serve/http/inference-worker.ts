@@ -1,7 +1,8 @@
 // The inference worker: hosts the server's one BertInference, so that ONNX Runtime's session.run,
 // which blocks its thread, never stalls the HTTP event loop (/health and /metrics answer, requests
 // are parsed and queued, while a batch runs). Calls run one at a time in arrival order; ONNX Runtime
-// spreads each over the cores that servingThreading gives it by the model's size. Results go back by structured clone (embeddings: their buffers move).
+// spreads each over the cores that servingThreading gives it by the model's size. Results go back by
+// structured clone (embeddings: their buffers move).
 import { join } from 'node:path';
 import { Explainer } from '../../explain/explain.js';
 import { architectureOf } from '../../model/architecture.js';
