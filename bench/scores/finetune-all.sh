@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fine-tunes one bertkit-pretrained model on the six tasks of the README's score table, 3 seeds each.
+# Fine-tunes one bertkit-pretrained model on the six tasks of the README's score table, 3 seeds each
+# (and on request stsb-similarity: STS-B as a sentence-embedding model, bertkit finetune --task similarity).
 # usage: bench/scores/finetune-all.sh MODEL_DIR WORK_DIR [TASK…]
 #   WORK_DIR holds splits/ from `node dist/bench/scores/prepare.js ../shared WORK_DIR`;
 #   each task writes FINETUNED_DIR/TASK/seeds-report.{json,md} (default FINETUNED_DIR: WORK_DIR/finetuned)
@@ -22,6 +23,8 @@ for task in ${tasks[@]}; do
     conll2003) bertkit finetune --task ner --train "$shared/conll2003/train.txt" --dev "$shared/conll2003/valid.txt" \
             --max-seq-length 128 --epochs ${EPOCHS_CONLL2003:-5} --learning-rate 2e-4 --output "$out" "${common[@]}" ;;
     stsb) bertkit finetune --task regression --train "$splits/stsb-train.tsv" --dev "$splits/stsb-validation.tsv" \
+            --max-seq-length 128 --epochs ${EPOCHS_STSB:-10} --learning-rate 1e-4 --output "$out" "${common[@]}" ;;
+    stsb-similarity) bertkit finetune --task similarity --train "$splits/stsb-train.tsv" --dev "$splits/stsb-validation.tsv" \
             --max-seq-length 128 --epochs ${EPOCHS_STSB:-10} --learning-rate 1e-4 --output "$out" "${common[@]}" ;;
     chnsenticorp) bertkit finetune --task classification --train "$shared/chnsenticorp/train.tsv" --dev "$shared/chnsenticorp/dev.tsv" \
             --max-seq-length 256 --epochs ${EPOCHS_CHNSENTICORP:-3} --learning-rate 1e-4 --output "$out" "${common[@]}" ;;

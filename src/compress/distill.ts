@@ -45,7 +45,7 @@ export interface DistillTask {
 
 /** Loads the teacher, makes or loads the student, and checks that they can be distilled into one another. */
 export async function prepareDistillation(teacherDir: string, student: StudentSource, task: DistillTask, seed: number): Promise<DistillationSetup> {
-  if (task.kind === 'qa') throw new Error('distill: question answering is not distilled yet; the tasks are classification, regression, ner and srl');
+  if (task.kind === 'qa' || task.kind === 'similarity') throw new Error(`distill: ${task.kind === 'qa' ? 'question answering' : 'a similarity model'} is not distilled yet; the tasks are classification, regression, ner and srl`);
   const teacherConfig = readBertConfig(join(teacherDir, 'config.json'));
   const heads = headsForTask(task.kind, teacherConfig.model_type);
   const expected = architectureOf(heads, teacherConfig.model_type);

@@ -8,7 +8,7 @@ export { gather, gatherElements, scatterAdd } from './ops/gather.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { layerNorm } from './ops/layernorm.js';
 export { gelu, dropout } from './ops/activations.js';
-export { crossEntropy, mse, bceWithLogits } from './ops/losses.js';
+export { crossEntropy, mse, bceWithLogits, cosentLoss } from './ops/losses.js';
 export type { GemmOptions } from './ops/matmul.js';
 export type { SliceSpec } from './ops/shape-ops.js';
 export type { ReduceOptions } from './ops/reduce.js';

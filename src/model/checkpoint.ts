@@ -16,6 +16,7 @@ import { bertParameterShapes } from './bert.js';
 import { type BertConfig, embeddingSizeOf, readBertConfig, writeBertConfig } from './config.js';
 import { tiesWordEmbeddings } from './heads.js';
 import { sinusoidalTable } from './sinusoidal.js';
+import { type SentenceEmbeddingLayout, writeSentenceTransformersFiles } from './sentence-transformers.js';
 import { initialParameters } from './initial-parameters.js';
 import { readJsonFile } from '../io/json-file.js';
 
@@ -121,6 +122,8 @@ export async function loadBert(dir: string, options: LoadBertOptions = {}): Prom
 export interface SaveBertOptions {
   /** Written beside the model (vocab.txt, tokenizer.json, tokenizer_config.json, special_tokens_map.json). */
   readonly tokenizer?: BertTokenizer;
+  /** A sentence-embedding model: also the sentence-transformers files naming its pooling (sentence-transformers.ts). */
+  readonly sentenceEmbedding?: SentenceEmbeddingLayout;
 }
 
 /**
@@ -151,6 +154,7 @@ export function saveBert(dir: string, model: BertModelState, options: SaveBertOp
   writeDirectoryAtomic(dir, (staging) => {
     writeSafetensors(join(staging, 'model.safetensors'), tensors, { format: 'pt' });
     options.tokenizer?.save(staging);
+    if (options.sentenceEmbedding !== undefined) writeSentenceTransformersFiles(staging, options.sentenceEmbedding);
     writeBertConfig(join(staging, 'config.json'), { ...model.config, architectures: [architectureOf(model.heads, model.config.model_type)] });
   }, { replace: 'files', last: 'config.json' });
 }

@@ -16,7 +16,7 @@ import { INFERENCE_DTYPES, type InferenceDtype, defaultScheme, schemeOf } from '
 import { type QuantizationScheme, quantizeEncoderWeights } from '../compress/quantize-weights.js';
 import { type BatchInput, BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import type { Encoding } from '../tokenizer/encoding.js';
-import { type Pooling, poolRows } from './pooling.js';
+import { type Pooling, poolRows } from '../model/pooling.js';
 
 /** `threads`: ORT intra-op threads (default: all cores); `spinWait`: see SessionOptions. */
 export interface BertInferenceOptions extends Readonly<SessionThreading> {

@@ -4,7 +4,8 @@
 // entities {entity_group, score, word, start, end} aggregated per word from its first piece by default
 // (aggregation_strategy "first": what training labels and evaluation scores; see entity-grouping.ts), and
 // question answering {answer, score, start, end}; semantic role labelling gives a role per word
-// {words, roles} for a sentence and the index of its predicate.
+// {words, roles} for a sentence and the index of its predicate; a similarity model gives
+// {similarity}, the cosine of the pair's mean-pooled embeddings.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AggregationStrategy, groupEntities } from '../data/tasks/entity-grouping.js';
@@ -37,6 +38,7 @@ export interface FinetunedModel {
 
 /** The task a model directory was fine-tuned for: finetune_state.json's, else read from its class and problem type. */
 export function taskKindOf(model: Pick<LoadedBert, 'architecture' | 'config'>, recorded?: unknown): TaskKind {
+  if (recorded === 'similarity' && (model.architecture === 'BertModel' || model.architecture === 'ElectraModel')) return 'similarity';
   const fromClass = kindOfClass(model.architecture, model.config);
   if (recorded === 'srl' && fromClass === 'ner') return 'srl';
   return fromClass;
@@ -50,7 +52,7 @@ function kindOfClass(architecture: string, config: BertConfig): TaskKind {
     case 'ElectraForTokenClassification': return 'ner';
     case 'BertForQuestionAnswering':
     case 'ElectraForQuestionAnswering': return 'qa';
-    default: throw new Error(`the model is a ${architecture}, not a fine-tuned task model (BertForSequenceClassification, BertForTokenClassification or BertForQuestionAnswering)`);
+    default: throw new Error(`the model is a ${architecture}, not a fine-tuned task model (BertForSequenceClassification, BertForTokenClassification or BertForQuestionAnswering, or a sentence-embedding model from bertkit finetune --task similarity)`);
   }
 }
 
@@ -59,7 +61,8 @@ export async function loadFinetuned(dir: string, options: { kind?: TaskKind } = 
   if (model.report.missing.length > 0) throw new Error(`${dir}: the checkpoint lacks ${model.report.missing.slice(0, 5).join(', ')}; it is not a complete fine-tuned model`);
   const statePath = join(dir, FINETUNE_STATE_FILE);
   const state = existsSync(statePath) ? (readJsonFile(statePath) ?? {}) as { task?: unknown; settings?: Record<string, unknown> } : {};
-  const detected = taskKindOf(model, state.task);
+  // A bare encoder is a similarity model when its run says so, or when asked to score it as one.
+  const detected = taskKindOf(model, options.kind === 'similarity' ? 'similarity' : state.task);
   if (options.kind !== undefined && options.kind !== detected && !(options.kind === 'srl' && detected === 'ner')) {
     throw new Error(`${dir}: the model was fine-tuned for ${detected}, not ${options.kind}`);
   }
@@ -106,7 +109,7 @@ export async function evaluateFinetuned(finetuned: FinetunedModel, spec: TaskSpe
   const maxSeqLength = sequenceLengthFor(finetuned.model.config, loadOptions.maxSeqLength, defaultMaxSeqLength(spec.kind));
   const data = await spec.load(dataPath, finetuned.tokenizer, { ...loadOptions, ...labels, maxSeqLength });
   if (data.features.length === 0) throw new Error(`${dataPath}: no examples`);
-  const predictor = await TaskPredictor.create(finetuned.model.config, finetuned.model.heads, predictorOptions(finetuned, options));
+  const predictor = await TaskPredictor.create(finetuned.model.config, finetuned.model.heads, { ...predictorOptions(finetuned, options), similarity: spec.kind === 'similarity' });
   try {
     const outputs = await predictor.predict(finetuned.model.parameters, data.features, batchOptions(options));
     return { metrics: { ...spec.evaluate(data, outputs), loss: taskLoss(data, outputs) }, data };
@@ -149,6 +152,15 @@ export async function predictFinetuned(finetuned: FinetunedModel, inputs: readon
     const inference = BertInference.create(model, tokenizer, { maxLength, ...threads, ...(options.dtype === 'q8' ? { dtype: 'q8', quantization: schemeOf(finetuned.dir) } : {}) });
     const predictions = await inference.classify(texts, batch);
     return kind === 'regression' ? predictions.map((p) => ({ value: p.scores[0]!.score })) : predictions;
+  }
+  if (kind === 'similarity') {
+    const pairs = inputs.map((input, index): [string, string] => {
+      if (!('text' in input) || input.textPair === undefined) throw new Error(`input ${index + 1}: a similarity model needs {"text": …, "text_pair": …}`);
+      return [input.text, input.textPair];
+    });
+    const inference = BertInference.create(model, tokenizer, { maxLength, ...threads, ...(options.dtype === 'q8' ? { dtype: 'q8', quantization: schemeOf(finetuned.dir) } : {}) });
+    const embeddings = await inference.embed(pairs.flat(), { pooling: 'mean', normalize: true, ...batch });
+    return pairs.map((_, index) => ({ similarity: dotProduct(embeddings[2 * index]!, embeddings[2 * index + 1]!) }));
   }
   const predictor = await TaskPredictor.create(model.config, model.heads, predictorOptions(finetuned, options));
   try {
@@ -194,4 +206,10 @@ export async function predictFinetuned(finetuned: FinetunedModel, inputs: readon
   } finally {
     await predictor.dispose();
   }
+}
+
+function dotProduct(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
 }

@@ -1,6 +1,7 @@
 // Batches of task features, padded to their own longest row (dynamic padding), with the labels the
 // task's loss reads under HF's argument names: labels (class id, multi-hot row, regression value or
-// one id per token, −100 at padding), start_positions and end_positions.
+// one id per token, −100 at padding), start_positions and end_positions. A similarity batch holds
+// both texts of each pair: the first texts, then the second texts (model/similarity.ts).
 import type { TaskData, TaskFeatures } from '../data/tasks/task.js';
 import { padRows } from '../model/batching.js';
 import { type BertBatch, batchFeeds } from '../model/runner.js';
@@ -9,9 +10,19 @@ import type { HostTensor } from '../runtime/session.js';
 
 export type Feeds = Record<string, HostTensor>;
 
-/** The model inputs of `features[indices]`, padded to their longest row. */
+/**
+ * The model inputs of `features[indices]`, padded to their longest row; for similarity features
+ * (those with a pairInputIds), 2·indices.length rows: the first texts, then the second texts.
+ */
 export function featureBatch(features: readonly TaskFeatures[], indices: readonly number[], padId: number): BertBatch {
-  return padRows(indices.map((index) => ({ ids: features[index]!.inputIds, typeIds: features[index]!.tokenTypeIds })), padId);
+  const rows = indices.map((index) => ({ ids: features[index]!.inputIds, typeIds: features[index]!.tokenTypeIds }));
+  const pairs = indices.map((index) => features[index]!.pairInputIds);
+  if (pairs.every((ids) => ids === undefined)) return padRows(rows, padId);
+  const second = pairs.map((ids, row) => {
+    if (ids === undefined) throw new Error(`similarity feature ${indices[row]} has no second text`);
+    return { ids, typeIds: new Int32Array(ids.length) };
+  });
+  return padRows([...rows, ...second], padId);
 }
 
 /** Model inputs plus the labels of the task's loss. */
@@ -43,7 +54,8 @@ export function featureTrainingFeeds(data: TaskData, indices: readonly number[],
         }
         return { ...feeds, labels: { data: labels, dims: [batch] } };
       }
-    case 'regression': {
+    case 'regression':
+    case 'similarity': {
       const labels = new Float32Array(batch);
       for (let row = 0; row < batch; row++) {
         const label = feature(row).label;

@@ -2,7 +2,8 @@
 // off, the weights of the caller's choosing), run on batches sorted by length and padded to their
 // own longest row; outputs come back per feature, in feature order, cut to each feature's own
 // length (TaskOutputs). The loss of those outputs is computed here in float64, as the training
-// loss defines it (without class weights).
+// loss defines it (without class weights). A similarity model's output per feature is the cosine of
+// its two texts' mean-pooled embeddings.
 import type { TaskData, TaskFeatures, TaskOutputs } from '../data/tasks/task.js';
 import type { BertHeads } from '../model/architecture.js';
 import { planBatches } from '../model/batching.js';
@@ -11,6 +12,7 @@ import type { InferenceOutput } from '../model/inference-graph.js';
 import type { QuantizedMatrices } from '../model/quantized-encoder-layer.js';
 import { BertRunner, type WeightSource } from '../model/runner.js';
 import type { HostTensor } from '../runtime/session.js';
+import { poolRows } from '../model/pooling.js';
 import { featureBatch } from './finetune-batches.js';
 
 export interface TaskPredictOptions {
@@ -25,11 +27,18 @@ export class TaskPredictor {
     private readonly padId: number,
     /** Outputs have a value (or a row of logits) per token: token classification and QA. */
     private readonly perToken: boolean,
+    /** Outputs are the cosines of the features' two texts (a sentence-embedding model). */
+    private readonly similarity: boolean,
   ) {}
 
-  /** `quantized`: score the q8 model (int8 encoder layers on these weights; see BertRunnerOptions). */
-  static async create(config: BertConfig, heads: BertHeads, options: { threads?: number; quantized?: QuantizedMatrices } = {}): Promise<TaskPredictor> {
-    const outputs: InferenceOutput[] = heads.sequenceClassification || heads.tokenClassification ? ['logits']
+  /**
+   * `quantized`: score the q8 model (int8 encoder layers on these weights; see BertRunnerOptions).
+   * `similarity`: the model is a sentence-embedding model (no head; scored by cosine).
+   */
+  static async create(config: BertConfig, heads: BertHeads, options: { threads?: number; quantized?: QuantizedMatrices; similarity?: boolean } = {}): Promise<TaskPredictor> {
+    const similarity = options.similarity === true;
+    const outputs: InferenceOutput[] = similarity ? ['last_hidden_state']
+      : heads.sequenceClassification || heads.tokenClassification ? ['logits']
       : heads.questionAnswering ? ['start_logits', 'end_logits']
       : [];
     if (outputs.length === 0) throw new Error('TaskPredictor: the model has no task head (classifier or qa_outputs)');
@@ -38,19 +47,27 @@ export class TaskPredictor {
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.quantized === undefined ? {} : { quantized: options.quantized }),
     });
-    return new TaskPredictor(runner, config.pad_token_id, heads.tokenClassification || heads.questionAnswering);
+    return new TaskPredictor(runner, config.pad_token_id, heads.tokenClassification || heads.questionAnswering, similarity);
   }
 
   /** The head's outputs for every feature, computed with `weights`. */
   async predict(weights: WeightSource, features: readonly TaskFeatures[], options: TaskPredictOptions = {}): Promise<TaskOutputs> {
     const outputNames = this.runner.outputNames;
     const perFeature: Record<string, Float32Array[]> = Object.fromEntries(outputNames.map((name) => [name, new Array<Float32Array>(features.length)]));
-    const batches = planBatches(features.map((f) => f.inputIds.length), options.batchSize ?? 32, true);
+    const length = (f: TaskFeatures): number => Math.max(f.inputIds.length, f.pairInputIds?.length ?? 0);
+    const batches = planBatches(features.map(length), options.batchSize ?? 32, true);
     let done = 0;
     for (const indices of batches) {
       const batch = featureBatch(features, indices, this.padId);
       const outputs = await this.runner.run(batch, weights);
-      for (const name of outputNames) splitRows(outputs[name]!, indices, features, this.perToken ? batch.seqLength : 0, perFeature[name]!);
+      if (this.similarity) {
+        const hidden = outputs.last_hidden_state!;
+        const embeddings = poolRows(hidden.data as Float32Array, batch.attentionMask!, hidden.dims, 'mean', true);
+        const logits = perFeature.logits ??= new Array<Float32Array>(features.length);
+        indices.forEach((index, row) => (logits[index] = Float32Array.of(dot(embeddings[row]!, embeddings[indices.length + row]!))));
+      } else {
+        for (const name of outputNames) splitRows(outputs[name]!, indices, features, this.perToken ? batch.seqLength : 0, perFeature[name]!);
+      }
       done += indices.length;
       options.onProgress?.(done, features.length);
     }
@@ -63,6 +80,12 @@ export class TaskPredictor {
   async dispose(): Promise<void> {
     await this.runner.dispose();
   }
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
 }
 
 /** Rows of a batch output into per-feature arrays; per-token outputs (seqLength > 0) are cut to the feature's length. */
@@ -78,9 +101,10 @@ function splitRows(output: HostTensor, indices: readonly number[], features: rea
 /**
  * The task's loss of `outputs` on the features' labels, averaged as in training: per feature
  * (classification, regression, qa) or per labelled token (ner, srl; a word in the overlap of two
- * windows counts in both, as it is trained in both).
+ * windows counts in both, as it is trained in both); similarity: CoSENT over all pairs (see cosent).
  */
 export function taskLoss(data: TaskData, outputs: TaskOutputs): number {
+  if (data.kind === 'similarity') return cosent(outputs.logits!.map((row) => row[0]!), data.features.map((feature) => feature.label as number));
   let sum = 0, count = 0;
   data.features.forEach((feature, index) => {
     switch (data.kind) {
@@ -122,6 +146,22 @@ export function taskLoss(data: TaskData, outputs: TaskOutputs): number {
     }
   });
   return count === 0 ? NaN : sum / count;
+}
+
+/**
+ * CoSENT in float64 over every two pairs of the data (training takes it over the pairs of a batch,
+ * so a file's value is larger): log(1 + Σ_{yᵢ < yⱼ} exp(scale·(sᵢ − sⱼ))).
+ */
+export function cosent(similarities: readonly number[], scores: readonly number[], scale = 20): number {
+  let shift = 0;
+  for (let i = 0; i < scores.length; i++) {
+    for (let j = 0; j < scores.length; j++) if (scores[i]! < scores[j]!) shift = Math.max(shift, scale * (similarities[i]! - similarities[j]!));
+  }
+  let total = Math.exp(-shift);
+  for (let i = 0; i < scores.length; i++) {
+    for (let j = 0; j < scores.length; j++) if (scores[i]! < scores[j]!) total += Math.exp(scale * (similarities[i]! - similarities[j]!) - shift);
+  }
+  return shift + Math.log(total);
 }
 
 function negLogSoftmax(values: Float32Array, offset: number, size: number, target: number): number {

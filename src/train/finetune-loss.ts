@@ -2,6 +2,8 @@
 // loss. Without class weights that is bertLoss (HF's loss for the class); with them, the weighted
 // cross-entropy of torch.nn.CrossEntropyLoss(weight=w), for unbalanced label sets:
 //   loss = −Σᵢ w[yᵢ]·log p(yᵢ) / Σᵢ w[yᵢ]      over the rows (or tokens) whose label is not −100
+// A similarity task trains the encoder's mean-pooled embeddings with sentence-transformers' CoSENT
+// loss (model/similarity.ts).
 import type { TaskData } from '../data/tasks/task.js';
 import { Graph } from '../graph/graph.js';
 import { crossEntropy } from '../graph/ops.js';
@@ -9,16 +11,23 @@ import type { BertHeads } from '../model/architecture.js';
 import { bertForward } from '../model/bert.js';
 import type { BertConfig } from '../model/config.js';
 import { bertLoss } from '../model/losses.js';
+import { similarityLoss } from '../model/similarity.js';
 import { type TrainProgram, buildTrainProgram } from '../runtime/train-program.js';
 
 export interface FinetuneProgramOptions {
   /** One weight per label (single-label classification, ner, srl). */
   readonly classWeights?: readonly number[];
+  /** A similarity task: the batch is two texts per pair (see model/similarity.ts). */
+  readonly similarity?: boolean;
 }
 
 export function buildFinetuneProgram(config: BertConfig, heads: BertHeads, options: FinetuneProgramOptions = {}): TrainProgram {
   const graph = new Graph();
   const forward = bertForward(graph, config, { heads, training: true });
+  if (options.similarity) {
+    if (options.classWeights !== undefined) throw new Error('class weights apply to classification tasks, not similarity');
+    return buildTrainProgram(similarityLoss(forward.lastHiddenState, forward.inputs.attentionMask).loss);
+  }
   if (options.classWeights === undefined) return buildTrainProgram(bertLoss(forward, config).loss);
   const logits = forward.heads.logits;
   if (logits === undefined || config.problem_type === 'regression' || config.problem_type === 'multi_label_classification') {

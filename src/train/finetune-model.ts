@@ -9,7 +9,7 @@ import { type BertModelState, loadBert } from '../model/checkpoint.js';
 import { type BertConfig, type ModelType, readBertConfig } from '../model/config.js';
 import { initialParameters } from '../model/initial-parameters.js';
 
-/** The HF class each task trains (BERT's, or ELECTRA's for an ELECTRA model). */
+/** The HF class each task trains (BERT's, or ELECTRA's for an ELECTRA model); a sentence-embedding model is the bare encoder. */
 export function headsForTask(kind: TaskKind, modelType: ModelType = 'bert'): BertHeads {
   switch (kind) {
     case 'classification':
@@ -20,6 +20,8 @@ export function headsForTask(kind: TaskKind, modelType: ModelType = 'bert'): Ber
       return headsFor('BertForTokenClassification', modelType);
     case 'qa':
       return headsFor('BertForQuestionAnswering', modelType);
+    case 'similarity':
+      return headsFor('BertModel', modelType);
   }
 }
 
@@ -34,7 +36,7 @@ export function taskLabelsOf(data: TaskData): TaskLabels {
   return { kind: data.kind, labels: data.labels, ...(data.multiLabel ? { multiLabel: true } : {}) };
 }
 
-/** `base` with the task's labels: regression has one output, QA no labels (HF's num_labels default). */
+/** `base` with the task's labels: regression has one output, QA and similarity no labels (HF's num_labels default). */
 export function finetuneConfig(base: BertConfig, task: TaskLabels): BertConfig {
   const { id2label: _id2label, label2id: _label2id, problem_type: _problemType, architectures: _architectures, ...rest } = base;
   const config: BertConfig = { ...rest };
@@ -57,14 +59,15 @@ export function finetuneConfig(base: BertConfig, task: TaskLabels): BertConfig {
       withLabels(task.labels);
       break;
     case 'qa':
+    case 'similarity':
       break;
   }
   return config;
 }
 
-/** The label names a fine-tuned config carries, in id order ([] for regression and QA). */
+/** The label names a fine-tuned config carries, in id order ([] for regression, similarity and QA). */
 export function labelsOfConfig(config: BertConfig, kind: TaskKind): string[] {
-  if (kind === 'regression' || kind === 'qa' || config.id2label === undefined) return [];
+  if (kind === 'regression' || kind === 'similarity' || kind === 'qa' || config.id2label === undefined) return [];
   return Object.keys(config.id2label).map(Number).sort((a, b) => a - b).map((id) => config.id2label![String(id)]!);
 }
 

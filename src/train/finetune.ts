@@ -56,6 +56,8 @@ export interface FinetuneOptions {
   readonly model: BertModelState;
   /** Saved with the model. */
   readonly tokenizer?: BertTokenizer;
+  /** Tokens per text the features were encoded at: a similarity model records it for sentence-transformers (default: the model's positions). */
+  readonly maxSeqLength?: number;
   /** The best model, log.jsonl, training_curve.svg, eval_results.json and finetune_state.json go here. */
   readonly outputDir: string;
   readonly seed: number;
@@ -168,7 +170,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const reinitialized = options.reinitLayers
     ? reinitializeTopLayers(model.parameters, { numLayers: config.num_hidden_layers, k: options.reinitLayers, seed, initializerRange: config.initializer_range })
     : [];
-  const program = buildFinetuneProgram(config, model.heads, options.classWeights ? { classWeights: options.classWeights } : {});
+  const similarity = task.kind === 'similarity';
+  const program = buildFinetuneProgram(config, model.heads, { ...(options.classWeights ? { classWeights: options.classWeights } : {}), similarity });
   const batchesPerEpoch = Math.ceil(train.features.length / batchSize);
   const updatesPerEpoch = Math.ceil(batchesPerEpoch / accumulation);
   const totalSteps = epochs * updatesPerEpoch;
@@ -251,7 +254,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       total_steps: totalSteps, metric, group_by_length: groupByLength,
     },
     open: async (threads) => {
-      if (dev !== undefined) predictor = await TaskPredictor.create(config, model.heads, threads === undefined ? {} : { threads });
+      if (dev !== undefined) predictor = await TaskPredictor.create(config, model.heads, { ...(threads === undefined ? {} : { threads }), similarity });
     },
     resume: (saved, dir) => Object.assign(state, resumedRun(saved, dir)),
     draw: (index) => {
@@ -285,7 +288,11 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   };
   const run = await runTraining({
     objective,
-    model: { config, heads: model.heads, ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}) },
+    model: {
+      config, heads: model.heads, ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
+      // A sentence-embedding model is saved in the sentence-transformers layout, with the pooling it was trained with.
+      ...(similarity ? { sentenceEmbedding: { pooling: 'mean', width: config.hidden_size, maxSeqLength: options.maxSeqLength ?? config.max_position_embeddings } } : {}),
+    },
     parameters: model.parameters,
     update,
     seed,

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readBertConfig } from '../../src/model/config.js';
-import { bertkit, interruptAfterSecondUpdate, trainLosses } from '../helpers/cli.js';
+import { bertkit, interruptAfterSecondUpdate, runCli, trainLosses } from '../helpers/cli.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath } from '../model/fixture.js';
-import { writeSyntheticTasks } from '../train/finetune-data.js';
+import { similarityTsv, writeSyntheticTasks } from '../train/finetune-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-finetune-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,6 +34,30 @@ test('finetune classification: prints the best dev metrics and saves an HF BertF
   const evalResults = JSON.parse(readFileSync(join(output, 'eval_results.json'), 'utf8')) as Record<string, number>;
   assert.equal(evalResults.step, summary.best_step);
   assert.equal(evalResults.accuracy, summary.best_metrics.accuracy);
+});
+
+test('finetune --task similarity with --seeds 2: a sentence-transformers model that evaluate and predict read back', { skip }, () => {
+  const train = join(dir, 'pairs-train.tsv'), devPath = join(dir, 'pairs-dev.tsv');
+  writeFileSync(train, similarityTsv(120, 7));
+  writeFileSync(devPath, similarityTsv(40, 8));
+  const output = join(dir, 'similarity');
+  const run = bertkit('finetune', '--task', 'similarity', '--model', fixturePath(), '--train', train, '--dev', devPath, '--max-seq-length', '24',
+    '--batch-size', '16', '--learning-rate', '2e-3', '--threads', '1', '--epochs', '3', '--seeds', '2', '--output', output);
+  assert.equal(run.status, 0, run.stderr);
+  const summary = JSON.parse(run.stdout) as { metric: string; mean: number };
+  assert.equal(summary.metric, 'pearson');
+  const best = join(output, 'best');
+  assert.deepEqual(JSON.parse(readFileSync(join(best, 'sentence_bert_config.json'), 'utf8')), { max_seq_length: 24, do_lower_case: false });
+  assert.deepEqual(readBertConfig(join(best, 'config.json')).architectures, ['BertModel']);
+  const evaluated = bertkit('evaluate', '--model', best, '--data', devPath, '--threads', '1', '--quiet');
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  const metrics = JSON.parse(evaluated.stdout) as { task: string; pearson: number; spearman: number };
+  assert.equal(metrics.task, 'similarity');
+  const evalResults = JSON.parse(readFileSync(join(best, 'eval_results.json'), 'utf8')) as Record<string, number>;
+  assert.ok(Math.abs(metrics.pearson - evalResults.pearson!) < 1e-6, `${metrics.pearson} vs ${evalResults.pearson} in training`);
+  const predicted = runCli(['predict', '--model', best, '--threads', '1'], { input: '{"text": "football and music", "text_pair": "music and football"}\n{"text": "a film"}\n' });
+  assert.notEqual(predicted.status, 0);
+  assert.match(predicted.stderr, /input 2: a similarity model needs \{"text": …, "text_pair": …\}/);
 });
 
 test('finetune --seeds 2 writes seeds-report.{json,md} and moves the best run to OUTPUT/best', { skip }, () => {

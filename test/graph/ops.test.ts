@@ -114,6 +114,13 @@ describe('losses', () => {
       values: { starts: [3, 0, -100] },
     }));
   it('mse', () => checkGradients((g) => op.mse(g.parameter('p', [2, 3]), g.parameter('t', [2, 3]))));
+  it('cosentLoss: ties and reversed pairs, against the float64 reference and finite differences', () =>
+    checkGradients((g) => op.cosentLoss(op.mul(g.parameter('s', [6]), 0.2), g.parameter('y', [6])), {
+      values: { y: [0, 1, 1, 2, 3, 0.5] },
+      constant: ['y'],
+    }));
+  it('cosentLoss: no ordered pair (all scores equal) is log 1 = 0', () =>
+    checkGradients((g) => op.cosentLoss(g.parameter('s', [3]), g.parameter('y', [3])), { values: { y: [2, 2, 2] }, constant: ['y'] }));
   it('bceWithLogits, large logits included', () =>
     checkGradients((g) => op.bceWithLogits(op.mul(g.parameter('x', [2, 4]), 8), g.parameter('t', [2, 4])), { positive: ['t'] }));
 });

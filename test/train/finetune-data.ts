@@ -1,5 +1,6 @@
 // Small synthetic fine-tuning sets the fixture model (bert-tiny-uncased, random weights) can learn in
-// a second: sentiment decided by one keyword, and person names tagged in CoNLL format.
+// a second: sentiment decided by one keyword, person names tagged in CoNLL format, and pairs scored
+// by the topics they share.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../src/runtime/rng.js';
@@ -35,6 +36,36 @@ export function personConll(count: number, seed: number): string {
     sentences.push(words.map(([word, tag]) => `${word} X X ${tag}`).join('\n'));
   }
   return `${sentences.join('\n\n')}\n`;
+}
+
+const TOPICS = ['football', 'music', 'cooking', 'travel', 'science', 'history', 'art', 'money'];
+
+/**
+ * `count` scored pairs (STS-B's columns): each text names two topics among filler words; the score
+ * is how many topics the two share (0, 1 or 2). What a bag of words would see, but so would a
+ * sentence-embedding model that learns to weigh topic words over fillers.
+ */
+export function similarityTsv(count: number, seed: number): string {
+  const rng = new Rng(seed);
+  const topics = (): string[] => {
+    const first = rng.int(TOPICS.length);
+    return [TOPICS[first]!, TOPICS[(first + 1 + rng.int(TOPICS.length - 1)) % TOPICS.length]!];
+  };
+  const text = (words: string[]): string => {
+    const all = Array.from({ length: 4 }, () => FILLER[rng.int(FILLER.length)]!);
+    for (const word of words) all.splice(rng.int(all.length + 1), 0, word);
+    return all.join(' ');
+  };
+  const lines = ['sentence1\tsentence2\tscore'];
+  for (let i = 0; i < count; i++) {
+    const a = topics();
+    const others = TOPICS.filter((topic) => !a.includes(topic));
+    const other = (): string => others.splice(rng.int(others.length), 1)[0]!;
+    const shared = rng.int(3);
+    const b = shared === 2 ? [a[1]!, a[0]!] : shared === 1 ? [a[rng.int(2)]!, other()] : [other(), other()];
+    lines.push(`${text(a)}\t${text(b)}\t${shared}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** Writes train.tsv / dev.tsv (sentiment) and train.conll / dev.conll (names) into `dir`. */

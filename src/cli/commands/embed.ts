@@ -1,7 +1,7 @@
 // `bertkit embed`: sentence embeddings for a JSONL corpus, batched by length.
 import { Option, type Command } from 'commander';
 import { BertInference } from '../../serve/bert-inference.js';
-import type { Pooling } from '../../serve/pooling.js';
+import type { Pooling } from '../../model/pooling.js';
 import type { InferenceDtype } from '../../compress/quantize-model.js';
 import { dtypeOption, integerAtLeast, maxLengthAlias } from '../args.js';
 import { readJsonlTexts, writeJsonl } from '../jsonl-texts.js';

@@ -1,4 +1,4 @@
-// `bertkit finetune`: fine-tune a pretrained BERT on a task (classification, regression, ner, srl, qa)
+// `bertkit finetune`: fine-tune a pretrained BERT on a task (classification, regression, similarity, ner, srl, qa)
 // with the stable recipe by default (Mosbach et al. 2021), dev evaluation every epoch, best checkpoint,
 // early stopping, and on request several seeds with a report.
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { integerAtLeast, maxLengthAlias, number } from '../args.js';
 import { CLI_OPTIONS_KEY, cliOptionsRecord, resumedCliOptions } from '../resume-options.js';
 import { type RecipeCliOptions, addRecipeOptions, recipeOptions, recipeSettings, reportRun, sayer, stoppableByCtrlC, trainingProgress } from '../task-training.js';
 
-export const TASK_KINDS: readonly TaskKind[] = ['classification', 'regression', 'ner', 'srl', 'qa'];
+export const TASK_KINDS: readonly TaskKind[] = ['classification', 'regression', 'similarity', 'ner', 'srl', 'qa'];
 
 
 interface FinetuneCliOptions extends RecipeCliOptions, DataCliOptions {
@@ -75,9 +75,9 @@ export function registerFinetune(program: Command): void {
     .command('finetune')
     .description('fine-tune a pretrained BERT on a task; the best dev checkpoint is saved as a Hugging Face model directory')
     // Required unless resuming (runFinetune checks): a resumed run takes them from its checkpoint.
-    .addOption(new Option('--task <kind>', 'the task (required)').choices([...TASK_KINDS]))
+    .addOption(new Option('--task <kind>', 'the task (required); similarity trains a sentence-embedding model (sentence-transformers layout) on scored pairs').choices([...TASK_KINDS]))
     .option('--model <dir>', 'pretrained Hugging Face BERT directory (with its tokenizer) (required)')
-    .option('--train <file>', 'training data (tsv/csv/jsonl tables; CoNLL for ner; CoNLL-U PropBank for srl; SQuAD JSON for qa) (required)')
+    .option('--train <file>', 'training data (tsv/csv/jsonl tables: texts or pairs with a label or score; CoNLL for ner; CoNLL-U PropBank for srl; SQuAD JSON for qa) (required)')
     .option('--dev <file>', 'dev data: scored every epoch, picks the best checkpoint')
     .requiredOption('--output <dir>', 'where the fine-tuned model, log.jsonl, training_curve.svg and eval_results.json go')
     .option('--seeds <n>', 'run n seeds (seed, seed+1, …) and write OUTPUT/seeds-report.{json,md}; the best run goes to OUTPUT/best', integerAtLeast(1), 1)
@@ -118,7 +118,7 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
   };
   const progress = trainingProgress('finetune', options, spec.primaryMetric);
   const common: Omit<FinetuneOptions, 'model' | 'seed' | 'outputDir'> = {
-    task: spec, train, ...(dev ? { dev } : {}), tokenizer,
+    task: spec, train, ...(dev ? { dev } : {}), tokenizer, maxSeqLength,
     ...recipeOptions(options, epochs, dev !== undefined),
     ...(options.classWeights ? { classWeights: parseClassWeights(options.classWeights, train) } : {}),
     reinitLayers: options.reinitLayers, layerLrDecay: options.layerLrDecay,

@@ -4,7 +4,7 @@
 import { Option, type Command } from 'commander';
 import type { InferenceDtype } from '../../compress/quantize-model.js';
 import { type BertServer, SERVE_DEFAULTS, startServer } from '../../serve/http/server.js';
-import type { Pooling } from '../../serve/pooling.js';
+import type { Pooling } from '../../model/pooling.js';
 import { byteSize, dtypeOption, integerAtLeast } from '../args.js';
 
 interface ServeCommandOptions {

@@ -1,5 +1,6 @@
-// Sentence and sentence-pair classification (single- or multi-label) and regression from TSV, CSV
-// or JSON Lines: GLUE's SST-2, RTE and STS-B, ChnSentiCorp, or any file with named columns.
+// Sentence and sentence-pair classification (single- or multi-label), regression and similarity
+// (scored pairs for a sentence-embedding model) from TSV, CSV or JSON Lines: GLUE's SST-2, RTE and
+// STS-B, ChnSentiCorp, or any file with named columns.
 
 import { parseJson } from '../../io/json-file.js';
 import type { BertTokenizer } from '../../tokenizer/index.js';
@@ -20,8 +21,11 @@ const TEXT_COLUMNS = ['sentence', 'sentence1', 'text_a', 'text', 'question1', 'p
 const PAIR_COLUMNS = ['sentence2', 'text_b', 'question2', 'hypothesis'];
 const LABEL_COLUMNS = ['label', 'score', 'labels'];
 
+/** The task kinds of labelled texts (and pairs): classes, or a score (regression, similarity). */
+export type TextTaskKind = 'classification' | 'regression' | 'similarity';
+
 /** Reads labelled texts; `kind` decides whether labels are names or numbers. */
-export async function readTextExamples(path: string, kind: 'classification' | 'regression', options: TaskLoadOptions = {}): Promise<TextExample[]> {
+export async function readTextExamples(path: string, kind: TextTaskKind, options: TaskLoadOptions = {}): Promise<TextExample[]> {
   const table = await readTable(path, options);
   const { textColumn, pairColumn } = textColumnsOf(table, options);
   const labelColumn = options.labelColumn !== undefined ? requireColumn(table, options.labelColumn, 'label') : defaultColumn(table, LABEL_COLUMNS, 'label');
@@ -33,12 +37,13 @@ export async function readTextExamples(path: string, kind: 'classification' | 'r
       return value;
     };
     const rawLabel = cell(labelColumn);
-    const label = kind === 'regression'
+    const label = kind !== 'classification'
       ? parseScore(rawLabel, `${path}:${row.line}`)
       : options.multiLabel ? splitLabels(rawLabel, options.labelDelimiter ?? ',', `${path}:${row.line}: label`) : rawLabel.trim();
     if (kind === 'classification' && !options.multiLabel && label === '') throw new Error(`${path}:${row.line}: empty label`);
     const example: TextExample = { text: cell(textColumn), label, source: `${path}:${row.line}` };
     if (pairColumn !== undefined) example.textPair = cell(pairColumn);
+    else if (kind === 'similarity') throw new Error(`${path}: similarity needs a pair of texts per row; no text pair column (looked for ${PAIR_COLUMNS.join(', ')}; columns: ${table.columns.join(', ')}); name it with the text pair column option`);
     return example;
   });
 }
@@ -112,14 +117,17 @@ export function scoreLabelsWarning(labels: readonly string[], source: string): s
   return `${source}: the labels look like scores (${labels.length} numbers: ${shown}); classification makes each distinct value a class of its own. To predict a score, use --task regression`;
 }
 
-/** Encodes texts (and pairs) into features; labels map to ids of `labels`. */
+/**
+ * Encodes texts (and pairs) into features; labels map to ids of `labels`. A pair is one sequence
+ * ([CLS] a [SEP] b [SEP]), except for similarity, where each text is encoded alone.
+ */
 export function encodeTextExamples(
   examples: readonly TextExample[],
   tokenizer: BertTokenizer,
-  kind: 'classification' | 'regression',
+  kind: TextTaskKind,
   options: TaskLoadOptions = {},
 ): TaskData {
-  const labels = kind === 'regression' ? [] : options.labels ?? labelNames(examples);
+  const labels = kind === 'classification' ? options.labels ?? labelNames(examples) : [];
   const labelIds = new Map(labels.map((name, id) => [name, id]));
   const idOf = (name: string, example: TextExample) => {
     const id = labelIds.get(name);
@@ -128,8 +136,11 @@ export function encodeTextExamples(
   };
   const maxLength = options.maxSeqLength ?? defaultMaxSeqLength(kind);
   const features = examples.map((example, exampleIndex): TaskFeatures => {
-    const encoding = tokenizer.encode(example.text, example.textPair ?? null, { truncation: 'longest_first', maxLength });
+    const alone = kind === 'similarity';
+    if (alone && example.textPair === undefined) throw new Error(`${example.source ?? 'example'}: similarity needs a pair of texts`);
+    const encoding = tokenizer.encode(example.text, alone ? null : example.textPair ?? null, { truncation: 'longest_first', maxLength });
     const feature: TaskFeatures = { inputIds: Int32Array.from(encoding.ids), tokenTypeIds: Int32Array.from(encoding.typeIds), exampleIndex };
+    if (alone) feature.pairInputIds = Int32Array.from(tokenizer.encode(example.textPair!, null, { truncation: 'longest_first', maxLength }).ids);
     if (typeof example.label === 'number') feature.label = example.label;
     else if (typeof example.label === 'string') feature.label = idOf(example.label, example);
     else if (Array.isArray(example.label)) {
@@ -184,13 +195,25 @@ export function evaluateClassification(data: TaskData, outputs: TaskOutputs): Re
   return metrics;
 }
 
-export function evaluateRegression(data: TaskData, outputs: TaskOutputs): Record<string, number> {
+/** The predicted values (the first output per feature) and the gold scores. */
+function scoredPairs(data: TaskData, outputs: TaskOutputs): { predicted: number[]; gold: number[] } {
   const predicted = requireLogits(data, outputs).map((row) => row[0]!);
   const gold = data.features.map((f, i) => {
     if (typeof f.label !== 'number') throw new Error(`evaluate: feature ${i} has no score`);
     return f.label;
   });
+  return { predicted, gold };
+}
+
+export function evaluateRegression(data: TaskData, outputs: TaskOutputs): Record<string, number> {
+  const { predicted, gold } = scoredPairs(data, outputs);
   return { pearson: pearson(predicted, gold), spearman: spearman(predicted, gold), mse: meanSquaredError(predicted, gold) };
+}
+
+/** The correlations of the cosines with the scores (the scale of the scores does not matter, so no mse). */
+export function evaluateSimilarity(data: TaskData, outputs: TaskOutputs): Record<string, number> {
+  const { predicted, gold } = scoredPairs(data, outputs);
+  return { pearson: pearson(predicted, gold), spearman: spearman(predicted, gold) };
 }
 
 export const classificationTask: TaskSpec = {
@@ -208,5 +231,14 @@ export const regressionTask: TaskSpec = {
     return encodeTextExamples(await readTextExamples(path, 'regression', options), tokenizer, 'regression', options);
   },
   evaluate: evaluateRegression,
+  primaryMetric: 'pearson',
+};
+
+export const similarityTask: TaskSpec = {
+  kind: 'similarity',
+  async load(path, tokenizer, options = {}) {
+    return encodeTextExamples(await readTextExamples(path, 'similarity', options), tokenizer, 'similarity', options);
+  },
+  evaluate: evaluateSimilarity,
   primaryMetric: 'pearson',
 };

@@ -1,7 +1,7 @@
 // The registry of fine-tuning tasks: each task kind's reader, encoder and metrics, by name.
 // Kept apart from task.ts (the types every task imports) so that no task imports the registry.
 
-import { classificationTask, regressionTask } from './classification.js';
+import { classificationTask, regressionTask, similarityTask } from './classification.js';
 import { nerTask } from './ner.js';
 import { qaTask } from './squad.js';
 import { srlTask } from './srl.js';
@@ -14,6 +14,8 @@ export function taskSpec(kind: TaskKind, options: TaskSpecOptions = {}): TaskSpe
       return classificationTask;
     case 'regression':
       return regressionTask;
+    case 'similarity':
+      return similarityTask;
     case 'ner':
       return nerTask(options.nerMode);
     case 'srl':
@@ -21,6 +23,6 @@ export function taskSpec(kind: TaskKind, options: TaskSpecOptions = {}): TaskSpe
     case 'qa':
       return qaTask(options);
     default:
-      throw new Error(`unknown task kind '${String(kind)}' (expected classification, regression, ner, srl or qa)`);
+      throw new Error(`unknown task kind '${String(kind)}' (expected classification, regression, similarity, ner, srl or qa)`);
   }
 }

@@ -4,14 +4,20 @@
 
 import type { BertTokenizer } from '../../tokenizer/index.js';
 
-export type TaskKind = 'classification' | 'regression' | 'ner' | 'srl' | 'qa';
+/**
+ * similarity: a sentence-embedding model (sentence-transformers' bi-encoder) trained so that the
+ * cosine of two texts' mean-pooled embeddings orders pairs as their scores do.
+ */
+export type TaskKind = 'classification' | 'regression' | 'similarity' | 'ner' | 'srl' | 'qa';
 
 /** One encoded example, or one stride window of it (QA contexts; NER and SRL sentences longer than maxSeqLength). */
 export interface TaskFeatures {
-  /** With [CLS]/[SEP], unpadded. */
+  /** With [CLS]/[SEP], unpadded; similarity: the first text alone. */
   inputIds: Int32Array;
   tokenTypeIds: Int32Array;
-  /** classification: class index; multi-label: multi-hot over `labels`; regression: the target value. */
+  /** similarity: the second text, encoded alone ([CLS] text_pair [SEP]; token types 0). */
+  pairInputIds?: Int32Array;
+  /** classification: class index; multi-label: multi-hot over `labels`; regression and similarity: the score. */
   label?: number | Float32Array;
   /** ner/srl: one label index per token; -100 = ignored (special tokens, word pieces after a word's first). */
   tokenLabels?: Int32Array;
@@ -24,7 +30,7 @@ export interface TaskFeatures {
 
 export interface TaskData {
   kind: TaskKind;
-  /** Label names, index = class id (classification, ner, srl); [] for regression and qa. */
+  /** Label names, index = class id (classification, ner, srl); [] for regression, similarity and qa. */
   labels: string[];
   /** The source examples (see each reader's example type), for metrics, predictions and offsets. */
   examples: unknown[];
@@ -35,7 +41,8 @@ export interface TaskData {
 
 /**
  * The model's outputs, one entry per feature of `TaskData.features`, in the same order.
- * - classification: `logits[i]` has `labels.length` values; regression: one value.
+ * - classification: `logits[i]` has `labels.length` values; regression: one value; similarity: one
+ *   value, the cosine of the two texts' embeddings.
  * - ner/srl: `logits[i]` is [tokens, labels.length] row-major, tokens = features[i].inputIds.length
  *   (positions past that, i.e. padding, must be cut off by the caller).
  * - qa: `startLogits[i]` and `endLogits[i]` have features[i].inputIds.length values.

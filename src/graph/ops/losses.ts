@@ -1,7 +1,7 @@
 import { type Tensor, formatShape } from '../tensor.js';
-import { abs, add, div, equal, exp, log, maximum, mul, neg, not, relu, sigmoid, sub } from './elementwise.js';
+import { abs, add, div, equal, exp, less, log, maximum, mul, neg, not, relu, sigmoid, sub } from './elementwise.js';
 import { gather, gatherElements } from './gather.js';
-import { reduceMean, reduceSum } from './reduce.js';
+import { reduceMax, reduceMean, reduceSum } from './reduce.js';
 import { dimCount, dimSize, squeeze, unsqueeze } from './shape-ops.js';
 import { logSoftmax } from './softmax.js';
 import { cast, where } from './where.js';
@@ -82,5 +82,30 @@ export function bceWithLogits(logits: Tensor, targets: Tensor): Tensor {
   return logits.graph.defineGradient('BceWithLogits', [logits, targets], loss, ([x, t], [dy]) => {
     const scale = div(dy!, dimCount(x!, [...x!.shape.keys()]));
     return [mul(sub(sigmoid(x!), t!), scale), mul(neg(x!), scale)];
+  });
+}
+
+/**
+ * CoSENT (Su 2022; sentence-transformers' CoSENTLoss), on the similarities s and gold scores y of a
+ * batch of pairs: each two pairs the scores order (yᵢ < yⱼ) should have sᵢ < sⱼ,
+ *   loss = log(1 + Σ_{yᵢ < yⱼ} exp(scale·(sᵢ − sⱼ)))          s, y [batch] → scalar
+ * Only the scores' order counts, so any scale of scores trains alike. Computed as a log-sum-exp
+ * shifted by its largest term m (the 1 is e⁰): m + log(e⁻ᵐ + Σ e^(dᵢⱼ − m)). Its gradient, written by
+ * hand so that m needs none: with pᵢⱼ = e^(dᵢⱼ − m) / (e⁻ᵐ + Σ e^(d − m)) on ordered pairs, 0 elsewhere,
+ * ∂loss/∂sₖ = scale·(Σⱼ pₖⱼ − Σᵢ pᵢₖ).
+ */
+export function cosentLoss(similarities: Tensor, scores: Tensor, scale = 20): Tensor {
+  checkPair('cosentLoss', similarities, scores);
+  if (similarities.shape.length !== 1) throw new Error(`cosentLoss: needs one similarity per pair, [batch], got ${formatShape(similarities.shape)}`);
+  const scaled = mul(similarities, scale);
+  const differences = sub(unsqueeze(scaled, [1]), unsqueeze(scaled, [0])); // [batch, batch]: dᵢⱼ = scale·(sᵢ − sⱼ)
+  const ordered = less(unsqueeze(scores, [1]), unsqueeze(scores, [0])); // yᵢ < yⱼ
+  const terms = where(ordered, differences, -1e30);
+  const shift = maximum(reduceMax(terms), 0);
+  const total = add(exp(neg(shift)), reduceSum(exp(sub(terms, shift))));
+  const loss = add(shift, log(total));
+  return similarities.graph.defineGradient('CoSENT', [similarities, scores], loss, (_inputs, [dy]) => {
+    const weights = mul(exp(sub(terms, shift)), div(dy!, total)); // pᵢⱼ·dy
+    return [mul(sub(reduceSum(weights, [1]), reduceSum(weights, [0])), scale), undefined];
   });
 }

@@ -8,7 +8,7 @@ import type { BatchInput, BertTokenizer } from '../../tokenizer/bert-tokenizer.j
 import type { AggregationStrategy, GroupedEntity, TokenEntity } from '../../data/tasks/entity-grouping.js';
 import type { ExplainOptions, Explanation } from '../../explain/explain.js';
 import type { Answer, ClassPrediction, MaskPrediction } from '../bert-inference.js';
-import type { Pooling } from '../pooling.js';
+import type { Pooling } from '../../model/pooling.js';
 import { DynamicBatcher, type QueuedInput, type Work } from './batcher.js';
 import { ApiError } from './errors.js';
 import type { InferenceWorker } from './inference-worker-client.js';

@@ -6,13 +6,12 @@
 // (at most max-concurrent-requests × max-client-batch-size inputs wait). Every error, fastify's
 // own (413 over --payload-limit, bad JSON, 404) included, answers in TEI's {error, error_type}.
 // close() stops accepting, lets the requests in flight finish, then ends the worker.
-import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { InferenceDtype } from '../../compress/quantize-model.js';
-import { readJsonFile } from '../../io/json-file.js';
+import { sentenceTransformersPooling } from '../../model/sentence-transformers.js';
 import { BertTokenizer } from '../../tokenizer/bert-tokenizer.js';
-import type { Pooling } from '../pooling.js';
+import type { Pooling } from '../../model/pooling.js';
 import { DynamicBatcher } from './batcher.js';
 import { ApiError, openAiErrorBody, teiErrorBody, toApiError } from './errors.js';
 import { InferenceWorker } from './inference-worker-client.js';
@@ -88,7 +87,7 @@ export async function startServer(options: ServeOptions): Promise<BertServer> {
     return info;
   });
   loaded.catch(() => {});
-  const model = new ServedModel(tokenizer, worker, loaded, options.pooling ?? defaultPooling(dir), new DynamicBatcher(limits.maxBatchTokens, (batch) => metrics.batch(batch)));
+  const model = new ServedModel(tokenizer, worker, loaded, options.pooling ?? sentenceTransformersPooling(dir) ?? 'mean', new DynamicBatcher(limits.maxBatchTokens, (batch) => metrics.batch(batch)));
 
   const app = Fastify({ bodyLimit: options.payloadLimit ?? SERVE_DEFAULTS.payloadLimit, logger: false });
   let inFlight = 0;
@@ -159,17 +158,4 @@ function serverUrl(app: FastifyInstance): string {
   if (address === null || typeof address === 'string') throw new Error(`the server listens on ${String(address)}, not a TCP port`);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
-}
-
-/**
- * A sentence-transformers directory names its pooling in 1_Pooling/config.json (TEI reads it
- * too); cls or mean are what bertkit pools. Without the file: mean.
- */
-function defaultPooling(dir: string): Pooling {
-  const path = join(dir, '1_Pooling', 'config.json');
-  if (!existsSync(path)) return 'mean';
-  const config = readJsonFile(path) as { pooling_mode_cls_token?: unknown; pooling_mode_mean_tokens?: unknown };
-  if (config.pooling_mode_cls_token === true) return 'cls';
-  if (config.pooling_mode_mean_tokens === true) return 'mean';
-  throw new Error(`${path}: bertkit pools by cls or mean tokens; this file asks for neither (set --pooling)`);
 }

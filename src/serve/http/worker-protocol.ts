@@ -5,7 +5,7 @@ import type { AggregationStrategy } from '../../data/tasks/entity-grouping.js';
 import type { ExplainOptions } from '../../explain/explain.js';
 import type { BertHeads } from '../../model/architecture.js';
 import type { BatchInput } from '../../tokenizer/bert-tokenizer.js';
-import type { Pooling } from '../pooling.js';
+import type { Pooling } from '../../model/pooling.js';
 
 export type InferenceCall =
   | { readonly op: 'load'; readonly dir: string; readonly dtype: InferenceDtype; readonly threads?: number }

@@ -22,6 +22,7 @@ import type { BertHeads } from '../../model/architecture.js';
 import { removeStaleTemporaries } from '../../io/atomic-directory.js';
 import { saveBert } from '../../model/checkpoint.js';
 import type { BertConfig } from '../../model/config.js';
+import type { SentenceEmbeddingLayout } from '../../model/sentence-transformers.js';
 import { ParameterStore } from '../../runtime/parameters.js';
 import type { TrainProgram } from '../../runtime/train-program.js';
 import type { BertTokenizer } from '../../tokenizer/bert-tokenizer.js';
@@ -99,7 +100,7 @@ export interface TrainingRunOptions {
    */
   readonly transformObjective?: (objective: Objective) => Objective;
   /** Saved with the weights in every checkpoint and model directory. */
-  readonly model: { readonly config: BertConfig; readonly heads: BertHeads; readonly tokenizer?: BertTokenizer };
+  readonly model: { readonly config: BertConfig; readonly heads: BertHeads; readonly tokenizer?: BertTokenizer; readonly sentenceEmbedding?: SentenceEmbeddingLayout };
   /** Initial weights (ignored when resuming); their buffers move to the training worker. */
   readonly parameters: ParameterStore;
   readonly update: UpdateConfig;
@@ -273,5 +274,8 @@ function saveModel(outputDir: string, model: TrainingRunOptions['model'], progra
     if (data === undefined) throw new Error(`runTraining: the trained weights lack parameter '${name}'`);
     store.add(name, shape, data);
   }
-  saveBert(outputDir, { config: model.config, heads: model.heads, parameters: store }, model.tokenizer ? { tokenizer: model.tokenizer } : {});
+  saveBert(outputDir, { config: model.config, heads: model.heads, parameters: store }, {
+    ...(model.tokenizer ? { tokenizer: model.tokenizer } : {}),
+    ...(model.sentenceEmbedding ? { sentenceEmbedding: model.sentenceEmbedding } : {}),
+  });
 }

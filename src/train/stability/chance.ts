@@ -11,7 +11,7 @@ export function constantOutputs(train: TaskData, dev: TaskData): TaskOutputs {
   let targetSum = 0, targets = 0;
   for (const feature of train.features) {
     if (typeof feature.label === 'number') {
-      if (train.kind === 'regression') (targetSum += feature.label, targets++);
+      if (train.kind === 'regression' || train.kind === 'similarity') (targetSum += feature.label, targets++);
       else counts[feature.label]!++;
     }
     for (const label of feature.tokenLabels ?? []) if (label >= 0) counts[label]!++;
@@ -27,6 +27,7 @@ export function constantOutputs(train: TaskData, dev: TaskData): TaskOutputs {
     case 'classification':
       return { logits: dev.features.map(row) };
     case 'regression':
+    case 'similarity':
       return { logits: dev.features.map(() => Float32Array.of(targets > 0 ? targetSum / targets : 0)) };
     case 'ner':
     case 'srl':

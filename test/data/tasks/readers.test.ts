@@ -157,6 +157,19 @@ test('CSV with quoting, header-less TSV, JSONL multi-label; errors name file and
     writeFileSync(badScore, 'sentence1\tsentence2\tscore\na\tb\t4.2\nc\td\thigh\n');
     await assert.rejects(readTextExamples(badScore, 'regression'), new RegExp(`${escape(badScore)}:3: score 'high' is not a number`));
 
+    // similarity: each text of a pair encoded alone; a file without a second text is refused, naming it.
+    const pairs = join(dir, 'pairs.tsv');
+    writeFileSync(pairs, 'sentence1\tsentence2\tscore\nstocks and football\tgoal\t4.5\n');
+    const tokenizer = BertTokenizer.fromVocab(vocabFor(['stocks', 'and', 'football', 'goal']));
+    const similar = await taskSpec('similarity').load(pairs, tokenizer);
+    assert.deepEqual(Array.from(similar.features[0]!.inputIds), tokenizer.encode('stocks and football').ids);
+    assert.deepEqual(Array.from(similar.features[0]!.pairInputIds!), tokenizer.encode('goal').ids);
+    assert.deepEqual(Array.from(similar.features[0]!.tokenTypeIds), [0, 0, 0, 0, 0]);
+    assert.equal(similar.features[0]!.label, 4.5);
+    const single = join(dir, 'single.tsv');
+    writeFileSync(single, 'sentence\tscore\nalone\t1\n');
+    await assert.rejects(taskSpec('similarity').load(single, tokenizer), new RegExp(`${escape(single)}: similarity needs a pair of texts per row; no text pair column`));
+
     const unclosed = join(dir, 'unclosed.csv');
     writeFileSync(unclosed, 'text,label\n"never closed,1\n');
     await assert.rejects(readTextExamples(unclosed, 'classification'), new RegExp(`${escape(unclosed)}:2: quoted cell is never closed`));

@@ -1,7 +1,20 @@
 // Sentence embeddings from token states: the [CLS] state, or the mean over real tokens
-// (padding excluded, as sentence-transformers and transformers.js's 'mean' pooling do).
+// (padding excluded, as sentence-transformers and transformers.js's 'mean' pooling do). On the host
+// for inference, and as graph ops for training a sentence-embedding model.
+import { cast, div, maximum, mul, reduceSum, unsqueeze } from '../graph/ops.js';
+import type { Tensor } from '../graph/tensor.js';
 
 export type Pooling = 'cls' | 'mean';
+
+/**
+ * The mean over each row's real tokens, in the graph (sentence-transformers' Pooling with
+ * pooling_mode_mean_tokens):
+ *   Σₜ h[b, t]·mask[b, t] / max(Σₜ mask[b, t], 1e-9)    hidden [batch, seq, width], mask int64 [batch, seq] → [batch, width]
+ */
+export function meanPool(hidden: Tensor, attentionMask: Tensor): Tensor {
+  const mask = unsqueeze(cast(attentionMask, 'float32'), [-1]); // [batch, seq, 1]
+  return div(reduceSum(mul(hidden, mask), [1]), maximum(reduceSum(mask, [1]), 1e-9));
+}
 
 /**
  * hidden: [batch, seq, width] row-major; mask: [batch, seq] (1 = token). Returns one

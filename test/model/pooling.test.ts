@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { poolRows } from '../../src/serve/pooling.js';
+import { poolRows } from '../../src/model/pooling.js';
 
 test('poolRows: [CLS] row, mean over unmasked tokens only, L2 normalisation', () => {
   // [batch 2, seq 3, width 2]
