@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The quality-per-CPU-hour table: four ways to spend the same BUDGET of this machine before fine-tuning,
-# each fine-tuned on SST-2, CoNLL-2003 and STS-B over 3 seeds, next to the simple baselines.
+# each fine-tuned on SST-2, CoNLL-2003 and STS-B (as a cross-encoder's regression and as a bi-encoder's
+# similarity) over 3 seeds, next to the simple baselines.
 #   pytorch-mlm   plain PyTorch, the usual masked-LM recipe (pytorch_corpus_pretrain.py: dropout 0.1, 80/10/10,
 #                 linear decay), same shards, batch and peak learning rate
 #   bertkit-mlm   bertkit pretrain, masked LM with the CLI's default schedule (linear decay); trains the 8k vocabulary
@@ -14,12 +15,12 @@
 #   Pretraining runs alone (all cores, one at a time: the budget is wall time); fine-tuning runs LANES
 #   models at once, --threads 1 each (default 2), dropout 0.1 for every model (the pretraining ran
 #   without), with the score table's recipe shortened so that 4 models × 3 tasks × 3 seeds fit a session:
-#   SST-2 2 epochs (of 55k phrases), CoNLL-2003 3, STS-B 5 (EPOCHS_SST2, EPOCHS_CONLL2003, EPOCHS_STSB change it).
+#   SST-2 2 epochs (of 55k phrases), CoNLL-2003 3, STS-B 5, both ways (EPOCHS_SST2, EPOCHS_CONLL2003, EPOCHS_STSB change it).
 #   Writes WORK_DIR/pretrained/NAME (models + logs), WORK_DIR/finetuned/NAME/TASK, and prints the table
 #   (WORK_DIR/quality-table.{md,json}).
 set -euo pipefail
 budget=$1 work=$2; shift 2
-tasks=("${@:-sst2 conll2003 stsb}")
+tasks=("${@:-sst2 conll2003 stsb stsb-similarity}")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/../..
 shared=${BERTKIT_SHARED:-$root/../shared}
