@@ -1,7 +1,7 @@
 // Sentence embeddings from token states: the [CLS] state, or the mean over real tokens
 // (padding excluded, as sentence-transformers and transformers.js's 'mean' pooling do). On the host
 // for inference, and as graph ops for training a sentence-embedding model.
-import { cast, div, maximum, mul, reduceSum, unsqueeze } from '../graph/ops.js';
+import { cast, div, maximum, mul, reduceSum, slice, squeeze, unsqueeze } from '../graph/ops.js';
 import type { Tensor } from '../graph/tensor.js';
 
 export type Pooling = 'cls' | 'mean';
@@ -14,6 +14,11 @@ export type Pooling = 'cls' | 'mean';
 export function meanPool(hidden: Tensor, attentionMask: Tensor): Tensor {
   const mask = unsqueeze(cast(attentionMask, 'float32'), [-1]); // [batch, seq, 1]
   return div(reduceSum(mul(hidden, mask), [1]), maximum(reduceSum(mask, [1]), 1e-9));
+}
+
+/** `pooling` in the graph: meanPool, or the [CLS] state h[:, 0]. [batch, seq, width] → [batch, width] */
+export function pool(hidden: Tensor, attentionMask: Tensor, pooling: Pooling): Tensor {
+  return pooling === 'cls' ? squeeze(slice(hidden, [0], [1], { axes: [1] }), [1]) : meanPool(hidden, attentionMask);
 }
 
 /**

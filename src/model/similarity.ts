@@ -4,7 +4,7 @@
 // first texts, then their second texts, so rows i and pairs + i are pair i.
 import { cosentLoss, div, maximum, mul, reduceSum, reshape, slice, sqrt, squeeze } from '../graph/ops.js';
 import type { Tensor } from '../graph/tensor.js';
-import { meanPool } from './pooling.js';
+import { type Pooling, pool } from './pooling.js';
 
 /** Row-wise cosine similarity (torch's cos_sim of normalised rows): a, b [n, width] → [n]. */
 export function cosineSimilarity(a: Tensor, b: Tensor): Tensor {
@@ -15,14 +15,14 @@ export function cosineSimilarity(a: Tensor, b: Tensor): Tensor {
 /**
  * The bi-encoder's loss on the encoder's last hidden state [2·pairs, seq, hidden], its int64
  * attention_mask [2·pairs, seq] and the input `labels` float32 [pairs] (the pairs' scores, any scale):
- *   e = meanPool(h_L, attention_mask)           [2·pairs, hidden]
+ *   e = pool(h_L, attention_mask)               [2·pairs, hidden]   (mean over tokens, or [CLS])
  *   s = cos(e[0 : pairs], e[pairs : 2·pairs])   [pairs]
  *   loss = CoSENT(s, labels)                    (graph/ops/losses.ts)
  */
-export function similarityLoss(hidden: Tensor, attentionMask: Tensor): { loss: Tensor; labels: Tensor } {
+export function similarityLoss(hidden: Tensor, attentionMask: Tensor, pooling: Pooling = 'mean'): { loss: Tensor; labels: Tensor } {
   const labels = hidden.graph.input('labels', 'float32', ['pairs']);
   const width = hidden.shape[2]!;
-  const halves = reshape(meanPool(hidden, attentionMask), [2, 'pairs', width], labels); // [2, pairs, hidden]
+  const halves = reshape(pool(hidden, attentionMask, pooling), [2, 'pairs', width], labels); // [2, pairs, hidden]
   const half = (index: number): Tensor => squeeze(slice(halves, [index], [index + 1], { axes: [0] }), [0]);
   return { loss: cosentLoss(cosineSimilarity(half(0), half(1)), labels), labels };
 }

@@ -5,7 +5,7 @@
 // (aggregation_strategy "first": what training labels and evaluation scores; see entity-grouping.ts), and
 // question answering {answer, score, start, end}; semantic role labelling gives a role per word
 // {words, roles} for a sentence and the index of its predicate; a similarity model gives
-// {similarity}, the cosine of the pair's mean-pooled embeddings.
+// {similarity}, the cosine of the pair's embeddings.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AggregationStrategy, groupEntities } from '../data/tasks/entity-grouping.js';
@@ -24,6 +24,8 @@ import type { QuantizedMatrices } from '../model/quantized-encoder-layer.js';
 import { type InferenceDtype, schemeOf } from '../compress/quantize-model.js';
 import { quantizeEncoderWeights } from '../compress/quantize-weights.js';
 import { readJsonFile } from '../io/json-file.js';
+import type { Pooling } from '../model/pooling.js';
+import { sentenceTransformersPooling } from '../model/sentence-transformers.js';
 
 export interface FinetunedModel {
   readonly dir: string;
@@ -109,7 +111,9 @@ export async function evaluateFinetuned(finetuned: FinetunedModel, spec: TaskSpe
   const maxSeqLength = sequenceLengthFor(finetuned.model.config, loadOptions.maxSeqLength, defaultMaxSeqLength(spec.kind));
   const data = await spec.load(dataPath, finetuned.tokenizer, { ...loadOptions, ...labels, maxSeqLength });
   if (data.features.length === 0) throw new Error(`${dataPath}: no examples`);
-  const predictor = await TaskPredictor.create(finetuned.model.config, finetuned.model.heads, { ...predictorOptions(finetuned, options), similarity: spec.kind === 'similarity' });
+  const predictor = await TaskPredictor.create(finetuned.model.config, finetuned.model.heads, {
+    ...predictorOptions(finetuned, options), ...(spec.kind === 'similarity' ? { similarity: similarityPooling(finetuned) } : {}),
+  });
   try {
     const outputs = await predictor.predict(finetuned.model.parameters, data.features, batchOptions(options));
     return { metrics: { ...spec.evaluate(data, outputs), loss: taskLoss(data, outputs) }, data };
@@ -159,7 +163,7 @@ export async function predictFinetuned(finetuned: FinetunedModel, inputs: readon
       return [input.text, input.textPair];
     });
     const inference = BertInference.create(model, tokenizer, { maxLength, ...threads, ...(options.dtype === 'q8' ? { dtype: 'q8', quantization: schemeOf(finetuned.dir) } : {}) });
-    const embeddings = await inference.embed(pairs.flat(), { pooling: 'mean', normalize: true, ...batch });
+    const embeddings = await inference.embed(pairs.flat(), { pooling: similarityPooling(finetuned), normalize: true, ...batch });
     return pairs.map((_, index) => ({ similarity: dotProduct(embeddings[2 * index]!, embeddings[2 * index + 1]!) }));
   }
   const predictor = await TaskPredictor.create(model.config, model.heads, predictorOptions(finetuned, options));
@@ -206,6 +210,11 @@ export async function predictFinetuned(finetuned: FinetunedModel, inputs: readon
   } finally {
     await predictor.dispose();
   }
+}
+
+/** A similarity model pools as its 1_Pooling/config.json says (bertkit writes it; hub sentence-transformers models have it), else by the mean. */
+function similarityPooling(finetuned: FinetunedModel): Pooling {
+  return sentenceTransformersPooling(finetuned.dir) ?? 'mean';
 }
 
 function dotProduct(a: Float32Array, b: Float32Array): number {

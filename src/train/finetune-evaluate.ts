@@ -12,7 +12,7 @@ import type { InferenceOutput } from '../model/inference-graph.js';
 import type { QuantizedMatrices } from '../model/quantized-encoder-layer.js';
 import { BertRunner, type WeightSource } from '../model/runner.js';
 import type { HostTensor } from '../runtime/session.js';
-import { poolRows } from '../model/pooling.js';
+import { type Pooling, poolRows } from '../model/pooling.js';
 import { featureBatch } from './finetune-batches.js';
 
 export interface TaskPredictOptions {
@@ -27,17 +27,17 @@ export class TaskPredictor {
     private readonly padId: number,
     /** Outputs have a value (or a row of logits) per token: token classification and QA. */
     private readonly perToken: boolean,
-    /** Outputs are the cosines of the features' two texts (a sentence-embedding model). */
-    private readonly similarity: boolean,
+    /** A sentence-embedding model pooled this way: outputs are the cosines of the features' two texts. */
+    private readonly similarity: Pooling | undefined,
   ) {}
 
   /**
    * `quantized`: score the q8 model (int8 encoder layers on these weights; see BertRunnerOptions).
-   * `similarity`: the model is a sentence-embedding model (no head; scored by cosine).
+   * `similarity`: the model is a sentence-embedding model pooled this way (no head; scored by cosine).
    */
-  static async create(config: BertConfig, heads: BertHeads, options: { threads?: number; quantized?: QuantizedMatrices; similarity?: boolean } = {}): Promise<TaskPredictor> {
-    const similarity = options.similarity === true;
-    const outputs: InferenceOutput[] = similarity ? ['last_hidden_state']
+  static async create(config: BertConfig, heads: BertHeads, options: { threads?: number; quantized?: QuantizedMatrices; similarity?: Pooling } = {}): Promise<TaskPredictor> {
+    const { similarity } = options;
+    const outputs: InferenceOutput[] = similarity !== undefined ? ['last_hidden_state']
       : heads.sequenceClassification || heads.tokenClassification ? ['logits']
       : heads.questionAnswering ? ['start_logits', 'end_logits']
       : [];
@@ -60,9 +60,9 @@ export class TaskPredictor {
     for (const indices of batches) {
       const batch = featureBatch(features, indices, this.padId);
       const outputs = await this.runner.run(batch, weights);
-      if (this.similarity) {
+      if (this.similarity !== undefined) {
         const hidden = outputs.last_hidden_state!;
-        const embeddings = poolRows(hidden.data as Float32Array, batch.attentionMask!, hidden.dims, 'mean', true);
+        const embeddings = poolRows(hidden.data as Float32Array, batch.attentionMask!, hidden.dims, this.similarity, true);
         const logits = perFeature.logits ??= new Array<Float32Array>(features.length);
         indices.forEach((index, row) => (logits[index] = Float32Array.of(dot(embeddings[row]!, embeddings[indices.length + row]!))));
       } else {

@@ -11,22 +11,23 @@ import type { BertHeads } from '../model/architecture.js';
 import { bertForward } from '../model/bert.js';
 import type { BertConfig } from '../model/config.js';
 import { bertLoss } from '../model/losses.js';
+import type { Pooling } from '../model/pooling.js';
 import { similarityLoss } from '../model/similarity.js';
 import { type TrainProgram, buildTrainProgram } from '../runtime/train-program.js';
 
 export interface FinetuneProgramOptions {
   /** One weight per label (single-label classification, ner, srl). */
   readonly classWeights?: readonly number[];
-  /** A similarity task: the batch is two texts per pair (see model/similarity.ts). */
-  readonly similarity?: boolean;
+  /** A similarity task, its texts pooled this way: the batch is two texts per pair (see model/similarity.ts). */
+  readonly similarity?: Pooling;
 }
 
 export function buildFinetuneProgram(config: BertConfig, heads: BertHeads, options: FinetuneProgramOptions = {}): TrainProgram {
   const graph = new Graph();
   const forward = bertForward(graph, config, { heads, training: true });
-  if (options.similarity) {
+  if (options.similarity !== undefined) {
     if (options.classWeights !== undefined) throw new Error('class weights apply to classification tasks, not similarity');
-    return buildTrainProgram(similarityLoss(forward.lastHiddenState, forward.inputs.attentionMask).loss);
+    return buildTrainProgram(similarityLoss(forward.lastHiddenState, forward.inputs.attentionMask, options.similarity).loss);
   }
   if (options.classWeights === undefined) return buildTrainProgram(bertLoss(forward, config).loss);
   const logits = forward.heads.logits;

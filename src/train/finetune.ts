@@ -12,6 +12,7 @@ import type { TaskData, TaskOutputs, TaskSpec } from '../data/tasks/task.js';
 import { taskDataHash } from '../data/tasks/task-data-hash.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { BertModelState } from '../model/checkpoint.js';
+import type { Pooling } from '../model/pooling.js';
 import { withDropout } from '../model/config.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { type Objective, type RunContext, type TrainingRunOptions, runTraining } from './engine/run.js';
@@ -58,6 +59,8 @@ export interface FinetuneOptions {
   readonly tokenizer?: BertTokenizer;
   /** Tokens per text the features were encoded at: a similarity model records it for sentence-transformers (default: the model's positions). */
   readonly maxSeqLength?: number;
+  /** similarity: how a text's token states become its embedding (default mean). */
+  readonly pooling?: Pooling;
   /** The best model, log.jsonl, training_curve.svg, eval_results.json and finetune_state.json go here. */
   readonly outputDir: string;
   readonly seed: number;
@@ -170,8 +173,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const reinitialized = options.reinitLayers
     ? reinitializeTopLayers(model.parameters, { numLayers: config.num_hidden_layers, k: options.reinitLayers, seed, initializerRange: config.initializer_range })
     : [];
-  const similarity = task.kind === 'similarity';
-  const program = buildFinetuneProgram(config, model.heads, { ...(options.classWeights ? { classWeights: options.classWeights } : {}), similarity });
+  const similarity = task.kind === 'similarity' ? options.pooling ?? 'mean' : undefined;
+  const program = buildFinetuneProgram(config, model.heads, { ...(options.classWeights ? { classWeights: options.classWeights } : {}), ...(similarity ? { similarity } : {}) });
   const batchesPerEpoch = Math.ceil(train.features.length / batchSize);
   const updatesPerEpoch = Math.ceil(batchesPerEpoch / accumulation);
   const totalSteps = epochs * updatesPerEpoch;
@@ -254,7 +257,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       total_steps: totalSteps, metric, group_by_length: groupByLength,
     },
     open: async (threads) => {
-      if (dev !== undefined) predictor = await TaskPredictor.create(config, model.heads, { ...(threads === undefined ? {} : { threads }), similarity });
+      if (dev !== undefined) predictor = await TaskPredictor.create(config, model.heads, { ...(threads === undefined ? {} : { threads }), ...(similarity ? { similarity } : {}) });
     },
     resume: (saved, dir) => Object.assign(state, resumedRun(saved, dir)),
     draw: (index) => {
@@ -291,7 +294,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     model: {
       config, heads: model.heads, ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
       // A sentence-embedding model is saved in the sentence-transformers layout, with the pooling it was trained with.
-      ...(similarity ? { sentenceEmbedding: { pooling: 'mean', width: config.hidden_size, maxSeqLength: options.maxSeqLength ?? config.max_position_embeddings } } : {}),
+      ...(similarity ? { sentenceEmbedding: { pooling: similarity, width: config.hidden_size, maxSeqLength: options.maxSeqLength ?? config.max_position_embeddings } } : {}),
     },
     parameters: model.parameters,
     update,

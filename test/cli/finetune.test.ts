@@ -109,6 +109,10 @@ test('finetune --reinit-layers and --class-weights auto run; --layer-lr-decay ru
   assert.notEqual(badDecay.status, 0);
   const task = bertkit('finetune', '--task', 'translation', ...QUICK, '--output', join(dir, 't'));
   assert.match(task.stderr, /--task <kind>' argument 'translation' is invalid/);
+  const pooling = bertkit('finetune', '--task', 'classification', ...QUICK, '--pooling', 'cls', '--output', join(dir, 'p'));
+  assert.match(pooling.stderr, /--pooling is for --task similarity, not classification/);
+  const pairless = bertkit('finetune', '--task', 'similarity', ...QUICK, '--output', join(dir, 'pairless'));
+  assert.match(pairless.stderr, /train\.tsv: similarity needs a pair of texts per row; no text pair column/);
 });
 
 test('finetune --dropout trains with that dropout and saves it in config.json; --time-budget cuts the epochs to what fits', { skip }, () => {

@@ -33,7 +33,7 @@ test('similarity fine-tuning raises the dev correlation and saves a sentence-tra
   const model = await prepareFinetuneModel(fixturePath(), taskLabelsOf(train), 0);
   assert.deepEqual(model.initialised, [], 'a bare encoder: nothing new to initialise');
 
-  const predictor = await TaskPredictor.create(model.config, model.heads, { threads: 1, similarity: true });
+  const predictor = await TaskPredictor.create(model.config, model.heads, { threads: 1, similarity: 'mean' });
   const initialWeights = Object.fromEntries([...model.parameters.entries()].map(({ name, data }) => [name, data.slice()]));
   const before = similarityTask.evaluate(dev, await predictor.predict(initialWeights, dev.features)).pearson!;
   await predictor.dispose();
@@ -69,8 +69,29 @@ test('similarity fine-tuning raises the dev correlation and saves a sentence-tra
   // predict embeds through the fused inference graph: the same cosines as the training-side predictor.
   const pairs = dev.examples.slice(0, 4) as { text: string; textPair: string }[];
   const predicted = (await predictFinetuned(loaded, pairs.map(({ text, textPair }) => ({ text, textPair })), { threads: 1 })) as { similarity: number }[];
-  const scorer = await TaskPredictor.create(loaded.model.config, loaded.model.heads, { threads: 1, similarity: true });
+  const scorer = await TaskPredictor.create(loaded.model.config, loaded.model.heads, { threads: 1, similarity: 'mean' });
   const cosines = (await scorer.predict(loaded.model.parameters, dev.features.slice(0, 4))).logits!.map((row) => row[0]!);
   await scorer.dispose();
   predicted.forEach((p, i) => assert.ok(Math.abs(p.similarity - cosines[i]!) < 1e-4, `pair ${i}: predict ${p.similarity} vs ${cosines[i]}`));
+});
+
+test('similarity with [CLS] pooling trains on the [CLS] states, says so in 1_Pooling/config.json and is read back that way', { skip }, async () => {
+  const tokenizer = BertTokenizer.fromPretrained(fixturePath());
+  const trainPath = join(dir, 'cls-train.tsv'), devPath = join(dir, 'cls-dev.tsv');
+  writeFileSync(trainPath, similarityTsv(96, 7));
+  writeFileSync(devPath, similarityTsv(32, 8));
+  const train = await similarityTask.load(trainPath, tokenizer, { maxSeqLength: 16 });
+  const dev = await similarityTask.load(devPath, tokenizer, { maxSeqLength: 16 });
+  const model = await prepareFinetuneModel(fixturePath(), taskLabelsOf(train), 0);
+  const outputDir = join(dir, 'cls');
+  const result = await finetune({ task: similarityTask, train, dev, tokenizer, model, outputDir, seed: 0, epochs: 2, batchSize: 16, learningRate: 2e-3, threads: 1, maxSeqLength: 16, pooling: 'cls' });
+  assert.equal(sentenceTransformersPooling(outputDir), 'cls');
+  const loaded = await loadFinetuned(outputDir);
+  const { metrics } = await evaluateFinetuned(loaded, similarityTask, devPath, { maxSeqLength: 16 }, { threads: 1 });
+  assert.ok(Math.abs(metrics.pearson! - result.bestMetrics!.pearson!) < 1e-6, `evaluate ${metrics.pearson} vs ${result.bestMetrics!.pearson} in training`);
+  // Scored by mean pooling instead, the same weights give other cosines: the pooling is really applied.
+  const meanScorer = await TaskPredictor.create(loaded.model.config, loaded.model.heads, { threads: 1, similarity: 'mean' });
+  const meanPearson = similarityTask.evaluate(dev, await meanScorer.predict(loaded.model.parameters, dev.features)).pearson!;
+  await meanScorer.dispose();
+  assert.notEqual(meanPearson, metrics.pearson);
 });

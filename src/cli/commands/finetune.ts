@@ -7,6 +7,8 @@ import { scoreLabelsWarning } from '../../data/tasks/classification.js';
 import { taskSpec } from '../../data/tasks/registry.js';
 import { type TaskKind, type TaskLoadOptions, defaultMaxSeqLength } from '../../data/tasks/task.js';
 import { readBertConfig, sequenceLengthFor } from '../../model/config.js';
+import type { Pooling } from '../../model/pooling.js';
+import { sentenceTransformersPooling } from '../../model/sentence-transformers.js';
 import { BertTokenizer } from '../../tokenizer/bert-tokenizer.js';
 import { type FinetuneOptions, defaultEpochs, finetune } from '../../train/finetune.js';
 import { parseClassWeights } from '../../train/finetune-loss.js';
@@ -27,6 +29,7 @@ interface FinetuneCliOptions extends RecipeCliOptions, DataCliOptions {
   output: string;
   seeds: number;
   classWeights?: string;
+  pooling?: Pooling;
   reinitLayers: number;
   layerLrDecay: number;
 }
@@ -81,6 +84,7 @@ export function registerFinetune(program: Command): void {
     .option('--dev <file>', 'dev data: scored every epoch, picks the best checkpoint')
     .requiredOption('--output <dir>', 'where the fine-tuned model, log.jsonl, training_curve.svg and eval_results.json go')
     .option('--seeds <n>', 'run n seeds (seed, seed+1, …) and write OUTPUT/seeds-report.{json,md}; the best run goes to OUTPUT/best', integerAtLeast(1), 1)
+    .addOption(new Option('--pooling <kind>', "similarity: a text's embedding is the mean of its token states or the [CLS] state (default: the model's 1_Pooling/config.json, else mean)").choices(['mean', 'cls']))
     .option('--class-weights <spec>', 'weighted cross-entropy: auto (balanced), w1,w2,… in label order, or label=w,…')
     .option('--reinit-layers <k>', 're-initialise the top k encoder layers and the pooler', integerAtLeast(0), 0)
     .option('--layer-lr-decay <d>', 'layer-wise learning-rate decay: layer l trains at lr·d^(L−l)', number({ above: 0, max: 1 }), 1);
@@ -105,6 +109,8 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
   if (maxSeqLength !== defaultMaxSeqLength(options.task)) loadOptions.maxSeqLength = maxSeqLength;
   const train = await spec.load(options.train, tokenizer, loadOptions);
   const dev = options.dev === undefined ? undefined : await spec.load(options.dev, tokenizer, { ...loadOptions, ...(train.labels.length > 0 ? { labels: train.labels } : {}) });
+  if (options.pooling !== undefined && options.task !== 'similarity') throw new Error(`finetune: --pooling is for --task similarity, not ${options.task}`);
+  const pooling = options.task === 'similarity' ? options.pooling ?? sentenceTransformersPooling(options.model) ?? 'mean' : undefined;
   const scoreWarning = options.task === 'classification' ? scoreLabelsWarning(train.labels, options.train) : undefined;
   if (scoreWarning !== undefined) process.stderr.write(`bertkit finetune: warning: ${scoreWarning}\n`);
   const task = taskLabelsOf(train);
@@ -114,11 +120,11 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
   const settings = {
     task: options.task, model: options.model, train: options.train, dev: options.dev ?? null, maxSeqLength: loadOptions.maxSeqLength ?? null,
     ...loadOptions, ...recipeSettings(options, epochs), reinitLayers: options.reinitLayers, layerLrDecay: options.layerLrDecay,
-    classWeights: options.classWeights ?? null, seeds: options.seeds, [CLI_OPTIONS_KEY]: cliOptionsRecord(options, PATH_OPTIONS),
+    classWeights: options.classWeights ?? null, pooling: pooling ?? null, seeds: options.seeds, [CLI_OPTIONS_KEY]: cliOptionsRecord(options, PATH_OPTIONS),
   };
   const progress = trainingProgress('finetune', options, spec.primaryMetric);
   const common: Omit<FinetuneOptions, 'model' | 'seed' | 'outputDir'> = {
-    task: spec, train, ...(dev ? { dev } : {}), tokenizer, maxSeqLength,
+    task: spec, train, ...(dev ? { dev } : {}), tokenizer, maxSeqLength, ...(pooling ? { pooling } : {}),
     ...recipeOptions(options, epochs, dev !== undefined),
     ...(options.classWeights ? { classWeights: parseClassWeights(options.classWeights, train) } : {}),
     reinitLayers: options.reinitLayers, layerLrDecay: options.layerLrDecay,
