@@ -225,16 +225,18 @@ def main():
     optimizer = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.01}, {'params': no_decay, 'weight_decay': 0.0}], lr=args.lr, eps=1e-6)
     batches = MaskedBatches(train, args.seq, vocab, special, torch.Generator().manual_seed(args.seed))
     # The budget is fitted as bertkit's TimeBudgetPlanner fits it: 3 updates untimed, 10 timed, then the
-    # total is what the rest of the budget holds at that pace.
-    untimed, timed, total_steps, step, tokens = 3, 10, None, 0, 0
+    # total is what the rest of the budget holds at that pace, fitted again every 100 updates at the pace
+    # of all updates timed so far (a run that slows down would otherwise overrun its budget).
+    untimed, timed, refit, total_steps, step, tokens = 3, 10, 100, None, 0, 0
     started = timing_started = time.perf_counter()
     while args.time_budget > 0 and (total_steps is None or step < total_steps):
         if step == untimed:
             timing_started = time.perf_counter()
-        if step == untimed + timed:
-            per_step = (time.perf_counter() - timing_started) / timed
-            total_steps = step + int((args.time_budget - (time.perf_counter() - started)) / per_step)
-            print(f'pytorch_pretrain: {per_step:.3f} s per update: the budget holds {total_steps} updates', file=sys.stderr, flush=True)
+        if step >= untimed + timed and (step - untimed - timed) % refit == 0:
+            per_step = (time.perf_counter() - timing_started) / (step - untimed)
+            total_steps = step + max(0, int((args.time_budget - (time.perf_counter() - started)) / per_step))
+            if step == untimed + timed:
+                print(f'pytorch_pretrain: {per_step:.3f} s per update: the budget holds {total_steps} updates', file=sys.stderr, flush=True)
         scale = min((step + 1) / args.warmup, 1.0) if args.warmup > 0 else 1.0
         if total_steps is not None and step >= args.warmup:
             scale = max(0.0, (total_steps - step) / max(1, total_steps - args.warmup))
