@@ -216,29 +216,18 @@ export function evaluateSimilarity(data: TaskData, outputs: TaskOutputs): Record
   return { pearson: pearson(predicted, gold), spearman: spearman(predicted, gold) };
 }
 
-export const classificationTask: TaskSpec = {
-  kind: 'classification',
-  async load(path, tokenizer, options = {}) {
-    return encodeTextExamples(await readTextExamples(path, 'classification', options), tokenizer, 'classification', options);
-  },
-  evaluate: evaluateClassification,
-  primaryMetric: 'accuracy',
-};
+/** The spec of a table task: its files read and encoded as `kind` says. */
+function textTask(kind: TextTaskKind, evaluate: TaskSpec['evaluate'], primaryMetric: string): TaskSpec {
+  return {
+    kind,
+    async load(path, tokenizer, options = {}) {
+      return encodeTextExamples(await readTextExamples(path, kind, options), tokenizer, kind, options);
+    },
+    evaluate,
+    primaryMetric,
+  };
+}
 
-export const regressionTask: TaskSpec = {
-  kind: 'regression',
-  async load(path, tokenizer, options = {}) {
-    return encodeTextExamples(await readTextExamples(path, 'regression', options), tokenizer, 'regression', options);
-  },
-  evaluate: evaluateRegression,
-  primaryMetric: 'pearson',
-};
-
-export const similarityTask: TaskSpec = {
-  kind: 'similarity',
-  async load(path, tokenizer, options = {}) {
-    return encodeTextExamples(await readTextExamples(path, 'similarity', options), tokenizer, 'similarity', options);
-  },
-  evaluate: evaluateSimilarity,
-  primaryMetric: 'pearson',
-};
+export const classificationTask = textTask('classification', evaluateClassification, 'accuracy');
+export const regressionTask = textTask('regression', evaluateRegression, 'pearson');
+export const similarityTask = textTask('similarity', evaluateSimilarity, 'pearson');
