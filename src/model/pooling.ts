@@ -54,3 +54,10 @@ export function poolRows(hidden: Float32Array, mask: BigInt64Array, dims: readon
   }
   return rows;
 }
+
+/** Σ aᵢ·bᵢ: the cosine of two L2-normalised embeddings. */
+export function dotProduct(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}

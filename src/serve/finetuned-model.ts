@@ -24,7 +24,7 @@ import type { QuantizedMatrices } from '../model/quantized-encoder-layer.js';
 import { type InferenceDtype, schemeOf } from '../compress/quantize-model.js';
 import { quantizeEncoderWeights } from '../compress/quantize-weights.js';
 import { readJsonFile } from '../io/json-file.js';
-import type { Pooling } from '../model/pooling.js';
+import { type Pooling, dotProduct } from '../model/pooling.js';
 import { sentenceTransformersPooling } from '../model/sentence-transformers.js';
 
 export interface FinetunedModel {
@@ -215,10 +215,4 @@ export async function predictFinetuned(finetuned: FinetunedModel, inputs: readon
 /** A similarity model pools as its 1_Pooling/config.json says (bertkit writes it; hub sentence-transformers models have it), else by the mean. */
 function similarityPooling(finetuned: FinetunedModel): Pooling {
   return sentenceTransformersPooling(finetuned.dir) ?? 'mean';
-}
-
-function dotProduct(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
 }

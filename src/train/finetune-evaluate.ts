@@ -12,7 +12,7 @@ import type { InferenceOutput } from '../model/inference-graph.js';
 import type { QuantizedMatrices } from '../model/quantized-encoder-layer.js';
 import { BertRunner, type WeightSource } from '../model/runner.js';
 import type { HostTensor } from '../runtime/session.js';
-import { type Pooling, poolRows } from '../model/pooling.js';
+import { type Pooling, dotProduct, poolRows } from '../model/pooling.js';
 import { featureBatch } from './finetune-batches.js';
 
 export interface TaskPredictOptions {
@@ -53,7 +53,9 @@ export class TaskPredictor {
   /** The head's outputs for every feature, computed with `weights`. */
   async predict(weights: WeightSource, features: readonly TaskFeatures[], options: TaskPredictOptions = {}): Promise<TaskOutputs> {
     const outputNames = this.runner.outputNames;
-    const perFeature: Record<string, Float32Array[]> = Object.fromEntries(outputNames.map((name) => [name, new Array<Float32Array>(features.length)]));
+    // A similarity model's one output per feature is the cosine of its two texts' embeddings.
+    const names = this.similarity === undefined ? outputNames : ['logits'];
+    const perFeature: Record<string, Float32Array[]> = Object.fromEntries(names.map((name) => [name, new Array<Float32Array>(features.length)]));
     const length = (f: TaskFeatures): number => Math.max(f.inputIds.length, f.pairInputIds?.length ?? 0);
     const batches = planBatches(features.map(length), options.batchSize ?? 32, true);
     let done = 0;
@@ -63,8 +65,7 @@ export class TaskPredictor {
       if (this.similarity !== undefined) {
         const hidden = outputs.last_hidden_state!;
         const embeddings = poolRows(hidden.data as Float32Array, batch.attentionMask!, hidden.dims, this.similarity, true);
-        const logits = perFeature.logits ??= new Array<Float32Array>(features.length);
-        indices.forEach((index, row) => (logits[index] = Float32Array.of(dot(embeddings[row]!, embeddings[indices.length + row]!))));
+        indices.forEach((index, row) => (perFeature.logits![index] = Float32Array.of(dotProduct(embeddings[row]!, embeddings[indices.length + row]!))));
       } else {
         for (const name of outputNames) splitRows(outputs[name]!, indices, features, this.perToken ? batch.seqLength : 0, perFeature[name]!);
       }
@@ -80,12 +81,6 @@ export class TaskPredictor {
   async dispose(): Promise<void> {
     await this.runner.dispose();
   }
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
 }
 
 /** Rows of a batch output into per-feature arrays; per-token outputs (seqLength > 0) are cut to the feature's length. */

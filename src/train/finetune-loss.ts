@@ -2,7 +2,7 @@
 // loss. Without class weights that is bertLoss (HF's loss for the class); with them, the weighted
 // cross-entropy of torch.nn.CrossEntropyLoss(weight=w), for unbalanced label sets:
 //   loss = −Σᵢ w[yᵢ]·log p(yᵢ) / Σᵢ w[yᵢ]      over the rows (or tokens) whose label is not −100
-// A similarity task trains the encoder's mean-pooled embeddings with sentence-transformers' CoSENT
+// A similarity task trains the encoder's pooled embeddings (mean or [CLS]) with sentence-transformers' CoSENT
 // loss (model/similarity.ts).
 import type { TaskData } from '../data/tasks/task.js';
 import { Graph } from '../graph/graph.js';
