@@ -37,6 +37,11 @@ export function cliOptionsRecord(options: object, pathOptions: ReadonlySet<strin
 
 /** A resumed run's options: those given on the command line, else the checkpoint's recorded ones, else the defaults. */
 export function resumedCliOptions<T extends { output: string }>(command: Command, options: T, resume: string | true): T {
-  const recorded = Object.entries(recordedSettingsObject(checkpointToResume(options.output, resume), CLI_OPTIONS_KEY)).filter(([name]) => !UNRECORDED_OPTIONS.has(name));
-  return { ...options, ...Object.fromEntries(recorded), ...optionsGiven(command, options) };
+  return withRecordedOptions(command, options, recordedSettingsObject(checkpointToResume(options.output, resume), CLI_OPTIONS_KEY));
+}
+
+/** The options given on the command line, else those `recorded` (cliOptionsRecord's object), else the defaults. */
+export function withRecordedOptions<T extends object>(command: Command, options: T, recorded: Readonly<Record<string, unknown>>): T {
+  const taken = Object.entries(recorded).filter(([name]) => !UNRECORDED_OPTIONS.has(name));
+  return { ...options, ...Object.fromEntries(taken), ...optionsGiven(command, options) };
 }

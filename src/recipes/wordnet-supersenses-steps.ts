@@ -23,7 +23,7 @@ import { NaiveBayes } from '../train/naive-bayes.js';
 import { scheduleOf } from '../train/optim/schedules.js';
 import { presetConfig } from '../train/presets.js';
 import { pretrain, pretrainingHeads } from '../train/pretrain.js';
-import { type MultiSeedResult, finetuneSeeds } from '../train/stability/multi-seed.js';
+import { type CompletedMultiSeedResult, finetuneSeeds } from '../train/stability/multi-seed.js';
 import { type ProgressTracker, type StartProgress, trackProgress } from './progress.js';
 import { count, percent } from './report-format.js';
 import { SPLIT_SEED, type SupersensePlan } from './wordnet-supersenses-plan.js';
@@ -157,7 +157,7 @@ export async function finetuneOnSupersenses(
   tokenizer: BertTokenizer, train: readonly SupersenseExample[], heldOut: readonly SupersenseExample[], plan: SupersensePlan,
   dirs: { pretrained: string; output: string }, threads: number | undefined, out: RecipeOutput,
   budget?: (index: number) => number,
-): Promise<MultiSeedResult> {
+): Promise<CompletedMultiSeedResult> {
   const labels = [...SUPERSENSE_LABELS];
   const taskData = (examples: readonly SupersenseExample[]): TaskData => encodeTextExamples(
     examples.map((example) => ({ text: example.text, label: SUPERSENSE_LABELS[example.label]! })), tokenizer, 'classification', { maxSeqLength: FINETUNE_MAX_TOKENS, labels },
@@ -168,7 +168,7 @@ export async function finetuneOnSupersenses(
   const padding = String(plan.seeds).length;
   const allEpochs = plan.finetuneEpochs * Math.ceil(trainData.features.length / plan.finetuneBatchSize);
   try {
-    return await finetuneSeeds({
+    const result = await finetuneSeeds({
       task: classificationTask, train: trainData, dev: heldOutData, tokenizer, outputDir: dirs.output,
       model: (seed) => prepareFinetuneModel(dirs.pretrained, { kind: 'classification', labels }, seed),
       seeds: Array.from({ length: plan.seeds }, (_, i) => i + 1),
@@ -196,6 +196,9 @@ export async function finetuneOnSupersenses(
         );
       },
     });
+    // No signal is given, so nothing interrupts the runs.
+    if (result.interrupted) throw new Error('finetuneOnSupersenses: the fine-tuning runs were interrupted');
+    return result;
   } finally {
     (progress as ProgressTracker | undefined)?.stop();
   }

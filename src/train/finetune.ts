@@ -216,13 +216,14 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const padId = config.pad_token_id;
 
   let predictor: TaskPredictor | undefined;
-  // The run state a checkpoint carries; `steps` and `stoppedEarly` are for finetune_state.json.
-  const state: ResumeState & { steps: number; stoppedEarly: boolean } = { best: undefined, sinceImprovement: 0, evaluations: [], steps: 0, stoppedEarly: false };
+  // The run state a checkpoint carries; `steps`, `stoppedEarly` and `finished` are for finetune_state.json.
+  const state: ResumeState & { steps: number; stoppedEarly: boolean; finished: boolean } = { best: undefined, sinceImprovement: 0, evaluations: [], steps: 0, stoppedEarly: false, finished: false };
   const writeState = (): void => {
     const { best, steps } = state;
     const written = {
       task: task.kind, metric, best_step: best?.step ?? steps, best_metrics: best?.metrics ?? null, steps, total_steps: plannedSteps,
-      stopped_early: state.stoppedEarly, chance: chance ?? null, seed, labels: train.labels, evaluations: state.evaluations, settings: options.settings ?? {},
+      stopped_early: state.stoppedEarly, finished: state.finished, chance: chance ?? null, predicted_classes: best?.predictedClasses ?? null,
+      seed, labels: train.labels, evaluations: state.evaluations, settings: options.settings ?? {},
     };
     writeFileAtomic(join(outputDir, FINETUNE_STATE_FILE), Buffer.from(`${JSON.stringify(written, null, 2)}\n`, 'utf8'));
   };
@@ -277,8 +278,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       return state.stoppedEarly;
     },
     checkpointState: (): ResumeState => ({ best: state.best, sinceImprovement: state.sinceImprovement, evaluations: state.evaluations }),
-    finish: async (context) => {
+    finish: async (context, interrupted) => {
       state.steps = context.step;
+      state.finished = !interrupted;
       plannedSteps = context.totalSteps;
       if (dev === undefined) context.saveModel(await context.weights());
       writeState();

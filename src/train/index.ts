@@ -15,6 +15,6 @@ export { PRESETS, isPresetName, presetConfig, type PresetName } from './presets.
 export { FINETUNE_DEFAULTS, defaultEpochs, finetune, type FinetuneEvalEntry, type FinetuneOptions, type FinetuneResult, type FinetuneTrainEntry } from './finetune.js';
 export { prepareFinetuneModel, type PreparedModel } from './finetune-model.js';
 export { parseClassWeights } from './finetune-loss.js';
-export { finetuneSeeds, type MultiSeedOptions, type MultiSeedResult } from './stability/multi-seed.js';
+export { type CompletedMultiSeedResult, finetuneSeeds, type MultiSeedOptions, type MultiSeedResult } from './stability/multi-seed.js';
 export { seedsReport, seedsReportMarkdown, writeSeedsReport, type MetricSummary, type SeedRun, type SeedsReport } from './stability/seeds-report.js';
 export { addTokens, readTokenList, resizeTokenEmbeddings, type ResizableModel } from './vocab-extension.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -75,6 +75,29 @@ test('finetune --seeds 2 writes seeds-report.{json,md} and moves the best run to
   assert.ok(existsSync(join(output, `seed-${summary.best_seed === 1 ? 2 : 1}`, 'model.safetensors')));
   assert.ok(existsSync(join(output, 'seeds-report.md')));
 });
+
+// The timeout only guards against a hang (the test's signal then kills the child).
+test('finetune --seeds stopped by Ctrl-C resumes as a whole with --resume and --output, ending with the uninterrupted run\'s report',
+  { skip, timeout: 300_000 }, async (t) => {
+    const args = (output: string) => ['finetune', '--task', 'classification', ...QUICK, '--epochs', '6', '--seeds', '2', '--seed', '1', '--save-steps', '1000', '--output', output, '--quiet'];
+    const straight = bertkit(...args(join(dir, 'seeds-straight')));
+    assert.equal(straight.status, 0, straight.stderr);
+    const output = join(dir, 'seeds-interrupted');
+    const interrupted = await interruptAfterSecondUpdate(args(output), join(output, 'seed-2'), t.signal);
+    assert.equal(interrupted.code, 130, interrupted.stderr);
+    assert.ok(existsSync(join(output, 'seed-1', 'eval_results.json')) && !existsSync(join(output, 'best')), 'seed 1 finished; no best model yet');
+
+    const checkpoint = readdirSync(join(output, 'seed-2')).find((name) => name.startsWith('checkpoint-'))!;
+    const pointed = bertkit('finetune', '--output', output, '--resume', join(output, 'seed-2', checkpoint));
+    assert.notEqual(pointed.status, 0);
+    assert.match(pointed.stderr, /names one run's checkpoint; a multi-seed run resumes as a whole with --resume and its --output/);
+    const resumed = bertkit('finetune', '--output', output, '--resume');
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stderr, /seed 1: finished before \(accuracy [\d.]+\), kept/);
+    assert.deepEqual({ ...JSON.parse(resumed.stdout), best: null, report: null }, { ...JSON.parse(straight.stdout), best: null, report: null });
+    const runDir = (root: string, seed: number) => join(root, seed === JSON.parse(straight.stdout).best_seed ? 'best' : `seed-${seed}`);
+    for (const seed of [1, 2]) assert.deepEqual(trainLosses(runDir(output, seed)), trainLosses(runDir(join(dir, 'seeds-straight'), seed)), `seed ${seed}'s updates`);
+  });
 
 test('finetune --reinit-layers and --class-weights auto run; --layer-lr-decay run; bad options fail with clear messages', { skip }, () => {
   const ok = bertkit('finetune', '--task', 'classification', ...QUICK, '--epochs', '1', '--reinit-layers', '1', '--class-weights', 'auto', '--output', join(dir, 'reinit'), '--quiet');

@@ -13,7 +13,7 @@ import { type FinetuneOptions, finetune } from '../../src/train/finetune.js';
 import { TaskPredictor, taskLoss } from '../../src/train/finetune-evaluate.js';
 import { prepareFinetuneModel, taskLabelsOf } from '../../src/train/finetune-model.js';
 import { evaluateFinetuned, loadFinetuned, predictFinetuned } from '../../src/serve/finetuned-model.js';
-import { finetuneSeeds } from '../../src/train/stability/multi-seed.js';
+import { type CompletedMultiSeedResult, type MultiSeedResult, finetuneSeeds } from '../../src/train/stability/multi-seed.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath } from '../model/fixture.js';
 import { writeSyntheticTasks } from './finetune-data.js';
@@ -37,6 +37,11 @@ async function options(name: string, extra: Partial<FinetuneOptions> = {}): Prom
     task: classificationTask, train, dev, tokenizer, model: await prepareFinetuneModel(fixturePath(), taskLabelsOf(train), seed),
     outputDir: join(dir, name), seed, epochs: 6, batchSize: 16, learningRate: 5e-3, threads: 1, ...extra,
   };
+}
+
+function completed(result: MultiSeedResult): CompletedMultiSeedResult {
+  assert.equal(result.interrupted, false);
+  return result as CompletedMultiSeedResult;
 }
 
 /** Accuracy of always answering the dev set's own most frequent label. */
@@ -112,10 +117,10 @@ test('early stopping ends the run after `patience` evaluations without improveme
 test('a multi-seed run reports mean, std, min and max per metric and keeps the best run in OUTPUT/best', { skip }, async () => {
   const base = await options('seeds');
   const outputDir = join(dir, 'seeds');
-  const { report, bestDir } = await finetuneSeeds({
+  const { report, bestDir } = completed(await finetuneSeeds({
     ...base, epochs: 6, outputDir, seeds: [1, 2],
     model: (seed) => prepareFinetuneModel(fixturePath(), taskLabelsOf(base.train), seed),
-  });
+  }));
   const accuracies = report.runs.map((run) => run.metrics.accuracy!);
   const mean = (accuracies[0]! + accuracies[1]!) / 2;
   const std = Math.abs(accuracies[0]! - accuracies[1]!) / Math.SQRT2;
@@ -139,6 +144,52 @@ test('a multi-seed run reports mean, std, min and max per metric and keeps the b
   const saved = JSON.parse(readFileSync(join(outputDir, 'seeds-report.json'), 'utf8')) as typeof report;
   assert.deepEqual(saved.metrics.accuracy, report.metrics.accuracy);
   assert.match(readFileSync(join(outputDir, 'seeds-report.md'), 'utf8'), /\| accuracy \| [\d.]+ ± [\d.]+ \|/);
+});
+
+test('an interrupted multi-seed run resumes as a whole: finished seeds kept, the interrupted one continued, the report as an uninterrupted run\'s', { skip }, async () => {
+  const base = await options('seeds-resumed');
+  const seeds = [1, 2, 3];
+  const model = (seed: number) => prepareFinetuneModel(fixturePath(), taskLabelsOf(base.train), seed);
+  const straight = completed(await finetuneSeeds({ ...base, epochs: 3, outputDir: join(dir, 'seeds-straight'), seeds, model }));
+
+  // Stopped at update 5 of seed 2 (with a checkpoint there), then again at once in seed 3, which leaves none.
+  const outputDir = join(dir, 'seeds-resumed');
+  const stop = (seed: number, step: number) => {
+    const controller = new AbortController();
+    return { signal: controller.signal, onStep: (entry: { step: number }) => void (current === seed && entry.step === step && controller.abort()) };
+  };
+  let current = 0;
+  const first = await finetuneSeeds({ ...base, epochs: 3, outputDir, seeds, model, saveSteps: 1000, ...stop(2, 5), onRunStart: (seed) => void (current = seed) });
+  assert.equal(first.interrupted, true);
+  assert.deepEqual(first.interrupted && first.finishedSeeds, [1]);
+  assert.ok(!existsSync(join(outputDir, 'best')) && !existsSync(join(outputDir, 'seeds-report.json')), 'no report or best model before every seed has run');
+  assert.ok(existsSync(join(outputDir, 'seed-2', 'checkpoint-5')));
+  const firstSteps = new Map<number, number>();
+  const halt = stop(3, 1);
+  const second = await finetuneSeeds({
+    ...base, epochs: 3, outputDir, seeds, model, resume: true, signal: halt.signal, onRunStart: (seed) => void (current = seed),
+    onStep: (entry) => { if (!firstSteps.has(current)) firstSteps.set(current, entry.step); halt.onStep(entry); },
+  });
+  assert.deepEqual(second.interrupted && second.finishedSeeds, [1, 2]);
+  assert.deepEqual([...firstSteps], [[2, 6], [3, 1]], 'seed 2 continued after its checkpoint; seed 1 did not run');
+
+  const events: string[] = [];
+  const resumed = completed(await finetuneSeeds({
+    ...base, epochs: 3, outputDir, seeds, model, resume: true,
+    onRunKept: (seed) => events.push(`kept ${seed}`), onRunStart: (seed) => events.push(`run ${seed}`),
+  }));
+  assert.deepEqual(events, ['kept 1', 'kept 2', 'run 3']);
+  const without = (report: CompletedMultiSeedResult['report']) => ({ ...report, runs: report.runs.map(({ dir: _dir, ...run }) => run) });
+  assert.deepEqual(without(resumed.report), without(straight.report));
+  const losses = (root: string, seed: number) => readFileSync(join(root, seed === straight.report.bestSeed ? 'best' : `seed-${seed}`, 'log.jsonl'), 'utf8')
+    .trim().split('\n').map((line) => JSON.parse(line) as { kind: string; loss?: number }).filter((entry) => entry.kind === 'train').map((entry) => entry.loss);
+  for (const seed of seeds) assert.deepEqual(losses(outputDir, seed), losses(join(dir, 'seeds-straight'), seed), `seed ${seed}'s updates`);
+
+  // Resuming a finished run only ranks it again: its best goes back among the seeds and returns.
+  const again = completed(await finetuneSeeds({ ...base, epochs: 3, outputDir, seeds, model, resume: true, onRunStart: (seed) => assert.fail(`seed ${seed} ran again`) }));
+  assert.deepEqual(without(again.report), without(straight.report));
+  assert.ok(existsSync(join(outputDir, 'best', 'model.safetensors')));
+  await assert.rejects(finetuneSeeds({ ...base, epochs: 3, outputDir, seeds: [4, 5], model, resume: true }), /best: its run \(seed \d\) is not one of this run's seeds \[4, 5\]/);
 });
 
 test('a time budget ends the run early at the fitted total, with the schedule ending there and the dev set scored after the last update', { skip }, async () => {
@@ -191,10 +242,10 @@ test('a budgeted fine-tune interrupted after its total was fitted resumes to tha
 
 test('a run that learns nothing (learning rate 0) is flagged as failed in the seeds report', { skip }, async () => {
   const base = await options('failed', { learningRate: 0 });
-  const { report } = await finetuneSeeds({
+  const { report } = completed(await finetuneSeeds({
     ...base, epochs: 1, outputDir: join(dir, 'failed'), seeds: [5, 6],
     model: (seed) => prepareFinetuneModel(fixturePath(), taskLabelsOf(base.train), seed),
-  });
+  }));
   assert.deepEqual([...report.failedSeeds].sort(), [5, 6]);
   for (const run of report.runs) assert.match(run.failure!, /single class|no better than chance/);
   assert.equal(report.metricsWithoutFailed, undefined);

@@ -1,6 +1,7 @@
 // `bertkit finetune`: fine-tune a pretrained BERT on a task (classification, regression, similarity, ner, srl, qa)
 // with the stable recipe by default (Mosbach et al. 2021), dev evaluation every epoch, best checkpoint,
 // early stopping, and on request several seeds with a report.
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { scoreLabelsWarning } from '../../data/tasks/classification.js';
@@ -10,12 +11,14 @@ import { readBertConfig, sequenceLengthFor } from '../../model/config.js';
 import type { Pooling } from '../../model/pooling.js';
 import { sentenceTransformersPooling } from '../../model/sentence-transformers.js';
 import { BertTokenizer } from '../../tokenizer/bert-tokenizer.js';
-import { type FinetuneOptions, defaultEpochs, finetune } from '../../train/finetune.js';
+import { readJsonFile } from '../../io/json-file.js';
+import { latestCheckpoint, recordedSettingsObject } from '../../train/engine/checkpoint-dir.js';
+import { FINETUNE_STATE_FILE, type FinetuneOptions, defaultEpochs, finetune } from '../../train/finetune.js';
 import { parseClassWeights } from '../../train/finetune-loss.js';
 import { prepareFinetuneModel, taskLabelsOf } from '../../train/finetune-model.js';
 import { finetuneSeeds } from '../../train/stability/multi-seed.js';
 import { integerAtLeast, maxLengthAlias, number } from '../args.js';
-import { CLI_OPTIONS_KEY, cliOptionsRecord, resumedCliOptions } from '../resume-options.js';
+import { CLI_OPTIONS_KEY, cliOptionsRecord, resumedCliOptions, withRecordedOptions } from '../resume-options.js';
 import { type RecipeCliOptions, addRecipeOptions, recipeOptions, recipeSettings, reportRun, sayer, stoppableByCtrlC, trainingProgress } from '../task-training.js';
 
 export const TASK_KINDS: readonly TaskKind[] = ['classification', 'regression', 'similarity', 'ner', 'srl', 'qa'];
@@ -89,8 +92,30 @@ export function registerFinetune(program: Command): void {
     .option('--reinit-layers <k>', 're-initialise the top k encoder layers and the pooler', integerAtLeast(0), 0)
     .option('--layer-lr-decay <d>', 'layer-wise learning-rate decay: layer l trains at lr·d^(L−l)', number({ above: 0, max: 1 }), 1);
   addDataOptions(addRecipeOptions(command)).action(async (options: FinetuneCliOptions, command: Command) => {
-    await runFinetune(options.resume === undefined ? options : resumedCliOptions(command, options, options.resume));
+    await runFinetune(options.resume === undefined ? options : resumedFinetuneOptions(command, options, options.resume));
   });
+}
+
+/** A resumed run's options: from the checkpoint, or for a multi-seed run (OUTPUT/seed-S, no checkpoint of its own) from its seeds' records. */
+function resumedFinetuneOptions(command: Command, options: FinetuneCliOptions, resume: string | true): FinetuneCliOptions {
+  const multiSeed = resume === true && latestCheckpoint(options.output) === undefined ? multiSeedRecordedOptions(options.output) : undefined;
+  return multiSeed === undefined ? resumedCliOptions(command, options, resume) : withRecordedOptions(command, options, multiSeed);
+}
+
+/** The command-line options a multi-seed run in `outputDir` recorded (in a seed's finetune_state.json or checkpoint); undefined when it holds no such run. */
+function multiSeedRecordedOptions(outputDir: string): Record<string, unknown> | undefined {
+  if (!existsSync(outputDir)) return undefined;
+  const runDirs = readdirSync(outputDir).filter((name) => name === 'best' || /^seed-\d+$/.test(name)).map((name) => join(outputDir, name));
+  for (const dir of runDirs) {
+    const statePath = join(dir, FINETUNE_STATE_FILE);
+    if (existsSync(statePath)) {
+      const recorded = (readJsonFile(statePath) as { settings?: Record<string, unknown> } | null)?.settings?.[CLI_OPTIONS_KEY];
+      if (typeof recorded === 'object' && recorded !== null && !Array.isArray(recorded)) return recorded as Record<string, unknown>;
+    }
+    const checkpoint = latestCheckpoint(dir);
+    if (checkpoint !== undefined) return recordedSettingsObject(checkpoint, CLI_OPTIONS_KEY);
+  }
+  return undefined;
 }
 
 /** Paths recorded absolute, so that a run resumes from another working directory. */
@@ -99,7 +124,7 @@ const PATH_OPTIONS = new Set(['model', 'train', 'dev']);
 async function runFinetune(options: FinetuneCliOptions): Promise<void> {
   if (options.task === undefined || options.model === undefined || options.train === undefined) throw new Error('finetune: give --task, --model and --train (or --resume a checkpoint, which records them)');
   if (options.seeds > 1 && options.dev === undefined) throw new Error('finetune: --seeds compares runs on dev metrics; give --dev');
-  if (options.seeds > 1 && options.resume !== undefined) throw new Error('finetune: --resume continues a single run; resume a seed with --seeds 1 --seed S --output OUTPUT/seed-S');
+  if (options.seeds > 1 && typeof options.resume === 'string') throw new Error(`finetune: --resume ${options.resume} names one run's checkpoint; a multi-seed run resumes as a whole with --resume and its --output`);
   const spec = taskSpec(options.task);
   const tokenizer = BertTokenizer.fromPretrained(options.model);
   const loadOptions = taskLoadOptions(options);
@@ -141,12 +166,18 @@ async function runFinetune(options: FinetuneCliOptions): Promise<void> {
       return;
     }
     const seeds = Array.from({ length: options.seeds }, (_, i) => options.seed + i);
-    const { report: seedsReport, bestDir } = await finetuneSeeds({
-      ...common, seeds, outputDir: options.output, signal,
+    const result = await finetuneSeeds({
+      ...common, seeds, outputDir: options.output, signal, resume: options.resume === true,
       model: (seed) => prepareFinetuneModel(options.model, task, seed),
       onRunStart: (seed, index) => say(`seed ${seed} (${index + 1}/${seeds.length})`),
       onRunEnd: () => progress.stop(),
+      onRunKept: (seed, run) => say(`seed ${seed}: finished before (${spec.primaryMetric} ${run.metrics[spec.primaryMetric]}), kept`),
     }).finally(() => progress.stop());
+    if (result.interrupted) {
+      process.stdout.write(`${JSON.stringify({ interrupted: true, finished_seeds: result.finishedSeeds, seeds, resume: `bertkit finetune --resume --output ${options.output}` })}\n`);
+      return;
+    }
+    const { report: seedsReport, bestDir } = result;
     const primary = seedsReport.metrics[seedsReport.primaryMetric];
     process.stdout.write(`${JSON.stringify({
       metric: seedsReport.primaryMetric, mean: primary?.mean ?? null, std: primary?.std ?? null, min: primary?.min ?? null, max: primary?.max ?? null,
