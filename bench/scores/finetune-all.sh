@@ -4,7 +4,8 @@
 # usage: bench/scores/finetune-all.sh MODEL_DIR WORK_DIR [TASK…]
 #   WORK_DIR holds splits/ from `node dist/bench/scores/prepare.js ../shared WORK_DIR`;
 #   each task writes FINETUNED_DIR/TASK/seeds-report.{json,md} (default FINETUNED_DIR: WORK_DIR/finetuned)
-#   and is skipped when that report is already there. Default: all six tasks.
+#   and is skipped when that report is already there; one that was stopped midway (its seed-S dirs, no report)
+#   is resumed (finished seeds kept, the stopped one from its last checkpoint). Default: all six tasks.
 #   EPOCHS_TASK (EPOCHS_SST2, EPOCHS_CONLL2003, …) replaces a task's number of epochs.
 set -euo pipefail
 model=$1 work=$2; shift 2
@@ -12,10 +13,15 @@ tasks=("${@:-sst2 conll2003 stsb chnsenticorp people_daily srl}")
 shared=${BERTKIT_SHARED:-$(dirname "$0")/../../../shared}/data
 splits=$work/splits
 bertkit() { node "$(dirname "$0")/../../bin/bertkit.js" "$@"; }
-common=(--model "$model" --seeds 3 --batch-size 32 --quiet ${FINETUNE_EXTRA_ARGS:-})  # extra args win: e.g. "--limit 64 --epochs 1" for a smoke run
+common=(--model "$model" --seeds 3 --batch-size 32 --save-steps 500 --quiet ${FINETUNE_EXTRA_ARGS:-})  # extra args win: e.g. "--limit 64 --epochs 1" for a smoke run
 for task in ${tasks[@]}; do
   out=${FINETUNED_DIR:-$work/finetuned}/$task
   [ -f "$out/seeds-report.json" ] && { echo "== $task: $out/seeds-report.json is there"; continue; }
+  if compgen -G "$out/seed-*" > /dev/null; then
+    echo "== $task: resuming $out ($(date -u +%H:%M:%S))"
+    bertkit finetune --resume --output "$out" --quiet
+    continue
+  fi
   echo "== $task → $out ($(date -u +%H:%M:%S))"
   case $task in
     sst2) bertkit finetune --task classification --train "$splits/sst2-train.tsv" --dev "$splits/sst2-validation.tsv" \
