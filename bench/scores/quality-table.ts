@@ -13,6 +13,9 @@ const MODELS = [
   { name: 'pytorch-mlm', label: '(a) PyTorch, masked LM' },
   { name: 'bertkit-mlm', label: '(b) bertkit, masked LM (linear decay)' },
   { name: 'bertkit-wsd', label: '(c) bertkit, masked LM, warm-up–stable–decay' },
+  // Rows of further arms, shown when WORK_DIR/pretrained holds them.
+  { name: 'bertkit-electra-g1', label: '(c) bertkit, ELECTRA, generator as wide as the model (linear decay)', optional: true },
+  { name: 'bertkit-mlm-en', label: '(c) bertkit, masked LM (linear decay), English text and vocabulary only', optional: true },
 ];
 const TASKS = [
   { dir: 'sst2', name: 'SST-2 acc', metric: 'accuracy' },
@@ -59,7 +62,7 @@ function score(name: string, task: (typeof TASKS)[number]): Score | null {
 }
 
 const percent = (value: number) => (100 * value).toFixed(1);
-const rows = MODELS.map((model) => ({ ...model, pretraining: pretraining(model.name), scores: TASKS.map((task) => score(model.name, task)) }));
+const rows = MODELS.filter((model) => !model.optional || existsSync(join(workDir, 'pretrained', model.name))).map((model) => ({ ...model, pretraining: pretraining(model.name), scores: TASKS.map((task) => score(model.name, task)) }));
 const baselinesPath = join(workDir, 'baselines.json');
 const baselines = existsSync(baselinesPath) ? (JSON.parse(readFileSync(baselinesPath, 'utf8')) as Record<string, number>) : null;
 
