@@ -102,7 +102,9 @@ function explainGraph(model: BertModelState, kind: 'forward' | 'gradient'): Grap
     pooler: task === 'sequence', maskedLm: false, nextSentence: false,
     sequenceClassification: task === 'sequence', tokenClassification: task === 'token', questionAnswering: false,
   };
-  const forward = bertForward(graph, model.config, { heads, prefix: basePrefixOf(model.heads), inputsEmbeds: true });
+  // The gradient of a sequence's logit needs the last layer's [CLS] row alone; the forward graph's attention maps need every row.
+  const firstTokenOnly = kind === 'gradient' && task === 'sequence';
+  const forward = bertForward(graph, model.config, { heads, prefix: basePrefixOf(model.heads), inputsEmbeds: true, firstTokenOnly });
   const { logits } = forward.heads;
   if (kind === 'forward') {
     if (logits) graph.output('logits', logits);

@@ -6,14 +6,16 @@
 //   heads: MLM [batch, seq, vocab], NSP [batch, 2], classifier, QA start/end
 // The layer is a choice (encoder-layer.ts's EncoderLayerKind): the plain layer, which training
 // differentiates, or ORT's fused inference layer (fused-encoder-layer.ts). Inference graphs with
-// named outputs are built by inference-graph.ts.
+// named outputs are built by inference-graph.ts. A graph that reads only [CLS] (the pooler, a sequence
+// classifier) computes only that row in its last layer (firstTokenOnly), where keys and values still
+// read every position: about 5/6 of that layer's matmul work saved.
 import { Graph } from '../graph/graph.js';
 import { gather, linear, reshape } from '../graph/ops.js';
 import type { Tensor } from '../graph/tensor.js';
 import { type BertHeads, basePrefixOf } from './architecture.js';
 import { type BertConfig, embeddingSizeOf } from './config.js';
 import { type WordInput, bertEmbeddings } from './embeddings.js';
-import { type EncoderLayerKind, PLAIN_ENCODER_LAYER } from './encoder-layer.js';
+import { type EncoderLayerKind, PLAIN_ENCODER_LAYER, attentionBias, encoderLayer } from './encoder-layer.js';
 import { electraClassificationHead, electraGeneratorHead, maskedLmHead, nextSentenceHead, pooler, questionAnsweringHead, replacedTokenHead, sequenceClassificationHead, tokenClassificationHead } from './heads.js';
 
 /**
@@ -49,10 +51,16 @@ export interface BertEncoderOptions {
   readonly layer?: EncoderLayerKind;
   /** The embeddings' parameter prefix (default `${prefix}embeddings.`): an ELECTRA generator reads its discriminator's. */
   readonly embeddingsPrefix?: string;
+  /**
+   * The last layer computes only the first position (EncoderLayerOptions.firstTokenOnly), in plain ops
+   * whatever `layer` is, so lastHiddenState is [batch, 1, hidden]: for graphs that read only [CLS]
+   * (the pooler, ELECTRA's classifier), where it saves most of a layer.
+   */
+  readonly firstTokenOnly?: boolean;
 }
 
 export interface BertEncoderOutput {
-  /** [batch, seq, hidden] */
+  /** [batch, seq, hidden] ([batch, 1, hidden] with firstTokenOnly) */
   readonly lastHiddenState: Tensor;
   /** [batch, hidden], when the model has a pooler. */
   readonly pooledOutput?: Tensor;
@@ -89,8 +97,12 @@ export function bertEncoder(inputs: BertInputs, config: BertConfig, options: Ber
   const hiddenStates: Tensor[] = [embedded];
   const attentions: Tensor[] = [];
   let hidden = embedded;
+  const last = config.num_hidden_layers - 1;
   for (let layer = 0; layer < config.num_hidden_layers; layer++) {
-    const out = kind.layer(hidden, mask, config, { prefix: `${options.prefix}encoder.layer.${layer}.`, training: options.training });
+    const layerOptions = { prefix: `${options.prefix}encoder.layer.${layer}.`, training: options.training };
+    const out = layer === last && options.firstTokenOnly
+      ? encoderLayer(hidden, kind === PLAIN_ENCODER_LAYER ? mask : attentionBias(inputs.attentionMask), config, { ...layerOptions, firstTokenOnly: true })
+      : kind.layer(hidden, mask, config, layerOptions);
     hidden = out.hidden;
     hiddenStates.push(hidden);
     if (out.attentionProbs) attentions.push(out.attentionProbs);
@@ -138,6 +150,8 @@ export interface BertForwardOptions {
    * attributions differentiate with respect to.
    */
   readonly inputsEmbeds?: boolean;
+  /** BertEncoderOptions.firstTokenOnly; only with heads that read [CLS] alone. */
+  readonly firstTokenOnly?: boolean;
 }
 
 /** Declares the inputs and builds the encoder and the requested heads; registers no outputs. */
@@ -147,8 +161,14 @@ export function bertForward(graph: Graph, config: BertConfig, options: BertForwa
   if (heads.nextSentence && !heads.pooler) throw new Error('bertForward: the next-sentence head needs the pooler');
   if (heads.sequenceClassification && !heads.pooler && config.model_type === 'bert') throw new Error('bertForward: the sequence-classification head needs the pooler');
   if (heads.sequenceClassification && heads.tokenClassification) throw new Error('bertForward: sequence and token classification both name their parameters classifier.*');
+  const firstTokenOnly = options.firstTokenOnly === true;
+  if (firstTokenOnly && (heads.maskedLm || heads.tokenClassification || heads.questionAnswering || heads.replacedTokenDetection)) {
+    throw new Error('bertForward: firstTokenOnly computes [CLS] alone in the last layer; the masked-LM, token-classification, question-answering and replaced-token heads read every position');
+  }
   const inputs = bertInputs(graph, options.inputsEmbeds ? { inputsEmbeds: { hidden_size: embeddingSizeOf(config) } } : {});
-  const encoder = bertEncoder(inputs, config, { prefix: options.prefix ?? basePrefixOf(heads, config.model_type), pooler: heads.pooler, training, layer: options.layer });
+  const encoder = bertEncoder(inputs, config, {
+    prefix: options.prefix ?? basePrefixOf(heads, config.model_type), pooler: heads.pooler, training, layer: options.layer, firstTokenOnly,
+  });
   const outputs = bertHeadOutputs(graph, config, heads, encoder.lastHiddenState, encoder.pooledOutput, encoder.wordEmbeddings, { maskedPositions: options.maskedPositions ?? false, training });
   return { ...encoder, inputs, heads: outputs };
 }

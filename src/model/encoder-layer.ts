@@ -6,7 +6,7 @@
 // EncoderLayerKind: this one (PLAIN_ENCODER_LAYER), or ORT's fused inference layer
 // (fused-encoder-layer.ts), which computes the same with the same parameters.
 import type { Dim, Tensor } from '../graph/tensor.js';
-import { add, cast, dropout, layerNorm, linear, matmul, mul, reshape, softmax, sub, transpose, unsqueeze } from '../graph/ops.js';
+import { add, cast, dropout, layerNorm, linear, matmul, mul, reshape, slice, softmax, sub, transpose, unsqueeze } from '../graph/ops.js';
 import { randomUniform } from '../runtime/train-program.js';
 import { hiddenActivation } from './activation.js';
 import type { BertConfig } from './config.js';
@@ -21,12 +21,19 @@ export interface EncoderLayerOptions {
   readonly prefix: string;
   /** Training graphs get dropout fed by `random.*` inputs; inference graphs have none. */
   readonly training: boolean;
+  /**
+   * Only the first position's output, the [CLS] state that the pooler and ELECTRA's classifier read:
+   * keys and values still come from every position, but the queries, the attention output and the
+   * feed-forward block run on that one row, and the layer returns [batch, 1, hidden]. For the last
+   * layer of a graph whose outputs read nothing else (HF computes the other rows and drops them).
+   */
+  readonly firstTokenOnly?: boolean;
 }
 
 export interface EncoderLayerOutput {
-  /** [batch, seq, hidden] */
+  /** [batch, seq, hidden] ([batch, 1, hidden] with firstTokenOnly) */
   readonly hidden: Tensor;
-  /** [batch, heads, seq, seq], after softmax and before dropout (what attention maps show). */
+  /** [batch, heads, seq, seq] ([batch, heads, 1, seq]), after softmax and before dropout (what attention maps show). */
   readonly attentionProbs: Tensor;
 }
 
@@ -65,22 +72,25 @@ export function encoderLayer(x: Tensor, bias: Tensor, config: EncoderLayerConfig
   const norm = (name: string, input: Tensor): Tensor =>
     layerNorm(input, graph.parameter(`${p}${name}.LayerNorm.weight`, [hidden]), graph.parameter(`${p}${name}.LayerNorm.bias`, [hidden]), config.layer_norm_eps);
 
-  // [batch, seq, hidden] → [batch, heads, seq, headSize]
-  const splitHeads = (t: Tensor): Tensor => transpose(reshape(t, [batch, seq, heads, headSize]), [0, 2, 1, 3]);
-  const query = splitHeads(dense('attention.self.query', x, hidden, hidden));
-  const key = splitHeads(dense('attention.self.key', x, hidden, hidden));
-  const value = splitHeads(dense('attention.self.value', x, hidden, hidden));
-  // [batch, heads, seq, seq]
+  // The rows whose outputs are computed: every position, or only the first (q = 1).
+  const q: Dim = options.firstTokenOnly ? 1 : seq;
+  const rows = options.firstTokenOnly ? slice(x, [0], [1], { axes: [1] }) : x; // [batch, q, hidden]
+  // [batch, length, hidden] → [batch, heads, length, headSize]
+  const splitHeads = (t: Tensor, length: Dim): Tensor => transpose(reshape(t, [batch, length, heads, headSize]), [0, 2, 1, 3]);
+  const query = splitHeads(dense('attention.self.query', rows, hidden, hidden), q);
+  const key = splitHeads(dense('attention.self.key', x, hidden, hidden), seq);
+  const value = splitHeads(dense('attention.self.value', x, hidden, hidden), seq);
+  // [batch, heads, q, seq]
   const scores = add(mul(matmul(query, transpose(key, [0, 1, 3, 2])), 1 / Math.sqrt(headSize)), bias);
   const attentionProbs = softmax(scores, -1);
-  const probs = drop(attentionProbs, config.attention_probs_dropout_prob, 'attention.self.dropout', [batch, heads, seq, seq]);
-  // [batch, heads, seq, headSize] → [batch, seq, hidden]
-  const context = reshape(transpose(matmul(probs, value), [0, 2, 1, 3]), [batch, seq, hidden]);
-  const attended = drop(dense('attention.output.dense', context, hidden, hidden), config.hidden_dropout_prob, 'attention.output.dropout', [batch, seq, hidden]);
-  const h1 = norm('attention.output', add(attended, x));
+  const probs = drop(attentionProbs, config.attention_probs_dropout_prob, 'attention.self.dropout', [batch, heads, q, seq]);
+  // [batch, heads, q, headSize] → [batch, q, hidden]
+  const context = reshape(transpose(matmul(probs, value), [0, 2, 1, 3]), [batch, q, hidden]);
+  const attended = drop(dense('attention.output.dense', context, hidden, hidden), config.hidden_dropout_prob, 'attention.output.dropout', [batch, q, hidden]);
+  const h1 = norm('attention.output', add(attended, rows));
 
   const inner = hiddenActivation(config.hidden_act, dense('intermediate.dense', h1, config.intermediate_size, hidden));
-  const projected = drop(dense('output.dense', inner, hidden, config.intermediate_size), config.hidden_dropout_prob, 'output.dropout', [batch, seq, hidden]);
+  const projected = drop(dense('output.dense', inner, hidden, config.intermediate_size), config.hidden_dropout_prob, 'output.dropout', [batch, q, hidden]);
   return { hidden: norm('output', add(projected, h1)), attentionProbs };
 }
 

@@ -76,11 +76,16 @@ export function buildInferenceGraph(model: Pick<BertModelState, 'config' | 'head
   if (options.quantized !== undefined && !fused) {
     throw new Error(`buildInferenceGraph: the int8 layers are ORT's fused ops, which keep attention maps inside; ${options.outputs.includes('attentions') ? 'attention maps come from the fp32 model' : 'fusedOps must stay on'}`);
   }
+  const heads = headsReadBy(model, options.outputs);
+  // Outputs that read [CLS] alone (the pooler, NSP, a sequence classifier) let the last layer compute that
+  // row only; the int8 model keeps every layer in its quantized kernels.
+  const readsClsOnly = options.outputs.every((output) => output === 'pooler_output' || output === 'nsp_logits' || (output === 'logits' && heads.sequenceClassification));
   const forward = bertForward(graph, model.config, {
-    heads: headsReadBy(model, options.outputs),
+    heads,
     prefix: basePrefixOf(model.heads, model.config.model_type),
     maskedPositions: options.maskedPositions ?? false,
     layer: options.quantized !== undefined ? quantizedEncoderLayer(options.quantized) : fused ? FUSED_ENCODER_LAYER : PLAIN_ENCODER_LAYER,
+    firstTokenOnly: readsClsOnly && options.quantized === undefined,
   });
   const name = (output: InferenceOutput): string => options.rename?.[output] ?? output;
   const single: Record<Exclude<InferenceOutput, 'hidden_states' | 'attentions'>, Tensor | undefined> = {

@@ -24,7 +24,9 @@ export interface FinetuneProgramOptions {
 
 export function buildFinetuneProgram(config: BertConfig, heads: BertHeads, options: FinetuneProgramOptions = {}): TrainProgram {
   const graph = new Graph();
-  const forward = bertForward(graph, config, { heads, training: true });
+  // A sequence-level task's loss reads [CLS] alone, so the last layer computes that row only.
+  const firstTokenOnly = options.similarity === undefined && heads.sequenceClassification && !heads.tokenClassification && !heads.questionAnswering && !heads.maskedLm;
+  const forward = bertForward(graph, config, { heads, training: true, firstTokenOnly });
   if (options.similarity !== undefined) {
     if (options.classWeights !== undefined) throw new Error('class weights apply to classification tasks, not similarity');
     return buildTrainProgram(similarityLoss(forward.lastHiddenState, forward.inputs.attentionMask, options.similarity).loss);
