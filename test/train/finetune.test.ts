@@ -165,6 +165,7 @@ test('an interrupted multi-seed run resumes as a whole: finished seeds kept, the
   assert.deepEqual(first.interrupted && first.finishedSeeds, [1]);
   assert.ok(!existsSync(join(outputDir, 'best')) && !existsSync(join(outputDir, 'seeds-report.json')), 'no report or best model before every seed has run');
   assert.ok(existsSync(join(outputDir, 'seed-2', 'checkpoint-5')));
+  await assert.rejects(finetuneSeeds({ ...base, epochs: 3, outputDir, seeds, model }), /holds runs of an earlier multi-seed run \(.*seed-1, .*seed-2\): continue it with --resume/);
   const firstSteps = new Map<number, number>();
   const halt = stop(3, 1);
   const second = await finetuneSeeds({

@@ -65,7 +65,11 @@ export async function finetuneSeeds(options: MultiSeedOptions): Promise<MultiSee
   // An earlier run's best model is replaced only when asked, and only once this run has its own;
   // a resumed run first puts its own best back among the seeds, to be ranked again.
   if (resume) returnBestToItsSeed(bestDir, outputDir, seeds);
-  else if (options.overwriteOutputDir !== true) refuseToReplaceModel(bestDir);
+  else if (options.overwriteOutputDir !== true) {
+    const earlier = seeds.map((seed) => seedDir(outputDir, seed)).filter((dir) => existsSync(dir));
+    if (earlier.length > 0) throw new Error(`${outputDir} holds runs of an earlier multi-seed run (${earlier.join(', ')}): continue it with --resume, or choose another output directory (or --overwrite-output-dir)`);
+    refuseToReplaceModel(bestDir);
+  }
   const { timeBudget, resume: _resume, ...runOptions } = options;
   const results = new Map<number, FinetuneResult>();
   const runs: SeedRun[] = [];
