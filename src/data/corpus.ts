@@ -8,7 +8,7 @@
 //                the text is cut into paragraphs at blank lines and into sentences.
 // Paths may be files, directories (all files below, sorted) or globs (`*`, `?`, `**`, through tinyglobby); `.gz` files
 // are gunzipped. Every error names the file and line.
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
@@ -201,23 +201,38 @@ export function textSentences(text: string): string[] {
   return sentences;
 }
 
-function filesUnder(path: string): string[] {
+/**
+ * The files below `path`, sorted by name. Symbolic links are followed (a corpus folder of links to the
+ * data is common); a directory reached twice (a link back up) is read once.
+ */
+function filesUnder(path: string, visited = new Set<string>()): string[] {
   let stats;
   try {
     stats = statSync(path);
   } catch {
-    throw new Error(`corpus: ${path}: no such file or directory`);
+    throw new Error(`corpus: ${path}: no such file or directory${isSymbolicLink(path) ? ' (a broken symbolic link)' : ''}`);
   }
   if (stats.isFile()) return [path];
   if (!stats.isDirectory()) throw new Error(`corpus: ${path}: not a file or directory`);
+  const real = realpathSync(path);
+  if (visited.has(real)) return [];
+  visited.add(real);
   const files: string[] = [];
   for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (entry.name.startsWith('.')) continue;
     const child = join(path, entry.name);
-    if (entry.isDirectory()) files.push(...filesUnder(child));
+    if (entry.isDirectory() || entry.isSymbolicLink()) files.push(...filesUnder(child, visited));
     else if (entry.isFile()) files.push(child);
   }
   return files;
+}
+
+function isSymbolicLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** Files matching a glob (`*`, `?`, `**`, `[abc]`, `{a,b}`; tinyglobby's syntax), as absolute paths, sorted; dot files are left out as in folders. */

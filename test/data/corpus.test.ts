@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -69,6 +69,20 @@ test('gzip, directories and globs', async () => {
   let progress = 0;
   await collect([dir], { onProgress: (bytes, total) => { progress = bytes / total; } });
   assert.equal(progress, 1);
+});
+
+test('a folder of symbolic links reads the files they point to, a link back up once, a broken link named', async () => {
+  const data = tempDir(), corpus = tempDir();
+  writeFileSync(join(data, 'a.txt'), 'A one.\nA two.\n');
+  mkdirSync(join(data, 'more'));
+  writeFileSync(join(data, 'more', 'b.txt'), 'B one.\n');
+  symlinkSync(join(data, 'a.txt'), join(corpus, 'a.txt'));
+  symlinkSync(join(data, 'more'), join(corpus, 'more'));
+  symlinkSync(corpus, join(data, 'more', 'loop'));
+  assert.deepEqual(expandCorpusPaths([corpus]), [join(corpus, 'a.txt'), join(corpus, 'more', 'b.txt')]);
+  assert.deepEqual((await collect([corpus])).map((d) => d.sentences), [['A one.', 'A two.'], ['B one.']]);
+  symlinkSync(join(data, 'gone.txt'), join(corpus, 'gone.txt'));
+  assert.throws(() => expandCorpusPaths([corpus]), /corpus: .*gone\.txt: no such file or directory \(a broken symbolic link\)/);
 });
 
 test("'auto' tells hard-wrapped paragraphs from one sentence per line", { skip: skipWithoutShared('data/corpus/gutenberg') }, () => {
