@@ -64,10 +64,10 @@ export interface BertEncoderOutput {
   readonly lastHiddenState: Tensor;
   /** [batch, hidden], when the model has a pooler. */
   readonly pooledOutput?: Tensor;
-  /** L + 1 tensors [batch, seq, hidden]: 0 = embedding output, l = output of layer l. */
+  /** L + 1 tensors [batch, seq, hidden]: 0 = embedding output, l = output of layer l (the last [batch, 1, hidden] with firstTokenOnly). */
   readonly hiddenStates: readonly Tensor[];
   /**
-   * L tensors [batch, heads, seq, seq]: softmax probabilities (before attention dropout); none from
+   * L tensors [batch, heads, seq, seq] (the last [batch, heads, 1, seq] with firstTokenOnly): softmax probabilities (before attention dropout); none from
    * the fused layer, which keeps them inside its Attention kernel.
    */
   readonly attentions: readonly Tensor[];
