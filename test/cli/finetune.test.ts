@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -91,6 +91,11 @@ test('finetune --seeds stopped by Ctrl-C resumes as a whole with --resume and --
     const pointed = bertkit('finetune', '--output', output, '--resume', join(output, 'seed-2', checkpoint));
     assert.notEqual(pointed.status, 0);
     assert.match(pointed.stderr, /names one run's checkpoint; a multi-seed run resumes as a whole with --resume and its --output/);
+    // A multi-seed run stopped before any seed wrote its records resumes from the flags given again.
+    const unrecorded = join(dir, 'seeds-unrecorded');
+    mkdirSync(join(unrecorded, 'seed-1'), { recursive: true });
+    const bare = bertkit('finetune', '--output', unrecorded, '--resume');
+    assert.match(bare.stderr, /finetune: give --task, --model and --train/);
     const resumed = bertkit('finetune', '--output', output, '--resume');
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.match(resumed.stderr, /seed 1: finished before \(accuracy [\d.]+\), kept/);

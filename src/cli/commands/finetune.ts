@@ -96,16 +96,23 @@ export function registerFinetune(program: Command): void {
   });
 }
 
-/** A resumed run's options: from the checkpoint, or for a multi-seed run (OUTPUT/seed-S, no checkpoint of its own) from its seeds' records. */
+/**
+ * A resumed run's options: from the checkpoint, or for a multi-seed run (OUTPUT/seed-S, no checkpoint of
+ * its own) from its seeds' records, when one got far enough to write them (else the flags given).
+ */
 function resumedFinetuneOptions(command: Command, options: FinetuneCliOptions, resume: string | true): FinetuneCliOptions {
-  const multiSeed = resume === true && latestCheckpoint(options.output) === undefined ? multiSeedRecordedOptions(options.output) : undefined;
-  return multiSeed === undefined ? resumedCliOptions(command, options, resume) : withRecordedOptions(command, options, multiSeed);
+  const runDirs = resume === true && latestCheckpoint(options.output) === undefined ? multiSeedRunDirs(options.output) : [];
+  return runDirs.length === 0 ? resumedCliOptions(command, options, resume) : withRecordedOptions(command, options, multiSeedRecordedOptions(runDirs) ?? {});
 }
 
-/** The command-line options a multi-seed run in `outputDir` recorded (in a seed's finetune_state.json or checkpoint); undefined when it holds no such run. */
-function multiSeedRecordedOptions(outputDir: string): Record<string, unknown> | undefined {
-  if (!existsSync(outputDir)) return undefined;
-  const runDirs = readdirSync(outputDir).filter((name) => name === 'best' || /^seed-\d+$/.test(name)).map((name) => join(outputDir, name));
+/** OUTPUT/seed-S and OUTPUT/best: the runs of a multi-seed run. */
+function multiSeedRunDirs(outputDir: string): string[] {
+  if (!existsSync(outputDir)) return [];
+  return readdirSync(outputDir).filter((name) => name === 'best' || /^seed-\d+$/.test(name)).map((name) => join(outputDir, name));
+}
+
+/** The command-line options a multi-seed run recorded (in a seed's finetune_state.json or checkpoint). */
+function multiSeedRecordedOptions(runDirs: readonly string[]): Record<string, unknown> | undefined {
   for (const dir of runDirs) {
     const statePath = join(dir, FINETUNE_STATE_FILE);
     if (existsSync(statePath)) {
