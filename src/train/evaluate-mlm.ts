@@ -35,7 +35,8 @@ export class MlmEvaluator {
     return new MlmEvaluator(runner, heads.nextSentence);
   }
 
-  async evaluate(weights: WeightSource, batches: readonly PretrainingBatch[]): Promise<MlmEvaluation> {
+  /** `onBatch` sees each batch with its MLM logits [masked, vocab] (ELECTRA's evaluation samples from them). */
+  async evaluate(weights: WeightSource, batches: readonly PretrainingBatch[], onBatch?: (batch: PretrainingBatch, mlmLogits: Float32Array) => Promise<void>): Promise<MlmEvaluation> {
     if (batches.length === 0) throw new Error('MlmEvaluator.evaluate: no evaluation batches');
     let mlmLossSum = 0, mlmCorrect = 0, masked = 0, nspLossSum = 0, nspCorrect = 0, sequences = 0;
     for (const [index, batch] of batches.entries()) {
@@ -43,7 +44,8 @@ export class MlmEvaluator {
       if (batch.masked_lm_positions.length === 0) throw new Error(`MlmEvaluator.evaluate: evaluation batch ${index} has no masked positions`);
       const outputs = await this.runner.run(pretrainingBertBatch(batch), weights);
       const labels = maskedLabels(batch);
-      const mlm = scoreRows(outputs.mlm_logits!.data as Float32Array, labels);
+      const mlmLogits = outputs.mlm_logits!.data as Float32Array;
+      const mlm = scoreRows(mlmLogits, labels);
       mlmLossSum += mlm.lossSum;
       mlmCorrect += mlm.correct;
       masked += labels.length;
@@ -53,6 +55,7 @@ export class MlmEvaluator {
         nspCorrect += nsp.correct;
       }
       sequences += batch.batchSize;
+      await onBatch?.(batch, mlmLogits);
     }
     const mlmLoss = mlmLossSum / masked;
     return {
@@ -71,7 +74,7 @@ export class MlmEvaluator {
 }
 
 /** The labels at masked_lm_positions, in their order. */
-function maskedLabels(batch: PretrainingBatch): number[] {
+export function maskedLabels(batch: PretrainingBatch): number[] {
   return Array.from(batch.masked_lm_positions, (position) => Number(batch.labels[Number(position)]));
 }
 

@@ -16,10 +16,11 @@ import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { type PretrainingLogEntry, writeTrainingCurve } from './curve-svg.js';
 import { type Objective, type RunContext, type TrainingRunOptions, runTraining } from './engine/run.js';
 import type { EvalLogEntry } from './engine/training-log.js';
+import { ElectraEvaluator } from './evaluate-electra.js';
 import { type MlmEvaluation, MlmEvaluator } from './evaluate-mlm.js';
 import { trainingFeeds } from './pretraining-feeds.js';
 import { buildElectraProgram } from './electra-program.js';
-import { GENERATOR_HEADS, electraConfigs, generatorWeights, saveElectraModels, writeElectraCheckpoint } from './electra.js';
+import { electraConfigs, saveElectraModels, writeElectraCheckpoint } from './electra.js';
 
 /** Where micro-batches come from: PretrainingDataset, or one fixed batch. */
 export interface PretrainingBatchSource {
@@ -39,6 +40,12 @@ export interface MlmEvalLogEntry extends EvalLogEntry {
   readonly nsp_loss?: number;
   readonly masked_tokens: number;
   readonly sequences: number;
+  /** ELECTRA: the discriminator on the held-out text corrupted by its generator (evaluate-electra.ts; null where undefined). */
+  readonly disc_auc?: number;
+  readonly disc_accuracy?: number;
+  readonly disc_precision?: number;
+  readonly disc_recall?: number;
+  readonly sampled_mlm_accuracy?: number;
 }
 
 /** The heads pretraining trains: BertForPreTraining (MLM + NSP), or BertForMaskedLM without NSP. */
@@ -78,7 +85,7 @@ export interface PretrainOptions extends Omit<TrainingRunOptions, 'objective' | 
   /**
    * Replaced-token detection: model.config is the discriminator's, model.parameters hold
    * discriminator and generator (electra.ts); the generator is this fraction of its hidden size.
-   * Held-out evaluation scores the generator's masked LM.
+   * Held-out evaluation scores the generator's masked LM and the discriminator (evaluate-electra.ts).
    */
   readonly electra?: { readonly generatorSize: number };
 }
@@ -111,20 +118,26 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   if (!Number.isInteger(rampSteps) || rampSteps < 0) throw new Error(`pretrain: batchSizeRampSteps must be a non-negative integer, got ${rampSteps}`);
   const nsp = model.heads.nextSentence;
   const electraModels = electra === undefined ? undefined : electraConfigs(model.config, electra.generatorSize);
-  let evaluator: MlmEvaluator | undefined;
+  let evaluator: MlmEvaluator | ElectraEvaluator | undefined;
   let lastEvaluation: MlmEvaluation | undefined, evaluatedAt = -1;
   const evaluate = async (context: RunContext): Promise<void> => {
     if (evaluator === undefined) return;
     const weights = await context.weights();
-    const result = await evaluator.evaluate(electraModels ? generatorWeights(electraModels, weights) : weights, evalBatches!);
+    const result = evaluator instanceof ElectraEvaluator ? await evaluator.evaluate(weights, evalBatches!) : { generator: await evaluator.evaluate(weights, evalBatches!) };
+    const mlm = result.generator;
+    const disc = 'discriminator' in result ? result.discriminator : undefined;
     const entry: MlmEvalLogEntry = {
-      kind: 'eval', step: context.step, mlm_loss: result.mlmLoss, mlm_perplexity: result.mlmPerplexity, mlm_accuracy: result.mlmAccuracy,
-      ...(result.nspAccuracy === undefined ? {} : { nsp_accuracy: result.nspAccuracy, nsp_loss: result.nspLoss }),
-      masked_tokens: result.maskedTokens, sequences: result.sequences,
+      kind: 'eval', step: context.step, mlm_loss: mlm.mlmLoss, mlm_perplexity: mlm.mlmPerplexity, mlm_accuracy: mlm.mlmAccuracy,
+      ...(mlm.nspAccuracy === undefined ? {} : { nsp_accuracy: mlm.nspAccuracy, nsp_loss: mlm.nspLoss }),
+      masked_tokens: mlm.maskedTokens, sequences: mlm.sequences,
+      ...(disc === undefined ? {} : {
+        disc_auc: disc.discAuc, disc_accuracy: disc.discAccuracy, disc_precision: disc.discPrecision, disc_recall: disc.discRecall,
+        sampled_mlm_accuracy: disc.sampledMlmAccuracy,
+      }),
     };
     context.logEval(entry);
     onEval?.(entry);
-    lastEvaluation = result;
+    lastEvaluation = mlm;
     evaluatedAt = context.step;
   };
   const objective: Objective = {
@@ -137,9 +150,11 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       objective: electra ? 'electra' : 'mlm', ...(electra ? { generator_size: electra.generatorSize } : {}),
     },
     open: async (threads) => {
-      // ELECTRA's held-out scores are its generator's, the masked LM of the pair.
-      const [config, heads] = electraModels ? [electraModels.generator, GENERATOR_HEADS] : [model.config, model.heads];
-      if (evalBatches?.length) evaluator = await MlmEvaluator.create(config, heads, threads === undefined ? {} : { threads });
+      if (!evalBatches?.length) return;
+      const options = threads === undefined ? {} : { threads };
+      evaluator = electraModels
+        ? await ElectraEvaluator.create(electraModels, options)
+        : await MlmEvaluator.create(model.config, model.heads, options);
     },
     resume: (state) => {
       if (curriculum === undefined) return data.restore(state);

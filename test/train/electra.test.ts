@@ -17,6 +17,7 @@ import { buildElectraProgram, generatorConfig, replacedTokenLoss, sampleFromLogi
 import { type PretrainOptions, pretrain } from '../../src/train/pretrain.js';
 import { FixedBatchSource } from '../../src/train/pretraining-batch-file.js';
 import { MlmEvaluator } from '../../src/train/evaluate-mlm.js';
+import { ElectraEvaluator, discriminatorScores, rocAuc, sampleRows } from '../../src/train/evaluate-electra.js';
 import { presetConfig } from '../../src/train/presets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bertkit-electra-'));
@@ -169,6 +170,18 @@ test('a few ELECTRA updates lower the joint loss, log both losses, and save the 
   await evaluator.dispose();
   assert.ok(Math.abs(rescored.mlmLoss - evaluations[1]!.mlm_loss) < 1e-5, `${rescored.mlmLoss} vs ${evaluations[1]!.mlm_loss}`);
   assert.ok(evaluations[1]!.mlm_loss < evaluations[0]!.mlm_loss);
+  // …and the discriminator on the held-out batch corrupted by the generator's samples. Training saw
+  // that batch's masked positions replaced on every update, so by update 16 it ranks them high.
+  const judged = evaluations as unknown as Record<string, number>[];
+  for (const name of ['disc_auc', 'disc_accuracy', 'sampled_mlm_accuracy']) {
+    assert.ok(judged.every((entry) => entry[name]! >= 0 && entry[name]! <= 1), `${name} logged in [0, 1]: ${judged.map((entry) => entry[name]).join(', ')}`);
+  }
+  assert.ok(judged[1]!.disc_auc! > 0.8 && judged[1]!.disc_auc! > judged[0]!.disc_auc!, `the discriminator learns to rank the replaced tokens: AUC ${judged[0]!.disc_auc} → ${judged[1]!.disc_auc}`);
+  const electraEvaluator = await ElectraEvaluator.create(electraConfigs(tinyConfig(), DEFAULT_GENERATOR_SIZE), { threads: 1 });
+  const again = await electraEvaluator.evaluate(trained, [maskedBatch()]);
+  await electraEvaluator.dispose();
+  assert.ok(Math.abs(again.discriminator.discAuc - judged[1]!.disc_auc!) < 1e-9, 'the log holds what the checkpoint scores (the same samples every time)');
+  assert.ok(Math.abs(again.discriminator.discAccuracy - judged[1]!.disc_accuracy!) < 1e-9);
   assert.deepEqual(generator.report.missing, []);
   assert.equal(generator.config.hidden_size, 8);
   assert.equal(generator.config.embedding_size, 32);
@@ -190,4 +203,46 @@ test('an ELECTRA run resumed from a checkpoint recomputes the uninterrupted loss
   assert.deepEqual(discriminator.report.missing, []);
   const second = await pretrain(electraOptions(resumedDir, { maxSteps: 6, resume: true }));
   assert.deepEqual([...first.losses, ...second.losses], whole.losses);
+});
+
+test('ROC AUC from ranks equals the share of positive–negative pairs ordered right (ties half), and is NaN with one class', () => {
+  const rng = new Rng(9);
+  for (let trial = 0; trial < 5; trial++) {
+    const scores = Array.from({ length: 200 }, () => Math.round(rng.uniform() * 20) / 4); // many ties
+    const positive = scores.map((score) => rng.uniform() < 0.2 + score / 10);
+    let pairs = 0, won = 0;
+    scores.forEach((p, i) => scores.forEach((n, j) => {
+      if (!positive[i] || positive[j]) return;
+      pairs++;
+      won += p > n ? 1 : p === n ? 0.5 : 0;
+    }));
+    assert.ok(Math.abs(rocAuc(scores, positive) - won / pairs) < 1e-12);
+  }
+  assert.ok(Number.isNaN(rocAuc([0.1, 0.2], [false, false])));
+});
+
+test("the discriminator's accuracy, precision and recall count tokens as google-research/electra's metric_fn does", () => {
+  // logit > 0 calls a token replaced: calls [T, T, F, F, T], truth [T, F, T, F, F]
+  const scores = discriminatorScores([2, 0.5, -1, -3, 0.1], [true, false, true, false, false]);
+  assert.equal(scores.discAccuracy, 2 / 5);
+  assert.equal(scores.discPrecision, 1 / 3);
+  assert.equal(scores.discRecall, 1 / 2);
+  assert.equal(scores.replacedTokens, 2);
+  assert.ok(Number.isNaN(discriminatorScores([-1, -2], [true, false]).discPrecision), 'no token called replaced: precision undefined');
+});
+
+test('evaluation samples follow softmax(logits): draw frequencies against the probabilities', () => {
+  const logits = Float32Array.from([0, 1, 2, -1, 0.5, 0, 0, 3]); // two rows of four classes
+  const rows = 2, draws = 20000;
+  const counts = [new Array(4).fill(0), new Array(4).fill(0)];
+  const rng = new Rng(4);
+  for (let i = 0; i < draws; i++) sampleRows(logits, rows, rng).forEach((sample, row) => counts[row]![sample]++);
+  for (let row = 0; row < rows; row++) {
+    const values = [...logits.subarray(4 * row, 4 * row + 4)];
+    const total = values.reduce((sum, value) => sum + Math.exp(value), 0);
+    values.forEach((value, c) => {
+      const p = Math.exp(value) / total, observed = counts[row]![c]! / draws;
+      assert.ok(Math.abs(observed - p) < 4 * Math.sqrt((p * (1 - p)) / draws), `row ${row} class ${c}: ${observed} vs ${p}`);
+    });
+  }
 });

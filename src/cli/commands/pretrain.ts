@@ -6,6 +6,7 @@
 //   resume:     --resume [CHECKPOINT] continues bit for bit from OUTPUT's latest checkpoint (or the one named), with the run's recorded settings for the flags not given
 import { type Command, Option } from 'commander';
 import { PRETRAIN_DEFAULTS as D, runPretraining } from '../../train/pretraining-run.js';
+import type { MlmEvalLogEntry } from '../../train/pretrain.js';
 import { duration, integerAtLeast, lrSchedulerOption, maxLengthAlias, number } from '../args.js';
 import { stoppableBySignals } from '../interruption.js';
 import { optionsGiven } from '../resume-options.js';
@@ -137,7 +138,7 @@ async function runPretrain(options: PretrainCliOptions): Promise<void> {
         if (bytesRead >= totalBytes) shardProgress.stop();
       },
       onStep: (entry) => progress.update(entry.step, entry.loss, entry.tokens_per_second),
-      onEval: (entry) => progress.log(`step ${entry.step}: held-out MLM loss ${entry.mlm_loss.toFixed(4)} (perplexity ${entry.mlm_perplexity.toFixed(1)}), MLM accuracy ${(100 * entry.mlm_accuracy).toFixed(2)}%${entry.nsp_accuracy === undefined ? '' : `, NSP accuracy ${(100 * entry.nsp_accuracy).toFixed(2)}%`}`),
+      onEval: (entry) => progress.log(`step ${entry.step}: held-out MLM loss ${entry.mlm_loss.toFixed(4)} (perplexity ${entry.mlm_perplexity.toFixed(1)}), MLM accuracy ${(100 * entry.mlm_accuracy).toFixed(2)}%${entry.nsp_accuracy === undefined ? '' : `, NSP accuracy ${(100 * entry.nsp_accuracy).toFixed(2)}%`}${discriminatorSummary(entry)}`),
       onCheckpoint: (dir) => progress.log(`saved ${dir}`),
       onTimeBudget: ({ totalSteps, secondsPerStep }) => {
         // Said once; later fits (the pace changing) only move the bar's end.
@@ -179,4 +180,12 @@ class StepProgress {
   stop(): void {
     this.bar.stop();
   }
+}
+
+/** ELECTRA's held-out discriminator scores for the eval line ('' for a masked LM). */
+function discriminatorSummary(entry: MlmEvalLogEntry): string {
+  if (entry.disc_auc === undefined) return '';
+  const percent = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '–' : `${(100 * value).toFixed(2)}%`);
+  const auc = Number.isNaN(entry.disc_auc) ? '–' : entry.disc_auc.toFixed(4);
+  return `; discriminator AUC ${auc}, accuracy ${percent(entry.disc_accuracy)}, precision ${percent(entry.disc_precision)}, recall ${percent(entry.disc_recall)}`;
 }
