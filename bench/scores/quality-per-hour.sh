@@ -8,6 +8,9 @@
 #   bertkit-wsd   the same with --lr-scheduler warmup-stable-decay, bertkit's best recipe so far
 #   none          no pretraining: the initial weights, fine-tuned the same way
 # (ELECTRA, measured with this recipe for 60 minutes, stayed below masked LM: README, "ELECTRA does not pay".)
+# Further arms enter the table when WORK_DIR/pretrained/NAME is there (quality-table.ts's optional rows), e.g.
+#   bertkit-mlm-nsp  the bertkit-mlm recipe without --no-nsp (trains [CLS] and the pooler), --vocab WORK_DIR/pretrained/bertkit-mlm,
+#                    then FINETUNED_DIR=WORK_DIR/finetuned/bertkit-mlm-nsp and finetune-all.sh as below
 # usage: bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
 #   Needs `npm run build`, ../shared (or $BERTKIT_SHARED) and Debian's python3-torch ($BERTKIT_PYTHON).
 #   Every stage is skipped when its result is there and a bertkit pretraining run resumes from its

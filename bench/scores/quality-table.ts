@@ -16,6 +16,7 @@ const MODELS = [
   // Rows of further arms, shown when WORK_DIR/pretrained holds them.
   { name: 'bertkit-electra-g1', label: '(c) bertkit, ELECTRA, generator as wide as the model (linear decay)', optional: true },
   { name: 'bertkit-mlm-en', label: '(c) bertkit, masked LM (linear decay), English text and vocabulary only', optional: true },
+  { name: 'bertkit-mlm-nsp', label: '(c) bertkit, masked LM + next-sentence prediction (linear decay)', optional: true },
 ];
 const TASKS = [
   { dir: 'sst2', name: 'SST-2 acc', metric: 'accuracy' },
