@@ -28,3 +28,15 @@ test('the curve plots losses proportionally from a zero baseline and steps propo
   assert.match(svg, /<title>held-out NSP accuracy<\/title>/);
   assert.doesNotMatch(trainingCurveSvg([train(1, 3)]), /held-out/, 'no evaluation, no eval curves');
 });
+
+test("an ELECTRA run's curve draws the discriminator's held-out AUC on the accuracy axis; a masked LM without NSP draws neither", () => {
+  const evaluation = (step: number, auc: number | null): PretrainingLogEntry => ({ kind: 'eval', step, mlm_loss: 6, mlm_perplexity: Math.exp(6), mlm_accuracy: 0.5, masked_tokens: 10, sequences: 2, disc_auc: auc as number });
+  const svg = trainingCurveSvg([train(1, 8), train(4, 2), evaluation(2, 1), evaluation(3, null), evaluation(4, 0.5)]);
+  const auc = points(svg, 'held-out discriminator AUC');
+  const accuracy = points(svg, 'held-out MLM accuracy');
+  assert.equal(auc.length, 2, 'the null AUC (no replaced token) is left out');
+  assert.ok(Math.abs(auc[1]![1] - accuracy[2]![1]) < 0.01, 'AUC 0.5 at the height of accuracy 0.5');
+  assert.match(svg, />discriminator AUC</);
+  const plain = trainingCurveSvg([train(1, 8), { kind: 'eval', step: 1, mlm_loss: 6, mlm_perplexity: Math.exp(6), mlm_accuracy: 0.5, masked_tokens: 10, sequences: 2 }]);
+  assert.doesNotMatch(plain, /NSP|discriminator/);
+});
