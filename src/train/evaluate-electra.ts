@@ -63,11 +63,11 @@ export class ElectraEvaluator {
       const labels = maskedLabels(batch);
       const samples = sampleRows(mlmLogits, labels.length, rng);
       const corrupted = BigInt64Array.from(batch.input_ids);
-      const original = BigInt64Array.from(batch.input_ids);
+      const isReplaced = new Uint8Array(corrupted.length); // only masked positions can be: a sampled original is not
       batch.masked_lm_positions.forEach((position, i) => {
         corrupted[Number(position)] = BigInt(samples[i]!);
-        original[Number(position)] = BigInt(labels[i]!);
         if (samples[i] === labels[i]) sampledOriginal++;
+        else isReplaced[Number(position)] = 1;
       });
       masked += labels.length;
       const input = { batchSize: batch.batchSize, seqLength: batch.seqLength, inputIds: corrupted, tokenTypeIds: batch.token_type_ids, attentionMask: batch.attention_mask };
@@ -75,7 +75,7 @@ export class ElectraEvaluator {
       batch.attention_mask.forEach((attended, i) => {
         if (attended === 0n) return;
         logits.push(judged[i]!);
-        replaced.push(corrupted[i] !== original[i]);
+        replaced.push(isReplaced[i] === 1);
       });
     });
     return { generator, discriminator: { ...discriminatorScores(logits, replaced), sampledMlmAccuracy: sampledOriginal / masked } };
