@@ -56,6 +56,11 @@ export interface PretrainingDataOptions {
   split?: ShardSplit;
   /** Tokens of documents whose instances are shuffled together (default 2^20). */
   windowTokens?: number;
+  /**
+   * Two maskings of every text, for a contrastive loss between them (default false): nextBatch(2n)
+   * then holds n texts, rows i and n + i being the two views of text i (see model/similarity.ts).
+   */
+  contrastiveViews?: boolean;
 }
 
 /** One row before batching. */
@@ -68,7 +73,12 @@ export interface PretrainingInstance {
   /** Original ids at `maskedPositions`. */
   maskedLabels: Int32Array;
   isRandomNext: boolean;
+  /** With contrastiveViews: the same text masked a second time, independently. */
+  secondView?: MaskedView;
 }
+
+/** One masking of a text. */
+export type MaskedView = Pick<PretrainingInstance, 'inputIds' | 'maskedPositions' | 'maskedLabels'>;
 
 /** JSON-serialisable position of a dataset: restoring it replays the same batches. */
 export interface PretrainingDatasetState {
@@ -120,7 +130,10 @@ export class PretrainingDataset {
   /** Opens shards (a ShardSet, or the directory of one). */
   static async open(source: ShardSet | string, options: PretrainingDataOptions): Promise<PretrainingDataset> {
     const shards = typeof source === 'string' ? ShardSet.open(source) : source;
-    return new PretrainingDataset(shards, { ...options, split: options.split ?? 'train', windowTokens: options.windowTokens ?? 1 << 20, chineseWords: options.chineseWords ?? false });
+    return new PretrainingDataset(shards, {
+      ...options, split: options.split ?? 'train', windowTokens: options.windowTokens ?? 1 << 20, chineseWords: options.chineseWords ?? false,
+      contrastiveViews: options.contrastiveViews ?? false,
+    });
   }
 
   /** The epoch the next instance comes from (0 first). */
@@ -144,8 +157,15 @@ export class PretrainingDataset {
     return instance;
   }
 
+  /** `batchSize` rows: as many instances, or with contrastiveViews half as many, each in two rows (i and batchSize/2 + i). */
   nextBatch(batchSize: number): PretrainingBatch {
     if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`nextBatch: batchSize must be a positive integer, got ${batchSize}`);
+    const views = this.options.contrastiveViews;
+    if (views && batchSize % 2 !== 0) throw new Error(`nextBatch: contrastive views need an even batch size (two rows per text), got ${batchSize}`);
+    const instances = Array.from({ length: views ? batchSize / 2 : batchSize }, () => this.nextInstance());
+    const rows: (MaskedView & Pick<PretrainingInstance, 'tokenTypeIds' | 'isRandomNext'>)[] = views
+      ? [...instances, ...instances.map((instance) => ({ ...instance, ...instance.secondView! }))]
+      : instances;
     const T = this.options.maxSeqLength;
     const inputIds = new BigInt64Array(batchSize * T).fill(BigInt(this.maskingVocab.padId));
     const tokenTypeIds = new BigInt64Array(batchSize * T);
@@ -157,11 +177,8 @@ export class PretrainingDataset {
     const typeWords = int32Words(tokenTypeIds);
     const maskWords = int32Words(attentionMask);
     const labelWords = int32Words(labels);
-    const instances: PretrainingInstance[] = [];
     let predicted = 0;
-    for (let b = 0; b < batchSize; b++) {
-      const instance = this.nextInstance();
-      instances.push(instance);
+    rows.forEach((instance, b) => {
       predicted += instance.maskedPositions.length;
       const row = b * T;
       for (let t = 0; t < instance.inputIds.length; t++) {
@@ -175,11 +192,11 @@ export class PretrainingDataset {
         labelWords[2 * flat + 1] = 0;
       }
       nextSentence[b] = instance.isRandomNext ? 1n : 0n;
-    }
+    });
     const positions = new BigInt64Array(predicted);
     const positionWords = int32Words(positions);
     let k = 0;
-    instances.forEach((instance, b) => {
+    rows.forEach((instance, b) => {
       for (const position of instance.maskedPositions) positionWords[2 * k++] = b * T + position;
     });
     return {
@@ -250,9 +267,10 @@ export class PretrainingDataset {
   }
 
   private settings(): string {
-    const { maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, wholeWordMask, chineseWords, windowTokens } = this.options;
+    const { maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, wholeWordMask, chineseWords, windowTokens, contrastiveViews } = this.options;
     return JSON.stringify({
       maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, wholeWordMask, ...(chineseWords ? { chineseWords } : {}), windowTokens,
+      ...(contrastiveViews ? { contrastiveViews } : {}),
       documents: this.reader.documentCount, tokens: this.reader.tokenTotal, vocab: this.shards.manifest.vocab.sha256.slice(0, 16),
     });
   }
@@ -300,12 +318,14 @@ export class PretrainingDataset {
     } else {
       pairs = packSentences(documents.map((document) => this.reader.document(document)), maxSeqLength - 2, this.maskingVocab.sepId);
     }
-    this.instances = pairs.map((pair) => this.toInstance(pair));
+    // Second views draw from a stream of their own, so that the texts, their order and their first masks are those of a run without views.
+    const secondViews = this.options.contrastiveViews ? new Rng(this.options.seed, Rng.streamOf(`contrastive views, epoch ${this.currentEpoch}, window at ${this.windowStart}`)) : undefined;
+    this.instances = pairs.map((pair) => this.toInstance(pair, secondViews));
     shuffleInPlace(this.instances, this.rng);
     this.served = 0;
   }
 
-  private toInstance(pair: SegmentPair): PretrainingInstance {
+  private toInstance(pair: SegmentPair, secondViews: Rng | undefined): PretrainingInstance {
     const { clsId, sepId } = this.maskingVocab;
     const a = pair.tokensA.length;
     const b = pair.tokensB.length;
@@ -320,8 +340,11 @@ export class PretrainingDataset {
       tokens[length - 1] = sepId;
       tokenTypeIds.fill(1, a + 2);
     }
-    const masked = maskTokens(tokens, this.masking, this.maskingVocab, this.rng);
-    return { inputIds: masked.inputIds, tokenTypeIds, maskedPositions: masked.positions, maskedLabels: masked.labels, isRandomNext: pair.isRandomNext };
+    const mask = (rng: Rng): MaskedView => {
+      const masked = maskTokens(tokens, this.masking, this.maskingVocab, rng);
+      return { inputIds: masked.inputIds, maskedPositions: masked.positions, maskedLabels: masked.labels };
+    };
+    return { ...mask(this.rng), tokenTypeIds, isRandomNext: pair.isRandomNext, ...(secondViews ? { secondView: mask(secondViews) } : {}) };
   }
 }
 
@@ -347,5 +370,6 @@ function checkOptions(options: Required<PretrainingDataOptions>): void {
   if (typeof options.nsp !== 'boolean') fail('nsp', 'true or false', options.nsp);
   if (typeof options.wholeWordMask !== 'boolean') fail('wholeWordMask', 'true or false', options.wholeWordMask);
   if (typeof options.chineseWords !== 'boolean') fail('chineseWords', 'true or false', options.chineseWords);
+  if (typeof options.contrastiveViews !== 'boolean') fail('contrastiveViews', 'true or false', options.contrastiveViews);
   if (options.chineseWords && !options.wholeWordMask) fail('chineseWords', 'false without wholeWordMask', options.chineseWords);
 }

@@ -1,10 +1,11 @@
-// The training loss of a sentence-embedding model, as sentence-transformers trains one on scored
-// pairs (a bi-encoder: each text is encoded alone, and the cosine of the two embeddings is the
-// prediction). Both texts of every pair go through one encoder pass: the batch holds the pairs'
-// first texts, then their second texts, so rows i and pairs + i are pair i.
-import { cosentLoss, div, maximum, mul, reduceSum, reshape, slice, sqrt, squeeze } from '../graph/ops.js';
+// The training losses of sentence embeddings (a bi-encoder: each text is encoded alone, and the
+// cosine of the two embeddings compares them): CoSENT on scored pairs, as sentence-transformers
+// trains one, and SimCSE's in-batch contrastive loss on two views of each text, a pretraining term.
+// Both texts of every pair go through one encoder pass: the batch holds the pairs' first texts, then
+// their second texts, so rows i and pairs + i are pair i.
+import { add, arange, cosentLoss, div, gatherElements, logSoftmax, matmul, maximum, mul, neg, reduceMean, reduceSum, reshape, slice, sqrt, squeeze, transpose, unsqueeze } from '../graph/ops.js';
 import type { Tensor } from '../graph/tensor.js';
-import { type Pooling, pool } from './pooling.js';
+import { type Pooling, meanPool, pool } from './pooling.js';
 
 /** Row-wise cosine similarity (torch's cos_sim of normalised rows): a, b [n, width] → [n]. */
 export function cosineSimilarity(a: Tensor, b: Tensor): Tensor {
@@ -21,8 +22,35 @@ export function cosineSimilarity(a: Tensor, b: Tensor): Tensor {
  */
 export function similarityLoss(hidden: Tensor, attentionMask: Tensor, pooling: Pooling = 'mean'): { loss: Tensor; labels: Tensor } {
   const labels = hidden.graph.input('labels', 'float32', ['pairs']);
-  const width = hidden.shape[2]!;
-  const halves = reshape(pool(hidden, attentionMask, pooling), [2, 'pairs', width], labels); // [2, pairs, hidden]
+  const [first, second] = pairHalves(pool(hidden, attentionMask, pooling), labels);
+  return { loss: cosentLoss(cosineSimilarity(first, second), labels), labels };
+}
+
+/**
+ * SimCSE's contrastive loss (Gao et al. 2021; sentence-transformers' MultipleNegativesRankingLoss,
+ * both directions) on the last hidden state [2·pairs, seq, hidden] of two views of each text (rows
+ * i and pairs + i): each view must pick its partner among all the other half's rows.
+ *   z = meanPool(h_L) / ‖meanPool(h_L)‖              [2·pairs, hidden]
+ *   S = z[0 : pairs] · z[pairs : 2·pairs]ᵀ / τ        [pairs, pairs]   (cosines over the temperature τ)
+ *   loss = ½ (CE(S, diagonal) + CE(Sᵀ, diagonal))
+ * Pulls two views of a text together and pushes the batch's texts apart, which keeps the pooled
+ * states spread out rather than crowded in one direction (what masked LM alone leaves them).
+ */
+export function contrastiveLoss(hidden: Tensor, attentionMask: Tensor, temperature: number): Tensor {
+  if (!(temperature > 0)) throw new Error(`contrastiveLoss: the temperature must be positive, got ${temperature}`);
+  const embeddings = meanPool(hidden, attentionMask);
+  const unit = div(embeddings, maximum(sqrt(reduceSum(mul(embeddings, embeddings), [1], { keepDims: true })), 1e-12));
+  const [first, second] = pairHalves(unit);
+  const scores = div(matmul(first, transpose(second)), temperature); // [pairs, pairs]
+  // Cross-entropy with a symbolic class axis, written out (see losses.ts' spanCrossEntropy): row i's target is column i.
+  const diagonalLogProbabilities = (logits: Tensor): Tensor => gatherElements(logSoftmax(logits, -1), unsqueeze(arange(logits, 0), [-1]), -1); // [pairs, 1]
+  const crossEntropy = (logits: Tensor): Tensor => neg(reduceMean(diagonalLogProbabilities(logits)));
+  return mul(add(crossEntropy(scores), crossEntropy(transpose(scores))), 0.5);
+}
+
+/** Rows [0, pairs) and [pairs, 2·pairs) of x [2·pairs, width]; `labels` [pairs], where there are any, names the dim. */
+function pairHalves(x: Tensor, labels?: Tensor): [Tensor, Tensor] {
+  const halves = reshape(x, [2, labels ? 'pairs' : -1, x.shape[1]!], labels ?? x); // [2, pairs, width]
   const half = (index: number): Tensor => squeeze(slice(halves, [index], [index + 1], { axes: [0] }), [0]);
-  return { loss: cosentLoss(cosineSimilarity(half(0), half(1)), labels), labels };
+  return [half(0), half(1)];
 }

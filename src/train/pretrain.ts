@@ -2,14 +2,17 @@
 // loss at the masked positions, micro-batches drawn from a resumable data source (its position is
 // what a checkpoint records), held-out MLM/NSP scores every evalSteps and at the end, the final
 // model and a curve picture of log.jsonl. With `electra`, the same batches train ELECTRA's
-// generator and discriminator (electra-program.ts, electra.ts) instead.
+// generator and discriminator (electra-program.ts, electra.ts) instead. With `contrastive`, the
+// batches hold two maskings of each text and SimCSE's in-batch loss between them joins masked LM.
 import { join } from 'node:path';
 import type { PretrainingBatch } from '../data/pretraining-dataset.js';
 import { Graph } from '../graph/graph.js';
+import { add, mul } from '../graph/ops.js';
 import { type BertHeads, headsOf } from '../model/architecture.js';
 import { bertForward } from '../model/bert.js';
 import type { BertConfig } from '../model/config.js';
 import { bertLoss } from '../model/losses.js';
+import { contrastiveLoss } from '../model/similarity.js';
 import type { ParameterStore } from '../runtime/parameters.js';
 import { type TrainProgram, buildTrainProgram } from '../runtime/train-program.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
@@ -88,6 +91,17 @@ export interface PretrainOptions extends Omit<TrainingRunOptions, 'objective' | 
    * Held-out evaluation scores the generator's masked LM and the discriminator (evaluate-electra.ts).
    */
   readonly electra?: { readonly generatorSize: number };
+  /**
+   * A sentence-level term beside masked LM: `data` serves each text twice, differently masked (rows i
+   * and batchSize/2 + i of every micro-batch), and the loss adds weight × SimCSE's contrastive loss
+   * between their mean-pooled last states (model/similarity.ts) at this temperature.
+   */
+  readonly contrastive?: ContrastiveTerm;
+}
+
+export interface ContrastiveTerm {
+  readonly weight: number;
+  readonly temperature: number;
 }
 
 export interface PretrainResult {
@@ -101,21 +115,35 @@ export interface PretrainResult {
   readonly interrupted: boolean;
 }
 
-/** The training program of a pretraining model: MLM logits at masked_lm_positions only. */
-export function buildPretrainingProgram(config: BertConfig, heads: BertHeads): TrainProgram {
+/**
+ * The training program of a pretraining model: MLM logits at masked_lm_positions only, plus
+ * weight × the contrastive loss between each batch's two halves when `contrastive` is given
+ * (then reported apart as the metrics mlm_loss and contrastive_loss).
+ */
+export function buildPretrainingProgram(config: BertConfig, heads: BertHeads, contrastive?: ContrastiveTerm): TrainProgram {
   const graph = new Graph();
   const forward = bertForward(graph, config, { heads, maskedPositions: true, training: true });
-  return buildTrainProgram(bertLoss(forward, config).loss);
+  const loss = bertLoss(forward, config).loss;
+  if (contrastive === undefined) return buildTrainProgram(loss);
+  const sentenceLoss = contrastiveLoss(forward.lastHiddenState, forward.inputs.attentionMask, contrastive.temperature);
+  // Both terms go into log.jsonl beside their weighted sum.
+  return buildTrainProgram(add(loss, mul(sentenceLoss, contrastive.weight)), { mlm_loss: loss, contrastive_loss: sentenceLoss });
 }
 
 /** The pretraining objective in the one training run (engine/run.ts). */
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
-  const { model, data, evalBatches, batchSize, gradientAccumulationSteps: accumulation = 1, batchSizeRampSteps: rampSteps = 0, curriculum, maxSteps, evalSteps, identity, onEval, electra, ...runOptions } = options;
+  const { model, data, evalBatches, batchSize, gradientAccumulationSteps: accumulation = 1, batchSizeRampSteps: rampSteps = 0, curriculum, maxSteps, evalSteps, identity, onEval, electra, contrastive, ...runOptions } = options;
   checkPositiveInteger('batchSize', batchSize);
   checkPositiveInteger('gradientAccumulationSteps', accumulation);
   checkPositiveInteger('maxSteps', maxSteps);
   if (curriculum !== undefined) checkPositiveInteger('curriculum.steps', curriculum.steps);
   if (!Number.isInteger(rampSteps) || rampSteps < 0) throw new Error(`pretrain: batchSizeRampSteps must be a non-negative integer, got ${rampSteps}`);
+  if (contrastive !== undefined) {
+    if (electra !== undefined) throw new Error('pretrain: the contrastive term is a masked-LM option; ELECTRA does not take it');
+    if (!(contrastive.weight > 0)) throw new Error(`pretrain: the contrastive weight must be positive, got ${contrastive.weight}`);
+    if (!(contrastive.temperature > 0)) throw new Error(`pretrain: the contrastive temperature must be positive, got ${contrastive.temperature}`);
+    if (batchSize % 2 !== 0) throw new Error(`pretrain: the contrastive term needs an even batch size (two views per text), got ${batchSize}`);
+  }
   const nsp = model.heads.nextSentence;
   const electraModels = electra === undefined ? undefined : electraConfigs(model.config, electra.generatorSize);
   let evaluator: MlmEvaluator | ElectraEvaluator | undefined;
@@ -141,13 +169,14 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     evaluatedAt = context.step;
   };
   const objective: Objective = {
-    program: electraModels ? buildElectraProgram(electraModels) : buildPretrainingProgram(model.config, model.heads),
+    program: electraModels ? buildElectraProgram(electraModels) : buildPretrainingProgram(model.config, model.heads, contrastive),
     totalSteps: maxSteps,
     identity: {
       batch_size: batchSize, gradient_accumulation_steps: accumulation, seed: options.seed, nsp, ...identity,
       ...(rampSteps > 0 ? { batch_size_ramp_steps: rampSteps } : {}),
       ...(curriculum ? { curriculum_steps: curriculum.steps } : {}),
       objective: electra ? 'electra' : 'mlm', ...(electra ? { generator_size: electra.generatorSize } : {}),
+      ...(contrastive ? { contrastive_weight: contrastive.weight, contrastive_temperature: contrastive.temperature } : {}),
     },
     open: async (threads) => {
       if (!evalBatches?.length) return;

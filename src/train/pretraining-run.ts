@@ -29,6 +29,9 @@ import { FixedBatchSource, readPretrainingBatchFile } from './pretraining-batch-
 import { presetConfig } from './presets.js';
 import { addTokens, readTokenList, resizeTokenEmbeddings } from './vocab-extension.js';
 
+/** SimCSE's temperature (Gao et al. 2021). */
+export const DEFAULT_CONTRASTIVE_TEMPERATURE = 0.05;
+
 /** google-research/bert's run_pretraining defaults where it has them; HF Trainer's otherwise. */
 export const PRETRAIN_DEFAULTS = {
   vocabSize: 30522,
@@ -102,6 +105,14 @@ export interface PretrainingRunOptions {
   readonly objective?: 'mlm' | 'electra';
   /** ELECTRA: the generator's hidden size as a fraction of the discriminator's (default 0.25). */
   readonly generatorSize?: number;
+  /**
+   * Masked LM with a sentence-level term: each text is served twice, differently masked, and the loss
+   * adds this weight × SimCSE's in-batch contrastive loss between the two (pretrain.ts; 0 or absent: off).
+   * The batch size stays the rows per micro-batch, so it holds half as many texts.
+   */
+  readonly contrastiveWeight?: number;
+  /** The contrastive loss' temperature (default 0.05, SimCSE's). */
+  readonly contrastiveTemperature?: number;
   readonly wholeWordMask?: boolean;
   /** Drop repeated sentences (exact text) from the corpus before tokenising (see buildShards). */
   readonly deduplicate?: boolean;
@@ -162,6 +173,9 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
   // Before a vocabulary or shards are built into OUTPUT (runTraining checks again for other callers).
   checkOutputDir(options.outputDir, { resume: resumeDir !== undefined, overwrite: options.overwriteOutputDir === true });
   if (electra && options.init !== undefined) throw new Error('pretrain: --objective electra trains a new discriminator and generator (--preset or --config); --init continues a masked-LM model');
+  const contrastive = (options.contrastiveWeight ?? 0) > 0 ? { weight: options.contrastiveWeight!, temperature: options.contrastiveTemperature ?? DEFAULT_CONTRASTIVE_TEMPERATURE } : undefined;
+  if (contrastive && electra) throw new Error('pretrain: --contrastive-weight adds to masked LM; --objective electra does not take it');
+  if (contrastive && options.batchFile !== undefined) throw new Error('pretrain: --contrastive-weight needs a corpus (--corpus) to mask each text twice, not one fixed batch');
   const heads = electra ? electraHeads() : pretrainingHeads(settings.nsp);
   const prepared = resumeDir !== undefined ? await fromCheckpoint(resumeDir, heads) : await newModel(settings, heads, message);
   const { tokenizer } = prepared;
@@ -217,12 +231,14 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
       seed: settings.seed,
       vocab: tokenizer.vocab,
     };
-    const train = await PretrainingDataset.open(shards, dataOptions);
+    // Training batches carry the contrastive views; held-out ones are scored as masked LM and have none.
+    const trainOptions = { ...dataOptions, contrastiveViews: contrastive !== undefined };
+    const train = await PretrainingDataset.open(shards, trainOptions);
     data = train;
     close = () => train.close();
     if (options.curriculumSeqLength !== undefined) {
       const length = options.curriculumSeqLength;
-      const early = await PretrainingDataset.open(shards, { ...dataOptions, maxSeqLength: length, maxPredictionsPerSeq: Math.ceil((dataOptions.maxPredictionsPerSeq * length) / maxSeqLength) });
+      const early = await PretrainingDataset.open(shards, { ...trainOptions, maxSeqLength: length, maxPredictionsPerSeq: Math.ceil((dataOptions.maxPredictionsPerSeq * length) / maxSeqLength) });
       curriculum = { data: early, steps: options.curriculumSteps! };
       close = () => { train.close(); early.close(); };
     }
@@ -245,6 +261,7 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
     return await pretrain({
       model: { config, heads, parameters, ...(tokenizer ? { tokenizer } : {}) },
       ...(electraModels ? { electra: { generatorSize: settings.generatorSize ?? DEFAULT_GENERATOR_SIZE } } : {}),
+      ...(contrastive ? { contrastive } : {}),
       data,
       evalBatches,
       batchSize,
@@ -272,6 +289,7 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
         warmup_steps: settings.warmupSteps, lr_scheduler: settings.lrScheduler, weight_decay: settings.weightDecay, adam_epsilon: settings.adamEpsilon,
         max_grad_norm: settings.maxGradNorm, nsp: settings.nsp, ...maskingIdentity, seed: settings.seed,
         objective: electra ? 'electra' : 'mlm', ...(electraModels ? { generator_size: settings.generatorSize ?? DEFAULT_GENERATOR_SIZE } : {}),
+        ...(contrastive ? { contrastive_weight: contrastive.weight, contrastive_temperature: contrastive.temperature } : {}),
         [RUN_OPTIONS_KEY]: runOptionsRecord(options),
         ...options.settings,
       },

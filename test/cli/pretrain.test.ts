@@ -148,6 +148,33 @@ test('without --vocab a WordPiece vocabulary is trained on the corpus; --config 
     assert.match(refused.stderr, /the tokenizer has 600 tokens, the model's vocab_size is 100/);
   });
 
+test('--contrastive-weight logs both terms, records the term in the checkpoints and resumes exactly; it refuses ELECTRA and odd batches',
+  { skip: skipWithoutShared(CORPUS) || skipWithoutShared(VOCAB, 'vocab.txt') }, () => {
+    const args = (output: string, ...extra: string[]) => ['pretrain', '--corpus', sharedPath(CORPUS), '--vocab', sharedPath(VOCAB), '--preset', 'tiny', '--no-nsp',
+      '--batch-size', '4', '--max-seq-length', '32', '--max-steps', '4', '--save-steps', '2', '--eval-batches', '1', '--eval-steps', '2', '--held-out-fraction', '0.2',
+      '--max-document-sentences', '40', '--learning-rate', '1e-3', '--contrastive-weight', '0.5', '--threads', '1', '--output', output, ...extra];
+    const output = join(dir, 'contrastive');
+    const run = bertkit(...args(output));
+    assert.equal(run.status, 0, run.stderr);
+    const entries = () => readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, number | string>)
+      .filter((e) => e.kind === 'train');
+    const log = entries();
+    for (const entry of log) {
+      const [loss, mlm, contrastive] = [entry.loss, entry.mlm_loss, entry.contrastive_loss] as number[];
+      assert.ok(contrastive! > 0 && Math.abs(loss! - (mlm! + 0.5 * contrastive!)) < 1e-4 * loss!, `step ${entry.step}: ${loss} = ${mlm} + 0.5 × ${contrastive}`);
+    }
+    const state = JSON.parse(readFileSync(join(output, 'checkpoint-2', 'bertkit_trainer_state.json'), 'utf8')) as { identity: Record<string, unknown> };
+    assert.deepEqual([state.identity.contrastive_weight, state.identity.contrastive_temperature], [0.5, 0.05]);
+    rmSync(join(output, 'checkpoint-4'), { recursive: true });
+    const resumed = bertkit('pretrain', '--output', output, '--resume', join(output, 'checkpoint-2'), '--overwrite-output-dir');
+    assert.equal(resumed.status, 0, resumed.stderr);
+    const again = entries();
+    const losses = (entries: Record<string, number | string>[]) => entries.map((e) => [e.step, e.loss, e.contrastive_loss]);
+    assert.deepEqual(losses(again.slice(-2)), losses(log.slice(2)), 'the resumed steps repeat the first run\'s');
+    assert.match(bertkit(...args(join(dir, 'contrastive-electra'), '--objective', 'electra')).stderr, /--contrastive-weight adds to masked LM; --objective electra does not take it/);
+    assert.match(bertkit(...args(join(dir, 'contrastive-odd')).map((arg) => (arg === '4' ? '3' : arg))).stderr, /needs an even batch size \(two views per text\), got 3/);
+  });
+
 /** Starts a corpus run of many steps, sends `signal` once two steps are logged, and returns how it ended. */
 async function interruptAfterTwoSteps(args: string[], output: string, signal: NodeJS.Signals, testSignal: AbortSignal): Promise<{ status: number | null; stderr: string }> {
   const child = startCli([...args, '--max-steps', '100000'], testSignal);

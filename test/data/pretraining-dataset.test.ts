@@ -273,6 +273,43 @@ test('MLM only: single segments packed across sentences and documents, types and
   assert.ok(batch.next_sentence_label.every((label) => label === 0n));
 });
 
+test('contrastive views: each text in two rows, masked independently; the stream of texts is the one without views', async () => {
+  const shards = await smallShards();
+  const options = bertOptions(SMALL_VOCAB, { maxSeqLength: 40, nsp: false, maxPredictionsPerSeq: 6 });
+  const plain = await PretrainingDataset.open(shards, options);
+  const views = await PretrainingDataset.open(shards, { ...options, contrastiveViews: true });
+  const unmasked = (batch: PretrainingBatch, row: number): bigint[] => {
+    const ids = Array.from(batch.input_ids.subarray(row * 40, (row + 1) * 40));
+    batch.labels.subarray(row * 40, (row + 1) * 40).forEach((label, t) => { if (label >= 0n) ids[t] = label; });
+    return ids;
+  };
+  const rowsOf = (batch: PretrainingBatch, row: number) => Array.from(batch.input_ids.subarray(row * 40, (row + 1) * 40));
+  let differentMasks = 0;
+  for (let k = 0; k < 5; k++) {
+    const texts = plain.nextBatch(3);
+    const batch = views.nextBatch(6);
+    assert.equal(batch.batchSize, 6);
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(rowsOf(batch, i), rowsOf(texts, i), `batch ${k}: row ${i} is the plain stream's row ${i}, masks included`);
+      assert.deepEqual(unmasked(batch, 3 + i), unmasked(texts, i), `batch ${k}: row ${3 + i} is the same text`);
+      assert.deepEqual(Array.from(batch.attention_mask.subarray((3 + i) * 40, (4 + i) * 40)), Array.from(batch.attention_mask.subarray(i * 40, (i + 1) * 40)));
+      if (rowsOf(batch, i).join() !== rowsOf(batch, 3 + i).join()) differentMasks++;
+    }
+    // masked_lm_positions list every labelled position of both halves, ascending.
+    const labelled = Array.from(batch.labels.keys()).filter((flat) => batch.labels[flat]! >= 0n).map(BigInt);
+    assert.deepEqual(Array.from(batch.masked_lm_positions), labelled);
+  }
+  assert.ok(differentMasks >= 13, `${differentMasks} of 15 texts masked differently in their two rows`);
+  assert.throws(() => views.nextBatch(5), /contrastive views need an even batch size \(two rows per text\), got 5/);
+  // Resuming continues exactly, and a state without views is refused.
+  const state = views.state();
+  const expected = [views.nextBatch(4), views.nextBatch(4)];
+  const resumed = await PretrainingDataset.open(shards, { ...options, contrastiveViews: true });
+  resumed.restore(state);
+  sameBatches([resumed.nextBatch(4), resumed.nextBatch(4)], expected, 'resumed with views');
+  assert.throws(() => plain.restore(state), /other data settings \(.*"contrastiveViews":true/);
+});
+
 test('bad options and states are refused, naming the field', async () => {
   const shards = await smallShards();
   const options = bertOptions(SMALL_VOCAB, { maxSeqLength: 32 });

@@ -1,10 +1,10 @@
-// The sentence-embedding loss: mean pooling over real tokens, the cosine of each pair's two rows,
-// CoSENT over the pairs; against a closed form computed on the host in float64, and its gradient
-// against finite differences of the float64 reference interpreter.
+// The sentence-embedding losses: mean pooling over real tokens, the cosine of each pair's two rows,
+// CoSENT over the pairs, and SimCSE's in-batch contrastive loss; against closed forms computed on the
+// host in float64, and their gradients against finite differences of the float64 reference interpreter.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Graph } from '../../src/graph/graph.js';
-import { similarityLoss } from '../../src/model/similarity.js';
+import { contrastiveLoss, similarityLoss } from '../../src/model/similarity.js';
 import { Session } from '../../src/runtime/session.js';
 import { cosent } from '../../src/train/finetune-evaluate.js';
 import { checkGradients, random } from '../graph/gradcheck.js';
@@ -65,4 +65,62 @@ describe('similarityLoss', () => {
       constant: ['labels'],
       symbols: { pairs: PAIRS },
     }));
+});
+
+describe('contrastiveLoss', () => {
+  const TEMPERATURE = 0.5;
+
+  /** The loss in float64 from its definition: cosines of the two halves' mean-pooled rows, cross-entropy towards each row's partner, both ways. */
+  function reference(hidden: Float32Array): number {
+    const rows = Array.from({ length: ROWS }, (_, row) => meanOfRow(hidden, row));
+    const scores = (i: number, j: number): number => cosine(rows[i]!, rows[PAIRS + j]!) / TEMPERATURE;
+    let total = 0;
+    for (let i = 0; i < PAIRS; i++) {
+      const byRow = Array.from({ length: PAIRS }, (_, j) => scores(i, j));
+      const byColumn = Array.from({ length: PAIRS }, (_, j) => scores(j, i));
+      const logSumExp = (values: number[]): number => Math.log(values.reduce((sum, v) => sum + Math.exp(v), 0));
+      total += (logSumExp(byRow) - scores(i, i)) + (logSumExp(byColumn) - scores(i, i));
+    }
+    return total / (2 * PAIRS);
+  }
+
+  async function lossOf(values: Float32Array): Promise<number> {
+    const graph = new Graph();
+    const hidden = graph.input('hidden', 'float32', ['rows', SEQ, WIDTH]);
+    graph.output('loss', contrastiveLoss(hidden, graph.input('attention_mask', 'int64', ['rows', SEQ]), TEMPERATURE));
+    const session = await Session.create(graph, { threads: 1 });
+    const out = await session.run({ hidden: { data: values, dims: [ROWS, SEQ, WIDTH] }, attention_mask: { data: BigInt64Array.from(MASK, BigInt), dims: [ROWS, SEQ] } });
+    await session.dispose();
+    return (out.loss!.data as Float32Array)[0]!;
+  }
+
+  it('is the cross-entropy of each view picking its partner among the other half, both ways (padding left out)', async () => {
+    const next = random(5);
+    const values = Float32Array.from({ length: ROWS * SEQ * WIDTH }, () => 2 * next() - 1);
+    MASK.forEach((m, position) => {
+      if (m === 0) for (let i = 0; i < WIDTH; i++) values[position * WIDTH + i] = 100;
+    });
+    const got = await lossOf(values);
+    const expected = reference(values);
+    assert.ok(Math.abs(got - expected) <= 1e-5 * Math.max(1, expected), `loss ${got} vs ${expected}`);
+    // Two identical views, orthogonal to the other texts.
+    const matched = Float32Array.from(values);
+    for (let pair = 0; pair < PAIRS; pair++) {
+      for (let t = 0; t < SEQ; t++) for (let i = 0; i < WIDTH; i++) matched[((PAIRS + pair) * SEQ + t) * WIDTH + i] = i === pair ? 1 : 0;
+      for (let t = 0; t < SEQ; t++) for (let i = 0; i < WIDTH; i++) matched[(pair * SEQ + t) * WIDTH + i] = i === pair ? 1 : 0;
+    }
+    // Cosine 1 with the partner, 0 with the others: −log(e^(1/τ) / (e^(1/τ) + pairs − 1)) each way.
+    const aligned = Math.log(Math.exp(1 / TEMPERATURE) + PAIRS - 1) - 1 / TEMPERATURE;
+    assert.ok(Math.abs((await lossOf(matched)) - aligned) < 1e-5, 'aligned views');
+  });
+
+  it('has the gradient of its float64 reference', () =>
+    checkGradients((g) => contrastiveLoss(g.parameter('hidden', [ROWS, SEQ, WIDTH]), g.input('attention_mask', 'int64', [ROWS, SEQ]), TEMPERATURE), {
+      values: { attention_mask: MASK },
+    }));
+
+  it('refuses a temperature that is not positive', () => {
+    const graph = new Graph();
+    assert.throws(() => contrastiveLoss(graph.input('h', 'float32', [ROWS, SEQ, WIDTH]), graph.input('m', 'int64', [ROWS, SEQ]), 0), /temperature must be positive, got 0/);
+  });
 });
