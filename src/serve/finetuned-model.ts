@@ -40,11 +40,18 @@ export interface FinetunedModel {
 
 /** The task a model directory was fine-tuned for: finetune_state.json's, else read from its class and problem type. */
 export function taskKindOf(model: Pick<LoadedBert, 'architecture' | 'config'>, recorded?: unknown): TaskKind {
-  if (recorded === 'similarity' && (model.architecture === 'BertModel' || model.architecture === 'ElectraModel')) return 'similarity';
+  if (recorded === 'similarity' && ENCODER_CLASSES.has(model.architecture)) return 'similarity';
   const fromClass = kindOfClass(model.architecture, model.config);
   if (recorded === 'srl' && fromClass === 'ner') return 'srl';
   return fromClass;
 }
+
+/**
+ * Classes whose encoder is a sentence-embedding model when pooled: a bare encoder (what finetune
+ * --task similarity saves), and a pretrained one, scored before any fine-tuning (zero-shot, as
+ * sentence-transformers wraps a plain checkpoint in mean pooling); their pretraining heads stay unused.
+ */
+const ENCODER_CLASSES: ReadonlySet<string> = new Set(['BertModel', 'ElectraModel', 'BertForPreTraining', 'BertForMaskedLM', 'ElectraForPreTraining', 'ElectraForMaskedLM']);
 
 function kindOfClass(architecture: string, config: BertConfig): TaskKind {
   switch (architecture) {
@@ -54,7 +61,7 @@ function kindOfClass(architecture: string, config: BertConfig): TaskKind {
     case 'ElectraForTokenClassification': return 'ner';
     case 'BertForQuestionAnswering':
     case 'ElectraForQuestionAnswering': return 'qa';
-    default: throw new Error(`the model is a ${architecture}, not a fine-tuned task model (BertForSequenceClassification, BertForTokenClassification or BertForQuestionAnswering, or a sentence-embedding model from bertkit finetune --task similarity)`);
+    default: throw new Error(`the model is a ${architecture}, not a fine-tuned task model (BertForSequenceClassification, BertForTokenClassification or BertForQuestionAnswering, or a sentence-embedding model from bertkit finetune --task similarity; evaluate --task similarity scores a pretrained encoder as one)`);
   }
 }
 

@@ -14,6 +14,7 @@ import { evaluateFinetuned, loadFinetuned, predictFinetuned } from '../../src/se
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
 import { finetune } from '../../src/train/finetune.js';
 import { TaskPredictor } from '../../src/train/finetune-evaluate.js';
+import { BertInference } from '../../src/serve/bert-inference.js';
 import { prepareFinetuneModel, taskLabelsOf } from '../../src/train/finetune-model.js';
 import { skipWithoutShared } from '../helpers/shared.js';
 import { FIXTURE, fixturePath } from '../model/fixture.js';
@@ -94,4 +95,27 @@ test('similarity with [CLS] pooling trains on the [CLS] states, says so in 1_Poo
   const meanPearson = similarityTask.evaluate(dev, await meanScorer.predict(loaded.model.parameters, dev.features)).pearson!;
   await meanScorer.dispose();
   assert.notEqual(meanPearson, metrics.pearson);
+});
+
+test('evaluate --task similarity scores a pretrained encoder zero-shot: the Pearson of its mean-pooled cosines, as the inference graph embeds the texts', { skip }, async () => {
+  const devPath = join(dir, 'zero-shot.tsv');
+  writeFileSync(devPath, similarityTsv(40, 9));
+  await assert.rejects(loadFinetuned(fixturePath()), /BertForPreTraining, not a fine-tuned task model.*--task similarity scores a pretrained encoder/);
+  const loaded = await loadFinetuned(fixturePath(), { kind: 'similarity' });
+  assert.equal(loaded.model.architecture, 'BertForPreTraining');
+  const { metrics, data } = await evaluateFinetuned(loaded, similarityTask, devPath, { maxSeqLength: 16 }, { threads: 1 });
+
+  // Reference: each text embedded alone by BertInference (fused graph, mean pooling), cosines and Pearson in float64.
+  const inference = await BertInference.load(fixturePath(), { threads: 1, maxLength: 16 });
+  const pairs = data.examples as { text: string; textPair: string; label: number }[];
+  const embeddings = await inference.embed(pairs.flatMap(({ text, textPair }) => [text, textPair]), { pooling: 'mean', normalize: true });
+  await inference.dispose();
+  const cosines = pairs.map((_, i) => embeddings[2 * i]!.reduce((sum, value, k) => sum + value * embeddings[2 * i + 1]![k]!, 0));
+  const gold = pairs.map((pair) => pair.label as number);
+  const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const [mc, mg] = [mean(cosines), mean(gold)];
+  const covariance = cosines.reduce((sum, c, i) => sum + (c - mc) * (gold[i]! - mg), 0);
+  const spread = (values: number[], m: number): number => Math.sqrt(values.reduce((sum, value) => sum + (value - m) ** 2, 0));
+  const reference = covariance / (spread(cosines, mc) * spread(gold, mg));
+  assert.ok(Math.abs(metrics.pearson! - reference) < 1e-4, `evaluate ${metrics.pearson} vs reference ${reference}`);
 });

@@ -34,7 +34,7 @@ export function registerEvaluate(program: Command): void {
   const command = program
     .command('evaluate')
     .description('score a fine-tuned model on a labelled file: the task\'s metrics and loss, as JSON')
-    .requiredOption('--model <dir>', 'fine-tuned model directory (from bertkit finetune, or a Hugging Face task model)')
+    .requiredOption('--model <dir>', 'fine-tuned model directory (from bertkit finetune, or a Hugging Face task model; with --task similarity also a pretrained encoder, scored zero-shot by the cosine of its mean-pooled states)')
     .addOption(new Option('--task <kind>', 'the task (default: the one the model was fine-tuned for)').choices([...TASK_KINDS]))
     .requiredOption('--data <file>', 'labelled data, in the format finetune reads')
     .option('--output <file>', 'also write the metrics to this JSON file')
