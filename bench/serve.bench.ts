@@ -9,7 +9,12 @@
 //      (normalised, as /embed), timed before and after the server's levels while the server idles,
 //      the mean the peer for "batching pays" (server ≥ 90 % of in-process at 64 clients and above);
 //   3. memory: the tiny server's RSS after 1,000 and after 10,000 requests (flat: within 10 %);
-//   4. overload: 64 clients against --max-concurrent-requests 16: 429s, then /health still 200.
+//   4. overload: 64 clients against --max-concurrent-requests 16: 429s, then /health still 200;
+//   5. for the tiny model, what bounds it: the same server's POST /tokenize at 64 clients (HTTP, JSON and
+//      the tokenizer on the HTTP thread, no model: the most any route can answer on this machine with the
+//      load generator beside it), and /embed at 64 clients sending 32 sentences per request (TEI's
+//      --max-client-batch-size), whose sequences per second face the in-process peer without the
+//      per-request cost.
 // Non-2xx answers below the concurrency limit are counted in every row's note.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +42,8 @@ const CLIENTS = [1, 16, 64, 256];
 const SECONDS = { tiny: 6, base: 30 };
 const RAMP_SECONDS = { tiny: 2, base: 6 };
 const SENTENCES = 512;
+/** Sentences per request in the tiny model's client-batch row (TEI's default --max-client-batch-size). */
+const CLIENT_BATCH = 32;
 /** Sentences the in-process peer embeds (fewer for BERT-base, so that the pass stays short). */
 const IN_PROCESS_SENTENCES = { tiny: 512, base: 128 };
 /** Seconds the in-process peer repeats its pass for (the median pass is its rate). */
@@ -62,6 +69,7 @@ export async function run(): Promise<BenchRow[]> {
       progress(`${name}: in process ${before.toFixed(1)} seq/s`);
       const server = await ServerProcess.start(dir, []);
       const levels: Array<{ clients: number; result: LoadResult }> = [];
+      let bounds: TinyBounds | undefined;
       try {
         await load(server.url, sentences, 16, 2, 0); // warm-up: sessions created, JIT warm
         for (const clients of CLIENTS) {
@@ -69,7 +77,10 @@ export async function run(): Promise<BenchRow[]> {
           progress(`${name}: ${clients} clients: ${result.requestsPerSecond.toFixed(1)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx}`);
           levels.push({ clients, result });
         }
-        if (name === 'tiny') rows.push(await memoryRow(server, sentences));
+        if (name === 'tiny') {
+          bounds = await tinyBounds(server.url, sentences);
+          rows.push(await memoryRow(server, sentences));
+        }
       } finally {
         await server.stop();
       }
@@ -83,7 +94,21 @@ export async function run(): Promise<BenchRow[]> {
         rows.push({
           suite, metric: `${name} /embed, ${clients} clients`, value: result.requestsPerSecond, unit: 'req/s',
           ...(compared ? { peer: { name: 'in-process embed, batches of 32', value: inProcess }, ratio: result.requestsPerSecond / inProcess, goal: '≥ 0.90× in-process' } : {}),
-          note: `steady state: answers per second after the first ${result.rampSeconds} s of ${result.seconds} s (all seconds: ${result.overallPerSecond.toFixed(1)}/s); p50 ${result.p50} ms, p99 ${result.p99} ms; ${result.total} requests, ${result.non2xx} non-2xx, ${result.errors} errors (${result.timeouts} timeouts at ${REQUEST_TIMEOUT_S} s)${compared ? `; in process ${before.toFixed(1)} before the levels, ${after.toFixed(1)} after` : ''}`,
+          note: `${loadNote(result)}${compared ? `; in process ${before.toFixed(1)} before the levels, ${after.toFixed(1)} after` : ''}`,
+        });
+      }
+      if (bounds !== undefined) {
+        const { tokenize, clientBatches } = bounds;
+        rows.push({
+          suite, metric: 'tiny server without the model: /tokenize, 64 clients', value: tokenize.requestsPerSecond, unit: 'req/s',
+          peer: { name: 'in-process embed, batches of 32', value: inProcess }, ratio: tokenize.requestsPerSecond / inProcess,
+          note: `the HTTP thread's ceiling for one-sentence requests (parsing, JSON, tokenizer; no worker, no model) with the load generator on the same cores; ${loadNote(tokenize)}`,
+        });
+        const sequencesPerSecond = clientBatches.requestsPerSecond * CLIENT_BATCH;
+        rows.push({
+          suite, metric: `tiny /embed, 64 clients, ${CLIENT_BATCH} sentences per request`, value: sequencesPerSecond, unit: 'seq/s',
+          peer: { name: 'in-process embed, batches of 32', value: inProcess }, ratio: sequencesPerSecond / inProcess, goal: '≥ 0.90× in-process',
+          note: `${clientBatches.requestsPerSecond.toFixed(1)} requests/s of ${CLIENT_BATCH} sentences; ${loadNote(clientBatches)}`,
         });
       }
     }
@@ -125,6 +150,12 @@ async function inProcessThroughput(dir: string, sentences: readonly string[]): P
   }
 }
 
+/** What each client sends: the route, and one sentence or a list of them per request. */
+interface RequestShape {
+  readonly route: '/embed' | '/tokenize';
+  readonly inputsPerRequest: number;
+}
+
 interface LoadResult {
   /** Steady state: answers per second after the ramp. */
   requestsPerSecond: number;
@@ -142,25 +173,29 @@ interface LoadResult {
 }
 
 /**
- * `clients` connections sending /embed requests, one sentence each, for `seconds` (or `amount`
+ * `clients` connections sending /embed requests, one sentence each (or as `request` says), for `seconds` (or `amount`
  * requests). The rate is the steady state's: answers per second counted by autocannon's one-second
  * ticks after the first `rampSeconds` (the clients' first batch fills the queue from empty; and the
  * requests still in flight when the time is up — up to a whole batch, 1.5 s of BERT-base work at 64
  * clients — would count as lost otherwise).
  */
-async function load(url: string, sentences: readonly string[], clients: number, seconds: number, rampSeconds: number, amount?: number): Promise<LoadResult> {
+async function load(url: string, sentences: readonly string[], clients: number, seconds: number, rampSeconds: number, amount?: number, request: RequestShape = { route: '/embed', inputsPerRequest: 1 }): Promise<LoadResult> {
   let next = 0;
+  const inputs = (): string | string[] => {
+    if (request.inputsPerRequest === 1) return sentences[next++ % sentences.length]!;
+    return Array.from({ length: request.inputsPerRequest }, () => sentences[next++ % sentences.length]!);
+  };
   const ticks: number[] = [];
   // Without a callback autocannon returns its instance, an EventEmitter that is also the run's promise (lib/init.js).
   const job = autocannon({
-    url: `${url}/embed`,
+    url: `${url}${request.route}`,
     connections: clients,
     timeout: REQUEST_TIMEOUT_S,
     ...(amount === undefined ? { duration: seconds } : { amount }),
     requests: [{
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      setupRequest: (request) => ({ ...request, body: JSON.stringify({ inputs: sentences[next++ % sentences.length] }) }),
+      setupRequest: (request) => ({ ...request, body: JSON.stringify({ inputs: inputs() }) }),
     }],
   });
   (job as unknown as NodeJS.EventEmitter).on('tick', ({ counter }: { counter: number }) => ticks.push(counter));
@@ -171,6 +206,26 @@ async function load(url: string, sentences: readonly string[], clients: number, 
   const overallPerSecond = total / result.duration;
   const requestsPerSecond = steady.length > 0 ? steady.reduce((sum, count) => sum + count, 0) / steady.length : overallPerSecond;
   return { requestsPerSecond, overallPerSecond, rampSeconds, p50: result.latency.p50, p99: result.latency.p99, total, seconds: result.duration, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, statuses };
+}
+
+function loadNote(result: LoadResult): string {
+  return `steady state: answers per second after the first ${result.rampSeconds} s of ${result.seconds} s (all seconds: ${result.overallPerSecond.toFixed(1)}/s); p50 ${result.p50} ms, p99 ${result.p99} ms; ${result.total} requests, ${result.non2xx} non-2xx, ${result.errors} errors (${result.timeouts} timeouts at ${REQUEST_TIMEOUT_S} s)`;
+}
+
+interface TinyBounds {
+  /** POST /tokenize: the same HTTP path without the worker and the model. */
+  tokenize: LoadResult;
+  /** POST /embed with CLIENT_BATCH sentences per request. */
+  clientBatches: LoadResult;
+}
+
+/** What bounds the tiny model's one-sentence rate: the HTTP path alone, and /embed with its per-request cost shared by CLIENT_BATCH sentences. */
+async function tinyBounds(url: string, sentences: readonly string[]): Promise<TinyBounds> {
+  const tokenize = await load(url, sentences, 64, SECONDS.tiny, RAMP_SECONDS.tiny, undefined, { route: '/tokenize', inputsPerRequest: 1 });
+  progress(`tiny: /tokenize, 64 clients: ${tokenize.requestsPerSecond.toFixed(1)} req/s`);
+  const clientBatches = await load(url, sentences, 64, SECONDS.tiny, RAMP_SECONDS.tiny, undefined, { route: '/embed', inputsPerRequest: CLIENT_BATCH });
+  progress(`tiny: /embed, 64 clients × ${CLIENT_BATCH} sentences: ${(clientBatches.requestsPerSecond * CLIENT_BATCH).toFixed(1)} seq/s`);
+  return { tokenize, clientBatches };
 }
 
 async function memoryRow(server: ServerProcess, sentences: readonly string[]): Promise<BenchRow> {

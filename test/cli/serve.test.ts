@@ -48,3 +48,18 @@ test('serve: flags are checked before anything starts', () => {
   assert.notEqual(run.status, 0);
   assert.match(run.stderr, /--payload-limit.*must be a size/);
 });
+
+test('--max-batch-requests: /info reports it, and no batch holds more inputs than that', { skip }, async (t) => {
+  const { url, stop } = await serveFixture(t.signal, '--max-batch-requests', '2');
+  const info = (await (await fetch(`${url}/info`)).json()) as { max_batch_requests: number | null };
+  assert.equal(info.max_batch_requests, 2);
+  const texts = Array.from({ length: 8 }, (_, i) => `sentence number ${i}`);
+  const answer = await fetch(`${url}/embed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: texts }) });
+  assert.equal(((await answer.json()) as unknown[]).length, 8);
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const value = (pattern: RegExp): number => Number(pattern.exec(metrics)?.[1]);
+  assert.equal(value(/^te_batch_next_size_sum (\d+)/m), 8, 'every input ran once');
+  assert.ok(value(/^te_batch_next_size_count (\d+)/m) >= 4, '8 inputs need at least 4 batches of 2');
+  assert.equal(value(/^te_batch_next_size_bucket\{le="2"\} (\d+)/m), value(/^te_batch_next_size_count (\d+)/m), 'no batch above 2');
+  assert.equal(await stop('SIGTERM'), 0);
+});

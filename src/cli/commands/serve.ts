@@ -14,6 +14,7 @@ interface ServeCommandOptions {
   port: number;
   dtype: InferenceDtype;
   maxBatchTokens: number;
+  maxBatchRequests?: number;
   maxConcurrentRequests: number;
   maxClientBatchSize: number;
   payloadLimit: number;
@@ -36,6 +37,7 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'port to listen on (0: any free port)', integerAtLeast(0), SERVE_DEFAULTS.port)
     .addOption(dtypeOption())
     .option('--max-batch-tokens <n>', 'padded tokens (rows × longest row) the batcher may take into one batch', integerAtLeast(1), SERVE_DEFAULTS.maxBatchTokens)
+    .option('--max-batch-requests <n>', 'inputs the batcher may take into one batch (default: as many as --max-batch-tokens allows)', integerAtLeast(1))
     .option('--max-concurrent-requests <n>', 'inference requests in flight at once; more are refused with 429', integerAtLeast(1), SERVE_DEFAULTS.maxConcurrentRequests)
     .option('--max-client-batch-size <n>', 'inputs one request may send', integerAtLeast(1), SERVE_DEFAULTS.maxClientBatchSize)
     .option('--payload-limit <size>', 'largest request body (bytes, or 2mb, 512kib, …)', byteSize, SERVE_DEFAULTS.payloadLimit)
@@ -50,6 +52,7 @@ export function registerServe(program: Command): void {
         port: options.port,
         dtype: options.dtype,
         maxBatchTokens: options.maxBatchTokens,
+        ...(options.maxBatchRequests === undefined ? {} : { maxBatchRequests: options.maxBatchRequests }),
         maxConcurrentRequests: options.maxConcurrentRequests,
         maxClientBatchSize: options.maxClientBatchSize,
         payloadLimit: options.payloadLimit,

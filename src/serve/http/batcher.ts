@@ -1,7 +1,8 @@
 // Dynamic batching, as TEI's queue does it (core/src/queue.rs): every input of every request waits
 // in one FIFO queue; when the model is free, the batcher takes the oldest input and, greedily in
 // arrival order, the further inputs of the same kind of work while the padded batch
-//   rows × longest row (tokens, special tokens included) ≤ maxBatchTokens,
+//   rows × longest row (tokens, special tokens included) ≤ maxBatchTokens
+// and, when maxBatchRequests is set (TEI's --max-batch-requests), rows ≤ maxBatchRequests,
 // and hands them to the model together (which sorts them by length and pads each run of rows to its
 // longest). So concurrent requests share runs, and a batch's size follows the load. Inputs of a
 // request whose client went away leave the queue at once; a batch that fails is retried input by
@@ -44,6 +45,7 @@ export class DynamicBatcher {
   constructor(
     private readonly maxBatchTokens: number,
     private readonly observe: (batch: BatchObservation) => void = () => {},
+    private readonly maxBatchRequests = Infinity,
   ) {}
 
   /** Inputs waiting for a run. */
@@ -111,7 +113,7 @@ export class DynamicBatcher {
         continue;
       }
       const widest = Math.max(longest, entry.tokens);
-      if (widest * (batch.length + 1) > this.maxBatchTokens) {
+      if (widest * (batch.length + 1) > this.maxBatchTokens || batch.length === this.maxBatchRequests) {
         full = true;
         rest.push(entry);
         continue;

@@ -9,6 +9,8 @@ export interface ServerLimits {
   readonly maxConcurrentRequests: number;
   readonly maxClientBatchSize: number;
   readonly maxBatchTokens: number;
+  /** Most inputs in one batch (TEI's --max-batch-requests); undefined: only maxBatchTokens bounds it. */
+  readonly maxBatchRequests?: number;
   readonly autoTruncate: boolean;
 }
 

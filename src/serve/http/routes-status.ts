@@ -37,7 +37,7 @@ export function registerStatusRoutes(app: FastifyInstance, context: RouteContext
       max_concurrent_requests: limits.maxConcurrentRequests,
       max_input_length: loaded.maxLength,
       max_batch_tokens: limits.maxBatchTokens,
-      max_batch_requests: null,
+      max_batch_requests: limits.maxBatchRequests ?? null,
       max_client_batch_size: limits.maxClientBatchSize,
       auto_truncate: limits.autoTruncate,
       tokenization_workers: 1,

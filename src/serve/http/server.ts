@@ -73,6 +73,7 @@ export async function startServer(options: ServeOptions): Promise<BertServer> {
   const dir = resolve(options.model);
   const limits: ServerLimits = {
     maxBatchTokens: options.maxBatchTokens ?? SERVE_DEFAULTS.maxBatchTokens,
+    ...(options.maxBatchRequests === undefined ? {} : { maxBatchRequests: options.maxBatchRequests }),
     maxConcurrentRequests: options.maxConcurrentRequests ?? SERVE_DEFAULTS.maxConcurrentRequests,
     maxClientBatchSize: options.maxClientBatchSize ?? SERVE_DEFAULTS.maxClientBatchSize,
     autoTruncate: options.autoTruncate ?? SERVE_DEFAULTS.autoTruncate,
@@ -87,7 +88,7 @@ export async function startServer(options: ServeOptions): Promise<BertServer> {
     return info;
   });
   loaded.catch(() => {});
-  const model = new ServedModel(tokenizer, worker, loaded, options.pooling ?? sentenceTransformersPooling(dir) ?? 'mean', new DynamicBatcher(limits.maxBatchTokens, (batch) => metrics.batch(batch)));
+  const model = new ServedModel(tokenizer, worker, loaded, options.pooling ?? sentenceTransformersPooling(dir) ?? 'mean', new DynamicBatcher(limits.maxBatchTokens, (batch) => metrics.batch(batch), limits.maxBatchRequests));
 
   const app = Fastify({ bodyLimit: options.payloadLimit ?? SERVE_DEFAULTS.payloadLimit, logger: false });
   let inFlight = 0;

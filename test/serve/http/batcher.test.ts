@@ -94,3 +94,21 @@ test('an input longer than the whole budget is refused, not queued forever', () 
   assert.throws(() => batcher.submit(heldWork('embed'), [{ input: 'a', tokens: 9 }], signal()), /9 tokens exceeds max batch tokens 8/);
   assert.equal(batcher.queued, 0);
 });
+
+test('max batch requests: at most that many inputs per batch, the rest in the next, in arrival order', async () => {
+  const observed: number[] = [];
+  const batcher = new DynamicBatcher(1000, (batch) => observed.push(batch.size), 2);
+  const work = heldWork('embed');
+  const first = batcher.submit(work, [{ input: 'a', tokens: 1 }], signal());
+  await tick();
+  // While 'a' runs, five short inputs wait: the token budget would take them all, the row cap takes two.
+  const rest = batcher.submit(work, ['b', 'c', 'd', 'e', 'f'].map((input) => ({ input, tokens: 1 })), signal());
+  for (let batch = 0; batch < 4; batch++) {
+    work.release();
+    await tick();
+  }
+  assert.deepEqual(work.runs, [['a'], ['b', 'c'], ['d', 'e'], ['f']]);
+  assert.deepEqual(await first, ['A']);
+  assert.deepEqual(await rest, ['B', 'C', 'D', 'E', 'F']);
+  assert.deepEqual(observed, [1, 2, 2, 1]);
+});
