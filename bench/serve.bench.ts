@@ -49,6 +49,10 @@ const SENTENCES = 512;
 const CLIENT_BATCH = 32;
 /** Sentences the in-process peer embeds (fewer for BERT-base, so that the pass stays short). */
 const IN_PROCESS_SENTENCES = { tiny: 512, base: 128 };
+/** Rows per ONNX Runtime run of the in-process peer, and sentences per call in its calls-of-32 form. */
+const PEER_BATCH = 32;
+/** The in-process peer's name when it embeds all its sentences in one call. */
+const ONE_CALL_PEER = `in-process embed, one call, runs ≤ ${PEER_BATCH}`;
 /** Seconds the in-process peer repeats its pass for (the median pass is its rate). */
 const PEER_SECONDS = 3;
 /** A request without an answer by then counts as an error (autocannon's default, 10 s, is less than a BERT-base batch under 256 clients on 2 cores). */
@@ -97,7 +101,7 @@ export async function run(): Promise<BenchRow[]> {
         const compared = clients >= 64;
         rows.push({
           suite, metric: `${name} /embed, ${clients} clients`, value: result.requestsPerSecond, unit: 'req/s',
-          ...(compared ? { peer: { name: 'in-process embed, one call, runs ≤ 32', value: inProcess }, ratio: result.requestsPerSecond / inProcess, goal: '≥ 0.90× in-process' } : {}),
+          ...(compared ? { peer: { name: ONE_CALL_PEER, value: inProcess }, ratio: result.requestsPerSecond / inProcess, goal: '≥ 0.90× in-process' } : {}),
           note: `${loadNote(result)}${compared ? `; in process, one call over ${peerSentences.length} sentences: ${before.oneCall.toFixed(1)} before the levels, ${after.oneCall.toFixed(1)} after` : ''}`,
         });
         if (compared) {
@@ -112,13 +116,13 @@ export async function run(): Promise<BenchRow[]> {
         const { tokenize, clientBatches } = bounds;
         rows.push({
           suite, metric: 'tiny server without the model: /tokenize, 64 clients', value: tokenize.requestsPerSecond, unit: 'req/s',
-          peer: { name: 'in-process embed, one call, runs ≤ 32', value: inProcess }, ratio: tokenize.requestsPerSecond / inProcess,
+          peer: { name: ONE_CALL_PEER, value: inProcess }, ratio: tokenize.requestsPerSecond / inProcess,
           note: `the HTTP thread's ceiling for one-sentence requests (parsing, JSON, tokenizer; no worker, no model) with the load generator on the same cores; ${loadNote(tokenize)}`,
         });
         const sequencesPerSecond = clientBatches.requestsPerSecond * CLIENT_BATCH;
         rows.push({
           suite, metric: `tiny /embed, 64 clients, ${CLIENT_BATCH} sentences per request`, value: sequencesPerSecond, unit: 'seq/s',
-          peer: { name: 'in-process embed, one call, runs ≤ 32', value: inProcess }, ratio: sequencesPerSecond / inProcess, goal: '≥ 0.90× in-process',
+          peer: { name: ONE_CALL_PEER, value: inProcess }, ratio: sequencesPerSecond / inProcess, goal: '≥ 0.90× in-process',
           note: `${clientBatches.requestsPerSecond.toFixed(1)} requests/s of ${CLIENT_BATCH} sentences; ${loadNote(clientBatches)}`,
         });
       }
@@ -154,8 +158,8 @@ interface InProcessRates {
  */
 async function inProcessThroughput(dir: string, sentences: readonly string[]): Promise<InProcessRates> {
   const inference = await BertInference.load(dir, { warn: () => {} });
-  const options = { batchSize: 32, normalize: true };
-  const calls = Array.from({ length: Math.ceil(sentences.length / 32) }, (_, k) => sentences.slice(32 * k, 32 * k + 32));
+  const options = { batchSize: PEER_BATCH, normalize: true };
+  const calls = Array.from({ length: Math.ceil(sentences.length / PEER_BATCH) }, (_, k) => sentences.slice(PEER_BATCH * k, PEER_BATCH * (k + 1)));
   const timed = async (pass: () => Promise<unknown>): Promise<number> => {
     const passStarted = performance.now();
     await pass();

@@ -33,8 +33,9 @@ pretrain() {  # NAME FLAGS…
   echo "== pretrain $name for $budget ($(date -u +%H:%M:%S))"
   bertkit pretrain "${recipe[@]}" "$@" --output "$pre/$name" "${resume[@]}" >> "$pre/$name.log" 2>&1
 }
-pretrain char & pretrain wwm --chinese-whole-word-mask &
-wait
+pretrain char & char=$!
+pretrain wwm --chinese-whole-word-mask & wwm=$!
+wait $char && wait $wwm  # either failing stops the script (a bare wait would not)
 if [ ! -f "$pre/none/model.safetensors" ]; then
   "$python" "$here/pytorch_corpus_pretrain.py" --shards "$pre/char/shards" --tokenizer "$pre/char" --batch 32 --warmup 300 \
     --lr 1e-3 --eval-batches 20 --output "$pre/none" --time-budget 0 > "$pre/none.json" 2>> "$pre/none.log"
