@@ -34,21 +34,19 @@ for task in ${tasks[@]}; do
   compgen -G "$out/checkpoint-*" > /dev/null && resume=(--resume)
   echo "== $task → $out ${resume[*]} ($(date -u +%H:%M:%S))"
   if [ -n "${TUNING:-}" ] && [[ ! $task =~ ^(sst2|conll2003|stsb|stsb-similarity)$ ]]; then echo "no tuning split for '$task'" >&2; exit 2; fi
+  # the task's kind, train and dev files, max sequence length, and its default epochs and learning rate
   case $task in
-    sst2) bertkit finetune --task classification --train "${sst2[0]}" --dev "${sst2[1]}" \
-            --max-seq-length 64 --epochs ${EPOCHS_SST2:-3} --learning-rate ${LR_SST2:-1e-4} --output "$out" "${common[@]}" "${resume[@]}" ;;
-    conll2003) bertkit finetune --task ner --train "${conll2003[0]}" --dev "${conll2003[1]}" \
-            --max-seq-length 128 --epochs ${EPOCHS_CONLL2003:-5} --learning-rate ${LR_CONLL2003:-2e-4} --output "$out" "${common[@]}" "${resume[@]}" ;;
-    stsb) bertkit finetune --task regression --train "${stsb[0]}" --dev "${stsb[1]}" \
-            --max-seq-length 128 --epochs ${EPOCHS_STSB:-10} --learning-rate ${LR_STSB:-1e-4} --output "$out" "${common[@]}" "${resume[@]}" ;;
-    stsb-similarity) bertkit finetune --task similarity --train "${stsb[0]}" --dev "${stsb[1]}" \
-            --max-seq-length 128 --epochs ${EPOCHS_STSB_SIMILARITY:-${EPOCHS_STSB:-10}} --learning-rate ${LR_STSB_SIMILARITY:-${LR_STSB:-1e-4}} --output "$out" "${common[@]}" "${resume[@]}" ;;
-    chnsenticorp) bertkit finetune --task classification --train "$shared/chnsenticorp/train.tsv" --dev "$shared/chnsenticorp/dev.tsv" \
-            --max-seq-length 256 --epochs ${EPOCHS_CHNSENTICORP:-3} --learning-rate ${LR_CHNSENTICORP:-1e-4} --output "$out" "${common[@]}" "${resume[@]}" ;;
-    people_daily) bertkit finetune --task ner --train "$shared/people_daily_ner/train.tsv" --dev "$shared/people_daily_ner/dev.tsv" \
-            --max-seq-length 256 --epochs ${EPOCHS_PEOPLE_DAILY:-40} --learning-rate ${LR_PEOPLE_DAILY:-1e-3} --output "$out" "${common[@]}" "${resume[@]}" ;;
-    srl) bertkit finetune --task srl --train "$splits/srl-train.conllu" --dev "$splits/srl-validation.conllu" \
-            --max-seq-length 128 --epochs ${EPOCHS_SRL:-30} --learning-rate ${LR_SRL:-1e-3} --output "$out" "${common[@]}" "${resume[@]}" ;;
+    sst2) spec=(classification "${sst2[@]}" 64 3 1e-4) ;;
+    conll2003) spec=(ner "${conll2003[@]}" 128 5 2e-4) ;;
+    stsb) spec=(regression "${stsb[@]}" 128 10 1e-4) ;;
+    stsb-similarity) spec=(similarity "${stsb[@]}" 128 "${EPOCHS_STSB:-10}" "${LR_STSB:-1e-4}") ;;
+    chnsenticorp) spec=(classification "$shared/chnsenticorp/train.tsv" "$shared/chnsenticorp/dev.tsv" 256 3 1e-4) ;;
+    people_daily) spec=(ner "$shared/people_daily_ner/train.tsv" "$shared/people_daily_ner/dev.tsv" 256 40 1e-3) ;;
+    srl) spec=(srl "$splits/srl-train.conllu" "$splits/srl-validation.conllu" 128 30 1e-3) ;;
     *) echo "unknown task '$task'" >&2; exit 2 ;;
   esac
+  key=$(echo "$task" | tr 'a-z-' 'A-Z_')
+  epochs=EPOCHS_$key lr=LR_$key
+  bertkit finetune --task "${spec[0]}" --train "${spec[1]}" --dev "${spec[2]}" --max-seq-length "${spec[3]}" \
+    --epochs "${!epochs:-${spec[4]}}" --learning-rate "${!lr:-${spec[5]}}" --output "$out" "${common[@]}" "${resume[@]}"
 done
