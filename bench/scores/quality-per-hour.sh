@@ -21,7 +21,8 @@
 #   and a 25-minute masked LM): SST-2 2 epochs (of 55k phrases) at 3e-4, CoNLL-2003 12 at 1e-3, STS-B as a
 #   cross-encoder 5 at 1e-4, as a bi-encoder 10 at 3e-4 (EPOCHS_TASK and LR_TASK change them; the tables made before
 #   2026-12-04 used SST-2 2 × 1e-4, CoNLL-2003 3 × 2e-4, STS-B 5 × 1e-4 both ways, which starved some models).
-#   Writes WORK_DIR/pretrained/NAME (models + logs), WORK_DIR/finetuned/NAME/TASK, and prints the table
+#   Writes WORK_DIR/pretrained/NAME (models + logs, NAME.stsb-zero-shot.json: STS-B validation scored by the pretrained
+#   model's mean-pooled cosines, no fine-tuning), WORK_DIR/finetuned/NAME/TASK, and prints the table
 #   (WORK_DIR/quality-table.{md,json}).
 set -euo pipefail
 budget=$1 work=$2; shift 2
@@ -61,6 +62,10 @@ for name in pytorch-mlm none; do
 done
 
 node "$root/dist/bench/scores/baselines.js" "$work/splits" > "$work/baselines.json"
+for name in none pytorch-mlm bertkit-mlm bertkit-wsd; do  # zero-shot STS-B: each pretrained model as it is, cosine of mean-pooled states
+  [ -f "$pre/$name.stsb-zero-shot.json" ] || bertkit evaluate --task similarity --model "$pre/$name" --data "$work/splits/stsb-validation.tsv" \
+    --threads 1 --quiet --output "$pre/$name.stsb-zero-shot.json" > /dev/null
+done
 running=0
 for name in none pytorch-mlm bertkit-mlm bertkit-wsd; do
   EPOCHS_SST2=${EPOCHS_SST2:-2} LR_SST2=${LR_SST2:-3e-4} EPOCHS_CONLL2003=${EPOCHS_CONLL2003:-12} LR_CONLL2003=${LR_CONLL2003:-1e-3} \

@@ -26,6 +26,7 @@ const TASKS = [
 ];
 
 interface Pretraining { steps: number; tokensPerSecond: number | null; heldOutMlmAccuracy: number | null }
+interface Evaluation { pearson: number }
 interface Score { mean: number; std: number; seeds: number; failedSeeds: number[] }
 
 function readLines(path: string): Record<string, unknown>[] {
@@ -62,26 +63,34 @@ function score(name: string, task: (typeof TASKS)[number]): Score | null {
   return { mean: summary.mean, std: summary.std, seeds: report.runs.length, failedSeeds: [...report.failedSeeds] };
 }
 
+/** STS-B Pearson of the pretrained model as it is (`bertkit evaluate --task similarity`: cosine of mean-pooled states), when measured. */
+function zeroShot(name: string): number | null {
+  const path = join(workDir!, 'pretrained', `${name}.stsb-zero-shot.json`);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Evaluation).pearson : null;
+}
+
 const percent = (value: number) => (100 * value).toFixed(1);
-const rows = MODELS.filter((model) => !model.optional || existsSync(join(workDir, 'pretrained', model.name))).map((model) => ({ ...model, pretraining: pretraining(model.name), scores: TASKS.map((task) => score(model.name, task)) }));
+const rows = MODELS.filter((model) => !model.optional || existsSync(join(workDir, 'pretrained', model.name)))
+  .map((model) => ({ ...model, pretraining: pretraining(model.name), scores: TASKS.map((task) => score(model.name, task)), zeroShotPearson: zeroShot(model.name) }));
 const baselinesPath = join(workDir, 'baselines.json');
 const baselines = existsSync(baselinesPath) ? (JSON.parse(readFileSync(baselinesPath, 'utf8')) as Record<string, number>) : null;
 
 const lines = [
-  `| Pretraining (${budget} budget) | updates | tokens/s | held-out MLM acc | ${TASKS.map((task) => task.name).join(' | ')} |`,
-  `|---|---|---|---|${TASKS.map(() => '---|').join('')}`,
+  `| Pretraining (${budget} budget) | updates | tokens/s | held-out MLM acc | ${TASKS.map((task) => task.name).join(' | ')} | STS-B zero-shot |`,
+  `|---|---|---|---|${TASKS.map(() => '---|').join('')}---|`,
   ...rows.map((row) => {
     const cells = row.scores.map((entry) => (entry === null ? 'not run' : `${percent(entry.mean)} ± ${percent(entry.std)}${entry.failedSeeds.length > 0 ? ` (${entry.failedSeeds.length} failed)` : ''}`));
     const steps = row.pretraining === null ? '–' : row.pretraining.steps.toLocaleString('en-US');
     const rate = row.pretraining?.tokensPerSecond ? Math.round(row.pretraining.tokensPerSecond).toLocaleString('en-US') : '–';
     const accuracy = row.pretraining?.heldOutMlmAccuracy ?? null;
     const mlm = accuracy === null ? '–' : percent(accuracy);
-    return `| ${row.label} | ${steps} | ${rate} | ${mlm} | ${cells.join(' | ')} |`;
+    const zeroShotCell = row.zeroShotPearson === null ? 'not run' : percent(row.zeroShotPearson);
+    return `| ${row.label} | ${steps} | ${rate} | ${mlm} | ${cells.join(' | ')} | ${zeroShotCell} |`;
   }),
 ];
 if (baselines) {
   const overlap = percent(baselines.stsb_word_overlap_pearson!);
-  lines.push(`| Baselines: bag-of-words logistic regression; –; word-overlap Jaccard (both STS-B columns) | | | | ${percent(baselines.sst2_bag_of_words_accuracy!)} | – | ${overlap} | ${overlap} |`);
+  lines.push(`| Baselines: bag-of-words logistic regression; –; word-overlap Jaccard (the STS-B columns) | | | | ${percent(baselines.sst2_bag_of_words_accuracy!)} | – | ${overlap} | ${overlap} | ${overlap} |`);
 }
 const markdown = lines.join('\n') + '\n';
 process.stdout.write(markdown);
