@@ -62,12 +62,13 @@ for name in pytorch-mlm none; do
 done
 
 node "$root/dist/bench/scores/baselines.js" "$work/splits" > "$work/baselines.json"
-for name in none pytorch-mlm bertkit-mlm bertkit-wsd; do  # zero-shot STS-B: each pretrained model as it is, cosine of mean-pooled states
+models=(none pytorch-mlm bertkit-mlm bertkit-wsd)
+for name in "${models[@]}"; do  # zero-shot STS-B: each pretrained model as it is, cosine of mean-pooled states
   [ -f "$pre/$name.stsb-zero-shot.json" ] || bertkit evaluate --task similarity --model "$pre/$name" --data "$work/splits/stsb-validation.tsv" \
     --threads 1 --quiet --output "$pre/$name.stsb-zero-shot.json" > /dev/null
 done
 running=0
-for name in none pytorch-mlm bertkit-mlm bertkit-wsd; do
+for name in "${models[@]}"; do
   EPOCHS_SST2=${EPOCHS_SST2:-2} LR_SST2=${LR_SST2:-3e-4} EPOCHS_CONLL2003=${EPOCHS_CONLL2003:-12} LR_CONLL2003=${LR_CONLL2003:-1e-3} \
   EPOCHS_STSB=${EPOCHS_STSB:-5} LR_STSB=${LR_STSB:-1e-4} EPOCHS_STSB_SIMILARITY=${EPOCHS_STSB_SIMILARITY:-10} LR_STSB_SIMILARITY=${LR_STSB_SIMILARITY:-3e-4} \
   FINETUNED_DIR=$work/finetuned/$name FINETUNE_EXTRA_ARGS="--threads 1 --dropout 0.1 ${FINETUNE_EXTRA_ARGS:-}" \
