@@ -10,7 +10,7 @@ import { classificationTask, encodeTextExamples } from '../data/tasks/classifica
 import type { TaskData } from '../data/tasks/task.js';
 import type { Synset } from '../data/wordnet.js';
 import { initialParameters } from '../model/initial-parameters.js';
-import type { BertConfig } from '../model/config.js';
+import { type BertConfig, withDropout } from '../model/config.js';
 import { quantizeModel } from '../compress/quantize-model.js';
 import { BertInference } from '../serve/bert-inference.js';
 import { type ComparisonRow, compareModels } from '../serve/compare-models.js';
@@ -33,6 +33,8 @@ const SYNSETS_PER_DOCUMENT = 8;
 /** Tokens a definition keeps, [CLS] and [SEP] included: 99.9 % of them fit whole (median 13, the longest 170). */
 const FINETUNE_MAX_TOKENS = 64;
 const NAIVE_BAYES_ALPHAS = [1, 0.3, 0.1, 0.03];
+/** Held-out sequences of the pretraining's MLM evaluation, whatever its batch size. */
+const EVAL_SEQUENCES = 512;
 
 /** Where a run's account and progress go. */
 export interface RecipeOutput {
@@ -81,7 +83,7 @@ export async function pretrainOnGlosses(
   const shards = await trackProgress(out.progress, { label: 'tokenising', unit: 'bytes' }, (onProgress) =>
     buildShards([paths.corpus], tokenizer, paths.shards, { format: 'sentences', heldOutFraction: 0.02, seed: SPLIT_SEED, onProgress }));
   const heads = pretrainingHeads(plan.pretrainNsp);
-  const base = presetConfig(plan.preset, tokenizer.vocab.size);
+  const base = withDropout(presetConfig(plan.preset, tokenizer.vocab.size), plan.pretrainDropout);
   const config: BertConfig = model.tiny ? { ...base, num_hidden_layers: 1, hidden_size: 64, num_attention_heads: 1, intermediate_size: 256 } : base;
   const { parameters } = initialParameters(config, heads, SPLIT_SEED);
   const dataOptions = {
@@ -90,7 +92,7 @@ export async function pretrainOnGlosses(
   };
   const data = await PretrainingDataset.open(shards, dataOptions);
   const heldOut = await PretrainingDataset.open(shards, { ...dataOptions, split: 'heldOut' });
-  const evalBatches = Array.from({ length: 4 }, () => heldOut.nextBatch(plan.pretrainBatchSize));
+  const evalBatches = Array.from({ length: Math.max(1, Math.round(EVAL_SEQUENCES / plan.pretrainBatchSize)) }, () => heldOut.nextBatch(plan.pretrainBatchSize));
   heldOut.close();
   const trainDocuments = shards.split('train').documentCount, heldOutDocuments = shards.split('heldOut').documentCount;
   out.print(`  ${count(trainDocuments)} documents of ${SYNSETS_PER_DOCUMENT} consecutive senses of one lexicographer file (${count(heldOutDocuments)} held out for the MLM/NSP evaluation)`);
@@ -172,7 +174,7 @@ export async function finetuneOnSupersenses(
       task: classificationTask, train: trainData, dev: heldOutData, tokenizer, outputDir: dirs.output,
       model: (seed) => prepareFinetuneModel(dirs.pretrained, { kind: 'classification', labels }, seed),
       seeds: Array.from({ length: plan.seeds }, (_, i) => i + 1),
-      epochs: plan.finetuneEpochs, batchSize: plan.finetuneBatchSize, learningRate: plan.finetuneLearningRate, groupByLength: true,
+      epochs: plan.finetuneEpochs, batchSize: plan.finetuneBatchSize, learningRate: plan.finetuneLearningRate, dropout: plan.finetuneDropout, groupByLength: true,
       ...(plan.classWeightPower > 0 ? { classWeights: balancedClassWeights(trainData).map((weight) => weight ** plan.classWeightPower) } : {}),
       evalSteps: Number.MAX_SAFE_INTEGER, evalBatchSize: 256,
       settings: { command: 'start', plan },
