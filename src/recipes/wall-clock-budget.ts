@@ -1,12 +1,11 @@
 // The wall clock of a recipe with a deadline (`npm start` promises 15 minutes): pretraining and each
 // fine-tuning run get training seconds out of what is left when they start, so a slower machine
 // trains fewer updates (the time budgets of train/engine/time-budget.ts) instead of overrunning.
-// Since 2026-12-05 the deadline, not a step count, ends pretraining on the idle 2-core machine the plan
-// is sized on: pretraining gets 65 % of the training time, because fine-tuning's 3 epochs over 3 seeds
-// fit in the rest there (about 100 s a seed on one thread) and, chosen on a validation tenth of the
-// training synsets, 65 % beat 45 % by a point (wordnet-supersenses-plan.ts). A 2× slower machine
-// (2026-12-03, 45 %: 719 of 1,200 pretraining steps, 691–758 of 1,245 updates per seed, 806 s in all)
-// trains about half of each.
+// Since 2026-12-05 pretraining gets 65 % of the training time: fine-tuning's 3 epochs over 3 seeds fit
+// in the rest on the idle 2-core machine the plan is sized on (186 s there), and, chosen on a validation
+// tenth of the training synsets, 65 % beat 45 % by a point (wordnet-supersenses-plan.ts). There the plan's
+// 9,000-step cap ends pretraining (427 s) before its share does. A 2× slower machine (2026-12-03, 45 %:
+// 719 of 1,200 pretraining steps, 691–758 of 1,245 updates per seed, 806 s in all) trains about half of each.
 
 /** What the steps after fine-tuning (export, demo, explanations, the int8 comparison) take: 26 s measured on the slower machine. */
 const RESERVED_AFTER_FINETUNING_SECONDS = 45;

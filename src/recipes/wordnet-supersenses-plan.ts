@@ -46,7 +46,7 @@ export interface SupersensePlan {
 //   the plan until then (1,200 steps of 128 × 64, dropout 0.1, 45 % of the time to pretraining: 1,200 steps
 //   ran in 430 s and the deadline was never reached) 73.4 % ± 0.3; without pretraining dropout 73.8 %;
 //   65 % of the time to pretraining (2,054 steps) 74.8 %; 6 fine-tuning epochs instead 74.9 %; batches of
-//   32 × 64 (a step 0.077 s: more updates and more tokens a second) capped at 7,000 steps 75.9 % ± 0.5,
+//   32 × 64 (a step 0.077 s: four times the updates at the same tokens a second) capped at 7,000 steps 75.9 % ± 0.5,
 //   with 5 fine-tuning epochs 75.9 %, with 4 epochs of batches of 128 75.8 %; batches of 32, 65 % and a
 //   9,000-step cap (8,181 steps, MLM 30.4 %) 77.4 % ± 0.5 / 59.8 % macro-F1: the plan.
 export const QUICK_PLAN: Readonly<SupersensePlan> = {
