@@ -2,6 +2,7 @@
 // {"text": "...", "text_pair": "..."} per line in, one JSON object per input line out (written
 // atomically to a file, or to stdout). One reader, one set of rules: strict UTF-8, and no blank
 // lines, so that output line n always answers input line n; errors name the file and the line.
+import { isatty } from 'node:tty';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { parseJson } from '../io/json-file.js';
 import { readUtf8File } from '../io/utf8-text.js';
@@ -21,7 +22,7 @@ export function inputName(path: string): string {
 /** Every line of a JSONL file ('-' = stdin) as a JSON object (see the file comment for the rules). */
 export function readJsonlObjects(path: string): JsonlObject[] {
   const source = inputName(path);
-  if (path === '-' && process.stdin.isTTY) process.stderr.write('bertkit: reading JSON Lines from the terminal, one {"text": …} per line (end with Ctrl-D); --input FILE reads a file\n');
+  if (path === '-' && isatty(0)) process.stderr.write('bertkit: reading JSON Lines from the terminal, one {"text": …} per line (end with Ctrl-D); --input FILE reads a file\n');
   const lines = readUtf8File(path).split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines.map((raw, index) => ({ value: parseJsonlObject(raw, source, index + 1), where: `${source}:${index + 1}` }));

@@ -3,7 +3,7 @@
 // garbage into vocabularies and predictions without anyone noticing; here a bad byte is an error
 // naming the file and the line it is on.
 import { isUtf8 } from 'node:buffer';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readSync } from 'node:fs';
 
 const NEWLINE = 0x0a;
 
@@ -36,11 +36,36 @@ export function readUtf8File(path: string): string {
   const source = path === '-' ? '<stdin>' : path;
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path === '-' ? 0 : path);
+    bytes = path === '-' ? readStandardInput() : readFileSync(path);
   } catch (error) {
     throw new Error(`${source}: ${describeReadError(error)}`, { cause: error });
   }
   return decodeUtf8(bytes, source);
+}
+
+/**
+ * Standard input to its end. Not `readFileSync(0)`: once anything in the process has touched
+ * `process.stdin`, a pipe on fd 0 is non-blocking and that read fails with EAGAIN whenever the writer
+ * is slower than the reader (a parent piping megabytes of JSON Lines in), so this waits and reads again.
+ */
+function readStandardInput(): Buffer {
+  const chunks: Buffer[] = [];
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(1 << 16);
+    let count: number;
+    try {
+      count = readSync(0, chunk, 0, chunk.length, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') { Atomics.wait(pause, 0, 0, 5); continue; }
+      if (code === 'EOF') break; // Windows' closed pipe
+      throw error;
+    }
+    if (count === 0) break;
+    chunks.push(chunk.subarray(0, count));
+  }
+  return Buffer.concat(chunks);
 }
 
 /** An errno error of a read as words ('no such file', 'is a directory', 'permission denied'), else its code or message. */
