@@ -16,6 +16,7 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerPredict } from './commands/predict.js';
 import { registerPretrain } from './commands/pretrain.js';
 import { registerServe } from './commands/serve.js';
+import { registerSilverPairs } from './commands/silver-pairs.js';
 import { registerQuantize } from './commands/quantize.js';
 import { registerStart } from './commands/start.js';
 import { registerTokenize } from './commands/tokenize.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerPredict(program);
   registerPretrain(program);
   registerServe(program);
+  registerSilverPairs(program);
   registerQuantize(program);
   registerStart(program);
   registerTokenize(program);

@@ -3,6 +3,7 @@
 export type { TableFormat, TaggingScheme, TaskData, TaskFeatures, TaskKind, TaskLoadOptions, TaskOutputs, TaskSpec, TaskSpecOptions } from './task.js';
 export { taskSpec } from './registry.js';
 export { evaluateClassification, evaluateRegression, evaluateSimilarity, readTextExamples, type TextExample, type TextTaskKind } from './classification.js';
+export { formatScoredPairs, type ScoredPair } from './scored-pairs.js';
 export { evaluateNer, readCharTaggedTsv, readConllSentences, type NerExample, type TaggedSentence } from './ner.js';
 export { evaluateSrl, readPropBankSentences, type PropBankSentence, type SrlExample } from './srl.js';
 export { readSquadExamples, squadScores, type QaAnswer, type QaExample } from './squad.js';

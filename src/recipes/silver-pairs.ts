@@ -1,0 +1,123 @@
+// Silver training pairs for a cross-encoder, scored by a bi-encoder (Augmented SBERT, Thakur et al.
+// 2021, run the other way round: there a cross-encoder labels pairs for a bi-encoder).
+//
+// Why: a small cross-encoder fine-tuned on a few thousand scored pairs (STS-B's 5,700) memorises
+// them instead of learning to compare the two texts inside one sequence, while a bi-encoder
+// fine-tuned on the same pairs generalises (README, "Quality per CPU-hour"). The bi-encoder can score
+// any number of new pairs of the same sentences; tens of thousands of them give the cross-encoder
+// enough comparisons that memorising stops paying.
+//
+// The pairs: every sentence of the gold pairs with its `neighbours` most similar other sentences (by
+// the teacher's cosine) and `randomPartners` random ones, so that the silver scores cover the whole
+// scale instead of crowding at "unrelated"; the gold pairs themselves (either order) are not repeated.
+// A silver score is the teacher's cosine on the gold scale: the least-squares line of gold score on
+// cosine over the gold pairs, clipped to the gold scores' range.
+import type { TaskLoadOptions } from '../data/tasks/task.js';
+import { readTextExamples } from '../data/tasks/classification.js';
+import type { ScoredPair } from '../data/tasks/scored-pairs.js';
+import { pearson } from '../data/tasks/metrics.js';
+import { dotProduct } from '../model/pooling.js';
+import { sentenceTransformersPooling } from '../model/sentence-transformers.js';
+import { Rng } from '../runtime/rng.js';
+import { type SessionThreading, threadingOf } from '../runtime/session.js';
+import { BertInference } from '../serve/bert-inference.js';
+import { nearestNeighbours } from './nearest-neighbours.js';
+
+export interface SilverPairsOptions extends SessionThreading {
+  /** Most similar other sentences paired with each sentence (default 3). */
+  readonly neighbours?: number;
+  /** Random other sentences paired with each sentence (default 2). */
+  readonly randomPartners?: number;
+  /** Seed of the random partners (default 42). */
+  readonly seed?: number;
+  /** Column names and format of the gold file (as finetune reads it). */
+  readonly load?: TaskLoadOptions;
+  /** Texts per teacher run (default 64). */
+  readonly batchSize?: number;
+  /** Called while the teacher embeds the sentences. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export const SILVER_PAIRS_DEFAULTS = { neighbours: 3, randomPartners: 2, seed: 42 } as const;
+
+export interface SilverPairs {
+  /** The gold pairs as read, with their gold scores. */
+  readonly gold: readonly ScoredPair[];
+  /** The new pairs, with the teacher's scores on the gold scale. */
+  readonly silver: readonly ScoredPair[];
+  /** Distinct sentences of the gold pairs. */
+  readonly sentences: number;
+  /** gold score ≈ intercept + slope · cosine over the gold pairs, and that fit's Pearson correlation. */
+  readonly calibration: { readonly intercept: number; readonly slope: number; readonly pearson: number };
+}
+
+/** Reads the scored pairs of `goldPath`, embeds their sentences with the bi-encoder `teacherDir`, and scores new pairs of them. */
+export async function silverPairs(goldPath: string, teacherDir: string, options: SilverPairsOptions = {}): Promise<SilverPairs> {
+  const neighbours = options.neighbours ?? SILVER_PAIRS_DEFAULTS.neighbours;
+  const randomPartners = options.randomPartners ?? SILVER_PAIRS_DEFAULTS.randomPartners;
+  for (const [name, value] of [['neighbours', neighbours], ['randomPartners', randomPartners]] as const) {
+    if (!Number.isInteger(value) || value < 0) throw new Error(`silverPairs: ${name} must be a non-negative integer, got ${value}`);
+  }
+  const gold = (await readTextExamples(goldPath, 'regression', options.load)).map((example) => {
+    if (example.textPair === undefined) throw new Error(`${example.source ?? goldPath}: a single text; silver pairs are made from sentence pairs (a second text column such as sentence2)`);
+    return { text: example.text, textPair: example.textPair, score: example.label as number };
+  });
+  if (gold.length < 2) throw new Error(`${goldPath}: ${gold.length} scored pair${gold.length === 1 ? '' : 's'}; the calibration of the teacher's cosines needs at least 2`);
+
+  const sentences = [...new Set(gold.flatMap((pair) => [pair.text, pair.textPair]))];
+  const indexOf = new Map(sentences.map((sentence, index) => [sentence, index]));
+  const teacher = await BertInference.load(teacherDir, threadingOf(options));
+  let embeddings: Float32Array[];
+  try {
+    embeddings = await teacher.embed(sentences, {
+      pooling: sentenceTransformersPooling(teacherDir) ?? 'mean',
+      normalize: true,
+      batchSize: options.batchSize ?? 64,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  } finally {
+    await teacher.dispose();
+  }
+  const cosine = (a: number, b: number): number => dotProduct(embeddings[a]!, embeddings[b]!);
+
+  const goldCosines = gold.map((pair) => cosine(indexOf.get(pair.text)!, indexOf.get(pair.textPair)!));
+  const calibration = leastSquares(goldCosines, gold.map((pair) => pair.score));
+  if (!(calibration.slope > 0)) {
+    throw new Error(`${teacherDir}: the teacher's cosines do not rise with the scores of ${goldPath} (Pearson ${calibration.pearson.toFixed(3)}); the teacher must be a bi-encoder fine-tuned for similarity (finetune --task similarity)`);
+  }
+  const lowest = Math.min(...gold.map((pair) => pair.score)), highest = Math.max(...gold.map((pair) => pair.score));
+  const scoreOf = (c: number): number => Math.min(highest, Math.max(lowest, calibration.intercept + calibration.slope * c));
+
+  const taken = new Set(gold.map((pair) => unorderedKey(indexOf.get(pair.text)!, indexOf.get(pair.textPair)!)));
+  const silver: ScoredPair[] = [];
+  const add = (a: number, b: number): void => {
+    const key = unorderedKey(a, b);
+    if (a === b || taken.has(key)) return;
+    taken.add(key);
+    silver.push({ text: sentences[a]!, textPair: sentences[b]!, score: scoreOf(cosine(a, b)) });
+  };
+  const nearest = await nearestNeighbours(embeddings, Math.min(neighbours, sentences.length - 1), threadingOf(options));
+  const rng = new Rng(options.seed ?? SILVER_PAIRS_DEFAULTS.seed);
+  nearest.forEach((near, sentence) => {
+    for (const { index } of near) add(sentence, index);
+    for (let r = 0; r < randomPartners; r++) add(sentence, rng.int(sentences.length));
+  });
+  return { gold, silver, sentences: sentences.length, calibration };
+}
+
+function unorderedKey(a: number, b: number): string {
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
+}
+
+/** y ≈ intercept + slope · x by least squares, with the Pearson correlation of x and y. */
+function leastSquares(xs: readonly number[], ys: readonly number[]): SilverPairs['calibration'] {
+  const n = xs.length;
+  const meanX = xs.reduce((sum, x) => sum + x, 0) / n, meanY = ys.reduce((sum, y) => sum + y, 0) / n;
+  let sxy = 0, sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - meanX) * (ys[i]! - meanY);
+    sxx += (xs[i]! - meanX) ** 2;
+  }
+  const slope = sxx === 0 ? Number.NaN : sxy / sxx;
+  return { intercept: meanY - slope * meanX, slope, pearson: pearson(xs, ys) };
+}
