@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Fine-tunes one bertkit-pretrained model on the six tasks of the README's score table, 3 seeds each
-# (and on request stsb-similarity: STS-B as a sentence-embedding model, bertkit finetune --task similarity).
+# (and on request stsb-similarity: STS-B as a sentence-embedding model, bertkit finetune --task similarity; and
+# stsb-silver: STS-B as a cross-encoder trained on the gold pairs plus silver pairs that the stsb-similarity run's
+# first seed scores, bertkit silver-pairs; it needs stsb-similarity first).
 # usage: bench/scores/finetune-all.sh MODEL_DIR WORK_DIR [TASK…]
 #   WORK_DIR holds splits/ from `node dist/bench/scores/prepare.js ../shared WORK_DIR`;
 #   each task writes FINETUNED_DIR/TASK/seeds-report.{json,md} (default FINETUNED_DIR: WORK_DIR/finetuned)
@@ -8,7 +10,7 @@
 #   is resumed (finished seeds kept, the stopped one from its last checkpoint). Default: all six tasks.
 #   EPOCHS_TASK (EPOCHS_SST2, EPOCHS_CONLL2003, …) replaces a task's number of epochs, LR_TASK its learning rate.
 #   TUNING=1 trains and scores on the tuning splits instead (WORK_DIR/splits/tuning: carved from the training side
-#   by prepare.ts; sst2, conll2003, stsb, stsb-similarity), as finetune-sweep.sh does to choose LR_TASK and EPOCHS_TASK.
+#   by prepare.ts; sst2, conll2003, stsb, stsb-similarity, stsb-silver), as finetune-sweep.sh does to choose LR_TASK and EPOCHS_TASK.
 set -euo pipefail
 model=$1 work=$2; shift 2
 tasks=("${@:-sst2 conll2003 stsb chnsenticorp people_daily srl}")
@@ -33,13 +35,19 @@ for task in ${tasks[@]}; do
   compgen -G "$out/seed-*" > /dev/null && resume=(--resume)
   compgen -G "$out/checkpoint-*" > /dev/null && resume=(--resume)
   echo "== $task → $out ${resume[*]} ($(date -u +%H:%M:%S))"
-  if [ -n "${TUNING:-}" ] && [[ ! $task =~ ^(sst2|conll2003|stsb|stsb-similarity)$ ]]; then echo "no tuning split for '$task'" >&2; exit 2; fi
+  if [ -n "${TUNING:-}" ] && [[ ! $task =~ ^(sst2|conll2003|stsb|stsb-similarity|stsb-silver)$ ]]; then echo "no tuning split for '$task'" >&2; exit 2; fi
   # the task's kind, train and dev files, max sequence length, and its default epochs and learning rate
   case $task in
     sst2) spec=(classification "${sst2[@]}" 64 3 1e-4) ;;
     conll2003) spec=(ner "${conll2003[@]}" 128 5 2e-4) ;;
     stsb) spec=(regression "${stsb[@]}" 128 10 1e-4) ;;
     stsb-similarity) spec=(similarity "${stsb[@]}" 128 "${EPOCHS_STSB:-10}" "${LR_STSB:-1e-4}") ;;
+    stsb-silver)
+      teacher=${FINETUNED_DIR:-$work/finetuned}/stsb-similarity/seed-42
+      [ -d "$teacher" ] || teacher=${teacher%/seed-42}/best  # seed 42 was the best seed, moved to best/
+      [ -f "$teacher/model.safetensors" ] || { echo "stsb-silver needs the stsb-similarity run's seed 42 first ($teacher)" >&2; exit 2; }
+      [ -f "$out.pairs.tsv" ] || bertkit silver-pairs --teacher "$teacher" --pairs "${stsb[0]}" --output "$out.pairs.tsv" --threads 1 --quiet
+      spec=(regression "$out.pairs.tsv" "${stsb[1]}" 128 8 1e-3) ;;
     chnsenticorp) spec=(classification "$shared/chnsenticorp/train.tsv" "$shared/chnsenticorp/dev.tsv" 256 3 1e-4) ;;
     people_daily) spec=(ner "$shared/people_daily_ner/train.tsv" "$shared/people_daily_ner/dev.tsv" 256 40 1e-3) ;;
     srl) spec=(srl "$splits/srl-train.conllu" "$splits/srl-validation.conllu" 128 30 1e-3) ;;
