@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The quality-per-CPU-hour table: four ways to spend the same BUDGET of this machine before fine-tuning,
-# each fine-tuned on SST-2, CoNLL-2003 and STS-B (as a cross-encoder's regression and as a bi-encoder's
-# similarity) over 3 seeds, next to the simple baselines.
+# each fine-tuned on SST-2, CoNLL-2003 and STS-B (as a cross-encoder's regression, as a bi-encoder's
+# similarity, and as a cross-encoder on gold plus silver pairs that the bi-encoder scored) over 3 seeds, next to
+# the simple baselines.
 #   pytorch-mlm   plain PyTorch, the usual masked-LM recipe (pytorch_corpus_pretrain.py: dropout 0.1, 80/10/10,
 #                 linear decay), same shards, batch and peak learning rate
 #   bertkit-mlm   bertkit pretrain, masked LM with the CLI's default schedule (linear decay); trains the 8k vocabulary
@@ -19,14 +20,14 @@
 #   models at once, --threads 1 each (default 2), dropout 0.1 for every model (the pretraining ran
 #   without), with the learning rates and epochs that finetune-sweep.sh chose on the tuning splits (best mean over the initial weights
 #   and a 25-minute masked LM): SST-2 2 epochs (of 55k phrases) at 3e-4, CoNLL-2003 12 at 1e-3, STS-B as a
-#   cross-encoder 5 at 1e-4, as a bi-encoder 10 at 3e-4 (EPOCHS_TASK and LR_TASK change them; the tables made before
+#   cross-encoder 5 at 1e-4, as a bi-encoder 10 at 3e-4, on silver pairs 8 at 1e-3 (EPOCHS_TASK and LR_TASK change them; the tables made before
 #   2026-12-04 used SST-2 2 × 1e-4, CoNLL-2003 3 × 2e-4, STS-B 5 × 1e-4 both ways, which starved some models).
 #   Writes WORK_DIR/pretrained/NAME (models + logs, NAME.stsb-zero-shot.json: STS-B validation scored by the pretrained
 #   model's mean-pooled cosines, no fine-tuning), WORK_DIR/finetuned/NAME/TASK, and prints the table
 #   (WORK_DIR/quality-table.{md,json}).
 set -euo pipefail
 budget=$1 work=$2; shift 2
-tasks=("${@:-sst2 conll2003 stsb stsb-similarity}")
+tasks=("${@:-sst2 conll2003 stsb stsb-similarity stsb-silver}")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/../..
 shared=${BERTKIT_SHARED:-$root/../shared}
