@@ -43,10 +43,12 @@ for task in ${tasks[@]}; do
     stsb) spec=(regression "${stsb[@]}" 128 10 1e-4) ;;
     stsb-similarity) spec=(similarity "${stsb[@]}" 128 "${EPOCHS_STSB:-10}" "${LR_STSB:-1e-4}") ;;
     stsb-silver)
-      teacher=${FINETUNED_DIR:-$work/finetuned}/stsb-similarity/seed-42
-      [ -d "$teacher" ] || teacher=${teacher%/seed-42}/best  # seed 42 was the best seed, moved to best/
-      [ -f "$teacher/model.safetensors" ] || { echo "stsb-silver needs the stsb-similarity run's seed 42 first ($teacher)" >&2; exit 2; }
-      [ -f "$out.pairs.tsv" ] || bertkit silver-pairs --teacher "$teacher" --pairs "${stsb[0]}" --output "$out.pairs.tsv" --threads 1 --quiet
+      similarity=${FINETUNED_DIR:-$work/finetuned}/stsb-similarity teacher=
+      for dir in "$similarity/seed-42" "$similarity/best" "$similarity"; do  # seed 42; moved to best/ when it was the best seed; a one-seed run
+        [ -f "$dir/model.safetensors" ] && { teacher=$dir; break; }
+      done
+      [ -n "$teacher" ] || { echo "stsb-silver needs the stsb-similarity run's seed 42 first ($similarity)" >&2; exit 2; }
+      [ "$out.pairs.tsv" -nt "$teacher/model.safetensors" ] || bertkit silver-pairs --teacher "$teacher" --pairs "${stsb[0]}" --output "$out.pairs.tsv" --threads 1 --quiet
       spec=(regression "$out.pairs.tsv" "${stsb[1]}" 128 8 1e-3) ;;
     chnsenticorp) spec=(classification "$shared/chnsenticorp/train.tsv" "$shared/chnsenticorp/dev.tsv" 256 3 1e-4) ;;
     people_daily) spec=(ner "$shared/people_daily_ner/train.tsv" "$shared/people_daily_ner/dev.tsv" 256 40 1e-3) ;;

@@ -51,8 +51,8 @@ export function readUtf8File(path: string): string {
 function readStandardInput(): Buffer {
   const chunks: Buffer[] = [];
   const pause = new Int32Array(new SharedArrayBuffer(4));
+  const chunk = Buffer.allocUnsafe(1 << 16);
   for (;;) {
-    const chunk = Buffer.allocUnsafe(1 << 16);
     let count: number;
     try {
       count = readSync(0, chunk, 0, chunk.length, null);
@@ -63,7 +63,7 @@ function readStandardInput(): Buffer {
       throw error;
     }
     if (count === 0) break;
-    chunks.push(chunk.subarray(0, count));
+    chunks.push(Buffer.from(chunk.subarray(0, count))); // a copy: the next read reuses the chunk
   }
   return Buffer.concat(chunks);
 }

@@ -21,12 +21,12 @@ import { sentenceTransformersPooling } from '../model/sentence-transformers.js';
 import { Rng } from '../runtime/rng.js';
 import { type SessionThreading, threadingOf } from '../runtime/session.js';
 import { BertInference } from '../serve/bert-inference.js';
-import { nearestNeighbours } from './nearest-neighbours.js';
+import { nearestNeighbours } from '../serve/nearest-neighbours.js';
 
 export interface SilverPairsOptions extends SessionThreading {
   /** Most similar other sentences paired with each sentence (default 3). */
   readonly neighbours?: number;
-  /** Random other sentences paired with each sentence (default 2). */
+  /** Random other sentences paired with each sentence (default 2; fewer where ten draws find only pairs already taken). */
   readonly randomPartners?: number;
   /** Seed of the random partners (default 42). */
   readonly seed?: number;
@@ -39,6 +39,9 @@ export interface SilverPairsOptions extends SessionThreading {
 }
 
 export const SILVER_PAIRS_DEFAULTS = { neighbours: 3, randomPartners: 2, seed: 42 } as const;
+
+/** Draws of a random partner before giving up on one: only a few sentences have nearly every pair taken. */
+const RANDOM_DRAWS = 10;
 
 export interface SilverPairs {
   /** The gold pairs as read, with their gold scores. */
@@ -58,11 +61,16 @@ export async function silverPairs(goldPath: string, teacherDir: string, options:
   for (const [name, value] of [['neighbours', neighbours], ['randomPartners', randomPartners]] as const) {
     if (!Number.isInteger(value) || value < 0) throw new Error(`silverPairs: ${name} must be a non-negative integer, got ${value}`);
   }
-  const gold = (await readTextExamples(goldPath, 'regression', options.load)).map((example) => {
-    if (example.textPair === undefined) throw new Error(`${example.source ?? goldPath}: a single text; silver pairs are made from sentence pairs (a second text column such as sentence2)`);
-    return { text: example.text, textPair: example.textPair, score: example.label as number };
-  });
+  // read as similarity data: a file without a second text column is an error naming the columns it has
+  const gold = (await readTextExamples(goldPath, 'similarity', options.load))
+    .map((example) => ({ text: example.text, textPair: example.textPair!, score: example.label as number }));
   if (gold.length < 2) throw new Error(`${goldPath}: ${gold.length} scored pair${gold.length === 1 ? '' : 's'}; the calibration of the teacher's cosines needs at least 2`);
+  let lowest = Infinity, highest = -Infinity;
+  for (const { score } of gold) {
+    lowest = Math.min(lowest, score);
+    highest = Math.max(highest, score);
+  }
+  if (lowest === highest) throw new Error(`${goldPath}: all ${gold.length} pairs score ${lowest}; silver scores are placed on the gold scale, which needs different scores`);
 
   const sentences = [...new Set(gold.flatMap((pair) => [pair.text, pair.textPair]))];
   const indexOf = new Map(sentences.map((sentence, index) => [sentence, index]));
@@ -85,22 +93,29 @@ export async function silverPairs(goldPath: string, teacherDir: string, options:
   if (!(calibration.slope > 0)) {
     throw new Error(`${teacherDir}: the teacher's cosines do not rise with the scores of ${goldPath} (Pearson ${calibration.pearson.toFixed(3)}); the teacher must be a bi-encoder fine-tuned for similarity (finetune --task similarity)`);
   }
-  const lowest = Math.min(...gold.map((pair) => pair.score)), highest = Math.max(...gold.map((pair) => pair.score));
   const scoreOf = (c: number): number => Math.min(highest, Math.max(lowest, calibration.intercept + calibration.slope * c));
 
   const taken = new Set(gold.map((pair) => unorderedKey(indexOf.get(pair.text)!, indexOf.get(pair.textPair)!)));
   const silver: ScoredPair[] = [];
-  const add = (a: number, b: number): void => {
+  /** Adds the pair a, b unless it is taken (or a is b); whether it was added. */
+  const add = (a: number, b: number): boolean => {
     const key = unorderedKey(a, b);
-    if (a === b || taken.has(key)) return;
+    if (a === b || taken.has(key)) return false;
     taken.add(key);
     silver.push({ text: sentences[a]!, textPair: sentences[b]!, score: scoreOf(cosine(a, b)) });
+    return true;
   };
   const nearest = await nearestNeighbours(embeddings, Math.min(neighbours, sentences.length - 1), threadingOf(options));
   const rng = new Rng(options.seed ?? SILVER_PAIRS_DEFAULTS.seed);
   nearest.forEach((near, sentence) => {
     for (const { index } of near) add(sentence, index);
-    for (let r = 0; r < randomPartners; r++) add(sentence, rng.int(sentences.length));
+    for (let r = 0; r < randomPartners; r++) {
+      // another sentence not yet paired with this one; after a few draws that hit taken pairs, give up
+      for (let draw = 0; draw < RANDOM_DRAWS; draw++) {
+        const other = rng.int(sentences.length - 1);
+        if (add(sentence, other < sentence ? other : other + 1)) break;
+      }
+    }
   });
   return { gold, silver, sentences: sentences.length, calibration };
 }

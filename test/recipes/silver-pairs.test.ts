@@ -83,9 +83,17 @@ test('silverPairs: random partners add distinct pairs; a teacher whose cosines f
   writeGold(gold, cosines);
   const result = await silverPairs(gold, teacher, { neighbours: 0, randomPartners: 3, seed: 5, threads: 1 });
   const keys = result.silver.map((pair) => key(pair.text, pair.textPair));
-  assert.ok(result.silver.length > sentences.length, `${result.silver.length} random pairs`);
+  assert.equal(result.silver.length, 3 * sentences.length, 'three partners each: a draw that hits a taken pair draws again');
   assert.equal(new Set(keys).size, keys.length);
   assert.ok(result.silver.every((pair) => pair.text !== pair.textPair));
+  const goldKeys = new Set(result.gold.map((pair) => key(pair.text, pair.textPair)));
+  assert.ok(keys.every((k) => !goldKeys.has(k)), 'no gold pair again');
+  assert.deepEqual((await silverPairs(gold, teacher, { neighbours: 0, randomPartners: 3, seed: 5, threads: 1 })).silver, result.silver, 'the seed decides');
+  assert.notDeepEqual((await silverPairs(gold, teacher, { neighbours: 0, randomPartners: 3, seed: 6, threads: 1 })).silver, result.silver);
+
+  const flat = join(dir, 'flat.tsv');
+  writeGold(flat, cosines, () => 2);
+  await assert.rejects(silverPairs(flat, teacher, { threads: 1 }), /flat\.tsv: all 12 pairs score 2; silver scores are placed on the gold scale/);
 
   const falling = join(dir, 'falling.tsv');
   writeGold(falling, cosines, (c) => 5 - 3 * c);
@@ -93,7 +101,7 @@ test('silverPairs: random partners add distinct pairs; a teacher whose cosines f
 
   const single = join(dir, 'single.tsv');
   writeFileSync(single, 'sentence\tscore\nred cat runs\t1\nblue dog sleeps\t2\n');
-  await assert.rejects(silverPairs(single, teacher, { threads: 1 }), /single\.tsv.*a single text; silver pairs are made from sentence pairs/);
+  await assert.rejects(silverPairs(single, teacher, { threads: 1 }), /single\.tsv: similarity needs a pair of texts per row; no text pair column/);
 });
 
 test('bertkit silver-pairs writes gold then silver pairs that finetune reads back, as TSV or JSON Lines', async () => {
@@ -119,5 +127,8 @@ test('bertkit silver-pairs writes gold then silver pairs that finetune reads bac
   writeFileSync(tabbed, `${JSON.stringify({ sentence1: 'red\tcat', sentence2: 'blue dog', score: 1 })}\n${JSON.stringify({ sentence1: 'green bird', sentence2: 'red dog', score: 3 })}\n`);
   const bad = bertkit('silver-pairs', '--teacher', teacher, '--pairs', tabbed, '--output', join(dir, 'tabbed-out.tsv'), '--threads', '1', '--quiet');
   assert.notEqual(bad.status, 0);
-  assert.match(bad.stderr, /a text holds a tab or a line break, which a TSV cell cannot; write \.jsonl instead/);
+  assert.match(bad.stderr, /the text "red\\tcat" holds a tab or a line break, which a TSV cell cannot; write \.jsonl instead/);
+  const csv = bertkit('silver-pairs', '--teacher', teacher, '--pairs', gold, '--output', join(dir, 'silver.csv'), '--quiet');
+  assert.notEqual(csv.status, 0);
+  assert.match(csv.stderr, /--output .*silver\.csv: silver-pairs writes \.jsonl \(JSON Lines\) or TSV/);
 });

@@ -27,7 +27,7 @@ export function registerSilverPairs(program: Command): void {
     .description('score new pairs of the sentences of a labelled pair file with a fine-tuned bi-encoder (finetune --task similarity): training data for a cross-encoder (finetune --task regression), as Augmented SBERT')
     .requiredOption('--teacher <dir>', 'the bi-encoder: a sentence-embedding model fine-tuned on the gold pairs')
     .requiredOption('--pairs <file>', 'the gold scored pairs (tsv/csv/jsonl, as finetune reads them, e.g. STS-B\'s train.tsv)')
-    .requiredOption('--output <file>', 'where the pairs go, atomically: .jsonl as JSON Lines, else TSV (sentence1, sentence2, score)')
+    .requiredOption('--output <file>', 'where the pairs go, atomically: .jsonl as JSON Lines, else TSV (sentence1, sentence2, score); not .csv or .gz')
     .option('--neighbours <k>', 'pair each sentence with its k most similar other sentences', integerAtLeast(0), SILVER_PAIRS_DEFAULTS.neighbours)
     .option('--random-partners <k>', 'and with k random other sentences', integerAtLeast(0), SILVER_PAIRS_DEFAULTS.randomPartners)
     .option('--seed <n>', 'seed of the random partners', integerAtLeast(0), SILVER_PAIRS_DEFAULTS.seed)
@@ -39,7 +39,8 @@ export function registerSilverPairs(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', integerAtLeast(1))
     .option('--quiet', 'no progress bar')
     .action(async (options: SilverPairsCliOptions) => {
-      const outputFormat = formatOf(options.output) === 'jsonl' ? 'jsonl' : 'tsv';
+      const outputFormat = formatOf(options.output);
+      if (outputFormat === 'csv' || /\.gz$/i.test(options.output)) throw new Error(`--output ${options.output}: silver-pairs writes .jsonl (JSON Lines) or TSV (any other name, e.g. .tsv), not CSV or gzip`);
       const progress = new ProgressBar({ label: 'embedding', total: 1, unit: 'sentences' }, { quiet: options.quiet });
       let result: Awaited<ReturnType<typeof silverPairs>>;
       try {

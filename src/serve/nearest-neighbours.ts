@@ -1,12 +1,12 @@
 // The k nearest rows of a set of L2-normalised embeddings to each row, by cosine (a dot product), in
 // ONNX Runtime: one [block, d] × [d, n] product per block of rows, then a top-k pass in JS over each
-// row of the block. All n² products of 10k sentences take a second this way, minutes in a JS loop.
+// row of the block. All n² products of 10k sentences take a second this way, a minute in a JS loop.
 import { Graph } from '../graph/graph.js';
 import { gemm } from '../graph/ops.js';
 import { Session, type SessionThreading } from '../runtime/session.js';
 
-/** Rows of the cosine matrix computed per run: 512 × n floats (18 MB for 9,000 sentences). */
-const BLOCK_ROWS = 512;
+/** Cosines computed per run: rows × n of them in at most 64 MB, whatever n is. */
+const BLOCK_FLOATS = 1 << 24;
 
 export interface Neighbour {
   readonly index: number;
@@ -36,8 +36,9 @@ export async function nearestNeighbours(embeddings: readonly Float32Array[], k: 
   const session = await Session.create(graph, threading);
   const result: Neighbour[][] = [];
   try {
-    for (let start = 0; start < n; start += BLOCK_ROWS) {
-      const rows = Math.min(BLOCK_ROWS, n - start);
+    const blockRows = Math.max(1, Math.floor(BLOCK_FLOATS / n));
+    for (let start = 0; start < n; start += blockRows) {
+      const rows = Math.min(blockRows, n - start);
       const { cosines } = await session.run({
         queries: { data: all.subarray(start * width, (start + rows) * width), dims: [rows, width] },
         keys: { data: all, dims: [n, width] },
