@@ -73,6 +73,7 @@ export async function silverPairs(goldPath: string, teacherDir: string, options:
   if (lowest === highest) throw new Error(`${goldPath}: all ${gold.length} pairs score ${lowest}; silver scores are placed on the gold scale, which needs different scores`);
 
   const sentences = [...new Set(gold.flatMap((pair) => [pair.text, pair.textPair]))];
+  if (sentences.length < 3) throw new Error(`${goldPath}: ${sentences.length} distinct text${sentences.length === 1 ? '' : 's'}; new pairs need at least 3`);
   const indexOf = new Map(sentences.map((sentence, index) => [sentence, index]));
   const teacher = await BertInference.load(teacherDir, threadingOf(options));
   let embeddings: Float32Array[];

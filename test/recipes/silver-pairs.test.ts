@@ -99,6 +99,10 @@ test('silverPairs: random partners add distinct pairs; a teacher whose cosines f
   writeGold(falling, cosines, (c) => 5 - 3 * c);
   await assert.rejects(silverPairs(falling, teacher, { threads: 1 }), /teacher's cosines do not rise with the scores of .*falling\.tsv \(Pearson -1\.000\)/);
 
+  const twoTexts = join(dir, 'two-texts.tsv');
+  writeFileSync(twoTexts, 'sentence1\tsentence2\tscore\nred cat runs\tblue dog sleeps\t1\nblue dog sleeps\tred cat runs\t2\n');
+  await assert.rejects(silverPairs(twoTexts, teacher, { threads: 1 }), /two-texts\.tsv: 2 distinct texts; new pairs need at least 3/);
+
   const single = join(dir, 'single.tsv');
   writeFileSync(single, 'sentence\tscore\nred cat runs\t1\nblue dog sleeps\t2\n');
   await assert.rejects(silverPairs(single, teacher, { threads: 1 }), /single\.tsv: similarity needs a pair of texts per row; no text pair column/);
