@@ -17,6 +17,7 @@ import { type QuantizationScheme, quantizeEncoderWeights } from '../compress/qua
 import { type BatchInput, BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import type { Encoding } from '../tokenizer/encoding.js';
 import { type Pooling, poolRows } from '../model/pooling.js';
+import { topIndices } from './top-indices.js';
 
 /** `threads`: ORT intra-op threads (default: all cores); `spinWait`: see SessionOptions. */
 export interface BertInferenceOptions extends Readonly<SessionThreading> {
@@ -439,13 +440,5 @@ function topPredictions(logits: Float32Array, k: number): { id: number; score: n
   for (const x of logits) if (x > max) max = x;
   let sum = 0;
   for (const x of logits) sum += Math.exp(x - max);
-  const top: number[] = [];
-  for (let id = 0; id < logits.length; id++) {
-    if (top.length === k && logits[id]! <= logits[top[k - 1]!]!) continue;
-    let at = top.length === k ? k - 1 : top.length;
-    while (at > 0 && logits[top[at - 1]!]! < logits[id]!) at--;
-    top.splice(at, 0, id);
-    if (top.length > k) top.pop();
-  }
-  return top.map((id) => ({ id, score: Math.exp(logits[id]! - max) / sum }));
+  return topIndices(logits, k).map((id) => ({ id, score: Math.exp(logits[id]! - max) / sum }));
 }

@@ -4,6 +4,7 @@
 import { Graph } from '../graph/graph.js';
 import { gemm } from '../graph/ops.js';
 import { Session, type SessionThreading } from '../runtime/session.js';
+import { topIndices } from './top-indices.js';
 
 /** Cosines computed per run: rows × n of them in at most 64 MB, whatever n is. */
 const BLOCK_FLOATS = 1 << 24;
@@ -44,27 +45,13 @@ export async function nearestNeighbours(embeddings: readonly Float32Array[], k: 
         keys: { data: all, dims: [n, width] },
       });
       const scores = cosines!.data as Float32Array;
-      for (let row = 0; row < rows; row++) result.push(topK(scores.subarray(row * n, (row + 1) * n), k, start + row));
+      for (let row = 0; row < rows; row++) {
+        const similarities = scores.subarray(row * n, (row + 1) * n);
+        result.push(topIndices(similarities, k, start + row).map((index) => ({ index, cosine: similarities[index]! })));
+      }
     }
   } finally {
     await session.dispose();
   }
   return result;
-}
-
-/** The k largest entries of `scores` other than `self`, largest first (insertion into a sorted list of k). */
-function topK(scores: Float32Array, k: number, self: number): Neighbour[] {
-  const best: Neighbour[] = [];
-  for (let index = 0; index < scores.length; index++) {
-    if (index === self) continue;
-    const cosine = scores[index]!;
-    if (best.length === k) {
-      if (cosine <= best[k - 1]!.cosine) continue;
-      best.pop();
-    }
-    let at = best.length;
-    while (at > 0 && best[at - 1]!.cosine < cosine) at--;
-    best.splice(at, 0, { index, cosine });
-  }
-  return best;
 }

@@ -4,7 +4,7 @@ import { type Command, Option } from 'commander';
 import { formatScoredPairs } from '../../data/tasks/scored-pairs.js';
 import { formatOf } from '../../data/tasks/table.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { SILVER_PAIRS_DEFAULTS, silverPairs } from '../../recipes/silver-pairs.js';
+import { SILVER_PAIRS_DEFAULTS, type SilverPairs, silverPairs } from '../../recipes/silver-pairs.js';
 import { integerAtLeast } from '../args.js';
 import { ProgressBar } from '../progress.js';
 import { type DataCliOptions, taskLoadOptions } from './finetune.js';
@@ -42,7 +42,7 @@ export function registerSilverPairs(program: Command): void {
       const outputFormat = formatOf(options.output);
       if (outputFormat === 'csv' || /\.gz$/i.test(options.output)) throw new Error(`--output ${options.output}: silver-pairs writes .jsonl (JSON Lines) or TSV (any other name, e.g. .tsv), not CSV or gzip`);
       const progress = new ProgressBar({ label: 'embedding', total: 1, unit: 'sentences' }, { quiet: options.quiet });
-      let result: Awaited<ReturnType<typeof silverPairs>>;
+      let result: SilverPairs;
       try {
         result = await silverPairs(options.pairs, options.teacher, {
           neighbours: options.neighbours,
