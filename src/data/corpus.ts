@@ -72,7 +72,9 @@ const SENTENCE_END = /[.!?…。！？]["'”’)\]»_*」』）]*$/;
 /**
  * Whether a text file looks like hard-wrapped paragraphs rather than one sentence per line: in its
  * first 256 KB, most lines that another line follows within the paragraph end without a sentence
- * terminator. One-sentence-per-line files end nearly every line with one.
+ * terminator (one-sentence-per-line files end nearly every line with one), and the text has paragraph
+ * breaks or lines wrapped near one width. A list of phrases (SST-2's) also lacks terminators, but its
+ * lines run on without a blank line and their lengths scatter: each is a text of its own.
  */
 function looksHardWrapped(file: string): boolean {
   const fd = openSync(file, 'r');
@@ -91,14 +93,24 @@ function looksHardWrapped(file: string): boolean {
     }
   }
   const lines = head.toString('utf8').split('\n').map((line) => line.trim());
-  let inner = 0;
+  const innerLengths: number[] = [];
   let unterminated = 0;
+  let paragraphBreaks = 0;
   for (let k = 0; k + 2 < lines.length; k++) {
+    if (lines[k]!.length === 0) paragraphBreaks++;
     if (lines[k]!.length === 0 || lines[k + 1]!.length === 0) continue;
-    inner++;
+    innerLengths.push(lines[k]!.length);
     if (!SENTENCE_END.test(lines[k]!)) unterminated++;
   }
-  return inner >= 10 && unterminated > inner / 2;
+  const inner = innerLengths.length;
+  if (inner < 10 || unterminated <= inner / 2) return false;
+  return paragraphBreaks > 0 || shareNearWrapWidth(innerLengths) >= 0.8;
+}
+
+/** The share of lines at least 60 % as long as the 90th percentile: near 1 for wrapped prose, 0.2–0.4 for phrase lists. */
+function shareNearWrapWidth(lengths: readonly number[]): number {
+  const width = [...lengths].sort((a, b) => a - b)[Math.floor(lengths.length * 0.9)]!;
+  return lengths.filter((length) => length >= 0.6 * width).length / lengths.length;
 }
 
 /** Streams the documents of every file of `paths` (see `expandCorpusPaths`), in order; empty documents are dropped. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { corpusFormatOf, expandCorpusPaths, readCorpus, type CorpusDocument, type CorpusOptions } from '../../src/data/corpus.js';
+import { Rng } from '../../src/runtime/rng.js';
 import { sharedPath, skipWithoutShared } from '../helpers/shared.js';
 
 async function collect(paths: string[], options: CorpusOptions = {}): Promise<CorpusDocument[]> {
@@ -95,6 +96,35 @@ test("'auto' tells hard-wrapped paragraphs from one sentence per line", { skip: 
   assert.equal(corpusFormatOf(join(dir, 'emma.txt.gz')), 'paragraphs');
   assert.equal(corpusFormatOf(sharedPath('data/corpus/gutenberg/carroll-alice.txt')), 'paragraphs');
   assert.equal(corpusFormatOf(sharedPath('data/corpus/gutenberg/carroll-alice.txt'), 'sentences'), 'sentences');
+});
+
+test("'auto' reads a list of phrases without full stops one per line, and one unbroken wrapped paragraph as paragraphs", async () => {
+  const dir = tempDir();
+  const rng = new Rng(7);
+  const word = () => ['film', 'a', 'gorgeous', 'never', 'lets', 'her', 'character', 'so', 'many', 'flaws', 'and', 'the'][rng.int(12)]!;
+  const words = (n: number) => Array.from({ length: n }, word).join(' ');
+  // SST-2's phrases: no terminators, no blank lines, lengths from 1 to 30 words
+  const phrases = Array.from({ length: 200 }, () => words(1 + rng.int(30)));
+  const phraseFile = join(dir, 'phrases.txt');
+  writeFileSync(phraseFile, phrases.join('\n') + '\n');
+  assert.equal(corpusFormatOf(phraseFile), 'sentences');
+  // one paragraph of prose wrapped at 70 columns, no blank line anywhere
+  const prose = Array.from({ length: 120 }, () => `${words(12)}, ${words(5)}.`).join(' ');
+  const wrapped: string[] = [];
+  let line = '';
+  for (const token of prose.split(' ')) {
+    if (line.length + token.length + 1 > 70) (wrapped.push(line), (line = token));
+    else line = line ? `${line} ${token}` : token;
+  }
+  wrapped.push(line);
+  const proseFile = join(dir, 'prose.txt');
+  writeFileSync(proseFile, wrapped.join('\n') + '\n');
+  assert.equal(corpusFormatOf(proseFile), 'paragraphs');
+  // the same phrases as documents between blank lines still read as paragraphs: the breaks say so
+  const stanzas = join(dir, 'stanzas.txt');
+  writeFileSync(stanzas, phrases.map((p, k) => (k % 4 === 3 ? `${p}\n` : p)).join('\n') + '\n');
+  assert.equal(corpusFormatOf(stanzas), 'paragraphs');
+  assert.deepEqual((await collect([phraseFile])).map((d) => d.sentences.length), [200]);
 });
 
 test('errors name the file and line', async () => {
