@@ -48,8 +48,11 @@ for task in ${tasks[@]}; do
         [ -f "$dir/model.safetensors" ] && { teacher=$dir; break; }
       done
       [ -n "$teacher" ] || { echo "stsb-silver needs the stsb-similarity run's seed 42 first ($similarity)" >&2; exit 2; }
-      [ "$out.pairs.tsv" -nt "$teacher/model.safetensors" ] || bertkit silver-pairs --teacher "$teacher" --pairs "${stsb[0]}" --output "$out.pairs.tsv" --threads 1 --quiet
-      spec=(regression "$out.pairs.tsv" "${stsb[1]}" 128 8 1e-3) ;;
+      # 10 nearest and 6 random partners (SILVER_NEIGHBOURS, SILVER_RANDOM_PARTNERS), 3 epochs: chosen on the tuning split over
+      # 3 + 2 partners and 8 epochs (about as many updates), for the initial weights and the bertkit hour together (README)
+      [ "$out.pairs.tsv" -nt "$teacher/model.safetensors" ] || bertkit silver-pairs --teacher "$teacher" --pairs "${stsb[0]}" --output "$out.pairs.tsv" \
+        --neighbours "${SILVER_NEIGHBOURS:-10}" --random-partners "${SILVER_RANDOM_PARTNERS:-6}" --threads 1 --quiet
+      spec=(regression "$out.pairs.tsv" "${stsb[1]}" 128 3 1e-3) ;;
     chnsenticorp) spec=(classification "$shared/chnsenticorp/train.tsv" "$shared/chnsenticorp/dev.tsv" 256 3 1e-4) ;;
     people_daily) spec=(ner "$shared/people_daily_ner/train.tsv" "$shared/people_daily_ner/dev.tsv" 256 40 1e-3) ;;
     srl) spec=(srl "$splits/srl-train.conllu" "$splits/srl-validation.conllu" 128 30 1e-3) ;;
