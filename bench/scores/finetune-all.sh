@@ -49,10 +49,13 @@ for task in ${tasks[@]}; do
       done
       [ -n "$teacher" ] || { echo "stsb-silver needs the stsb-similarity run's seed 42 first ($similarity)" >&2; exit 2; }
       # 10 nearest and 6 random partners (SILVER_NEIGHBOURS, SILVER_RANDOM_PARTNERS), 3 epochs: chosen on the tuning split over
-      # 3 + 2 partners and 8 epochs (about as many updates), for the initial weights and the bertkit hour together (README)
-      [ "$out.pairs.tsv" -nt "$teacher/model.safetensors" ] || bertkit silver-pairs --teacher "$teacher" --pairs "${stsb[0]}" --output "$out.pairs.tsv" \
-        --neighbours "${SILVER_NEIGHBOURS:-10}" --random-partners "${SILVER_RANDOM_PARTNERS:-6}" --threads 1 --quiet
-      spec=(regression "$out.pairs.tsv" "${stsb[1]}" 128 3 1e-3) ;;
+      # 3 + 2 partners and 8 epochs (about as many updates), for the initial weights and the bertkit hour together (README);
+      # the file is named by its partners and rebuilt when older than its teacher
+      neighbours=${SILVER_NEIGHBOURS:-10} partners=${SILVER_RANDOM_PARTNERS:-6}
+      pairs=$out.pairs-$neighbours+$partners.tsv
+      [ "$pairs" -nt "$teacher/model.safetensors" ] || bertkit silver-pairs --teacher "$teacher" --pairs "${stsb[0]}" --output "$pairs" \
+        --neighbours "$neighbours" --random-partners "$partners" --threads 1 --quiet
+      spec=(regression "$pairs" "${stsb[1]}" 128 3 1e-3) ;;
     chnsenticorp) spec=(classification "$shared/chnsenticorp/train.tsv" "$shared/chnsenticorp/dev.tsv" 256 3 1e-4) ;;
     people_daily) spec=(ner "$shared/people_daily_ner/train.tsv" "$shared/people_daily_ner/dev.tsv" 256 40 1e-3) ;;
     srl) spec=(srl "$splits/srl-train.conllu" "$splits/srl-validation.conllu" 128 30 1e-3) ;;
