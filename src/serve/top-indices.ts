@@ -4,6 +4,7 @@
 /** Indices of the k largest values, largest first; ties go to the lower index; `skip` is never chosen. */
 export function topIndices(values: Float32Array, k: number, skip = -1): number[] {
   const top: number[] = [];
+  if (k <= 0) return top; // the loop below assumes a kth entry to beat
   for (let index = 0; index < values.length; index++) {
     if (index === skip) continue;
     const value = values[index]!;
