@@ -21,8 +21,9 @@
 #   without), with the learning rates and epochs that finetune-sweep.sh chose on the tuning splits (best mean over the initial weights
 #   and a 25-minute masked LM): SST-2 2 epochs (of 55k phrases) at 3e-4, CoNLL-2003 12 at 1e-3, STS-B as a
 #   cross-encoder 5 at 1e-4, as a bi-encoder 10 at 3e-4, on silver pairs (10 nearest + 6 random partners) 3 at 1e-3 (set by
-#   hand on the tuning split: 3 × 3e-4 reached 23.6 from the initial weights, 1e-3 71.5–72.9; finetune-all.sh's comment) (EPOCHS_TASK and LR_TASK change them; the tables made before
-#   2026-12-04 used SST-2 2 × 1e-4, CoNLL-2003 3 × 2e-4, STS-B 5 × 1e-4 both ways, which starved some models).
+#   hand on the tuning split: 3 × 3e-4 reached 23.6 from the initial weights, 1e-3 71.5–72.9; finetune-all.sh's comment)
+#   (EPOCHS_TASK and LR_TASK change them; the tables made before 2026-12-04 used SST-2 2 × 1e-4, CoNLL-2003 3 × 2e-4,
+#   STS-B 5 × 1e-4 both ways, which starved some models).
 #   Writes WORK_DIR/pretrained/NAME (models + logs, NAME.stsb-zero-shot.json: STS-B validation scored by the pretrained
 #   model's mean-pooled cosines, no fine-tuning), WORK_DIR/finetuned/NAME/TASK, and prints the table
 #   (WORK_DIR/quality-table.{md,json}).
