@@ -10,8 +10,15 @@
 // The pairs: every sentence of the gold pairs with its `neighbours` most similar other sentences (by
 // the teacher's cosine) and `randomPartners` random ones, so that the silver scores cover the whole
 // scale instead of crowding at "unrelated"; the gold pairs themselves (either order) are not repeated.
+// Each pair is written in a random order: similarity is symmetric, but a cross-encoder reads its two
+// texts as one sequence, and anchor first every sentence would open all the pairs it chose (16 by
+// default), an order that new pairs do not have.
 // A silver score is the teacher's cosine on the gold scale: the least-squares line of gold score on
 // cosine over the gold pairs, clipped to the gold scores' range.
+//
+// Several teachers (e.g. the seeds of one bi-encoder run) act as one whose cosine is the mean of
+// theirs, as an ensemble distils into a student (Hinton et al. 2015): each seed's errors on the new
+// pairs differ, so the mean scores them closer to the truth than any one seed (README, "Quality per CPU-hour").
 import type { TaskLoadOptions } from '../data/tasks/task.js';
 import { readTextExamples } from '../data/tasks/classification.js';
 import type { ScoredPair } from '../data/tasks/scored-pairs.js';
@@ -54,8 +61,13 @@ export interface SilverPairs {
   readonly calibration: { readonly intercept: number; readonly slope: number; readonly pearson: number };
 }
 
-/** Reads the scored pairs of `goldPath`, embeds their sentences with the bi-encoder `teacherDir`, and scores new pairs of them. */
-export async function silverPairs(goldPath: string, teacherDir: string, options: SilverPairsOptions = {}): Promise<SilverPairs> {
+/**
+ * Reads the scored pairs of `goldPath`, embeds their sentences with the bi-encoder `teacher` (one model
+ * directory, or several whose cosines are averaged), and scores new pairs of them.
+ */
+export async function silverPairs(goldPath: string, teacher: string | readonly string[], options: SilverPairsOptions = {}): Promise<SilverPairs> {
+  const teacherDirs = typeof teacher === 'string' ? [teacher] : teacher;
+  if (teacherDirs.length === 0) throw new Error('silverPairs: no teacher; give at least one bi-encoder directory');
   const neighbours = options.neighbours ?? SILVER_PAIRS_DEFAULTS.neighbours;
   const randomPartners = options.randomPartners ?? SILVER_PAIRS_DEFAULTS.randomPartners;
   for (const [name, value] of [['neighbours', neighbours], ['randomPartners', randomPartners]] as const) {
@@ -75,27 +87,35 @@ export async function silverPairs(goldPath: string, teacherDir: string, options:
   const sentences = [...new Set(gold.flatMap((pair) => [pair.text, pair.textPair]))];
   if (sentences.length < 3) throw new Error(`${goldPath}: ${sentences.length} distinct text${sentences.length === 1 ? '' : 's'}; new pairs need at least 3`);
   const indexOf = new Map(sentences.map((sentence, index) => [sentence, index]));
-  const teacher = await BertInference.load(teacherDir, threadingOf(options));
-  let embeddings: Float32Array[];
-  try {
-    embeddings = await teacher.embed(sentences, {
-      pooling: sentenceTransformersPooling(teacherDir) ?? 'mean',
-      normalize: true,
-      batchSize: options.batchSize ?? 64,
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-  } finally {
-    await teacher.dispose();
+  // each teacher's unit embeddings, scaled by 1/√teachers and laid end to end: the dot product of two
+  // such vectors is the mean of the teachers' cosines, so nearest neighbours need no change
+  const perTeacher: Float32Array[][] = [];
+  for (const [index, teacherDir] of teacherDirs.entries()) {
+    const inference = await BertInference.load(teacherDir, threadingOf(options));
+    try {
+      perTeacher.push(await inference.embed(sentences, {
+        pooling: sentenceTransformersPooling(teacherDir) ?? 'mean',
+        normalize: true,
+        batchSize: options.batchSize ?? 64,
+        ...(options.onProgress ? { onProgress: (done: number, total: number) => options.onProgress!(index * total + done, teacherDirs.length * total) } : {}),
+      }));
+    } finally {
+      await inference.dispose();
+    }
   }
+  const embeddings = perTeacher.length === 1 ? perTeacher[0]! : sentences.map((_, sentence) => concatenateScaled(perTeacher.map((vectors) => vectors[sentence]!)));
   const cosine = (a: number, b: number): number => dotProduct(embeddings[a]!, embeddings[b]!);
 
   const goldCosines = gold.map((pair) => cosine(indexOf.get(pair.text)!, indexOf.get(pair.textPair)!));
   const calibration = leastSquares(goldCosines, gold.map((pair) => pair.score));
   if (!(calibration.slope > 0)) {
-    throw new Error(`${teacherDir}: the teacher's cosines do not rise with the scores of ${goldPath} (Pearson ${calibration.pearson.toFixed(3)}); the teacher must be a bi-encoder fine-tuned for similarity (finetune --task similarity)`);
+    throw new Error(`${teacherDirs.join(', ')}: the teacher's cosines do not rise with the scores of ${goldPath} (Pearson ${calibration.pearson.toFixed(3)}); the teacher must be a bi-encoder fine-tuned for similarity (finetune --task similarity)`);
   }
   const scoreOf = (c: number): number => Math.min(highest, Math.max(lowest, calibration.intercept + calibration.slope * c));
 
+  const seed = options.seed ?? SILVER_PAIRS_DEFAULTS.seed;
+  const rng = new Rng(seed);
+  const order = new Rng(seed, Rng.streamOf('pair order')); // its own stream: the partners do not depend on it
   const taken = new Set(gold.map((pair) => unorderedKey(indexOf.get(pair.text)!, indexOf.get(pair.textPair)!)));
   const silver: ScoredPair[] = [];
   /** Adds the pair a, b unless it is taken (or a is b); whether it was added. */
@@ -103,11 +123,11 @@ export async function silverPairs(goldPath: string, teacherDir: string, options:
     const key = unorderedKey(a, b);
     if (a === b || taken.has(key)) return false;
     taken.add(key);
-    silver.push({ text: sentences[a]!, textPair: sentences[b]!, score: scoreOf(cosine(a, b)) });
+    const [first, second] = order.uniform() < 0.5 ? [a, b] : [b, a];
+    silver.push({ text: sentences[first]!, textPair: sentences[second]!, score: scoreOf(cosine(a, b)) });
     return true;
   };
   const nearest = await nearestNeighbours(embeddings, Math.min(neighbours, sentences.length - 1), threadingOf(options));
-  const rng = new Rng(options.seed ?? SILVER_PAIRS_DEFAULTS.seed);
   nearest.forEach((near, sentence) => {
     for (const { index } of near) add(sentence, index);
     for (let r = 0; r < randomPartners; r++) {
@@ -119,6 +139,18 @@ export async function silverPairs(goldPath: string, teacherDir: string, options:
     }
   });
   return { gold, silver, sentences: sentences.length, calibration };
+}
+
+/** The vectors end to end, each divided by √(their number). */
+function concatenateScaled(vectors: readonly Float32Array[]): Float32Array {
+  const scale = 1 / Math.sqrt(vectors.length);
+  const joined = new Float32Array(vectors.reduce((sum, vector) => sum + vector.length, 0));
+  let offset = 0;
+  for (const vector of vectors) {
+    for (let i = 0; i < vector.length; i++) joined[offset + i] = vector[i]! * scale;
+    offset += vector.length;
+  }
+  return joined;
 }
 
 function unorderedKey(a: number, b: number): string {

@@ -30,8 +30,13 @@ saveBert(teacher, { config, heads: headsOf('BertModel'), parameters: initialPara
 const sentences = Array.from({ length: 24 }, (_, i) => `${WORDS[i % 3]} ${WORDS[3 + (Math.floor(i / 3) % 4)]} ${WORDS[6 + Math.floor(i / 12)]}`);
 assert.equal(new Set(sentences).size, sentences.length);
 
-async function teacherCosines(): Promise<number[][]> {
-  const inference = await BertInference.load(teacher, { threads: 1 });
+/** A second teacher, wider and with other weights, for the mean of two teachers' cosines. */
+const secondTeacher = join(dir, 'second-teacher');
+const wider = { ...config, hidden_size: 24, intermediate_size: 48 };
+saveBert(secondTeacher, { config: wider, heads: headsOf('BertModel'), parameters: initialParameters(wider, headsOf('BertModel'), 8).parameters }, { tokenizer: BertTokenizer.fromVocab(vocab) });
+
+async function teacherCosines(model = teacher): Promise<number[][]> {
+  const inference = await BertInference.load(model, { threads: 1 });
   try {
     const embeddings = await inference.embed(sentences, { pooling: 'mean' });
     const unit = embeddings.map((e) => { const norm = Math.hypot(...e); return Array.from(e, (x) => x / norm); });
@@ -77,6 +82,30 @@ test('silverPairs: each sentence with its nearest others by float64 cosine, scor
   }
 });
 
+test('silverPairs with two teachers: neighbours and scores by the mean of their float64 cosines', async () => {
+  const [first, second] = [await teacherCosines(), await teacherCosines(secondTeacher)];
+  const mean = first.map((row, i) => row.map((c, j) => (c + second[i]![j]!) / 2));
+  const gold = join(dir, 'gold-two-teachers.tsv');
+  const goldPairs = writeGold(gold, mean);
+  const result = await silverPairs(gold, [teacher, secondTeacher], { neighbours: 3, randomPartners: 0, threads: 1 });
+  assert.ok(Math.abs(result.calibration.slope - 3) < 1e-3 && Math.abs(result.calibration.intercept - 1) < 1e-3, JSON.stringify(result.calibration));
+
+  const goldKeys = new Set(goldPairs.map(([a, b]) => key(sentences[a]!, sentences[b]!)));
+  const expected = new Set<string>();
+  sentences.forEach((_, i) => {
+    const nearest = sentences.map((__, j) => j).filter((j) => j !== i).sort((a, b) => mean[i]![b]! - mean[i]![a]! || a - b).slice(0, 3);
+    for (const j of nearest) if (!goldKeys.has(key(sentences[i]!, sentences[j]!))) expected.add(key(sentences[i]!, sentences[j]!));
+  });
+  assert.deepEqual(new Set(result.silver.map((pair) => key(pair.text, pair.textPair))), expected);
+  const alone = await silverPairs(gold, teacher, { neighbours: 3, randomPartners: 0, threads: 1 });
+  assert.notDeepEqual(new Set(alone.silver.map((pair) => key(pair.text, pair.textPair))), expected, 'the fixture must tell one teacher from two');
+  for (const pair of result.silver) {
+    const c = mean[sentences.indexOf(pair.text)]![sentences.indexOf(pair.textPair)]!;
+    assert.ok(Math.abs(pair.score - (1 + 3 * c)) < 1e-4, `${pair.text} | ${pair.textPair}: ${pair.score} against ${1 + 3 * c}`);
+  }
+  await assert.rejects(silverPairs(gold, [], { threads: 1 }), /silverPairs: no teacher/);
+});
+
 test('silverPairs: random partners add distinct pairs; a teacher whose cosines fall with the scores, or single texts, are errors', async () => {
   const cosines = await teacherCosines();
   const gold = join(dir, 'gold-random.tsv');
@@ -84,6 +113,10 @@ test('silverPairs: random partners add distinct pairs; a teacher whose cosines f
   const result = await silverPairs(gold, teacher, { neighbours: 0, randomPartners: 3, seed: 5, threads: 1 });
   const keys = result.silver.map((pair) => key(pair.text, pair.textPair));
   assert.equal(result.silver.length, 3 * sentences.length, 'three partners each: a draw that hits a taken pair draws again');
+  // sentence i's partners are pairs 3i..3i+2; each pair is written in a random order, not anchor first
+  const anchorFirst = result.silver.filter((pair, k) => pair.text === sentences[Math.floor(k / 3)]).length;
+  assert.ok(anchorFirst > 0.25 * result.silver.length && anchorFirst < 0.75 * result.silver.length, `${anchorFirst} of ${result.silver.length} pairs open with their anchor`);
+  assert.ok(result.silver.every((pair, k) => pair.text === sentences[Math.floor(k / 3)] || pair.textPair === sentences[Math.floor(k / 3)]));
   assert.equal(new Set(keys).size, keys.length);
   assert.ok(result.silver.every((pair) => pair.text !== pair.textPair));
   const goldKeys = new Set(result.gold.map((pair) => key(pair.text, pair.textPair)));
@@ -115,6 +148,9 @@ test('bertkit silver-pairs writes gold then silver pairs that finetune reads bac
   const run = bertkit('silver-pairs', '--teacher', teacher, '--pairs', gold, '--output', tsv, '--threads', '1', '--quiet');
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /24 sentences; teacher on the gold pairs: Pearson 1\.000, score = 1\.000 \+ 3\.000 · cosine/);
+  const two = bertkit('silver-pairs', '--teacher', teacher, secondTeacher, '--pairs', gold, '--output', join(dir, 'two.tsv'), '--threads', '1', '--quiet');
+  assert.equal(two.status, 0, two.stderr);
+  assert.match(two.stderr, /24 sentences; 2 teachers' mean on the gold pairs: Pearson/);
   const written = await readTextExamples(tsv, 'regression');
   const silverCount = Number(/wrote 12 gold \+ (\d+) silver pairs/.exec(run.stderr)![1]);
   assert.equal(written.length, goldPairs.length + silverCount);

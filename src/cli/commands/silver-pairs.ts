@@ -10,7 +10,7 @@ import { ProgressBar } from '../progress.js';
 import { type DataCliOptions, taskLoadOptions } from './finetune.js';
 
 interface SilverPairsCliOptions extends Pick<DataCliOptions, 'textColumn' | 'textPairColumn' | 'labelColumn' | 'format'> {
-  teacher: string;
+  teacher: string[];
   pairs: string;
   output: string;
   neighbours: number;
@@ -25,7 +25,7 @@ export function registerSilverPairs(program: Command): void {
   program
     .command('silver-pairs')
     .description('score new pairs of the sentences of a labelled pair file with a fine-tuned bi-encoder (finetune --task similarity): training data for a cross-encoder (finetune --task regression), as Augmented SBERT')
-    .requiredOption('--teacher <dir>', 'the bi-encoder: a sentence-embedding model fine-tuned on the gold pairs')
+    .requiredOption('--teacher <dirs...>', 'the bi-encoder: a sentence-embedding model fine-tuned on the gold pairs; several (e.g. the seeds of one run) score by their mean cosine')
     .requiredOption('--pairs <file>', 'the gold scored pairs (tsv/csv/jsonl, as finetune reads them, e.g. STS-B\'s train.tsv)')
     .requiredOption('--output <file>', 'where the pairs go, atomically: .jsonl as JSON Lines, else TSV (sentence1, sentence2, score); not .csv or .gz')
     .option('--neighbours <k>', 'pair each sentence with its k most similar other sentences', integerAtLeast(0), SILVER_PAIRS_DEFAULTS.neighbours)
@@ -61,7 +61,8 @@ export function registerSilverPairs(program: Command): void {
       const pairs = options.gold ? [...result.gold, ...result.silver] : result.silver;
       writeFileAtomic(options.output, new TextEncoder().encode(formatScoredPairs(pairs, outputFormat)));
       const { intercept, slope, pearson } = result.calibration;
-      process.stderr.write(`bertkit silver-pairs: ${result.sentences} sentences; teacher on the gold pairs: Pearson ${pearson.toFixed(3)}, score = ${intercept.toFixed(3)} + ${slope.toFixed(3)} · cosine\n`);
+      const teachers = options.teacher.length === 1 ? 'teacher' : `${options.teacher.length} teachers' mean`;
+      process.stderr.write(`bertkit silver-pairs: ${result.sentences} sentences; ${teachers} on the gold pairs: Pearson ${pearson.toFixed(3)}, score = ${intercept.toFixed(3)} + ${slope.toFixed(3)} · cosine\n`);
       process.stderr.write(`bertkit silver-pairs: wrote ${options.gold ? `${result.gold.length} gold + ` : ''}${result.silver.length} silver pairs to ${options.output}\n`);
     });
 }
