@@ -56,6 +56,17 @@ function writeGold(path: string, cosines: number[][], line = (c: number) => 1 + 
 
 const key = (a: string, b: string) => [a, b].sort().join(' | ');
 
+/** Each sentence with its k nearest others by brute-force cosine (ties to the lower index), gold pairs left out. */
+function nearestPairKeys(cosines: number[][], k: number, goldPairs: [number, number][]): Set<string> {
+  const goldKeys = new Set(goldPairs.map(([a, b]) => key(sentences[a]!, sentences[b]!)));
+  const expected = new Set<string>();
+  sentences.forEach((_, i) => {
+    const nearest = sentences.map((__, j) => j).filter((j) => j !== i).sort((a, b) => cosines[i]![b]! - cosines[i]![a]! || a - b).slice(0, k);
+    for (const j of nearest) if (!goldKeys.has(key(sentences[i]!, sentences[j]!))) expected.add(key(sentences[i]!, sentences[j]!));
+  });
+  return expected;
+}
+
 test('silverPairs: each sentence with its nearest others by float64 cosine, scored on the gold line, gold pairs not repeated', async () => {
   const cosines = await teacherCosines();
   const gold = join(dir, 'gold.tsv');
@@ -67,12 +78,7 @@ test('silverPairs: each sentence with its nearest others by float64 cosine, scor
   assert.ok(Math.abs(result.calibration.slope - 3) < 1e-3 && Math.abs(result.calibration.intercept - 1) < 1e-3, JSON.stringify(result.calibration));
   assert.ok(result.calibration.pearson > 0.9999);
 
-  const goldKeys = new Set(goldPairs.map(([a, b]) => key(sentences[a]!, sentences[b]!)));
-  const expected = new Set<string>();
-  sentences.forEach((_, i) => {
-    const nearest = sentences.map((__, j) => j).filter((j) => j !== i).sort((a, b) => cosines[i]![b]! - cosines[i]![a]! || a - b).slice(0, 2);
-    for (const j of nearest) if (!goldKeys.has(key(sentences[i]!, sentences[j]!))) expected.add(key(sentences[i]!, sentences[j]!));
-  });
+  const expected = nearestPairKeys(cosines, 2, goldPairs);
   assert.deepEqual(new Set(result.silver.map((pair) => key(pair.text, pair.textPair))), expected);
   assert.equal(result.silver.length, expected.size, 'no pair twice');
   const lowest = Math.min(...result.gold.map((p) => p.score)), highest = Math.max(...result.gold.map((p) => p.score));
@@ -90,12 +96,7 @@ test('silverPairs with two teachers: neighbours and scores by the mean of their 
   const result = await silverPairs(gold, [teacher, secondTeacher], { neighbours: 3, randomPartners: 0, threads: 1 });
   assert.ok(Math.abs(result.calibration.slope - 3) < 1e-3 && Math.abs(result.calibration.intercept - 1) < 1e-3, JSON.stringify(result.calibration));
 
-  const goldKeys = new Set(goldPairs.map(([a, b]) => key(sentences[a]!, sentences[b]!)));
-  const expected = new Set<string>();
-  sentences.forEach((_, i) => {
-    const nearest = sentences.map((__, j) => j).filter((j) => j !== i).sort((a, b) => mean[i]![b]! - mean[i]![a]! || a - b).slice(0, 3);
-    for (const j of nearest) if (!goldKeys.has(key(sentences[i]!, sentences[j]!))) expected.add(key(sentences[i]!, sentences[j]!));
-  });
+  const expected = nearestPairKeys(mean, 3, goldPairs);
   assert.deepEqual(new Set(result.silver.map((pair) => key(pair.text, pair.textPair))), expected);
   const alone = await silverPairs(gold, teacher, { neighbours: 3, randomPartners: 0, threads: 1 });
   assert.notDeepEqual(new Set(alone.silver.map((pair) => key(pair.text, pair.textPair))), expected, 'the fixture must tell one teacher from two');
