@@ -103,7 +103,7 @@ export async function silverPairs(goldPath: string, teacher: string | readonly s
       await inference.dispose();
     }
   }
-  const embeddings = perTeacher.length === 1 ? perTeacher[0]! : sentences.map((_, sentence) => concatenateScaled(perTeacher.map((vectors) => vectors[sentence]!)));
+  const embeddings = sentences.map((_, sentence) => concatenateScaled(perTeacher.map((vectors) => vectors[sentence]!)));
   const cosine = (a: number, b: number): number => dotProduct(embeddings[a]!, embeddings[b]!);
 
   const goldCosines = gold.map((pair) => cosine(indexOf.get(pair.text)!, indexOf.get(pair.textPair)!));
