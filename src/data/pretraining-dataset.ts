@@ -16,7 +16,7 @@ import { endianness } from 'node:os';
 import { Rng, type RngState } from '../runtime/rng.js';
 import type { Vocab } from '../tokenizer/vocab.js';
 import { MaskingVocabulary, maskTokens, shuffleInPlace, type MaskingOptions } from './masking.js';
-import { createSegmentPairs, packSentences, type SegmentPair } from './pretraining-instances.js';
+import { createSegmentPairs, packHalves, packSentences, type SegmentPair } from './pretraining-instances.js';
 import { ShardSet, type ShardSplit, type ShardSplitReader } from './shards.js';
 
 /** One micro-batch, ready to feed; every tensor row-major, padded to `seqLength`. */
@@ -57,11 +57,16 @@ export interface PretrainingDataOptions {
   /** Tokens of documents whose instances are shuffled together (default 2^20). */
   windowTokens?: number;
   /**
-   * Two maskings of every text, for a contrastive loss between them (default false): nextBatch(2n)
-   * then holds n texts, rows i and n + i being the two views of text i (see model/similarity.ts).
+   * Two views of every text, for a contrastive loss between them (see model/similarity.ts; default
+   * 'none'): nextBatch(2n) then holds n pairs, rows i and n + i being the two views of pair i.
+   * 'maskings': one text masked twice, independently (the batch holds n texts). 'halves': masked LM
+   * alone; the two rows hold the first and the second halves of the same documents (packHalves), so
+   * they share no tokens and the batch holds 2n rows of text, as without views.
    */
-  contrastiveViews?: boolean;
+  contrastiveViews?: ContrastiveViews;
 }
+
+export type ContrastiveViews = 'none' | 'maskings' | 'halves';
 
 /** One row before batching. */
 export interface PretrainingInstance {
@@ -73,12 +78,12 @@ export interface PretrainingInstance {
   /** Original ids at `maskedPositions`. */
   maskedLabels: Int32Array;
   isRandomNext: boolean;
-  /** With contrastiveViews: the same text masked a second time, independently. */
+  /** With contrastiveViews: the same text masked a second time, or the second halves of its documents. */
   secondView?: MaskedView;
 }
 
-/** One masking of a text. */
-export type MaskedView = Pick<PretrainingInstance, 'inputIds' | 'maskedPositions' | 'maskedLabels'>;
+/** One masked row. */
+export type MaskedView = Pick<PretrainingInstance, 'inputIds' | 'tokenTypeIds' | 'maskedPositions' | 'maskedLabels'>;
 
 /** JSON-serialisable position of a dataset: restoring it replays the same batches. */
 export interface PretrainingDatasetState {
@@ -132,7 +137,7 @@ export class PretrainingDataset {
     const shards = typeof source === 'string' ? ShardSet.open(source) : source;
     return new PretrainingDataset(shards, {
       ...options, split: options.split ?? 'train', windowTokens: options.windowTokens ?? 1 << 20, chineseWords: options.chineseWords ?? false,
-      contrastiveViews: options.contrastiveViews ?? false,
+      contrastiveViews: options.contrastiveViews ?? 'none',
     });
   }
 
@@ -160,10 +165,10 @@ export class PretrainingDataset {
   /** `batchSize` rows: as many instances, or with contrastiveViews half as many, each in two rows (i and batchSize/2 + i). */
   nextBatch(batchSize: number): PretrainingBatch {
     if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`nextBatch: batchSize must be a positive integer, got ${batchSize}`);
-    const views = this.options.contrastiveViews;
-    if (views && batchSize % 2 !== 0) throw new Error(`nextBatch: contrastive views need an even batch size (two rows per text), got ${batchSize}`);
+    const views = this.options.contrastiveViews !== 'none';
+    if (views && batchSize % 2 !== 0) throw new Error(`nextBatch: contrastive views need an even batch size (two rows per pair), got ${batchSize}`);
     const instances = Array.from({ length: views ? batchSize / 2 : batchSize }, () => this.nextInstance());
-    const rows: (MaskedView & Pick<PretrainingInstance, 'tokenTypeIds' | 'isRandomNext'>)[] = views
+    const rows: (MaskedView & Pick<PretrainingInstance, 'isRandomNext'>)[] = views
       ? [...instances, ...instances.map((instance) => ({ ...instance, ...instance.secondView! }))]
       : instances;
     const T = this.options.maxSeqLength;
@@ -270,7 +275,8 @@ export class PretrainingDataset {
     const { maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, wholeWordMask, chineseWords, windowTokens, contrastiveViews } = this.options;
     return JSON.stringify({
       maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, wholeWordMask, ...(chineseWords ? { chineseWords } : {}), windowTokens,
-      ...(contrastiveViews ? { contrastiveViews } : {}),
+      // 'maskings' keeps the form it had as a boolean, so that runs checkpointed then resume.
+      ...(contrastiveViews === 'maskings' ? { contrastiveViews: true } : contrastiveViews === 'halves' ? { contrastiveViews } : {}),
       documents: this.reader.documentCount, tokens: this.reader.tokenTotal, vocab: this.shards.manifest.vocab.sha256.slice(0, 16),
     });
   }
@@ -308,24 +314,33 @@ export class PretrainingDataset {
     }
     this.windowEnd = end;
     const documents = Array.from(this.order.subarray(this.windowStart, end));
-    const { maxSeqLength, shortSeqProb, nsp } = this.options;
-    let pairs: SegmentPair[];
-    if (nsp) {
-      pairs = [];
-      for (const document of documents) {
-        pairs.push(...createSegmentPairs(this.reader.document(document), document, this.reader, maxSeqLength, shortSeqProb, this.rng));
-      }
+    const { maxSeqLength, shortSeqProb, nsp, contrastiveViews } = this.options;
+    const sentences = (document: number) => this.reader.document(document);
+    if (contrastiveViews === 'halves') {
+      this.instances = packHalves(documents.map(sentences), maxSeqLength - 2, this.maskingVocab.sepId).map(({ first, second }) => ({
+        ...this.mask(this.row({ tokensA: first, tokensB: [] }), this.rng), isRandomNext: false, secondView: this.mask(this.row({ tokensA: second, tokensB: [] }), this.rng),
+      }));
     } else {
-      pairs = packSentences(documents.map((document) => this.reader.document(document)), maxSeqLength - 2, this.maskingVocab.sepId);
+      let pairs: SegmentPair[];
+      if (nsp) {
+        pairs = [];
+        for (const document of documents) pairs.push(...createSegmentPairs(sentences(document), document, this.reader, maxSeqLength, shortSeqProb, this.rng));
+      } else {
+        pairs = packSentences(documents.map(sentences), maxSeqLength - 2, this.maskingVocab.sepId);
+      }
+      // Second maskings draw from a stream of their own, so that the texts, their order and their first masks are those of a run without views.
+      const secondMasks = contrastiveViews === 'maskings' ? new Rng(this.options.seed, Rng.streamOf(`contrastive views, epoch ${this.currentEpoch}, window at ${this.windowStart}`)) : undefined;
+      this.instances = pairs.map((pair) => {
+        const row = this.row(pair);
+        return { ...this.mask(row, this.rng), isRandomNext: pair.isRandomNext, ...(secondMasks ? { secondView: this.mask(row, secondMasks) } : {}) };
+      });
     }
-    // Second views draw from a stream of their own, so that the texts, their order and their first masks are those of a run without views.
-    const secondViews = this.options.contrastiveViews ? new Rng(this.options.seed, Rng.streamOf(`contrastive views, epoch ${this.currentEpoch}, window at ${this.windowStart}`)) : undefined;
-    this.instances = pairs.map((pair) => this.toInstance(pair, secondViews));
     shuffleInPlace(this.instances, this.rng);
     this.served = 0;
   }
 
-  private toInstance(pair: SegmentPair, secondViews: Rng | undefined): PretrainingInstance {
+  /** [CLS] A [SEP] B [SEP] (or [CLS] A [SEP]) and its token types. */
+  private row(pair: Pick<SegmentPair, 'tokensA' | 'tokensB'>): { tokens: Int32Array; tokenTypeIds: Uint8Array } {
     const { clsId, sepId } = this.maskingVocab;
     const a = pair.tokensA.length;
     const b = pair.tokensB.length;
@@ -340,11 +355,12 @@ export class PretrainingDataset {
       tokens[length - 1] = sepId;
       tokenTypeIds.fill(1, a + 2);
     }
-    const mask = (rng: Rng): MaskedView => {
-      const masked = maskTokens(tokens, this.masking, this.maskingVocab, rng);
-      return { inputIds: masked.inputIds, maskedPositions: masked.positions, maskedLabels: masked.labels };
-    };
-    return { ...mask(this.rng), tokenTypeIds, isRandomNext: pair.isRandomNext, ...(secondViews ? { secondView: mask(secondViews) } : {}) };
+    return { tokens, tokenTypeIds };
+  }
+
+  private mask(row: { tokens: Int32Array; tokenTypeIds: Uint8Array }, rng: Rng): MaskedView {
+    const masked = maskTokens(row.tokens, this.masking, this.maskingVocab, rng);
+    return { inputIds: masked.inputIds, tokenTypeIds: row.tokenTypeIds, maskedPositions: masked.positions, maskedLabels: masked.labels };
   }
 }
 
@@ -370,6 +386,7 @@ function checkOptions(options: Required<PretrainingDataOptions>): void {
   if (typeof options.nsp !== 'boolean') fail('nsp', 'true or false', options.nsp);
   if (typeof options.wholeWordMask !== 'boolean') fail('wholeWordMask', 'true or false', options.wholeWordMask);
   if (typeof options.chineseWords !== 'boolean') fail('chineseWords', 'true or false', options.chineseWords);
-  if (typeof options.contrastiveViews !== 'boolean') fail('contrastiveViews', 'true or false', options.contrastiveViews);
+  if (!['none', 'maskings', 'halves'].includes(options.contrastiveViews)) fail('contrastiveViews', "'none', 'maskings' or 'halves'", options.contrastiveViews);
+  if (options.contrastiveViews === 'halves' && options.nsp) fail('contrastiveViews', "other than 'halves' with nsp (halves are single segments)", options.contrastiveViews);
   if (options.chineseWords && !options.wholeWordMask) fail('chineseWords', 'false without wholeWordMask', options.chineseWords);
 }

@@ -143,3 +143,42 @@ export function packSentences(documents: readonly (readonly ArrayLike<number>[])
 function appendAll(target: number[], source: ArrayLike<number>): void {
   for (let k = 0; k < source.length; k++) target.push(source[k]!);
 }
+
+/**
+ * Pairs of single segments for masked LM with a contrastive term whose two views share no tokens
+ * (after DeCLUTR, Giorgi et al. 2021: spans of one document as positives). Each document's tokens,
+ * cut into pieces of at most 2 × `maxTokens`, are halved; the first halves pack into `first` and the
+ * second halves, in the same order, into `second`, with a `separatorId` between pieces, until either
+ * segment would pass `maxTokens`. So the two rows of a pair hold the two halves of the same documents,
+ * and every token of the documents is in exactly one row (a one-token piece only in `first`).
+ */
+export function packHalves(documents: readonly (readonly ArrayLike<number>[])[], maxTokens: number, separatorId: number): { first: number[]; second: number[] }[] {
+  const pairs: { first: number[]; second: number[] }[] = [];
+  let first: number[] = [];
+  let second: number[] = [];
+  const flush = (): void => {
+    if (first.length > 0) pairs.push({ first, second });
+    first = [];
+    second = [];
+  };
+  const append = (row: number[], half: number[]): void => {
+    if (half.length === 0) return;
+    if (row.length > 0) row.push(separatorId);
+    appendAll(row, half);
+  };
+  const needs = (row: number[], half: number[]): number => (half.length > 0 && row.length > 0 ? 1 : 0) + half.length;
+  for (const document of documents) {
+    const tokens: number[] = [];
+    for (const sentence of document) appendAll(tokens, sentence);
+    for (let start = 0; start < tokens.length; start += 2 * maxTokens) {
+      const piece = tokens.slice(start, start + 2 * maxTokens);
+      const middle = Math.ceil(piece.length / 2);
+      const [head, tail] = [piece.slice(0, middle), piece.slice(middle)];
+      if (first.length + needs(first, head) > maxTokens || second.length + needs(second, tail) > maxTokens) flush();
+      append(first, head);
+      append(second, tail);
+    }
+  }
+  flush();
+  return pairs;
+}

@@ -92,9 +92,10 @@ export interface PretrainOptions extends Omit<TrainingRunOptions, 'objective' | 
    */
   readonly electra?: { readonly generatorSize: number };
   /**
-   * A sentence-level term beside masked LM: `data` serves each text twice, differently masked (rows i
-   * and batchSize/2 + i of every micro-batch), and the loss adds weight × SimCSE's contrastive loss
-   * between their mean-pooled last states (model/similarity.ts) at this temperature.
+   * A sentence-level term beside masked LM: `data` serves two views of each text (rows i and
+   * batchSize/2 + i of every micro-batch: the text masked twice, or the two halves of its documents),
+   * and the loss adds weight × SimCSE's contrastive loss between their mean-pooled last states
+   * (model/similarity.ts) at this temperature.
    */
   readonly contrastive?: ContrastiveTerm;
 }
@@ -102,6 +103,8 @@ export interface PretrainOptions extends Omit<TrainingRunOptions, 'objective' | 
 export interface ContrastiveTerm {
   readonly weight: number;
   readonly temperature: number;
+  /** What the data's two views are (default 'maskings'); only recorded here: the data serves them. */
+  readonly views?: 'maskings' | 'halves';
 }
 
 export interface PretrainResult {
@@ -176,7 +179,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       ...(rampSteps > 0 ? { batch_size_ramp_steps: rampSteps } : {}),
       ...(curriculum ? { curriculum_steps: curriculum.steps } : {}),
       objective: electra ? 'electra' : 'mlm', ...(electra ? { generator_size: electra.generatorSize } : {}),
-      ...(contrastive ? { contrastive_weight: contrastive.weight, contrastive_temperature: contrastive.temperature } : {}),
+      ...(contrastive ? contrastiveIdentity(contrastive) : {}),
     },
     open: async (threads) => {
       if (!evalBatches?.length) return;
@@ -238,4 +241,9 @@ export function microBatchesAt(index: number, accumulation: number, rampSteps: n
 
 function checkPositiveInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) throw new Error(`pretrain: ${name} must be a positive integer, got ${value}`);
+}
+
+/** The contrastive term's settings as checkpoints record them ('maskings', the first kind, unnamed so older runs resume). */
+export function contrastiveIdentity(term: ContrastiveTerm): Record<string, number | string> {
+  return { contrastive_weight: term.weight, contrastive_temperature: term.temperature, ...(term.views === 'halves' ? { contrastive_views: term.views } : {}) };
 }

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { removeStaleTemporaries } from '../io/atomic-directory.js';
 import { type CorpusFormat, corpusFormatOf, expandCorpusPaths } from '../data/corpus.js';
-import { type PretrainingBatch, PretrainingDataset } from '../data/pretraining-dataset.js';
+import { type PretrainingBatch, type PretrainingDataOptions, PretrainingDataset } from '../data/pretraining-dataset.js';
 import { ShardSet, buildShards } from '../data/shards.js';
 import type { BertHeads } from '../model/architecture.js';
 import { loadBert } from '../model/checkpoint.js';
@@ -24,7 +24,7 @@ import { type TrainingRunOptions, checkIdentity } from './engine/run.js';
 import type { TrainLogEntry } from './engine/training-log.js';
 import { type SchedulerKind, scheduleOf } from './optim/schedules.js';
 import { DEFAULT_GENERATOR_SIZE, electraConfigs, electraHeads, electraInitialParameters } from './electra.js';
-import { type MlmEvalLogEntry, type PretrainResult, type PretrainingBatchSource, pretrain, pretrainingHeads } from './pretrain.js';
+import { type MlmEvalLogEntry, type PretrainResult, type PretrainingBatchSource, type ContrastiveTerm, contrastiveIdentity, pretrain, pretrainingHeads } from './pretrain.js';
 import { FixedBatchSource, readPretrainingBatchFile } from './pretraining-batch-file.js';
 import { presetConfig } from './presets.js';
 import { addTokens, readTokenList, resizeTokenEmbeddings } from './vocab-extension.js';
@@ -106,11 +106,16 @@ export interface PretrainingRunOptions {
   /** ELECTRA: the generator's hidden size as a fraction of the discriminator's (default 0.25). */
   readonly generatorSize?: number;
   /**
-   * Masked LM with a sentence-level term: each text is served twice, differently masked, and the loss
-   * adds this weight × SimCSE's in-batch contrastive loss between the two (pretrain.ts; 0 or absent: off).
-   * The batch size stays the rows per micro-batch, so it holds half as many texts.
+   * Masked LM with a sentence-level term: two views of each text, and the loss adds this weight ×
+   * SimCSE's in-batch contrastive loss between the two (pretrain.ts; 0 or absent: off).
    */
   readonly contrastiveWeight?: number;
+  /**
+   * The term's views (default 'maskings'): each text masked twice (a batch then holds half as many
+   * texts), or 'halves': the first and second halves of the same documents in the two rows, which
+   * share no tokens (no NSP; PretrainingDataOptions.contrastiveViews).
+   */
+  readonly contrastiveViews?: 'maskings' | 'halves';
   /** The contrastive loss' temperature (default 0.05, SimCSE's). */
   readonly contrastiveTemperature?: number;
   readonly wholeWordMask?: boolean;
@@ -173,9 +178,13 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
   // Before a vocabulary or shards are built into OUTPUT (runTraining checks again for other callers).
   checkOutputDir(options.outputDir, { resume: resumeDir !== undefined, overwrite: options.overwriteOutputDir === true });
   if (electra && options.init !== undefined) throw new Error('pretrain: --objective electra trains a new discriminator and generator (--preset or --config); --init continues a masked-LM model');
-  const contrastive = (options.contrastiveWeight ?? 0) > 0 ? { weight: options.contrastiveWeight!, temperature: options.contrastiveTemperature ?? DEFAULT_CONTRASTIVE_TEMPERATURE } : undefined;
+  const contrastive: ContrastiveTerm | undefined = (options.contrastiveWeight ?? 0) > 0
+    ? { weight: options.contrastiveWeight!, temperature: options.contrastiveTemperature ?? DEFAULT_CONTRASTIVE_TEMPERATURE, views: options.contrastiveViews ?? 'maskings' }
+    : undefined;
+  if (options.contrastiveViews !== undefined && !contrastive) throw new Error('pretrain: --contrastive-views chooses the views of --contrastive-weight; give the weight too');
+  if (contrastive?.views === 'halves' && settings.nsp) throw new Error('pretrain: --contrastive-views halves packs single segments; add --no-nsp');
   if (contrastive && electra) throw new Error('pretrain: --contrastive-weight adds to masked LM; --objective electra does not take it');
-  if (contrastive && options.batchFile !== undefined) throw new Error('pretrain: --contrastive-weight needs a corpus (--corpus) to mask each text twice, not one fixed batch');
+  if (contrastive && options.batchFile !== undefined) throw new Error('pretrain: --contrastive-weight needs a corpus (--corpus) to serve two views of each text, not one fixed batch');
   const heads = electra ? electraHeads() : pretrainingHeads(settings.nsp);
   const prepared = resumeDir !== undefined ? await fromCheckpoint(resumeDir, heads) : await newModel(settings, heads, message);
   const { tokenizer } = prepared;
@@ -232,7 +241,7 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
       vocab: tokenizer.vocab,
     };
     // Training batches carry the contrastive views; held-out ones are scored as masked LM and have none.
-    const trainOptions = { ...dataOptions, contrastiveViews: contrastive !== undefined };
+    const trainOptions: PretrainingDataOptions = { ...dataOptions, contrastiveViews: contrastive?.views ?? 'none' };
     const train = await PretrainingDataset.open(shards, trainOptions);
     data = train;
     close = () => train.close();
@@ -289,7 +298,7 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
         warmup_steps: settings.warmupSteps, lr_scheduler: settings.lrScheduler, weight_decay: settings.weightDecay, adam_epsilon: settings.adamEpsilon,
         max_grad_norm: settings.maxGradNorm, nsp: settings.nsp, ...maskingIdentity, seed: settings.seed,
         objective: electra ? 'electra' : 'mlm', ...(electraModels ? { generator_size: settings.generatorSize ?? DEFAULT_GENERATOR_SIZE } : {}),
-        ...(contrastive ? { contrastive_weight: contrastive.weight, contrastive_temperature: contrastive.temperature } : {}),
+        ...(contrastive ? contrastiveIdentity(contrastive) : {}),
         [RUN_OPTIONS_KEY]: runOptionsRecord(options),
         ...options.settings,
       },

@@ -148,12 +148,13 @@ test('without --vocab a WordPiece vocabulary is trained on the corpus; --config 
     assert.match(refused.stderr, /the tokenizer has 600 tokens, the model's vocab_size is 100/);
   });
 
-test('--contrastive-weight logs both terms, records the term in the checkpoints and resumes exactly; it refuses ELECTRA and odd batches',
+for (const views of ['maskings', 'halves'] as const) {
+  test(`--contrastive-weight with --contrastive-views ${views} logs both terms, records the term in the checkpoints and resumes exactly; it refuses ELECTRA and odd batches`,
   { skip: skipWithoutShared(CORPUS) || skipWithoutShared(VOCAB, 'vocab.txt') }, () => {
     const args = (output: string, ...extra: string[]) => ['pretrain', '--corpus', sharedPath(CORPUS), '--vocab', sharedPath(VOCAB), '--preset', 'tiny', '--no-nsp',
       '--batch-size', '4', '--max-seq-length', '32', '--max-steps', '4', '--save-steps', '2', '--eval-batches', '1', '--eval-steps', '2', '--held-out-fraction', '0.2',
-      '--max-document-sentences', '40', '--learning-rate', '1e-3', '--contrastive-weight', '0.5', '--threads', '1', '--output', output, ...extra];
-    const output = join(dir, 'contrastive');
+      '--max-document-sentences', '40', '--learning-rate', '1e-3', '--contrastive-weight', '0.5', '--contrastive-views', views, '--threads', '1', '--output', output, ...extra];
+    const output = join(dir, `contrastive-${views}`);
     const run = bertkit(...args(output));
     assert.equal(run.status, 0, run.stderr);
     const entries = () => readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, number | string>)
@@ -164,16 +165,24 @@ test('--contrastive-weight logs both terms, records the term in the checkpoints 
       assert.ok(contrastive! > 0 && Math.abs(loss! - (mlm! + 0.5 * contrastive!)) < 1e-4 * loss!, `step ${entry.step}: ${loss} = ${mlm} + 0.5 × ${contrastive}`);
     }
     const state = JSON.parse(readFileSync(join(output, 'checkpoint-2', 'bertkit_trainer_state.json'), 'utf8')) as { identity: Record<string, unknown> };
-    assert.deepEqual([state.identity.contrastive_weight, state.identity.contrastive_temperature], [0.5, 0.05]);
+    assert.deepEqual([state.identity.contrastive_weight, state.identity.contrastive_temperature, state.identity.contrastive_views], [0.5, 0.05, views === 'halves' ? views : undefined]);
     rmSync(join(output, 'checkpoint-4'), { recursive: true });
     const resumed = bertkit('pretrain', '--output', output, '--resume', join(output, 'checkpoint-2'), '--overwrite-output-dir');
     assert.equal(resumed.status, 0, resumed.stderr);
     const again = entries();
     const losses = (entries: Record<string, number | string>[]) => entries.map((e) => [e.step, e.loss, e.contrastive_loss]);
     assert.deepEqual(losses(again.slice(-2)), losses(log.slice(2)), 'the resumed steps repeat the first run\'s');
-    assert.match(bertkit(...args(join(dir, 'contrastive-electra'), '--objective', 'electra')).stderr, /--contrastive-weight adds to masked LM; --objective electra does not take it/);
-    assert.match(bertkit(...args(join(dir, 'contrastive-odd')).map((arg) => (arg === '4' ? '3' : arg))).stderr, /needs an even batch size \(two views per text\), got 3/);
+    assert.match(bertkit(...args(join(dir, `contrastive-${views}-electra`), '--objective', 'electra')).stderr, /--contrastive-weight adds to masked LM; --objective electra does not take it/);
+    assert.match(bertkit(...args(join(dir, `contrastive-${views}-odd`)).map((arg) => (arg === '4' ? '3' : arg))).stderr, /needs an even batch size \(two views per text\), got 3/);
+    if (views === 'halves') {
+      const withNsp = args(join(dir, 'contrastive-halves-nsp')).filter((arg) => arg !== '--no-nsp');
+      assert.match(bertkit(...withNsp).stderr, /--contrastive-views halves packs single segments; add --no-nsp/);
+      const withoutWeight = args(join(dir, 'contrastive-halves-no-weight'));
+      withoutWeight.splice(withoutWeight.indexOf('--contrastive-weight'), 2);
+      assert.match(bertkit(...withoutWeight).stderr, /--contrastive-views chooses the views of --contrastive-weight; give the weight too/);
+    }
   });
+}
 
 /** Starts a corpus run of many steps, sends `signal` once two steps are logged, and returns how it ended. */
 async function interruptAfterTwoSteps(args: string[], output: string, signal: NodeJS.Signals, testSignal: AbortSignal): Promise<{ status: number | null; stderr: string }> {

@@ -277,7 +277,7 @@ test('contrastive views: each text in two rows, masked independently; the stream
   const shards = await smallShards();
   const options = bertOptions(SMALL_VOCAB, { maxSeqLength: 40, nsp: false, maxPredictionsPerSeq: 6 });
   const plain = await PretrainingDataset.open(shards, options);
-  const views = await PretrainingDataset.open(shards, { ...options, contrastiveViews: true });
+  const views = await PretrainingDataset.open(shards, { ...options, contrastiveViews: 'maskings' });
   const unmasked = (batch: PretrainingBatch, row: number): bigint[] => {
     const ids = Array.from(batch.input_ids.subarray(row * 40, (row + 1) * 40));
     batch.labels.subarray(row * 40, (row + 1) * 40).forEach((label, t) => { if (label >= 0n) ids[t] = label; });
@@ -300,14 +300,61 @@ test('contrastive views: each text in two rows, masked independently; the stream
     assert.deepEqual(Array.from(batch.masked_lm_positions), labelled);
   }
   assert.ok(differentMasks >= 13, `${differentMasks} of 15 texts masked differently in their two rows`);
-  assert.throws(() => views.nextBatch(5), /contrastive views need an even batch size \(two rows per text\), got 5/);
+  assert.throws(() => views.nextBatch(5), /contrastive views need an even batch size \(two rows per pair\), got 5/);
   // Resuming continues exactly, and a state without views is refused.
   const state = views.state();
   const expected = [views.nextBatch(4), views.nextBatch(4)];
-  const resumed = await PretrainingDataset.open(shards, { ...options, contrastiveViews: true });
+  const resumed = await PretrainingDataset.open(shards, { ...options, contrastiveViews: 'maskings' });
   resumed.restore(state);
   sameBatches([resumed.nextBatch(4), resumed.nextBatch(4)], expected, 'resumed with views');
   assert.throws(() => plain.restore(state), /other data settings \(.*"contrastiveViews":true/);
+});
+
+test('contrastive views as halves: the two rows of a pair hold the two halves of the same documents, every token once per epoch', async () => {
+  const shards = await smallShards();
+  const SEP = 3;
+  const options = bertOptions(SMALL_VOCAB, { maxSeqLength: 40, nsp: false, maxPredictionsPerSeq: 6, contrastiveViews: 'halves' });
+  const dataset = await PretrainingDataset.open(shards, options);
+  const unmasked = (view: Pick<PretrainingInstance, 'inputIds' | 'maskedPositions' | 'maskedLabels'>): number[] => {
+    const ids = Array.from(view.inputIds);
+    view.maskedPositions.forEach((position, j) => { ids[position] = view.maskedLabels[j]!; });
+    assert.deepEqual([ids[0], ids[ids.length - 1]], [2, SEP], '[CLS] … [SEP]');
+    return ids.slice(1, -1);
+  };
+  // Every document's tokens, to find the documents a row's pieces come from.
+  const reader = shards.split('train');
+  const documents = Array.from({ length: reader.documentCount }, (_, d) => reader.document(d).flatMap((sentence) => Array.from(sentence)));
+  const pieces = (ids: number[]): number[][] => ids.join(',').split(`,${SEP},`).map((piece) => piece.split(',').map(Number));
+  let tokens = 0;
+  let halvedPieces = 0;
+  for (const instance of epochInstances(dataset)) {
+    assert.ok(instance.secondView && instance.inputIds.length <= 40 && instance.secondView.inputIds.length <= 40);
+    assert.ok([instance.tokenTypeIds, instance.secondView.tokenTypeIds].every((types) => types.every((type) => type === 0)));
+    const [first, second] = [unmasked(instance), unmasked(instance.secondView)];
+    tokens += [...first, ...second].filter((id) => id !== SEP).length;
+    // The k-th piece of the second row continues the k-th piece of the first (a one-token piece, last, has none).
+    const [heads, tails] = [pieces(first), second.length > 0 ? pieces(second) : []];
+    assert.ok(tails.length === heads.length || (tails.length === heads.length - 1 && heads.at(-1)!.length === 1));
+    tails.forEach((tail, k) => {
+      const whole = [...heads[k]!, ...tail].join();
+      assert.ok(documents.some((document) => `,${document.join()},`.includes(`,${whole},`)), `pair ${k}: ${whole} is a span of one document`);
+      assert.ok(heads[k]!.length - tail.length <= 1, 'halves');
+      halvedPieces++;
+    });
+  }
+  assert.equal(tokens, reader.tokenTotal, 'every token once per epoch, in one of the two rows');
+  assert.ok(halvedPieces > 10, `${halvedPieces} pieces halved`);
+  const batch = dataset.nextBatch(6);
+  assert.equal(batch.batchSize, 6);
+  // Resuming continues exactly; the halves are a setting of their own.
+  const state = dataset.state();
+  const expected = [dataset.nextBatch(4), dataset.nextBatch(4)];
+  const resumed = await PretrainingDataset.open(shards, options);
+  resumed.restore(state);
+  sameBatches([resumed.nextBatch(4), resumed.nextBatch(4)], expected, 'resumed with halves');
+  const maskings = await PretrainingDataset.open(shards, { ...options, contrastiveViews: 'maskings' });
+  assert.throws(() => maskings.restore(state), /other data settings \(.*"contrastiveViews":"halves"/);
+  await assert.rejects(PretrainingDataset.open(shards, { ...options, nsp: true }), /contrastiveViews must be other than 'halves' with nsp/);
 });
 
 test('bad options and states are refused, naming the field', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/runtime/rng.js';
-import { createSegmentPairs, packSentences, randint, truncateSeqPair, type DocumentCorpus, type SegmentPair } from '../../src/data/pretraining-instances.js';
+import { createSegmentPairs, packHalves, packSentences, randint, truncateSeqPair, type DocumentCorpus, type SegmentPair } from '../../src/data/pretraining-instances.js';
 
 // google-research/bert create_pretraining_data.py, create_instances_from_document and
 // truncate_seq_pair, ported line by line (masking left out), over in-memory all_documents.
@@ -172,4 +172,19 @@ test('FULL-SENTENCES packing: whole sentences up to the limit, [SEP] between doc
     [6, 6],
   ]);
   assert.ok(packed.every((pair) => pair.tokensB.length === 0 && !pair.isRandomNext && pair.tokensA.length <= 6));
+});
+
+test('halves packing: each document halved (pieces of at most twice the limit), first halves in one row and second halves in its partner, in the same order', () => {
+  const SEP = 9;
+  // Documents of 5, 1, 14 and 4 tokens at a limit of 6 (pieces of at most 12).
+  const documents = [[[1, 1], [1, 2, 2]], [[3]], [[4, 4, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [6, 6]], [[7, 7, 8, 8]]];
+  const packed = packHalves(documents, 6, SEP);
+  assert.deepEqual(packed, [
+    // 5 tokens: 3 + 2; the one-token document has no second half.
+    { first: [1, 1, 1, SEP, 3], second: [2, 2] },
+    // 14 tokens: a piece of 12 (6 + 6), each half a full row, then a piece of 2 (1 + 1).
+    { first: [4, 4, 4, 4, 4, 4], second: [5, 5, 5, 5, 5, 5] },
+    { first: [6, SEP, 7, 7], second: [6, SEP, 8, 8] },
+  ]);
+  assert.ok(packed.every(({ first, second }) => first.length <= 6 && second.length <= 6));
 });

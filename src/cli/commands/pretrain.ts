@@ -47,6 +47,7 @@ interface PretrainCliOptions {
   chineseWholeWordMask?: boolean;
   contrastiveWeight?: number;
   contrastiveTemperature?: number;
+  contrastiveViews?: 'maskings' | 'halves';
   deduplicate?: boolean;
   maskedLmProb: number;
   maxPredictionsPerSeq?: number;
@@ -84,7 +85,8 @@ export function registerPretrain(program: Command): void {
     .option('--time-budget <duration>', "train for this long ('60m', '2h', '1h30m'): the run times its first updates, then fits the number of updates and the learning-rate schedule's end to the budget (kept on --resume)", duration)
     .addOption(new Option('--objective <kind>', 'mlm: masked LM (BERT); electra: replaced-token detection, a small generator filling the masks and the model judging every token (ELECTRA); the model is saved as a plain BERT, the generator in OUTPUT/generator').choices(['mlm', 'electra']).default('mlm'))
     .option('--generator-size <fraction>', "electra: the generator's hidden size as a fraction of the model's (default 0.25)", number({ above: 0, max: 1 }))
-    .option('--contrastive-weight <w>', "mlm: add SimCSE's in-batch contrastive loss, times w, between two maskings of each text (mean-pooled last states): a sentence-level term; --batch-size rows then hold half as many texts", number({ above: 0 }))
+    .option('--contrastive-weight <w>', "mlm: add SimCSE's in-batch contrastive loss, times w, between two views of each text (mean-pooled last states): a sentence-level term", number({ above: 0 }))
+    .addOption(new Option('--contrastive-views <kind>', "the contrastive term's views: maskings (each text masked twice; --batch-size rows then hold half as many texts) or halves (the first and second halves of the same documents, sharing no tokens, after DeCLUTR; needs --no-nsp)").choices(['maskings', 'halves']))
     .option('--contrastive-temperature <t>', 'the contrastive loss\' temperature (default 0.05)', number({ above: 0 }))
     .option('--learning-rate <lr>', 'peak learning rate', number({ min: 0 }), D.learningRate)
     .option('--warmup-steps <n>', 'linear warm-up updates', integerAtLeast(0), D.warmupSteps)
