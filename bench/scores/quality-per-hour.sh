@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The quality-per-CPU-hour table: four ways to spend the same BUDGET of this machine before fine-tuning,
 # each fine-tuned on SST-2, CoNLL-2003 and STS-B (as a cross-encoder's regression, as a bi-encoder's
-# similarity, and as a cross-encoder on gold plus silver pairs that the bi-encoder scored) over 3 seeds, next to
+# similarity, and as a cross-encoder on gold plus silver pairs that a bi-encoder scored) over 3 seeds, next to
 # the simple baselines.
 #   pytorch-mlm   plain PyTorch, the usual masked-LM recipe (pytorch_corpus_pretrain.py: dropout 0.1, 80/10/10,
 #                 linear decay), same shards, batch and peak learning rate
@@ -21,7 +21,8 @@
 #   without), with the learning rates and epochs that finetune-sweep.sh chose on the tuning splits (best mean over the initial weights
 #   and a 25-minute masked LM): SST-2 2 epochs (of 55k phrases) at 3e-4, CoNLL-2003 12 at 1e-3, STS-B as a
 #   cross-encoder 5 at 1e-4, as a bi-encoder 10 at 3e-4, on silver pairs (10 nearest + 6 random partners) 3 at 1e-3 (set by
-#   hand on the tuning split: 3 × 3e-4 reached 23.6 from the initial weights, 1e-3 71.5–72.9; finetune-all.sh's comment)
+#   hand on the tuning split: 3 × 3e-4 reached 23.6 from the initial weights, 1e-3 71.5–72.9; finetune-all.sh's comment),
+#   their teacher a bi-encoder trained 20 epochs at 3e-4 (earlier silver tables: the bi-encoder column's first seed, 10 epochs)
 #   (EPOCHS_TASK and LR_TASK change them; the tables made before 2026-12-04 used SST-2 2 × 1e-4, CoNLL-2003 3 × 2e-4,
 #   STS-B 5 × 1e-4 both ways, which starved some models).
 #   Writes WORK_DIR/pretrained/NAME (models + logs, NAME.stsb-zero-shot.json: STS-B validation scored by the pretrained
