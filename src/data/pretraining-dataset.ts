@@ -4,7 +4,8 @@
 //
 // An epoch visits the split's documents in an order shuffled per epoch. Documents are taken in
 // windows of about `windowTokens` tokens; the window's instances (Google's
-// create_instances_from_document, or FULL-SENTENCES packing without NSP) are shuffled together and
+// create_instances_from_document, FULL-SENTENCES packing without NSP, or for a contrastive term on
+// halves the pairs of rows packHalves makes) are shuffled together and
 // served in that order (Google shuffles all instances of the corpus; a window bounds the memory).
 // Memory: the window's instances (≈ windowTokens × 4 bytes × ~3 for ids, types and masks) plus the
 // shard boundaries and one int32 per document for the epoch's order.
