@@ -5,7 +5,7 @@
 // generator and discriminator (electra-program.ts, electra.ts) instead. With `contrastive`, the
 // batches hold two maskings of each text and SimCSE's in-batch loss between them joins masked LM.
 import { join } from 'node:path';
-import type { PretrainingBatch } from '../data/pretraining-dataset.js';
+import type { ContrastiveViews, PretrainingBatch } from '../data/pretraining-dataset.js';
 import { Graph } from '../graph/graph.js';
 import { add, mul } from '../graph/ops.js';
 import { type BertHeads, headsOf } from '../model/architecture.js';
@@ -104,7 +104,7 @@ export interface ContrastiveTerm {
   readonly weight: number;
   readonly temperature: number;
   /** What the data's two views are (default 'maskings'); only recorded here: the data serves them. */
-  readonly views?: 'maskings' | 'halves';
+  readonly views?: Exclude<ContrastiveViews, 'none'>;
 }
 
 export interface PretrainResult {

@@ -115,7 +115,7 @@ export interface PretrainingRunOptions {
    * texts), or 'halves': the first and second halves of the same documents in the two rows, which
    * share no tokens (no NSP; PretrainingDataOptions.contrastiveViews).
    */
-  readonly contrastiveViews?: 'maskings' | 'halves';
+  readonly contrastiveViews?: ContrastiveTerm['views'];
   /** The contrastive loss' temperature (default 0.05, SimCSE's). */
   readonly contrastiveTemperature?: number;
   readonly wholeWordMask?: boolean;

@@ -6,7 +6,7 @@
 //   resume:     --resume [CHECKPOINT] continues bit for bit from OUTPUT's latest checkpoint (or the one named), with the run's recorded settings for the flags not given
 import { type Command, Option } from 'commander';
 import { PRETRAIN_DEFAULTS as D, runPretraining } from '../../train/pretraining-run.js';
-import type { MlmEvalLogEntry } from '../../train/pretrain.js';
+import type { ContrastiveTerm, MlmEvalLogEntry } from '../../train/pretrain.js';
 import { duration, integerAtLeast, lrSchedulerOption, maxLengthAlias, number } from '../args.js';
 import { stoppableBySignals } from '../interruption.js';
 import { optionsGiven } from '../resume-options.js';
@@ -47,7 +47,7 @@ interface PretrainCliOptions {
   chineseWholeWordMask?: boolean;
   contrastiveWeight?: number;
   contrastiveTemperature?: number;
-  contrastiveViews?: 'maskings' | 'halves';
+  contrastiveViews?: ContrastiveTerm['views'];
   deduplicate?: boolean;
   maskedLmProb: number;
   maxPredictionsPerSeq?: number;
