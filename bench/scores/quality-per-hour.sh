@@ -12,6 +12,7 @@
 # Further arms enter the table when WORK_DIR/pretrained/NAME is there (quality-table.ts's optional rows), e.g.
 #   bertkit-mlm-nsp  the bertkit-mlm recipe without --no-nsp (trains [CLS] and the pooler), --vocab WORK_DIR/pretrained/bertkit-mlm,
 #                    then FINETUNED_DIR=WORK_DIR/finetuned/bertkit-mlm-nsp and finetune-all.sh as below
+#   bertkit-mlm-halves[-w03|-w01]  the bertkit-mlm recipe plus --contrastive-weight 1 [0.3|0.1] --contrastive-views halves
 # usage: bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
 #   Needs `npm run build`, ../shared (or $BERTKIT_SHARED) and Debian's python3-torch ($BERTKIT_PYTHON).
 #   Every stage is skipped when its result is there and a bertkit pretraining run resumes from its

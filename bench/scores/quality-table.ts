@@ -17,6 +17,9 @@ const MODELS = [
   { name: 'bertkit-electra-g1', label: '(c) bertkit, ELECTRA, generator as wide as the model (linear decay)', optional: true },
   { name: 'bertkit-mlm-en', label: '(c) bertkit, masked LM (linear decay), English text and vocabulary only', optional: true },
   { name: 'bertkit-mlm-nsp', label: '(c) bertkit, masked LM + next-sentence prediction (linear decay)', optional: true },
+  { name: 'bertkit-mlm-halves', label: '(c) bertkit, masked LM + contrastive halves, weight 1 (linear decay)', optional: true },
+  { name: 'bertkit-mlm-halves-w03', label: '(c) bertkit, masked LM + contrastive halves, weight 0.3 (linear decay)', optional: true },
+  { name: 'bertkit-mlm-halves-w01', label: '(c) bertkit, masked LM + contrastive halves, weight 0.1 (linear decay)', optional: true },
 ];
 const TASKS = [
   { dir: 'sst2', name: 'SST-2 acc', metric: 'accuracy' },
