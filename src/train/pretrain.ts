@@ -3,7 +3,8 @@
 // what a checkpoint records), held-out MLM/NSP scores every evalSteps and at the end, the final
 // model and a curve picture of log.jsonl. With `electra`, the same batches train ELECTRA's
 // generator and discriminator (electra-program.ts, electra.ts) instead. With `contrastive`, the
-// batches hold two maskings of each text and SimCSE's in-batch loss between them joins masked LM.
+// batches hold two views of each text (two maskings, or its two halves) and SimCSE's in-batch loss
+// between them joins masked LM.
 import { join } from 'node:path';
 import type { ContrastiveViews, PretrainingBatch } from '../data/pretraining-dataset.js';
 import { Graph } from '../graph/graph.js';
