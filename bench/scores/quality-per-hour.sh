@@ -13,6 +13,7 @@
 #   bertkit-mlm-nsp  the bertkit-mlm recipe without --no-nsp (trains [CLS] and the pooler), --vocab WORK_DIR/pretrained/bertkit-mlm,
 #                    then FINETUNED_DIR=WORK_DIR/finetuned/bertkit-mlm-nsp and finetune-all.sh as below
 #   bertkit-mlm-halves[-w03|-w01]  the bertkit-mlm recipe plus --contrastive-weight 1 [0.3|0.1] --contrastive-views halves
+#   bertkit-mlm-mask25  the bertkit-mlm recipe with --masked-lm-prob 0.25
 # usage: bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
 #   Needs `npm run build`, ../shared (or $BERTKIT_SHARED) and Debian's python3-torch ($BERTKIT_PYTHON).
 #   Every stage is skipped when its result is there and a bertkit pretraining run resumes from its
@@ -23,7 +24,8 @@
 #   and a 25-minute masked LM): SST-2 2 epochs (of 55k phrases) at 3e-4, CoNLL-2003 12 at 1e-3, STS-B as a
 #   cross-encoder 5 at 1e-4, as a bi-encoder 10 at 3e-4, on silver pairs (10 nearest + 6 random partners) 3 at 1e-3 (set by
 #   hand on the tuning split: 3 × 3e-4 reached 23.6 from the initial weights, 1e-3 71.5–72.9; finetune-all.sh's comment),
-#   their teacher a bi-encoder trained 20 epochs at 3e-4 (earlier silver tables: the bi-encoder column's first seed, 10 epochs)
+#   their teacher a bi-encoder trained 20 epochs at 3e-4 (earlier silver tables: the bi-encoder column's first seed, 10 epochs),
+#   the student started from the teacher's weights (tables before 2026-12-05, late: from the pretrained model)
 #   (EPOCHS_TASK and LR_TASK change them; the tables made before 2026-12-04 used SST-2 2 × 1e-4, CoNLL-2003 3 × 2e-4,
 #   STS-B 5 × 1e-4 both ways, which starved some models).
 #   Writes WORK_DIR/pretrained/NAME (models + logs, NAME.stsb-zero-shot.json: STS-B validation scored by the pretrained

@@ -20,6 +20,7 @@ const MODELS = [
   { name: 'bertkit-mlm-halves', label: '(c) bertkit, masked LM + contrastive halves, weight 1 (linear decay)', optional: true },
   { name: 'bertkit-mlm-halves-w03', label: '(c) bertkit, masked LM + contrastive halves, weight 0.3 (linear decay)', optional: true },
   { name: 'bertkit-mlm-halves-w01', label: '(c) bertkit, masked LM + contrastive halves, weight 0.1 (linear decay)', optional: true },
+  { name: 'bertkit-mlm-mask25', label: '(c) bertkit, masked LM with 25 % of the tokens masked (linear decay)', optional: true },
 ];
 const TASKS = [
   { dir: 'sst2', name: 'SST-2 acc', metric: 'accuracy' },
