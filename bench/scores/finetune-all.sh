@@ -59,7 +59,7 @@ for task in ${tasks[@]}; do
       pairs=$out.pairs-$neighbours+$partners.tsv
       [ "$pairs" -nt "$teacher/model.safetensors" ] || bertkit silver-pairs --teacher "$teacher" --pairs "${stsb[0]}" --output "$pairs" \
         --neighbours "$neighbours" --random-partners "$partners" --threads 1 --quiet
-      # The student starts from its teacher: on the tuning split +3.5 over the pretrained model's start on each of 3 seeds, on
+      # The student starts from its teacher: on the tuning split +3.5 over the pretrained model's start (3 seeds, every one higher), on
       # validation 66.6 against 64.7 (bertkit's hour) and 67.1 against 66.2 (PyTorch's) (README, "Starting the silver student from its teacher")
       start=$teacher
       spec=(regression "$pairs" "${stsb[1]}" 128 3 1e-3) ;;
