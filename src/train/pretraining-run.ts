@@ -443,7 +443,10 @@ async function openShards(
     ...(settings.deduplicate ? { deduplicate: true } : {}),
     ...(onProgress === undefined ? {} : { onProgress }),
   });
-  const { duplicates } = shards.manifest.corpus;
-  if (duplicates !== undefined) message(`--deduplicate: dropped ${duplicates.toLocaleString('en')} repeated sentences`);
+  const { corpus: { duplicates }, splits } = shards.manifest;
+  if (duplicates !== undefined) {
+    const read = duplicates + splits.train.sentences + splits.heldOut.sentences;
+    message(`--deduplicate: dropped ${duplicates.toLocaleString('en')} repeated sentences of ${read.toLocaleString('en')} (${(100 * duplicates / Math.max(read, 1)).toFixed(1)} %)`);
+  }
   return shards;
 }

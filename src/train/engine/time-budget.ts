@@ -4,9 +4,11 @@
 // budget holds at that pace,
 //   total = step + ⌊(budget − seconds used) / seconds per update⌋    (at most the upper bound)
 // and the schedule's totalSteps with it (linear and cosine decay to 0 at the end). Every
-// `refitSteps` updates after that it fits the total again at the pace of all updates timed so far:
-// a pace measured over the first dozen updates alone ran a 20-minute budget 25–35 % over when the
-// machine got busier. The total and the seconds used go into every checkpoint's settings, so a
+// `refitSteps` updates after that it fits the total again at the pace of the latest
+// `paceWindowSteps` updates (all timed, while fewer): a pace measured over the first dozen updates
+// alone ran a 20-minute budget 25–35 % over when the machine got busier, and the pace of all
+// updates lags behind updates that grow dearer (a batch-size ramp planned 21,000 updates where
+// its hour held 11,000). The total and the seconds used go into every checkpoint's settings, so a
 // resumed run keeps the total it was given until it has timed updates of its own (a run resumed
 // before the total was fixed measures with what is left of the budget).
 // Training time excludes evaluation, as the run's throughput figures do; evaluations and
@@ -22,6 +24,8 @@ export interface TimeBudget {
   readonly measureSteps?: number;
   /** Updates between fits of the total once it is fixed (default 100). */
   readonly refitSteps?: number;
+  /** Fits after the first time the latest this many updates, or more (default 1000). */
+  readonly paceWindowSteps?: number;
   /**
    * The warm-up as this fraction of the fitted total (fine-tuning's warmupRatio), so that a run the
    * budget shortens still warms up for the same share of it; absent: the schedule's warm-up steps stay.
@@ -53,7 +57,7 @@ export function scheduleEndingAt(schedule: ScheduleConfig, totalSteps: number, w
 export function checkTimeBudget(budget: TimeBudget): void {
   if (!(budget.seconds > 0) || !Number.isFinite(budget.seconds)) throw new Error(`time budget: seconds must be a finite number > 0, got ${budget.seconds}`);
   if (budget.warmupRatio !== undefined && !(budget.warmupRatio >= 0 && budget.warmupRatio <= 1)) throw new Error(`time budget: warmupRatio must be in [0, 1], got ${budget.warmupRatio}`);
-  for (const field of ['warmupSteps', 'measureSteps', 'refitSteps'] as const) {
+  for (const field of ['warmupSteps', 'measureSteps', 'refitSteps', 'paceWindowSteps'] as const) {
     const value = budget[field];
     const least = field === 'warmupSteps' ? 0 : 1;
     if (value !== undefined && (!Number.isInteger(value) || value < least)) {
@@ -69,7 +73,8 @@ export class TimeBudgetPlanner {
   private readonly usedBefore: number;
   private readonly measureFrom: number;
   private readonly measureTo: number;
-  private measureStart: number | undefined;
+  /** (update, training seconds) where timing started and at each fit since: the pace is read from the oldest still inside the window. */
+  private readonly marks: { step: number; seconds: number }[] = [];
   /** The update of the last fit in this process. */
   private fittedAt: number | undefined;
 
@@ -87,7 +92,7 @@ export class TimeBudgetPlanner {
     this.measureFrom = startStep + (budget.warmupSteps ?? 3);
     this.measureTo = this.measureFrom + (budget.measureSteps ?? 10);
     // No warm-up: timing starts with the process.
-    if (this.measureFrom === startStep) this.measureStart = 0;
+    if (this.measureFrom === startStep) this.marks.push({ step: startStep, seconds: 0 });
   }
 
   /** The total once fixed; until then the upper bound. */
@@ -104,12 +109,16 @@ export class TimeBudgetPlanner {
    * when this update fixes or changes it (undefined otherwise).
    */
   afterStep(step: number, trainSeconds: number): { totalSteps: number; secondsPerStep: number } | undefined {
-    if (step === this.measureFrom) this.measureStart = trainSeconds;
-    if (step < this.measureTo || this.measureStart === undefined) return undefined;
+    if (step === this.measureFrom) this.marks.push({ step, seconds: trainSeconds });
+    if (step < this.measureTo || this.marks.length === 0) return undefined;
     // The first update past the timed ones fits (also over a resumed run's recorded total), then every refitSteps.
     if (this.fittedAt !== undefined && step - this.fittedAt < (this.budget.refitSteps ?? 100)) return undefined;
     this.fittedAt = step;
-    const secondsPerStep = (trainSeconds - this.measureStart) / (step - this.measureFrom);
+    const window = this.budget.paceWindowSteps ?? 1000;
+    while (this.marks.length > 1 && step - this.marks[1]!.step >= window) this.marks.shift();
+    const from = this.marks[0]!;
+    const secondsPerStep = (trainSeconds - from.seconds) / (step - from.step);
+    this.marks.push({ step, seconds: trainSeconds });
     const total = stepsWithinBudget(step, secondsPerStep, this.budget.seconds - this.usedBefore - trainSeconds, this.maxSteps);
     if (total === this.planned) return undefined;
     this.planned = total;

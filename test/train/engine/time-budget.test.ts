@@ -23,7 +23,7 @@ test('the planner times updates after its warm-up and fixes the total; checkpoin
   assert.deepEqual(planner.record(15), { [BUDGET_TOTAL_STEPS]: 28, [BUDGET_USED_SECONDS]: 15 });
 });
 
-test('once fixed, the total is fitted again every refitSteps updates at the pace of all updates timed: a slower machine ends the run on time', () => {
+test('once fixed, the total is fitted again every refitSteps updates at the pace of the updates timed: a slower machine ends the run on time', () => {
   const planner = new TimeBudgetPlanner({ seconds: 60, warmupSteps: 0, measureSteps: 2, refitSteps: 3 }, 1000, 0);
   assert.equal(planner.afterStep(1, 1), undefined);
   assert.deepEqual(planner.afterStep(2, 2), { totalSteps: 60, secondsPerStep: 1 }); // 58 s left at 1 s each
@@ -37,6 +37,22 @@ test('once fixed, the total is fitted again every refitSteps updates at the pace
   assert.deepEqual(planner.afterStep(11, 70), { totalSteps: 11, secondsPerStep: 70 / 11 });
   assert.deepEqual(planner.record(70), { [BUDGET_TOTAL_STEPS]: 11, [BUDGET_USED_SECONDS]: 70 });
   assert.throws(() => new TimeBudgetPlanner({ seconds: 60, refitSteps: 0 }, 10, 0), /refitSteps must be an integer ≥ 1, got 0/);
+});
+
+test('the pace is that of the latest paceWindowSteps updates or more: updates that grow dearer (a batch-size ramp) shorten the plan soon', () => {
+  const planner = new TimeBudgetPlanner({ seconds: 100, warmupSteps: 0, measureSteps: 2, refitSteps: 2, paceWindowSteps: 4 }, 1000, 0);
+  assert.equal(planner.afterStep(1, 1), undefined);
+  assert.deepEqual(planner.afterStep(2, 2), { totalSteps: 100, secondsPerStep: 1 });
+  assert.equal(planner.afterStep(3, 3), undefined);
+  assert.equal(planner.afterStep(4, 4), undefined, 'still 1 s each: the same total');
+  // From here each update takes 3 s.
+  assert.equal(planner.afterStep(5, 7), undefined);
+  // updates 3..6 took 10 − 2 = 8 s, 2 s each; 90 s left hold 45 more
+  assert.deepEqual(planner.afterStep(6, 10), { totalSteps: 51, secondsPerStep: 2 });
+  assert.equal(planner.afterStep(7, 13), undefined);
+  // updates 5..8 took 16 − 4 = 12 s, 3 s each (the pace of all 8 would be 2 s, and 50 the total); 84 s left hold 28 more
+  assert.deepEqual(planner.afterStep(8, 16), { totalSteps: 36, secondsPerStep: 3 });
+  assert.throws(() => new TimeBudgetPlanner({ seconds: 60, paceWindowSteps: 0 }, 10, 0), /paceWindowSteps must be an integer ≥ 1, got 0/);
 });
 
 test('a resumed run keeps the recorded total until it has timed updates of its own, then fits it to what is left', () => {
