@@ -36,13 +36,14 @@ export class ProgressBar {
   private bar: cliProgress.SingleBar | null = null;
   private lines: ProgressLines | null = null;
   private readonly stream: NodeJS.WriteStream;
+  private readonly rate = new RecentRate();
 
   constructor(spec: ProgressBarSpec, options: ProgressOptions = {}) {
     const stream = options.stream ?? process.stderr;
     this.stream = stream;
     if (options.quiet) return;
     if (!stream.isTTY) {
-      this.lines = new ProgressLines(spec, stream, lineSecondsOf(options));
+      this.lines = new ProgressLines(spec, stream, lineSecondsOf(options), this.rate);
       return;
     }
     const show = spec.unit === 'bytes' ? formatBytes : formatCount;
@@ -52,8 +53,7 @@ export class ProgressBar {
       hideCursor: true,
       barsize: 24,
       format: (barOptions, params, payload: { detail?: string }) => {
-        const elapsedSeconds = Math.max((Date.now() - params.startTime) / 1000, 1e-3);
-        const rate = params.value / elapsedSeconds;
+        const rate = this.rate.perSecond();
         const remaining = rate > 0 ? (params.total - params.value) / rate : Infinity;
         const bar = cliProgress.Format.BarFormat(params.progress, barOptions);
         return (
@@ -68,6 +68,7 @@ export class ProgressBar {
 
   /** `detail`: more to show beside the count (e.g. 'loss 2.3456 | 51,200 tokens/s'). */
   update(value: number, detail?: string): void {
+    this.rate.add(value);
     this.bar?.update(value, detail === undefined ? undefined : { detail });
     this.lines?.update(value, detail);
   }
@@ -102,7 +103,7 @@ class ProgressLines {
   private total: number;
   private detail: string | undefined;
 
-  constructor(private readonly spec: ProgressBarSpec, private readonly stream: NodeJS.WriteStream, private readonly seconds: number) {
+  constructor(private readonly spec: ProgressBarSpec, private readonly stream: NodeJS.WriteStream, private readonly seconds: number, private readonly rate: RecentRate) {
     this.total = spec.total;
   }
 
@@ -127,10 +128,38 @@ class ProgressLines {
     const show = unit === 'bytes' ? formatBytes : formatCount;
     const suffix = unit === 'bytes' ? '' : ` ${unit}`;
     const elapsedSeconds = Math.max((Date.now() - this.started) / 1000, 1e-3);
-    const rate = this.value / elapsedSeconds;
+    const rate = this.rate.perSecond();
     const percent = total > 0 ? ` (${Math.floor((100 * this.value) / total)}%)` : '';
     const timing = final ? `in ${formatSeconds(elapsedSeconds)}` : `ETA ${formatSeconds(rate > 0 ? (total - this.value) / rate : Infinity)}`;
     this.stream.write(`${label}: ${show(this.value)}/${show(total)}${suffix}${percent}, ${show(rate)}${suffix}/s, ${timing}${this.detail ? `, ${this.detail}` : ''}\n`);
+  }
+}
+
+/**
+ * The pace of the latest minute of updates, from the first value reported: a run resumed at step 5,000
+ * would otherwise show 5,000 steps in its first seconds, and one whose updates change cost (a sequence-length
+ * curriculum) an ETA from its cheap start — half the time it needed.
+ */
+export class RecentRate {
+  /** (ms, value) at least `sampleMs` apart, the oldest within `windowMs` of the latest. */
+  private readonly samples: { time: number; value: number }[] = [];
+  private latest: { time: number; value: number } | undefined;
+
+  constructor(private readonly windowMs = 60_000, private readonly sampleMs = 1000, private readonly now: () => number = Date.now) {}
+
+  add(value: number): void {
+    const time = this.now();
+    this.latest = { time, value };
+    const last = this.samples[this.samples.length - 1];
+    if (last === undefined || time - last.time >= this.sampleMs) this.samples.push(this.latest);
+    while (this.samples.length > 1 && time - this.samples[1]!.time >= this.windowMs) this.samples.shift();
+  }
+
+  /** Values per second over the window; 0 until two reports apart in time. */
+  perSecond(): number {
+    const first = this.samples[0];
+    if (first === undefined || this.latest === undefined || this.latest.time <= first.time) return 0;
+    return ((this.latest.value - first.value) * 1000) / (this.latest.time - first.time);
   }
 }
 

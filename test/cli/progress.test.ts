@@ -1,7 +1,7 @@
 // Progress where stderr is not a terminal (a log file, CI, nohup): lines now and then, not silence.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ProgressBar } from '../../src/cli/progress.js';
+import { ProgressBar, RecentRate } from '../../src/cli/progress.js';
 
 /** A stream that is not a TTY and keeps what is written to it. */
 function logFile(): { stream: NodeJS.WriteStream; text: () => string } {
@@ -37,4 +37,26 @@ test('off a terminal, a job shorter than the interval stays silent', () => {
   bar.update(2);
   bar.stop();
   assert.equal(log.text(), '');
+});
+
+test('the rate is the pace of the latest minute from the first report: a resumed run does not count its earlier steps, a slower phase shows', () => {
+  let now = 0;
+  const rate = new RecentRate(60_000, 1000, () => now);
+  rate.add(5000); // resumed at step 5,000
+  assert.equal(rate.perSecond(), 0, 'one report: no pace yet');
+  for (let second = 1; second <= 30; second++) {
+    now = second * 1000;
+    rate.add(5000 + 10 * second);
+  }
+  assert.equal(rate.perSecond(), 10);
+  // Updates get four times dearer (a curriculum ends): after a minute only the new pace is left.
+  for (let second = 31; second <= 100; second++) {
+    now = second * 1000;
+    rate.add(5300 + 2.5 * (second - 30));
+  }
+  assert.equal(rate.perSecond(), 2.5);
+  // Reports closer together than a sample still move the latest value.
+  now = 100_500;
+  rate.add(5300 + 2.5 * 70 + 5);
+  assert.ok(rate.perSecond() > 2.5);
 });
