@@ -14,6 +14,8 @@
 #                    then FINETUNED_DIR=WORK_DIR/finetuned/bertkit-mlm-nsp and finetune-all.sh as below
 #   bertkit-mlm-halves[-w03|-w01]  the bertkit-mlm recipe plus --contrastive-weight 1 [0.3|0.1] --contrastive-views halves
 #   bertkit-mlm-mask25  the bertkit-mlm recipe with --masked-lm-prob 0.25
+#   bertkit-mlm-curriculum  the bertkit-mlm recipe with --curriculum-seq-length 64 --curriculum-steps 10000
+#   bertkit-mlm-ramp    the bertkit-mlm recipe with --gradient-accumulation-steps 2 --batch-size-ramp-steps 6000
 # usage: bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
 #   Needs `npm run build`, ../shared (or $BERTKIT_SHARED) and Debian's python3-torch ($BERTKIT_PYTHON).
 #   Every stage is skipped when its result is there and a bertkit pretraining run resumes from its
