@@ -10,9 +10,9 @@
 // updates lags behind updates that grow dearer: an hour whose batch doubled at update 6,000 of
 // 13,700 was still planned at 16,700 updates at update 8,000 and 15,100 at 10,000 (its learning
 // rate decayed late, then fast), where the latest 1,000 updates' pace plans 13,000 and 13,700
-// (replayed from that run's log.jsonl). The total and the seconds used go into every checkpoint's settings, so a
-// resumed run keeps the total it was given until it has timed updates of its own (a run resumed
-// before the total was fixed measures with what is left of the budget).
+// (replayed from that run's log.jsonl). The total and the seconds used go into every checkpoint's
+// settings, so a resumed run keeps the total it was given until it has timed updates of its own
+// (a run resumed before the total was fixed measures with what is left of the budget).
 // Training time excludes evaluation, as the run's throughput figures do; evaluations and
 // checkpoints come on top of the budget.
 import type { ScheduleConfig } from '../optim/schedules.js';
