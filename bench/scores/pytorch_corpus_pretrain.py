@@ -13,7 +13,8 @@ updates that fit the budget fixes the end of the schedule. With --time-budget 0 
 the initial weights are saved (the "no pretraining" control).
 
 usage: pytorch_corpus_pretrain.py --shards DIR --tokenizer DIR --output DIR --time-budget 60m [--threads N]
-prints one JSON line: steps, tokens_per_second, seconds, held-out MLM loss and accuracy."""
+prints one JSON line: steps, tokens_per_second, seconds, held-out MLM loss and accuracy, and the OpenBLAS core
+that ran (null: none loaded, so torch used the reference BLAS, over ten times slower)."""
 import argparse
 import json
 import os
@@ -30,6 +31,7 @@ import torch.nn.functional as F
 import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 from pytorch_model import Encoder  # noqa: E402
+from openblas_info import openblas_info  # noqa: E402
 
 SHARD_HEADER = struct.Struct('<8sIIIId')  # magic, version, token bytes, documents, sentences, tokens
 
@@ -280,7 +282,8 @@ def main():
     os.rename(partial, args.output)
     print(json.dumps({'steps': step, 'seconds': round(seconds, 1), 'tokens_per_second': round(tokens / seconds) if seconds > 0 and step else 0,
                       'held_out_mlm_loss': round(loss_sum / count, 4), 'held_out_mlm_accuracy': round(correct / count, 4),
-                      'torch': torch.__version__, 'threads': torch.get_num_threads()}))
+                      'torch': torch.__version__, 'threads': torch.get_num_threads(),
+                      'openblas': openblas_info()}))
 
 
 if __name__ == '__main__':

@@ -17,7 +17,8 @@
 #   bertkit-mlm-curriculum  the bertkit-mlm recipe with --curriculum-seq-length 64 --curriculum-steps 10000
 #   bertkit-mlm-ramp    the bertkit-mlm recipe with --gradient-accumulation-steps 2 --batch-size-ramp-steps 6000
 # usage: bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
-#   Needs `npm run build`, ../shared (or $BERTKIT_SHARED) and Debian's python3-torch ($BERTKIT_PYTHON).
+#   Needs `npm run build`, ../shared (or $BERTKIT_SHARED) and Debian's python3-torch ($BERTKIT_PYTHON) with
+#   libopenblas0-pthread (without it torch's matrix products fall back to the reference BLAS: 14 times slower here).
 #   Every stage is skipped when its result is there and a bertkit pretraining run resumes from its
 #   checkpoint, so the script can be run again after an interruption (a PyTorch run starts over).
 #   Pretraining runs alone (all cores, one at a time: the budget is wall time); fine-tuning runs LANES
@@ -65,7 +66,9 @@ for name in pytorch-mlm none; do
   [ -f "$pre/$name/model.safetensors" ] && { echo "== $name: pretrained"; continue; }
   [ $name = none ] && seconds=0 || seconds=$budget
   echo "== pretrain $name for $seconds ($(date -u +%H:%M:%S))"
-  "$python" "$here/pytorch_corpus_pretrain.py" --shards "$pre/bertkit-mlm/shards" --tokenizer "$pre/bertkit-mlm" \
+  # without this machine's OpenBLAS overrides (Haswell kernels for older builds), as the benchmarks' peers run:
+  # with them PyTorch's one-thread hour ran its first 300 updates at 15k tokens/s on the Zen 5, without them 22k (README)
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$here/pytorch_corpus_pretrain.py" --shards "$pre/bertkit-mlm/shards" --tokenizer "$pre/bertkit-mlm" \
     --batch 32 --warmup 300 --lr 1e-3 --eval-batches 20 --output "$pre/$name" --time-budget "$seconds" \
     > "$pre/$name.json" 2> >(tee -a "$pre/$name.log" >&2)
 done
