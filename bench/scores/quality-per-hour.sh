@@ -16,6 +16,7 @@
 #   bertkit-mlm-mask25  the bertkit-mlm recipe with --masked-lm-prob 0.25
 #   bertkit-mlm-curriculum  the bertkit-mlm recipe with --curriculum-seq-length 64 --curriculum-steps 10000
 #   bertkit-mlm-ramp    the bertkit-mlm recipe with --gradient-accumulation-steps 2 --batch-size-ramp-steps 6000
+#   bertkit-mlm-seed43  the bertkit-mlm recipe again with --seed 43 (another pretraining seed: how far the hour itself varies)
 # usage: bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
 #   Needs `npm run build`, ../shared (or $BERTKIT_SHARED) and Debian's python3-torch ($BERTKIT_PYTHON) with
 #   libopenblas0-pthread (without it torch's matrix products fall back to the reference BLAS: 14 times slower here).
