@@ -77,6 +77,19 @@ function zeroShot(name: string): number | null {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Evaluation).pearson : null;
 }
 
+/** Which BLAS PyTorch's hour ran on, from its JSON line: a row on the reference BLAS or forced kernels is not at PyTorch's speed. */
+function pytorchKernels(): string | null {
+  const summary = join(workDir!, 'pretrained', 'pytorch-mlm.json');
+  if (!existsSync(summary)) return null;
+  const line = readLines(summary).at(-1)!;
+  if (!line.steps) return null;
+  if (!('openblas' in line)) return 'PyTorch: its run did not report its BLAS (an older pytorch_corpus_pretrain.py).';
+  const openblas = line.openblas as { core: string; config: string } | null;
+  return openblas === null
+    ? 'PyTorch: no OpenBLAS loaded, so the reference BLAS ran (over ten times slower): install libopenblas0-pthread and run it again.'
+    : `PyTorch: OpenBLAS core ${openblas.core} (${openblas.config}).`;
+}
+
 const percent = (value: number) => (100 * value).toFixed(1);
 const rows = MODELS.filter((model) => !model.optional || existsSync(join(workDir, 'pretrained', model.name)))
   .map((model) => ({ ...model, pretraining: pretraining(model.name), scores: TASKS.map((task) => score(model.name, task)), zeroShotPearson: zeroShot(model.name) }));
@@ -100,6 +113,8 @@ if (baselines) {
   const overlap = percent(baselines.stsb_word_overlap_pearson!);
   lines.push(`| Baselines: bag-of-words logistic regression; –; word-overlap Jaccard (the STS-B columns) | | | | ${percent(baselines.sst2_bag_of_words_accuracy!)} | – | ${overlap} | ${overlap} | ${overlap} | ${overlap} |`);
 }
+const kernels = pytorchKernels();
+if (kernels !== null) lines.push('', kernels);
 const markdown = lines.join('\n') + '\n';
 process.stdout.write(markdown);
 writeFileSync(join(workDir, 'quality-table.md'), markdown);
