@@ -33,7 +33,9 @@ const TASKS = [
   { dir: 'stsb-silver', name: 'STS-B Pearson, cross-encoder + silver pairs', metric: 'pearson' },
 ];
 
-interface Pretraining { steps: number; tokensPerSecond: number | null; heldOutMlmAccuracy: number | null }
+interface OpenBlas { core: string; config: string }
+/** openBlas: PyTorch's runs only; null = the reference BLAS ran, undefined = the run did not say (an older script). */
+interface Pretraining { steps: number; tokensPerSecond: number | null; heldOutMlmAccuracy: number | null; openBlas?: OpenBlas | null }
 interface Evaluation { pearson: number }
 interface Score { mean: number; std: number; seeds: number; failedSeeds: number[] }
 
@@ -59,7 +61,12 @@ function pretraining(name: string): Pretraining | null {
   const summary = join(workDir!, 'pretrained', `${name}.json`);
   if (!existsSync(summary)) return null;
   const line = readLines(summary).at(-1)!;
-  return { steps: line.steps as number, tokensPerSecond: (line.tokens_per_second as number) || null, heldOutMlmAccuracy: line.steps ? (line.held_out_mlm_accuracy as number) : null };
+  return {
+    steps: line.steps as number,
+    tokensPerSecond: (line.tokens_per_second as number) || null,
+    heldOutMlmAccuracy: line.steps ? (line.held_out_mlm_accuracy as number) : null,
+    openBlas: line.openblas as OpenBlas | null | undefined,
+  };
 }
 
 function score(name: string, task: (typeof TASKS)[number]): Score | null {
@@ -75,19 +82,6 @@ function score(name: string, task: (typeof TASKS)[number]): Score | null {
 function zeroShot(name: string): number | null {
   const path = join(workDir!, 'pretrained', `${name}.stsb-zero-shot.json`);
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Evaluation).pearson : null;
-}
-
-/** Which BLAS PyTorch's hour ran on, from its JSON line: a row on the reference BLAS or forced kernels is not at PyTorch's speed. */
-function pytorchKernels(): string | null {
-  const summary = join(workDir!, 'pretrained', 'pytorch-mlm.json');
-  if (!existsSync(summary)) return null;
-  const line = readLines(summary).at(-1)!;
-  if (!line.steps) return null;
-  if (!('openblas' in line)) return 'PyTorch: its run did not report its BLAS (an older pytorch_corpus_pretrain.py).';
-  const openblas = line.openblas as { core: string; config: string } | null;
-  return openblas === null
-    ? 'PyTorch: no OpenBLAS loaded, so the reference BLAS ran (over ten times slower): install libopenblas0-pthread and run it again.'
-    : `PyTorch: OpenBLAS core ${openblas.core} (${openblas.config}).`;
 }
 
 const percent = (value: number) => (100 * value).toFixed(1);
@@ -113,8 +107,16 @@ if (baselines) {
   const overlap = percent(baselines.stsb_word_overlap_pearson!);
   lines.push(`| Baselines: bag-of-words logistic regression; –; word-overlap Jaccard (the STS-B columns) | | | | ${percent(baselines.sst2_bag_of_words_accuracy!)} | – | ${overlap} | ${overlap} | ${overlap} | ${overlap} |`);
 }
-const kernels = pytorchKernels();
-if (kernels !== null) lines.push('', kernels);
+// Which BLAS PyTorch's hour ran on: a row on the reference BLAS or on forced kernels is not at PyTorch's speed.
+const pytorch = rows.find((row) => row.name === 'pytorch-mlm')?.pretraining;
+if (pytorch?.steps) {
+  const openBlas = pytorch.openBlas;
+  lines.push('', openBlas === undefined
+    ? 'PyTorch: its run did not report its BLAS (an older pytorch_corpus_pretrain.py).'
+    : openBlas === null
+      ? 'PyTorch: no OpenBLAS loaded, so the reference BLAS ran (over ten times slower): install libopenblas0-pthread and run it again.'
+      : `PyTorch: OpenBLAS core ${openBlas.core} (${openBlas.config}).`);
+}
 const markdown = lines.join('\n') + '\n';
 process.stdout.write(markdown);
 writeFileSync(join(workDir, 'quality-table.md'), markdown);
