@@ -16,8 +16,11 @@
 #   bertkit-mlm-mask25  the bertkit-mlm recipe with --masked-lm-prob 0.25
 #   bertkit-mlm-curriculum  the bertkit-mlm recipe with --curriculum-seq-length 64 --curriculum-steps 10000
 #   bertkit-mlm-ramp    the bertkit-mlm recipe with --gradient-accumulation-steps 2 --batch-size-ramp-steps 6000
-#   bertkit-mlm-seed43  the bertkit-mlm recipe again with --seed 43 (another pretraining seed: how far the hour itself varies)
-# usage: bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
+# usage: [PRETRAINING_SEEDS=N] bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
+#   PRETRAINING_SEEDS (default 1) pretrains every arm N times, with seeds 42 (NAME), 43 (NAME-seed43), …: two seeds of
+#   one bertkit hour differed by more than its fine-tuning seeds (README, "PyTorch's hour at its own speed"), so an arm
+#   is judged by its mean over pretraining seeds (quality-table.ts prints it). Every run reads bertkit-mlm's vocabulary.
+#   quality-table.ts counts WORK_DIR/pretrained/NAME-seedS as seed S of arm NAME, the optional arms' too.
 #   Needs `npm run build`, ../shared (or $BERTKIT_SHARED) and Debian's python3-torch ($BERTKIT_PYTHON) with
 #   libopenblas0-pthread (without it torch's matrix products fall back to the reference BLAS: 14 times slower here).
 #   Every stage is skipped when its result is there and a bertkit pretraining run resumes from its
@@ -61,21 +64,29 @@ pretrain() {  # NAME FLAGS…: pretrain into $pre/NAME unless its model is there
   echo "== pretrain $name for $budget ($(date -u +%H:%M:%S))"
   bertkit pretrain "${recipe[@]}" "$@" --output "$pre/$name" "${resume[@]}" 2>&1 | tee -a "$pre/$name.log"
 }
+count=${PRETRAINING_SEEDS:-1}
+[[ $count =~ ^[1-9][0-9]*$ ]] || { echo "quality-per-hour.sh: PRETRAINING_SEEDS must be a whole number from 1, not '$count'" >&2; exit 2; }
+seeds=($(seq 42 $((41 + count))))
+run() { [ "$2" = 42 ] && echo "$1" || echo "$1-seed$2"; }  # ARM SEED → the run's directory name
 pretrain bertkit-mlm --vocab-size 8000  # trains the vocabulary the others share
-pretrain bertkit-wsd --vocab "$pre/bertkit-mlm" --lr-scheduler warmup-stable-decay
-for name in pytorch-mlm none; do
+for seed in "${seeds[@]}"; do
+  [ "$seed" = 42 ] || pretrain "$(run bertkit-mlm "$seed")" --vocab "$pre/bertkit-mlm" --seed "$seed"
+  pretrain "$(run bertkit-wsd "$seed")" --vocab "$pre/bertkit-mlm" --lr-scheduler warmup-stable-decay --seed "$seed"
+done
+for seed in "${seeds[@]}"; do for arm in pytorch-mlm none; do
+  name=$(run $arm "$seed")
   [ -f "$pre/$name/model.safetensors" ] && { echo "== $name: pretrained"; continue; }
-  [ $name = none ] && seconds=0 || seconds=$budget
+  [ $arm = none ] && seconds=0 || seconds=$budget
   echo "== pretrain $name for $seconds ($(date -u +%H:%M:%S))"
   # without this machine's OpenBLAS overrides (Haswell kernels for older builds), as the benchmarks' peers run:
   # with them PyTorch's one-thread hour ran its first 300 updates at 15k tokens/s on the Zen 5, without them 22k (README)
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$here/pytorch_corpus_pretrain.py" --shards "$pre/bertkit-mlm/shards" --tokenizer "$pre/bertkit-mlm" \
-    --batch 32 --warmup 300 --lr 1e-3 --eval-batches 20 --output "$pre/$name" --time-budget "$seconds" \
+    --batch 32 --warmup 300 --lr 1e-3 --eval-batches 20 --seed "$seed" --output "$pre/$name" --time-budget "$seconds" \
     > "$pre/$name.json" 2> >(tee -a "$pre/$name.log" >&2)
-done
+done; done
 
 node "$root/dist/bench/scores/baselines.js" "$work/splits" > "$work/baselines.json"
-models=(none pytorch-mlm bertkit-mlm bertkit-wsd)
+models=($(for seed in "${seeds[@]}"; do for arm in none pytorch-mlm bertkit-mlm bertkit-wsd; do run $arm "$seed"; done; done))
 for name in "${models[@]}"; do  # zero-shot STS-B: each pretrained model as it is, cosine of mean-pooled states
   [ -f "$pre/$name.stsb-zero-shot.json" ] || bertkit evaluate --task similarity --model "$pre/$name" --data "$work/splits/stsb-validation.tsv" \
     --threads 1 --quiet --output "$pre/$name.stsb-zero-shot.json" > /dev/null

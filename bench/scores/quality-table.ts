@@ -1,9 +1,11 @@
 // The quality-per-CPU-hour table from what bench/scores/quality-per-hour.sh leaves in WORK_DIR:
 // node dist/bench/scores/quality-table.js WORK_DIR BUDGET → markdown on stdout, and
-// WORK_DIR/quality-table.{md,json}. Metrics in percent, mean ± std over the seeds.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// WORK_DIR/quality-table.{md,json}. Metrics in percent, mean ± std over the fine-tuning seeds; an arm pretrained
+// with several seeds (NAME, NAME-seed43, …) gets a row per seed and a row of their mean ± std across them.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeedsReport } from '../../src/train/stability/seeds-report.js';
+import { acrossRuns, armRuns, DEFAULT_PRETRAINING_SEED, type PretrainingRun } from './pretraining-seeds.js';
 
 const [workDir, budget] = process.argv.slice(2);
 if (!workDir || !budget) throw new Error('usage: quality-table.js WORK_DIR BUDGET');
@@ -23,7 +25,6 @@ const MODELS = [
   { name: 'bertkit-mlm-mask25', label: '(c) bertkit, masked LM with 25 % of the tokens masked (linear decay)', optional: true },
   { name: 'bertkit-mlm-curriculum', label: '(c) bertkit, masked LM, the first 10,000 updates on 64-token sequences (linear decay)', optional: true },
   { name: 'bertkit-mlm-ramp', label: '(c) bertkit, masked LM, 32 sequences per update, 64 from update 6,000 (linear decay)', optional: true },
-  { name: 'bertkit-mlm-seed43', label: '(b) bertkit, masked LM (linear decay), pretraining seed 43', optional: true },
 ];
 const TASKS = [
   { dir: 'sst2', name: 'SST-2 acc', metric: 'accuracy' },
@@ -85,39 +86,78 @@ function zeroShot(name: string): number | null {
 }
 
 const percent = (value: number) => (100 * value).toFixed(1);
-const rows = MODELS.filter((model) => !model.optional || existsSync(join(workDir, 'pretrained', model.name)))
-  .map((model) => ({ ...model, pretraining: pretraining(model.name), scores: TASKS.map((task) => score(model.name, task)), zeroShotPearson: zeroShot(model.name) }));
+const pretrainedDir = join(workDir, 'pretrained');
+const entries = existsSync(pretrainedDir) ? readdirSync(pretrainedDir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name) : [];
+const measure = (run: PretrainingRun) => ({
+  ...run,
+  finished: existsSync(join(pretrainedDir, run.name, 'model.safetensors')),
+  started: existsSync(join(pretrainedDir, run.name)),
+  pretraining: pretraining(run.name),
+  scores: TASKS.map((task) => score(run.name, task)),
+  zeroShotPearson: zeroShot(run.name),
+});
+type Run = ReturnType<typeof measure>;
+/** The mean over an arm's pretraining seeds of each run's numbers (a task's: its mean over fine-tuning seeds). */
+const meanOfRuns = (runs: readonly Run[]) => ({
+  steps: acrossRuns(runs.map((run) => run.pretraining?.steps)),
+  tokensPerSecond: acrossRuns(runs.map((run) => run.pretraining?.tokensPerSecond)),
+  heldOutMlmAccuracy: acrossRuns(runs.map((run) => run.pretraining?.heldOutMlmAccuracy)),
+  scores: TASKS.map((_, task) => acrossRuns(runs.map((run) => run.scores[task]?.mean))),
+  zeroShotPearson: acrossRuns(runs.map((run) => run.zeroShotPearson)),
+});
+const arms = MODELS.map((model) => {
+  const found = armRuns(model.name, entries);
+  // A main arm not pretrained yet still gets its row ("not run"), under the name quality-per-hour.sh gives it.
+  const runs = (found.length === 0 && !model.optional ? [{ name: model.name, seed: DEFAULT_PRETRAINING_SEED }] : found).map(measure);
+  // A run still pretraining shows its progress in its own row and stays out of the mean.
+  const finished = runs.filter((run) => run.finished);
+  return { ...model, runs, mean: finished.length > 1 ? { runs: finished.length, ...meanOfRuns(finished) } : null };
+}).filter((arm) => arm.runs.length > 0);
 const baselinesPath = join(workDir, 'baselines.json');
 const baselines = existsSync(baselinesPath) ? (JSON.parse(readFileSync(baselinesPath, 'utf8')) as Record<string, number>) : null;
 
+/** Which pretraining seed a run is, said where its arm has several or it is not the default one. */
+const seedNote = (runsOfArm: number, run: PretrainingRun) => (runsOfArm > 1 || run.seed !== DEFAULT_PRETRAINING_SEED ? `, pretraining seed ${run.seed}` : '');
+const runRow = (arm: (typeof arms)[number], run: Run) => {
+  const cells = run.scores.map((entry) => (entry === null ? 'not run' : `${percent(entry.mean)} ± ${percent(entry.std)}${entry.failedSeeds.length > 0 ? ` (${entry.failedSeeds.length} failed)` : ''}`));
+  const steps = run.pretraining === null ? '–' : run.pretraining.steps.toLocaleString('en-US');
+  const rate = run.pretraining?.tokensPerSecond ? Math.round(run.pretraining.tokensPerSecond).toLocaleString('en-US') : '–';
+  const accuracy = run.pretraining?.heldOutMlmAccuracy ?? null;
+  const mlm = accuracy === null ? '–' : percent(accuracy);
+  const zeroShotCell = run.zeroShotPearson === null ? 'not run' : percent(run.zeroShotPearson);
+  return `| ${arm.label}${seedNote(arm.runs.length, run)}${run.started && !run.finished ? ' (still pretraining)' : ''} | ${steps} | ${rate} | ${mlm} | ${cells.join(' | ')} | ${zeroShotCell} |`;
+};
+const meanRow = (arm: (typeof arms)[number], mean: NonNullable<(typeof arms)[number]['mean']>) => {
+  const spread = (entry: ReturnType<typeof acrossRuns>) => (entry === null ? '–' : `${percent(entry.mean)} ± ${percent(entry.std)}${entry.runs < mean.runs ? ` (${entry.runs} seeds)` : ''}`);
+  const count = (entry: ReturnType<typeof acrossRuns>) => (entry === null ? '–' : Math.round(entry.mean).toLocaleString('en-US'));
+  const mlm = mean.heldOutMlmAccuracy === null ? '–' : percent(mean.heldOutMlmAccuracy.mean);
+  return `| **${arm.label}: mean of ${mean.runs} pretraining seeds** | ${count(mean.steps)} | ${count(mean.tokensPerSecond)} | ${mlm} | ${mean.scores.map(spread).join(' | ')} | ${spread(mean.zeroShotPearson)} |`;
+};
 const lines = [
   `| Pretraining (${budget} budget) | updates | tokens/s | held-out MLM acc | ${TASKS.map((task) => task.name).join(' | ')} | STS-B zero-shot |`,
   `|---|---|---|---|${TASKS.map(() => '---|').join('')}---|`,
-  ...rows.map((row) => {
-    const cells = row.scores.map((entry) => (entry === null ? 'not run' : `${percent(entry.mean)} ± ${percent(entry.std)}${entry.failedSeeds.length > 0 ? ` (${entry.failedSeeds.length} failed)` : ''}`));
-    const steps = row.pretraining === null ? '–' : row.pretraining.steps.toLocaleString('en-US');
-    const rate = row.pretraining?.tokensPerSecond ? Math.round(row.pretraining.tokensPerSecond).toLocaleString('en-US') : '–';
-    const accuracy = row.pretraining?.heldOutMlmAccuracy ?? null;
-    const mlm = accuracy === null ? '–' : percent(accuracy);
-    const zeroShotCell = row.zeroShotPearson === null ? 'not run' : percent(row.zeroShotPearson);
-    return `| ${row.label} | ${steps} | ${rate} | ${mlm} | ${cells.join(' | ')} | ${zeroShotCell} |`;
-  }),
+  ...arms.flatMap((arm) => [...arm.runs.map((run) => runRow(arm, run)), ...(arm.mean ? [meanRow(arm, arm.mean)] : [])]),
 ];
 if (baselines) {
   const overlap = percent(baselines.stsb_word_overlap_pearson!);
   lines.push(`| Baselines: bag-of-words logistic regression; –; word-overlap Jaccard (the STS-B columns) | | | | ${percent(baselines.sst2_bag_of_words_accuracy!)} | – | ${overlap} | ${overlap} | ${overlap} | ${overlap} |`);
 }
-// Which BLAS PyTorch's hour ran on: a row on the reference BLAS or on forced kernels is not at PyTorch's speed.
-const pytorch = rows.find((row) => row.name === 'pytorch-mlm')?.pretraining;
-if (pytorch?.steps) {
-  const openBlas = pytorch.openBlas;
-  lines.push('', openBlas === undefined
-    ? 'PyTorch: its run did not report its BLAS (an older pytorch_corpus_pretrain.py).'
+if (arms.some((arm) => arm.mean)) {
+  lines.push('', 'A row of one pretraining seed: mean ± std over its fine-tuning seeds. A mean row: mean ± std across its pretraining seeds of their means.');
+}
+// Which BLAS PyTorch's hours ran on: a row on the reference BLAS or on forced kernels is not at PyTorch's speed.
+const pytorchRuns = arms.find((arm) => arm.name === 'pytorch-mlm')?.runs.filter((run) => run.pretraining?.steps) ?? [];
+if (pytorchRuns.length > 0) lines.push('');
+for (const run of pytorchRuns) {
+  const openBlas = run.pretraining!.openBlas;
+  const who = `PyTorch${seedNote(pytorchRuns.length, run)}`;
+  lines.push(openBlas === undefined
+    ? `${who}: its run did not report its BLAS (an older pytorch_corpus_pretrain.py).`
     : openBlas === null
-      ? 'PyTorch: no OpenBLAS loaded, so the reference BLAS ran (over ten times slower): install libopenblas0-pthread and run it again.'
-      : `PyTorch: OpenBLAS core ${openBlas.core} (${openBlas.config}).`);
+      ? `${who}: no OpenBLAS loaded, so the reference BLAS ran (over ten times slower): install libopenblas0-pthread and run it again.`
+      : `${who}: OpenBLAS core ${openBlas.core} (${openBlas.config}).`);
 }
 const markdown = lines.join('\n') + '\n';
 process.stdout.write(markdown);
 writeFileSync(join(workDir, 'quality-table.md'), markdown);
-writeFileSync(join(workDir, 'quality-table.json'), JSON.stringify({ budget, models: rows, baselines }, null, 2) + '\n');
+writeFileSync(join(workDir, 'quality-table.json'), JSON.stringify({ budget, arms, baselines }, null, 2) + '\n');
