@@ -10,14 +10,33 @@ export interface PretrainingRun { name: string; seed: number }
 
 /** The runs of arm `arm` among the names in WORK_DIR/pretrained, by seed (`arm` itself, then `arm-seedS`). */
 export function armRuns(arm: string, entries: readonly string[]): PretrainingRun[] {
+  const prefix = `${arm}-seed`;
   const runs: PretrainingRun[] = [];
   for (const entry of entries) {
     if (entry === arm) runs.push({ name: entry, seed: DEFAULT_PRETRAINING_SEED });
-    else if (entry.startsWith(`${arm}-seed`) && /^\d+$/.test(entry.slice(arm.length + 5))) {
-      runs.push({ name: entry, seed: Number(entry.slice(arm.length + 5)) });
+    // digits as quality-per-hour.sh writes them: NAME-seed042 would be a second seed 42
+    else if (entry.startsWith(prefix) && /^(0|[1-9]\d*)$/.test(entry.slice(prefix.length))) {
+      runs.push({ name: entry, seed: Number(entry.slice(prefix.length)) });
     }
   }
   return runs.sort((a, b) => a.seed - b.seed);
+}
+
+/**
+ * An arm's rows: each run measured, and `meanOf` its finished runs when there are several (a run still pretraining,
+ * or stopped, shows in its own row only). A main arm with no run yet keeps one row, under the name
+ * quality-per-hour.sh will give it, so the table shows what is missing; an optional arm without runs has none.
+ */
+export function armRows<Run extends PretrainingRun & { finished: boolean }, Mean>(
+  arm: { name: string; optional?: boolean },
+  entries: readonly string[],
+  measure: (run: PretrainingRun) => Run,
+  meanOf: (finished: readonly Run[]) => Mean,
+): { runs: Run[]; mean: (Mean & { runs: number }) | null } {
+  const found = armRuns(arm.name, entries);
+  const runs = (found.length === 0 && !arm.optional ? [{ name: arm.name, seed: DEFAULT_PRETRAINING_SEED }] : found).map(measure);
+  const finished = runs.filter((run) => run.finished);
+  return { runs, mean: finished.length > 1 ? { ...meanOf(finished), runs: finished.length } : null };
 }
 
 /** Mean ± std (n − 1) across runs of one number per run, the runs that lack it left out; null when none has it. */

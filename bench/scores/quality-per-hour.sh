@@ -17,9 +17,10 @@
 #   bertkit-mlm-curriculum  the bertkit-mlm recipe with --curriculum-seq-length 64 --curriculum-steps 10000
 #   bertkit-mlm-ramp    the bertkit-mlm recipe with --gradient-accumulation-steps 2 --batch-size-ramp-steps 6000
 # usage: [PRETRAINING_SEEDS=N] bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
-#   PRETRAINING_SEEDS (default 1) pretrains every arm N times, with seeds 42 (NAME), 43 (NAME-seed43), …: two seeds of
+#   PRETRAINING_SEEDS (default 1) pretrains each of the four arms above N times, with seeds 42 (NAME), 43 (NAME-seed43), …: two seeds of
 #   one bertkit hour differed by more than its fine-tuning seeds (README, "PyTorch's hour at its own speed"), so an arm
-#   is judged by its mean over pretraining seeds (quality-table.ts prints it). Every run reads bertkit-mlm's vocabulary.
+#   is judged by its mean over pretraining seeds (quality-table.ts prints it). Every run reads bertkit-mlm's vocabulary;
+#   a seed draws its own held-out documents, and PyTorch's run of a seed reads the shards of bertkit-mlm's run of it.
 #   quality-table.ts counts WORK_DIR/pretrained/NAME-seedS as seed S of arm NAME, the optional arms' too.
 #   Needs `npm run build`, ../shared (or $BERTKIT_SHARED) and Debian's python3-torch ($BERTKIT_PYTHON) with
 #   libopenblas0-pthread (without it torch's matrix products fall back to the reference BLAS: 14 times slower here).
@@ -66,27 +67,28 @@ pretrain() {  # NAME FLAGS…: pretrain into $pre/NAME unless its model is there
 }
 count=${PRETRAINING_SEEDS:-1}
 [[ $count =~ ^[1-9][0-9]*$ ]] || { echo "quality-per-hour.sh: PRETRAINING_SEEDS must be a whole number from 1, not '$count'" >&2; exit 2; }
-seeds=($(seq 42 $((41 + count))))
-run() { [ "$2" = 42 ] && echo "$1" || echo "$1-seed$2"; }  # ARM SEED → the run's directory name
+default_seed=42  # both engines' default: its runs keep the arm's own name
+seeds=($(seq $default_seed $((default_seed - 1 + count))))
+run_name() { [ "$2" = $default_seed ] && echo "$1" || echo "$1-seed$2"; }  # ARM SEED → the run's directory name
 pretrain bertkit-mlm --vocab-size 8000  # trains the vocabulary the others share
 for seed in "${seeds[@]}"; do
-  [ "$seed" = 42 ] || pretrain "$(run bertkit-mlm "$seed")" --vocab "$pre/bertkit-mlm" --seed "$seed"
-  pretrain "$(run bertkit-wsd "$seed")" --vocab "$pre/bertkit-mlm" --lr-scheduler warmup-stable-decay --seed "$seed"
+  [ "$seed" = $default_seed ] || pretrain "$(run_name bertkit-mlm "$seed")" --vocab "$pre/bertkit-mlm" --seed "$seed"
+  pretrain "$(run_name bertkit-wsd "$seed")" --vocab "$pre/bertkit-mlm" --lr-scheduler warmup-stable-decay --seed "$seed"
 done
 for seed in "${seeds[@]}"; do for arm in pytorch-mlm none; do
-  name=$(run $arm "$seed")
+  name=$(run_name $arm "$seed")
   [ -f "$pre/$name/model.safetensors" ] && { echo "== $name: pretrained"; continue; }
   [ $arm = none ] && seconds=0 || seconds=$budget
   echo "== pretrain $name for $seconds ($(date -u +%H:%M:%S))"
   # without this machine's OpenBLAS overrides (Haswell kernels for older builds), as the benchmarks' peers run:
   # with them PyTorch's one-thread hour ran its first 300 updates at 15k tokens/s on the Zen 5, without them 22k (README)
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$here/pytorch_corpus_pretrain.py" --shards "$pre/bertkit-mlm/shards" --tokenizer "$pre/bertkit-mlm" \
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$here/pytorch_corpus_pretrain.py" --shards "$pre/$(run_name bertkit-mlm "$seed")/shards" --tokenizer "$pre/bertkit-mlm" \
     --batch 32 --warmup 300 --lr 1e-3 --eval-batches 20 --seed "$seed" --output "$pre/$name" --time-budget "$seconds" \
     > "$pre/$name.json" 2> >(tee -a "$pre/$name.log" >&2)
 done; done
 
 node "$root/dist/bench/scores/baselines.js" "$work/splits" > "$work/baselines.json"
-models=($(for seed in "${seeds[@]}"; do for arm in none pytorch-mlm bertkit-mlm bertkit-wsd; do run $arm "$seed"; done; done))
+models=($(for seed in "${seeds[@]}"; do for arm in none pytorch-mlm bertkit-mlm bertkit-wsd; do run_name $arm "$seed"; done; done))
 for name in "${models[@]}"; do  # zero-shot STS-B: each pretrained model as it is, cosine of mean-pooled states
   [ -f "$pre/$name.stsb-zero-shot.json" ] || bertkit evaluate --task similarity --model "$pre/$name" --data "$work/splits/stsb-validation.tsv" \
     --threads 1 --quiet --output "$pre/$name.stsb-zero-shot.json" > /dev/null

@@ -2,10 +2,10 @@
 // node dist/bench/scores/quality-table.js WORK_DIR BUDGET → markdown on stdout, and
 // WORK_DIR/quality-table.{md,json}. Metrics in percent, mean ± std over the fine-tuning seeds; an arm pretrained
 // with several seeds (NAME, NAME-seed43, …) gets a row per seed and a row of their mean ± std across them.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeedsReport } from '../../src/train/stability/seeds-report.js';
-import { acrossRuns, armRuns, DEFAULT_PRETRAINING_SEED, type PretrainingRun } from './pretraining-seeds.js';
+import { acrossRuns, armRows, DEFAULT_PRETRAINING_SEED, type PretrainingRun } from './pretraining-seeds.js';
 
 const [workDir, budget] = process.argv.slice(2);
 if (!workDir || !budget) throw new Error('usage: quality-table.js WORK_DIR BUDGET');
@@ -61,7 +61,8 @@ function pretraining(name: string): Pretraining | null {
   }
   const summary = join(workDir!, 'pretrained', `${name}.json`);
   if (!existsSync(summary)) return null;
-  const line = readLines(summary).at(-1)!;
+  const line = readLines(summary).at(-1);
+  if (!line) return null;  // written when the run ends
   return {
     steps: line.steps as number,
     tokensPerSecond: (line.tokens_per_second as number) || null,
@@ -87,7 +88,7 @@ function zeroShot(name: string): number | null {
 
 const percent = (value: number) => (100 * value).toFixed(1);
 const pretrainedDir = join(workDir, 'pretrained');
-const entries = existsSync(pretrainedDir) ? readdirSync(pretrainedDir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name) : [];
+const entries = existsSync(pretrainedDir) ? readdirSync(pretrainedDir).filter((name) => statSync(join(pretrainedDir, name)).isDirectory()) : [];
 const measure = (run: PretrainingRun) => ({
   ...run,
   finished: existsSync(join(pretrainedDir, run.name, 'model.safetensors')),
@@ -105,14 +106,7 @@ const meanOfRuns = (runs: readonly Run[]) => ({
   scores: TASKS.map((_, task) => acrossRuns(runs.map((run) => run.scores[task]?.mean))),
   zeroShotPearson: acrossRuns(runs.map((run) => run.zeroShotPearson)),
 });
-const arms = MODELS.map((model) => {
-  const found = armRuns(model.name, entries);
-  // A main arm not pretrained yet still gets its row ("not run"), under the name quality-per-hour.sh gives it.
-  const runs = (found.length === 0 && !model.optional ? [{ name: model.name, seed: DEFAULT_PRETRAINING_SEED }] : found).map(measure);
-  // A run still pretraining shows its progress in its own row and stays out of the mean.
-  const finished = runs.filter((run) => run.finished);
-  return { ...model, runs, mean: finished.length > 1 ? { runs: finished.length, ...meanOfRuns(finished) } : null };
-}).filter((arm) => arm.runs.length > 0);
+const arms = MODELS.map((model) => ({ ...model, ...armRows(model, entries, measure, meanOfRuns) })).filter((arm) => arm.runs.length > 0);
 const baselinesPath = join(workDir, 'baselines.json');
 const baselines = existsSync(baselinesPath) ? (JSON.parse(readFileSync(baselinesPath, 'utf8')) as Record<string, number>) : null;
 
@@ -125,13 +119,12 @@ const runRow = (arm: (typeof arms)[number], run: Run) => {
   const accuracy = run.pretraining?.heldOutMlmAccuracy ?? null;
   const mlm = accuracy === null ? '–' : percent(accuracy);
   const zeroShotCell = run.zeroShotPearson === null ? 'not run' : percent(run.zeroShotPearson);
-  return `| ${arm.label}${seedNote(arm.runs.length, run)}${run.started && !run.finished ? ' (still pretraining)' : ''} | ${steps} | ${rate} | ${mlm} | ${cells.join(' | ')} | ${zeroShotCell} |`;
+  return `| ${arm.label}${seedNote(arm.runs.length, run)}${run.started && !run.finished ? ' (pretraining unfinished)' : ''} | ${steps} | ${rate} | ${mlm} | ${cells.join(' | ')} | ${zeroShotCell} |`;
 };
 const meanRow = (arm: (typeof arms)[number], mean: NonNullable<(typeof arms)[number]['mean']>) => {
   const spread = (entry: ReturnType<typeof acrossRuns>) => (entry === null ? '–' : `${percent(entry.mean)} ± ${percent(entry.std)}${entry.runs < mean.runs ? ` (${entry.runs} seeds)` : ''}`);
   const count = (entry: ReturnType<typeof acrossRuns>) => (entry === null ? '–' : Math.round(entry.mean).toLocaleString('en-US'));
-  const mlm = mean.heldOutMlmAccuracy === null ? '–' : percent(mean.heldOutMlmAccuracy.mean);
-  return `| **${arm.label}: mean of ${mean.runs} pretraining seeds** | ${count(mean.steps)} | ${count(mean.tokensPerSecond)} | ${mlm} | ${mean.scores.map(spread).join(' | ')} | ${spread(mean.zeroShotPearson)} |`;
+  return `| **${arm.label}: mean of ${mean.runs} pretraining seeds** | ${count(mean.steps)} | ${count(mean.tokensPerSecond)} | ${spread(mean.heldOutMlmAccuracy)} | ${mean.scores.map(spread).join(' | ')} | ${spread(mean.zeroShotPearson)} |`;
 };
 const lines = [
   `| Pretraining (${budget} budget) | updates | tokens/s | held-out MLM acc | ${TASKS.map((task) => task.name).join(' | ')} | STS-B zero-shot |`,
@@ -143,7 +136,8 @@ if (baselines) {
   lines.push(`| Baselines: bag-of-words logistic regression; –; word-overlap Jaccard (the STS-B columns) | | | | ${percent(baselines.sst2_bag_of_words_accuracy!)} | – | ${overlap} | ${overlap} | ${overlap} | ${overlap} |`);
 }
 if (arms.some((arm) => arm.mean)) {
-  lines.push('', 'A row of one pretraining seed: mean ± std over its fine-tuning seeds. A mean row: mean ± std across its pretraining seeds of their means.');
+  lines.push('', 'A row of one pretraining seed: mean ± std over its fine-tuning seeds. A mean row: mean ± std across its pretraining seeds of their means. ' +
+    'Held-out MLM accuracy is measured on each run\'s held-out documents, and every bertkit pretraining seed holds out its own.');
 }
 // Which BLAS PyTorch's hours ran on: a row on the reference BLAS or on forced kernels is not at PyTorch's speed.
 const pytorchRuns = arms.find((arm) => arm.name === 'pytorch-mlm')?.runs.filter((run) => run.pretraining?.steps) ?? [];
