@@ -122,7 +122,8 @@ const runRow = (arm: (typeof arms)[number], run: Run) => {
   return `| ${arm.label}${seedNote(arm.runs.length, run)}${run.started && !run.finished ? ' (pretraining unfinished)' : ''} | ${steps} | ${rate} | ${mlm} | ${cells.join(' | ')} | ${zeroShotCell} |`;
 };
 const meanRow = (arm: (typeof arms)[number], mean: NonNullable<(typeof arms)[number]['mean']>) => {
-  const spread = (entry: ReturnType<typeof acrossRuns>) => (entry === null ? '–' : `${percent(entry.mean)} ± ${percent(entry.std)}${entry.runs < mean.runs ? ` (${entry.runs} seeds)` : ''}`);
+  const spread = (entry: ReturnType<typeof acrossRuns>) =>
+    entry === null ? '–' : entry.runs === 1 ? `${percent(entry.mean)} (1 seed)` : `${percent(entry.mean)} ± ${percent(entry.std)}${entry.runs < mean.runs ? ` (${entry.runs} seeds)` : ''}`;
   const count = (entry: ReturnType<typeof acrossRuns>) => (entry === null ? '–' : Math.round(entry.mean).toLocaleString('en-US'));
   return `| **${arm.label}: mean of ${mean.runs} pretraining seeds** | ${count(mean.steps)} | ${count(mean.tokensPerSecond)} | ${spread(mean.heldOutMlmAccuracy)} | ${mean.scores.map(spread).join(' | ')} | ${spread(mean.zeroShotPearson)} |`;
 };
