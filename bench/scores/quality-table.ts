@@ -48,12 +48,12 @@ function readLines(path: string): Record<string, unknown>[] {
 function pretraining(name: string): Pretraining | null {
   const log = join(workDir!, 'pretrained', name, 'log.jsonl');
   if (existsSync(log)) {
-    const entries = readLines(log);
-    const train = entries.filter((entry) => entry.kind === 'train');
+    const logEntries = readLines(log);
+    const train = logEntries.filter((entry) => entry.kind === 'train');
     const last = train.at(-1);
     if (!last) return null;
     const rates = train.map((entry) => entry.tokens_per_second).filter((rate): rate is number => typeof rate === 'number');
-    const evaluation = entries.filter((entry) => entry.kind === 'eval').at(-1);
+    const evaluation = logEntries.filter((entry) => entry.kind === 'eval').at(-1);
     return {
       steps: last.step as number,
       tokensPerSecond: rates.length > 0 ? rates.reduce((sum, rate) => sum + rate, 0) / rates.length : null,
