@@ -17,6 +17,8 @@
 #   bertkit-mlm-curriculum  the bertkit-mlm recipe with --curriculum-seq-length 64 --curriculum-steps 10000
 #   bertkit-mlm-ramp    the bertkit-mlm recipe with --gradient-accumulation-steps 2 --batch-size-ramp-steps 6000
 # usage: [PRETRAINING_SEEDS=N] bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
+#   TASK… (default: sst2 conll2003 stsb stsb-similarity stsb-silver) as finetune-all.sh names them; adding chnsenticorp people_daily srl
+#   gives the table the score table's other three columns (with their finetune-all.sh settings).
 #   PRETRAINING_SEEDS (default 1) pretrains each of the four arms above N times, with seeds 42 (NAME), 43 (NAME-seed43), …: two seeds of
 #   one bertkit hour differed by more than its fine-tuning seeds (README, "PyTorch's hour at its own speed"), so an arm
 #   is judged by its mean over pretraining seeds (quality-table.ts prints it). Every run reads bertkit-mlm's vocabulary;
