@@ -76,8 +76,11 @@ function pretraining(name: string): Pretraining | null {
   };
 }
 
-function score(name: string, task: (typeof ALL_TASKS)[number]): Score | null {
-  const path = join(workDir!, 'finetuned', name, task.dir, 'seeds-report.json');
+type Task = (typeof ALL_TASKS)[number];
+const seedsReportPath = (name: string, task: Task) => join(workDir!, 'finetuned', name, task.dir, 'seeds-report.json');
+
+function score(name: string, task: Task): Score | null {
+  const path = seedsReportPath(name, task);
   if (!existsSync(path)) return null;
   const report = JSON.parse(readFileSync(path, 'utf8')) as SeedsReport;
   const summary = report.metrics[task.metric];
@@ -94,7 +97,7 @@ function zeroShot(name: string): number | null {
 const percent = (value: number) => (100 * value).toFixed(1);
 const pretrainedDir = join(workDir, 'pretrained');
 const entries = existsSync(pretrainedDir) ? readdirSync(pretrainedDir).filter((name) => statSync(join(pretrainedDir, name)).isDirectory()) : [];
-const TASKS = ALL_TASKS.filter((task) => !('optional' in task) || entries.some((name) => existsSync(join(workDir, 'finetuned', name, task.dir, 'seeds-report.json'))));
+const TASKS = ALL_TASKS.filter((task) => !('optional' in task) || entries.some((name) => existsSync(seedsReportPath(name, task))));
 const measure = (run: PretrainingRun) => ({
   ...run,
   finished: existsSync(join(pretrainedDir, run.name, 'model.safetensors')),

@@ -29,6 +29,9 @@ function finetuned(work: string, name: string, task: string, metric: string, mea
   writeFileSync(join(dir, 'seeds-report.json'), JSON.stringify(report));
 }
 
+/** A markdown table row's cells, trimmed ("| a | | b |" → ['a', '', 'b']); no cell here holds a '|'. */
+const cellsOf = (line: string) => line.split('|').slice(1, -1).map((cell) => cell.trim());
+
 test('quality-table: a row per pretraining seed, their mean ± std, and ChnSentiCorp\'s column only once a run has it', () => {
   const work = mkdtempSync(join(tmpdir(), 'quality-table-'));
   try {
@@ -40,11 +43,12 @@ test('quality-table: a row per pretraining seed, their mean ± std, and ChnSenti
     assert.doesNotMatch(before, /ChnSentiCorp/);
 
     finetuned(work, 'bertkit-mlm-seed43', 'chnsenticorp', 'accuracy', 0.875, 0.005);
+    writeFileSync(join(work, 'baselines.json'), JSON.stringify({ sst2_bag_of_words_accuracy: 0.788, stsb_word_overlap_pearson: 0.629 }));
     const table = execFileSync(process.execPath, [script, work, '60m'], { encoding: 'utf8' }).split('\n');
-    const header = table[0]!.split(' | ');
+    const header = cellsOf(table[0]!);
     assert.ok(header.includes('ChnSentiCorp acc'));
     assert.ok(!header.includes("People's Daily F1") && !header.includes('SRL F1'));
-    const cells = (label: string) => table.find((line) => line.startsWith(`| ${label} |`))!.slice(2, -2).split(' | ');
+    const cells = (label: string) => cellsOf(table.find((line) => line.startsWith(`| ${label} |`))!);
     const column = (name: string) => header.indexOf(name);
     const seed42 = cells('(b) bertkit, masked LM (linear decay), pretraining seed 42');
     const seed43 = cells('(b) bertkit, masked LM (linear decay), pretraining seed 43');
@@ -58,6 +62,11 @@ test('quality-table: a row per pretraining seed, their mean ± std, and ChnSenti
     assert.equal(mean[column('SST-2 acc')], '79.0 ± 1.4');
     assert.equal(mean[column('ChnSentiCorp acc')], '87.5 (1 seed)');
     assert.equal(mean[column('updates')], '200');
+    // the baselines fill their own columns only: SST-2 and the STS-B ones, zero-shot last
+    const baselines = cellsOf(table.find((line) => line.startsWith('| Baselines'))!);
+    assert.equal(baselines.length, header.length);
+    assert.deepEqual([baselines[column('SST-2 acc')], baselines[column('CoNLL-2003 F1')], baselines[column('STS-B Pearson')],
+      baselines[column('ChnSentiCorp acc')], baselines.at(-1)], ['78.8', '–', '62.9', '–', '62.9']);
     assert.equal(readFileSync(join(work, 'quality-table.md'), 'utf8'), table.join('\n'));
   } finally {
     rmSync(work, { recursive: true, force: true });
