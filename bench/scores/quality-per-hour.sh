@@ -16,6 +16,8 @@
 #   bertkit-mlm-mask25  the bertkit-mlm recipe with --masked-lm-prob 0.25
 #   bertkit-mlm-curriculum  the bertkit-mlm recipe with --curriculum-seq-length 64 --curriculum-steps 10000
 #   bertkit-mlm-ramp    the bertkit-mlm recipe with --gradient-accumulation-steps 2 --batch-size-ramp-steps 6000
+#   bertkit-mlm-v16k    the bertkit-mlm recipe with --vocab V16K, V16K from `bertkit vocab train --corpus WORK_DIR/corpus --vocab-size 16000`;
+#                       none-v16k its row (d): pytorch_corpus_pretrain.py --time-budget 0 on bertkit-mlm-v16k's shards and vocabulary
 # usage: [PRETRAINING_SEEDS=N] bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
 #   TASK… (default: sst2 conll2003 stsb stsb-similarity stsb-silver) as finetune-all.sh names them; adding chnsenticorp people_daily srl
 #   gives the table the score table's other three columns (with their finetune-all.sh settings).

@@ -25,6 +25,8 @@ const MODELS = [
   { name: 'bertkit-mlm-mask25', label: '(c) bertkit, masked LM with 25 % of the tokens masked (linear decay)', optional: true },
   { name: 'bertkit-mlm-curriculum', label: '(c) bertkit, masked LM, the first 10,000 updates on 64-token sequences (linear decay)', optional: true },
   { name: 'bertkit-mlm-ramp', label: '(c) bertkit, masked LM, 32 sequences per update, 64 from update 6,000 (linear decay)', optional: true },
+  { name: 'bertkit-mlm-v16k', label: '(c) bertkit, masked LM with a 16k vocabulary trained on the same corpus (linear decay)', optional: true },
+  { name: 'none-v16k', label: '(d) no pretraining (initial weights), the 16k vocabulary', optional: true },
 ];
 const ALL_TASKS = [
   { dir: 'sst2', name: 'SST-2 acc', metric: 'accuracy' },
