@@ -18,6 +18,7 @@
 #   bertkit-mlm-ramp    the bertkit-mlm recipe with --gradient-accumulation-steps 2 --batch-size-ramp-steps 6000
 #   bertkit-mlm-v16k    the bertkit-mlm recipe with --vocab V16K, V16K from `bertkit vocab train --corpus WORK_DIR/corpus --vocab-size 16000`;
 #                       none-v16k its row (d): pytorch_corpus_pretrain.py --time-budget 0 on bertkit-mlm-v16k's shards and vocabulary
+#   bertkit-mlm-v16k-curriculum  bertkit-mlm-v16k's recipe with bertkit-mlm-curriculum's two flags
 # usage: [PRETRAINING_SEEDS=N] bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
 #   TASK… (default: sst2 conll2003 stsb stsb-similarity stsb-silver) as finetune-all.sh names them; adding chnsenticorp people_daily srl
 #   gives the table the score table's other three columns (with their finetune-all.sh settings).

@@ -26,6 +26,7 @@ const MODELS = [
   { name: 'bertkit-mlm-curriculum', label: '(c) bertkit, masked LM, the first 10,000 updates on 64-token sequences (linear decay)', optional: true },
   { name: 'bertkit-mlm-ramp', label: '(c) bertkit, masked LM, 32 sequences per update, 64 from update 6,000 (linear decay)', optional: true },
   { name: 'bertkit-mlm-v16k', label: '(c) bertkit, masked LM with a 16k vocabulary trained on the same corpus (linear decay)', optional: true },
+  { name: 'bertkit-mlm-v16k-curriculum', label: '(c) bertkit, masked LM with the 16k vocabulary and the 64-token curriculum (linear decay)', optional: true },
   { name: 'none-v16k', label: '(d) no pretraining (initial weights), the 16k vocabulary', optional: true },
 ];
 const ALL_TASKS = [
