@@ -19,6 +19,9 @@
 #   bertkit-mlm-v16k    the bertkit-mlm recipe with --vocab V16K, V16K from `bertkit vocab train --corpus WORK_DIR/corpus --vocab-size 16000`;
 #                       none-v16k its row (d): pytorch_corpus_pretrain.py --time-budget 0 on bertkit-mlm-v16k's shards and vocabulary
 #   bertkit-mlm-v16k-curriculum  bertkit-mlm-v16k's recipe with bertkit-mlm-curriculum's two flags
+#   english-v16k-curriculum-1h|-2h  bertkit-mlm-v16k-curriculum's recipe on the English text alone (WORK_DIR/corpus without
+#                       chnsenticorp.txt and people_daily.txt) with --vocab-size 16000 (a vocabulary trained on it; the 1h run reads the 2h
+#                       run's), --time-budget 60m|2h, --curriculum-steps 10000|20000; none-en16k their row (d), as none-v16k is made
 # usage: [PRETRAINING_SEEDS=N] bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
 #   TASK… (default: sst2 conll2003 stsb stsb-similarity stsb-silver) as finetune-all.sh names them; adding chnsenticorp people_daily srl
 #   gives the table the score table's other three columns (with their finetune-all.sh settings).

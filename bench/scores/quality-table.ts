@@ -28,6 +28,9 @@ const MODELS = [
   { name: 'bertkit-mlm-v16k', label: '(c) bertkit, masked LM with a 16k vocabulary trained on the same corpus (linear decay)', optional: true },
   { name: 'bertkit-mlm-v16k-curriculum', label: '(c) bertkit, masked LM with the 16k vocabulary and the 64-token curriculum (linear decay)', optional: true },
   { name: 'none-v16k', label: '(d) no pretraining (initial weights), the 16k vocabulary', optional: true },
+  { name: 'none-en16k', label: '(d) no pretraining (initial weights), English text, a 16k vocabulary trained on it', optional: true },
+  { name: 'english-v16k-curriculum-1h', label: '(c) bertkit, the 16k vocabulary and the curriculum, English text only', optional: true },
+  { name: 'english-v16k-curriculum-2h', label: '(c) bertkit, the same for 2 hours (20,000 updates of curriculum)', optional: true },
 ];
 const ALL_TASKS = [
   { dir: 'sst2', name: 'SST-2 acc', metric: 'accuracy' },
