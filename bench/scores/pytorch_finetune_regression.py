@@ -80,8 +80,8 @@ class BertForRegression(nn.Module):
                 name = name[len('bert.'):]
             if name.startswith('pooler.dense.'):
                 getattr(self.pooler, name.rpartition('.')[2]).data.copy_(tensor)
-            elif encoder_name(name) is not None:
-                encoder[encoder_name(name)] = tensor
+            elif (renamed := encoder_name(name)) is not None:
+                encoder[renamed] = tensor
         self.encoder.load_state_dict(encoder, strict=True)
 
     def forward(self, ids, types, mask):  # -> [B]
@@ -97,12 +97,6 @@ def batch(encoded, rows, indices, pad_id):
         n = len(encoded[i][0])
         ids[row, :n], types[row, :n], mask[row, :n] = torch.tensor(encoded[i][0]), torch.tensor(encoded[i][1]), 1
     return ids, types, mask, torch.tensor([rows[i][2] for i in indices], dtype=torch.float32)
-
-
-def pearson(x, y):
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    x, y = x - x.mean(), y - y.mean()
-    return float((x * y).sum() / np.sqrt((x * x).sum() * (y * y).sum()))
 
 
 def main():
@@ -156,7 +150,7 @@ def main():
             for start in range(0, len(dev), 64):
                 ids, types, mask, _ = batch(dev, dev_rows, list(range(start, min(start + 64, len(dev)))), pad_id)
                 predicted.extend(model(ids, types, mask).tolist())
-        epochs.append({'epoch': epoch, 'train_loss': round(float(np.mean(losses)), 4), 'pearson': round(pearson(predicted, [r[2] for r in dev_rows]), 4)})
+        epochs.append({'epoch': epoch, 'train_loss': round(float(np.mean(losses)), 4), 'pearson': round(float(np.corrcoef(predicted, [r[2] for r in dev_rows])[0, 1]), 4)})
         print(json.dumps(epochs[-1]), file=sys.stderr, flush=True)
     print(json.dumps({'model': args.model, 'epochs': epochs, 'best_pearson': max(e['pearson'] for e in epochs), 'lr': args.lr,
                       'seed': args.seed, 'torch': torch.__version__, 'threads': torch.get_num_threads()}))
