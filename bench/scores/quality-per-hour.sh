@@ -1,34 +1,39 @@
 #!/usr/bin/env bash
-# The quality-per-CPU-hour table: four ways to spend the same BUDGET of this machine before fine-tuning,
+# The quality-per-CPU-hour table: five ways to spend the same BUDGET of this machine before fine-tuning,
 # each fine-tuned on SST-2, CoNLL-2003 and STS-B (as a cross-encoder's regression, as a bi-encoder's
 # similarity, and as a cross-encoder on gold plus silver pairs that a bi-encoder scored) over 3 seeds, next to
 # the simple baselines.
-#   pytorch-mlm   plain PyTorch, the usual masked-LM recipe (pytorch_corpus_pretrain.py: dropout 0.1, 80/10/10,
-#                 linear decay), same shards, batch and peak learning rate
-#   bertkit-mlm   bertkit pretrain, masked LM with the CLI's default schedule (linear decay); trains the 8k vocabulary
-#   bertkit-wsd   the same with --lr-scheduler warmup-stable-decay, bertkit's best recipe so far
-#   none          no pretraining: the initial weights, fine-tuned the same way
+#   pytorch-mlm   (a) plain PyTorch, the usual masked-LM recipe (pytorch_corpus_pretrain.py: dropout 0.1, 80/10/10,
+#                 linear decay), on bertkit-mlm's shards, 8k vocabulary, batch and peak learning rate
+#   bertkit-mlm   (b) bertkit pretrain, masked LM with the CLI's default schedule (linear decay); trains the 8k vocabulary
+#   bertkit-mlm-v16k-curriculum  (c) bertkit's best recipe: bertkit-mlm's with a 16k vocabulary trained on the same corpus
+#                 (--vocab-size 16000) and a sequence-length curriculum, 64-token sequences for the first
+#                 CURRICULUM_STEPS updates (default 10,000 per hour of BUDGET, as measured: README, "The 16k vocabulary
+#                 with the 64-token curriculum")
+#   none          (d) no pretraining: the initial weights (8k vocabulary), fine-tuned the same way
+#   none-v16k     (d) for (c)'s vocabulary: pytorch_corpus_pretrain.py --time-budget 0 on its shards
 # (ELECTRA, measured with this recipe for 60 minutes, stayed below masked LM: README, "ELECTRA does not pay".)
 # Further arms enter the table when WORK_DIR/pretrained/NAME is there (quality-table.ts's optional rows), e.g.
+#   bertkit-wsd      the bertkit-mlm recipe with --lr-scheduler warmup-stable-decay (this script's (c) until 2026-12-07)
 #   bertkit-mlm-nsp  the bertkit-mlm recipe without --no-nsp (trains [CLS] and the pooler), --vocab WORK_DIR/pretrained/bertkit-mlm,
 #                    then FINETUNED_DIR=WORK_DIR/finetuned/bertkit-mlm-nsp and finetune-all.sh as below
 #   bertkit-mlm-halves[-w03|-w01]  the bertkit-mlm recipe plus --contrastive-weight 1 [0.3|0.1] --contrastive-views halves
 #   bertkit-mlm-mask25  the bertkit-mlm recipe with --masked-lm-prob 0.25
 #   bertkit-mlm-curriculum  the bertkit-mlm recipe with --curriculum-seq-length 64 --curriculum-steps 10000
 #   bertkit-mlm-ramp    the bertkit-mlm recipe with --gradient-accumulation-steps 2 --batch-size-ramp-steps 6000
-#   bertkit-mlm-v16k    the bertkit-mlm recipe with --vocab V16K, V16K from `bertkit vocab train --corpus WORK_DIR/corpus --vocab-size 16000`;
-#                       none-v16k its row (d): pytorch_corpus_pretrain.py --time-budget 0 on bertkit-mlm-v16k's shards and vocabulary
-#   bertkit-mlm-v16k-curriculum  bertkit-mlm-v16k's recipe with bertkit-mlm-curriculum's two flags
-#   english-v16k-curriculum-1h|-2h  bertkit-mlm-v16k-curriculum's recipe on the English text alone (WORK_DIR/corpus without
+#   bertkit-mlm-v16k    the bertkit-mlm recipe with --vocab V16K, V16K from `bertkit vocab train --corpus WORK_DIR/corpus --vocab-size 16000`
+#   bertkit-mlm-v16k-curriculum-2h  (c)'s recipe for 2 hours (--curriculum-steps 20000) with (c)'s vocabulary: the headline model
+#   english-v16k-curriculum-1h|-2h  (c)'s recipe on the English text alone (WORK_DIR/corpus without
 #                       chnsenticorp.txt and people_daily.txt) with --vocab-size 16000 (a vocabulary trained on it; the 1h run reads the 2h
 #                       run's), --time-budget 60m|2h, --curriculum-steps 10000|20000; none-en16k their row (d), as none-v16k is made
 # usage: [PRETRAINING_SEEDS=N] bench/scores/quality-per-hour.sh BUDGET WORK_DIR [TASK…]   (BUDGET as --time-budget takes it: 60m, 1h30m)
 #   TASK… (default: sst2 conll2003 stsb stsb-similarity stsb-silver) as finetune-all.sh names them; adding chnsenticorp people_daily srl
 #   gives the table the score table's other three columns (with their finetune-all.sh settings).
-#   PRETRAINING_SEEDS (default 1) pretrains each of the four arms above N times, with seeds 42 (NAME), 43 (NAME-seed43), …: two seeds of
+#   PRETRAINING_SEEDS (default 1) pretrains each of the five arms above N times, with seeds 42 (NAME), 43 (NAME-seed43), …: two seeds of
 #   one bertkit hour differed by more than its fine-tuning seeds (README, "PyTorch's hour at its own speed"), so an arm
-#   is judged by its mean over pretraining seeds (quality-table.ts prints it). Every run reads bertkit-mlm's vocabulary;
-#   a seed draws its own held-out documents, and PyTorch's run of a seed reads the shards of bertkit-mlm's run of it.
+#   is judged by its mean over pretraining seeds (quality-table.ts prints it). Every run reads bertkit-mlm's vocabulary
+#   but (c)'s, which read bertkit-mlm-v16k-curriculum's; a seed draws its own held-out documents, and PyTorch's runs of a
+#   seed read the shards of bertkit's run of it with the same vocabulary.
 #   quality-table.ts counts WORK_DIR/pretrained/NAME-seedS as seed S of arm NAME, the optional arms' too.
 #   Needs `npm run build`, ../shared (or $BERTKIT_SHARED) and Debian's python3-torch ($BERTKIT_PYTHON) with
 #   libopenblas0-pthread (without it torch's matrix products fall back to the reference BLAS: 14 times slower here).
@@ -78,25 +83,32 @@ count=${PRETRAINING_SEEDS:-1}
 default_seed=42  # both engines' default: its runs keep the arm's own name
 seeds=($(seq $default_seed $((default_seed - 1 + count))))
 run_name() { [ "$2" = $default_seed ] && echo "$1" || echo "$1-seed$2"; }  # ARM SEED → the run's directory name
-pretrain bertkit-mlm --vocab-size 8000  # trains the vocabulary the others share
+# (c)'s curriculum keeps its share of any budget: 10,000 updates of 64 tokens in an hour (the budget read as --time-budget reads it)
+curriculum_steps=${CURRICULUM_STEPS:-$(node --input-type=module -e "import { pathToFileURL } from 'node:url'; const { duration } = await import(pathToFileURL(process.argv[1]).href); console.log(Math.round(duration(process.argv[2]) * 10000 / 3600))" \
+  "$root/dist/src/cli/args.js" "$budget")}
+best=bertkit-mlm-v16k-curriculum
+pretrain bertkit-mlm --vocab-size 8000  # trains the vocabulary the other arms share
+pretrain $best --vocab-size 16000 --curriculum-seq-length 64 --curriculum-steps "$curriculum_steps"  # trains (c)'s vocabulary
 for seed in "${seeds[@]}"; do
-  [ "$seed" = $default_seed ] || pretrain "$(run_name bertkit-mlm "$seed")" --vocab "$pre/bertkit-mlm" --seed "$seed"
-  pretrain "$(run_name bertkit-wsd "$seed")" --vocab "$pre/bertkit-mlm" --lr-scheduler warmup-stable-decay --seed "$seed"
+  [ "$seed" = $default_seed ] && continue
+  pretrain "$(run_name bertkit-mlm "$seed")" --vocab "$pre/bertkit-mlm" --seed "$seed"
+  pretrain "$(run_name $best "$seed")" --vocab "$pre/$best" --curriculum-seq-length 64 --curriculum-steps "$curriculum_steps" --seed "$seed"
 done
-for seed in "${seeds[@]}"; do for arm in pytorch-mlm none; do
+for seed in "${seeds[@]}"; do for arm in pytorch-mlm none none-v16k; do
   name=$(run_name $arm "$seed")
   [ -f "$pre/$name/model.safetensors" ] && { echo "== $name: pretrained"; continue; }
-  [ $arm = none ] && seconds=0 || seconds=$budget
+  [ $arm = pytorch-mlm ] && seconds=$budget || seconds=0
+  [ $arm = none-v16k ] && vocabulary=$best || vocabulary=bertkit-mlm
   echo "== pretrain $name for $seconds ($(date -u +%H:%M:%S))"
   # without this machine's OpenBLAS overrides (Haswell kernels for older builds), as the benchmarks' peers run:
   # with them PyTorch's one-thread hour ran its first 300 updates at 15k tokens/s on the Zen 5, without them 22k (README)
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$here/pytorch_corpus_pretrain.py" --shards "$pre/$(run_name bertkit-mlm "$seed")/shards" --tokenizer "$pre/bertkit-mlm" \
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$here/pytorch_corpus_pretrain.py" --shards "$pre/$(run_name $vocabulary "$seed")/shards" --tokenizer "$pre/$vocabulary" \
     --batch 32 --warmup 300 --lr 1e-3 --eval-batches 20 --seed "$seed" --output "$pre/$name" --time-budget "$seconds" \
     > "$pre/$name.json" 2> >(tee -a "$pre/$name.log" >&2)
 done; done
 
 node "$root/dist/bench/scores/baselines.js" "$work/splits" > "$work/baselines.json"
-models=($(for seed in "${seeds[@]}"; do for arm in none pytorch-mlm bertkit-mlm bertkit-wsd; do run_name $arm "$seed"; done; done))
+models=($(for seed in "${seeds[@]}"; do for arm in none none-v16k pytorch-mlm bertkit-mlm $best; do run_name $arm "$seed"; done; done))
 for name in "${models[@]}"; do  # zero-shot STS-B: each pretrained model as it is, cosine of mean-pooled states
   [ -f "$pre/$name.stsb-zero-shot.json" ] || bertkit evaluate --task similarity --model "$pre/$name" --data "$work/splits/stsb-validation.tsv" \
     --threads 1 --quiet --output "$pre/$name.stsb-zero-shot.json" > /dev/null

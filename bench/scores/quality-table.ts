@@ -12,10 +12,13 @@ if (!workDir || !budget) throw new Error('usage: quality-table.js WORK_DIR BUDGE
 
 const MODELS = [
   { name: 'none', label: '(d) no pretraining (initial weights)' },
+  { name: 'none-v16k', label: '(d) no pretraining (initial weights), the 16k vocabulary' },
   { name: 'pytorch-mlm', label: '(a) PyTorch, masked LM' },
   { name: 'bertkit-mlm', label: '(b) bertkit, masked LM (linear decay)' },
-  { name: 'bertkit-wsd', label: '(c) bertkit, masked LM, warm-up–stable–decay' },
+  { name: 'bertkit-mlm-v16k-curriculum', label: '(c) bertkit, masked LM with a 16k vocabulary and the 64-token curriculum (linear decay)' },
   // Rows of further arms, shown when WORK_DIR/pretrained holds them.
+  { name: 'bertkit-mlm-v16k-curriculum-2h', label: '(c) bertkit, the same for 2 hours (20,000 updates of curriculum)', optional: true },
+  { name: 'bertkit-wsd', label: '(c) bertkit, masked LM, warm-up–stable–decay', optional: true },
   { name: 'bertkit-electra-g1', label: '(c) bertkit, ELECTRA, generator as wide as the model (linear decay)', optional: true },
   { name: 'bertkit-mlm-en', label: '(c) bertkit, masked LM (linear decay), English text and vocabulary only', optional: true },
   { name: 'bertkit-mlm-nsp', label: '(c) bertkit, masked LM + next-sentence prediction (linear decay)', optional: true },
@@ -26,8 +29,6 @@ const MODELS = [
   { name: 'bertkit-mlm-curriculum', label: '(c) bertkit, masked LM, the first 10,000 updates on 64-token sequences (linear decay)', optional: true },
   { name: 'bertkit-mlm-ramp', label: '(c) bertkit, masked LM, 32 sequences per update, 64 from update 6,000 (linear decay)', optional: true },
   { name: 'bertkit-mlm-v16k', label: '(c) bertkit, masked LM with a 16k vocabulary trained on the same corpus (linear decay)', optional: true },
-  { name: 'bertkit-mlm-v16k-curriculum', label: '(c) bertkit, masked LM with the 16k vocabulary and the 64-token curriculum (linear decay)', optional: true },
-  { name: 'none-v16k', label: '(d) no pretraining (initial weights), the 16k vocabulary', optional: true },
   { name: 'none-en16k', label: '(d) no pretraining (initial weights), English text, a 16k vocabulary trained on it', optional: true },
   { name: 'english-v16k-curriculum-1h', label: '(c) bertkit, the 16k vocabulary and the curriculum, English text only', optional: true },
   { name: 'english-v16k-curriculum-2h', label: '(c) bertkit, the same for 2 hours (20,000 updates of curriculum)', optional: true },
