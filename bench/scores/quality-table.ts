@@ -17,7 +17,7 @@ const MODELS = [
   { name: 'bertkit-mlm', label: '(b) bertkit, masked LM (linear decay)' },
   { name: 'bertkit-mlm-v16k-curriculum', label: '(c) bertkit, masked LM with a 16k vocabulary and the 64-token curriculum (linear decay)' },
   // Rows of further arms, shown when WORK_DIR/pretrained holds them.
-  { name: 'bertkit-mlm-v16k-curriculum-2h', label: '(c) bertkit, the same for 2 hours (20,000 updates of curriculum)', optional: true },
+  { name: 'bertkit-mlm-v16k-curriculum-2h', label: '(c) bertkit, the 16k vocabulary and the curriculum for 2 hours (20,000 updates of curriculum): the headline model', optional: true },
   { name: 'bertkit-wsd', label: '(c) bertkit, masked LM, warm-up–stable–decay', optional: true },
   { name: 'bertkit-electra-g1', label: '(c) bertkit, ELECTRA, generator as wide as the model (linear decay)', optional: true },
   { name: 'bertkit-mlm-en', label: '(c) bertkit, masked LM (linear decay), English text and vocabulary only', optional: true },
