@@ -86,13 +86,13 @@ run_name() { [ "$2" = $default_seed ] && echo "$1" || echo "$1-seed$2"; }  # ARM
 # (c)'s curriculum keeps its share of any budget: 10,000 updates of 64 tokens in an hour (the budget read as --time-budget reads it)
 curriculum_steps=${CURRICULUM_STEPS:-$(node --input-type=module -e "import { pathToFileURL } from 'node:url'; const { duration } = await import(pathToFileURL(process.argv[1]).href); console.log(Math.round(duration(process.argv[2]) * 10000 / 3600))" \
   "$root/dist/src/cli/args.js" "$budget")}
-best=bertkit-mlm-v16k-curriculum
+best=bertkit-mlm-v16k-curriculum best_flags=(--curriculum-seq-length 64 --curriculum-steps "$curriculum_steps")
 pretrain bertkit-mlm --vocab-size 8000  # trains the vocabulary the other arms share
-pretrain $best --vocab-size 16000 --curriculum-seq-length 64 --curriculum-steps "$curriculum_steps"  # trains (c)'s vocabulary
+pretrain $best --vocab-size 16000 "${best_flags[@]}"  # trains (c)'s vocabulary
 for seed in "${seeds[@]}"; do
   [ "$seed" = $default_seed ] && continue
   pretrain "$(run_name bertkit-mlm "$seed")" --vocab "$pre/bertkit-mlm" --seed "$seed"
-  pretrain "$(run_name $best "$seed")" --vocab "$pre/$best" --curriculum-seq-length 64 --curriculum-steps "$curriculum_steps" --seed "$seed"
+  pretrain "$(run_name $best "$seed")" --vocab "$pre/$best" "${best_flags[@]}" --seed "$seed"
 done
 for seed in "${seeds[@]}"; do for arm in pytorch-mlm none none-v16k; do
   name=$(run_name $arm "$seed")
