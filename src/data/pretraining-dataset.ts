@@ -17,7 +17,7 @@ import { endianness } from 'node:os';
 import { Rng, type RngState } from '../runtime/rng.js';
 import type { Vocab } from '../tokenizer/vocab.js';
 import { MaskingVocabulary, maskTokens, shuffleInPlace, type MaskingOptions } from './masking.js';
-import { createSegmentPairs, packHalves, packSentences, type SegmentPair } from './pretraining-instances.js';
+import { createSegmentPairs, packHalves, packSentences, type PairTask, type SegmentPair } from './pretraining-instances.js';
 import { ShardSet, type ShardSplit, type ShardSplitReader } from './shards.js';
 
 /** One micro-batch, ready to feed; every tensor row-major, padded to `seqLength`. */
@@ -46,6 +46,8 @@ export interface PretrainingDataOptions {
   maxPredictionsPerSeq: number;
   /** Segment pairs with next-sentence labels; false: single segments packed across sentences and documents. */
   nsp: boolean;
+  /** With nsp, what the pair label asks (default 'next'; 'order': ALBERT's sentence-order prediction, see pretraining-instances.ts). */
+  pairTask?: PairTask;
   /** Mask a word's "##" pieces together. */
   wholeWordMask: boolean;
   /** With wholeWordMask: a Chinese word's ideographs too, words found by Intl.Segmenter (default false). */
@@ -138,7 +140,7 @@ export class PretrainingDataset {
     const shards = typeof source === 'string' ? ShardSet.open(source) : source;
     return new PretrainingDataset(shards, {
       ...options, split: options.split ?? 'train', windowTokens: options.windowTokens ?? 1 << 20, chineseWords: options.chineseWords ?? false,
-      contrastiveViews: options.contrastiveViews ?? 'none',
+      contrastiveViews: options.contrastiveViews ?? 'none', pairTask: options.pairTask ?? 'next',
     });
   }
 
@@ -273,9 +275,9 @@ export class PretrainingDataset {
   }
 
   private settings(): string {
-    const { maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, wholeWordMask, chineseWords, windowTokens, contrastiveViews } = this.options;
+    const { maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, pairTask, wholeWordMask, chineseWords, windowTokens, contrastiveViews } = this.options;
     return JSON.stringify({
-      maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, wholeWordMask, ...(chineseWords ? { chineseWords } : {}), windowTokens,
+      maxSeqLength, shortSeqProb, maskedLmProb, maxPredictionsPerSeq, nsp, ...(pairTask === 'order' ? { pairTask } : {}), wholeWordMask, ...(chineseWords ? { chineseWords } : {}), windowTokens,
       // 'maskings' keeps the form it had as a boolean, so that runs checkpointed then resume.
       ...(contrastiveViews === 'maskings' ? { contrastiveViews: true } : contrastiveViews === 'halves' ? { contrastiveViews } : {}),
       documents: this.reader.documentCount, tokens: this.reader.tokenTotal, vocab: this.shards.manifest.vocab.sha256.slice(0, 16),
@@ -315,7 +317,7 @@ export class PretrainingDataset {
     }
     this.windowEnd = end;
     const documents = Array.from(this.order.subarray(this.windowStart, end));
-    const { maxSeqLength, shortSeqProb, nsp, contrastiveViews } = this.options;
+    const { maxSeqLength, shortSeqProb, nsp, pairTask, contrastiveViews } = this.options;
     const sentences = (document: number) => this.reader.document(document);
     if (contrastiveViews === 'halves') {
       this.instances = packHalves(documents.map(sentences), maxSeqLength - 2, this.maskingVocab.sepId).map(({ first, second }) => ({
@@ -325,7 +327,7 @@ export class PretrainingDataset {
       let pairs: SegmentPair[];
       if (nsp) {
         pairs = [];
-        for (const document of documents) pairs.push(...createSegmentPairs(sentences(document), document, this.reader, maxSeqLength, shortSeqProb, this.rng));
+        for (const document of documents) pairs.push(...createSegmentPairs(sentences(document), document, this.reader, maxSeqLength, shortSeqProb, this.rng, pairTask));
       } else {
         pairs = packSentences(documents.map(sentences), maxSeqLength - 2, this.maskingVocab.sepId);
       }
@@ -385,6 +387,8 @@ function checkOptions(options: Required<PretrainingDataOptions>): void {
   if (options.split !== 'train' && options.split !== 'heldOut') fail('split', "'train' or 'heldOut'", options.split);
   if (!(Number.isInteger(options.windowTokens) && options.windowTokens > 0)) fail('windowTokens', 'a positive integer', options.windowTokens);
   if (typeof options.nsp !== 'boolean') fail('nsp', 'true or false', options.nsp);
+  if (options.pairTask !== 'next' && options.pairTask !== 'order') fail('pairTask', "'next' or 'order'", options.pairTask);
+  if (options.pairTask === 'order' && !options.nsp) fail('pairTask', "'next' without nsp (sentence order is a task on segment pairs)", options.pairTask);
   if (typeof options.wholeWordMask !== 'boolean') fail('wholeWordMask', 'true or false', options.wholeWordMask);
   if (typeof options.chineseWords !== 'boolean') fail('chineseWords', 'true or false', options.chineseWords);
   if (!['none', 'maskings', 'halves'].includes(options.contrastiveViews)) fail('contrastiveViews', "'none', 'maskings' or 'halves'", options.contrastiveViews);

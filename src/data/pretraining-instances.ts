@@ -9,6 +9,11 @@
 // from a random start in a random other document until B reaches the target ("random next"), the
 // chunk's unused sentences going back to be read again; then the longer of A and B loses a token
 // from its front or its back, at random, until A + B fits.
+//
+// Sentence-order prediction (ALBERT, Lan et al. 2020; its create_pretraining_data.py with
+// random_next_sentence off): B is always the chunk's rest, and half of the pairs swap A and B
+// (label 1, "isRandomNext" read as "out of order"), so the task is to tell order, not topic. As in
+// ALBERT's code, a one-sentence chunk still takes a random next B with label 1.
 import type { Rng } from '../runtime/rng.js';
 
 /** Random access to the corpus's documents, for random-next B segments. */
@@ -26,6 +31,9 @@ export interface SegmentPair {
   isRandomNext: boolean;
 }
 
+/** What the pair label teaches: 'next' (BERT's NSP: is B A's continuation or a random text?) or 'order' (ALBERT's SOP: are A and B swapped?). */
+export type PairTask = 'next' | 'order';
+
 /** Python's random.randint(low, high), both ends included. */
 export function randint(rng: Rng, low: number, high: number): number {
   return low + rng.int(high - low + 1);
@@ -39,6 +47,7 @@ export function createSegmentPairs(
   maxSeqLength: number,
   shortSeqProb: number,
   rng: Rng,
+  pairTask: PairTask = 'next',
 ): SegmentPair[] {
   const maxNumTokens = maxSeqLength - 3;
   let targetSeqLength = maxNumTokens;
@@ -55,11 +64,11 @@ export function createSegmentPairs(
     if (i === document.length - 1 || chunkLength >= targetSeqLength) {
       if (chunk.length > 0) {
         const aEnd = chunk.length >= 2 ? randint(rng, 1, chunk.length - 1) : 1;
-        const tokensA: number[] = [];
+        let tokensA: number[] = [];
         for (let j = 0; j < aEnd; j++) appendAll(tokensA, chunk[j]!);
-        const tokensB: number[] = [];
+        let tokensB: number[] = [];
         let isRandomNext: boolean;
-        if (chunk.length === 1 || rng.uniform() < 0.5) {
+        if (chunk.length === 1 || (pairTask === 'next' && rng.uniform() < 0.5)) {
           isRandomNext = true;
           const targetBLength = targetSeqLength - tokensA.length;
           let randomDocument = 0;
@@ -73,6 +82,10 @@ export function createSegmentPairs(
             if (tokensB.length >= targetBLength) break;
           }
           i -= chunk.length - aEnd; // put the unused sentences back
+        } else if (pairTask === 'order' && rng.uniform() < 0.5) {
+          isRandomNext = true; // out of order
+          for (let j = aEnd; j < chunk.length; j++) appendAll(tokensB, chunk[j]!);
+          [tokensA, tokensB] = [tokensB, tokensA];
         } else {
           isRandomNext = false;
           for (let j = aEnd; j < chunk.length; j++) appendAll(tokensB, chunk[j]!);

@@ -101,6 +101,8 @@ export interface PretrainingRunOptions {
   readonly dropout?: number;
   /** Next-sentence prediction (BertForPreTraining); false: masked LM only, sequences packed. */
   readonly nsp?: boolean;
+  /** With nsp: the pair task is sentence-order prediction (ALBERT: B always follows A, half of the pairs swapped) instead of next sentence. */
+  readonly sentenceOrder?: boolean;
   /** 'mlm' (masked LM, + NSP unless nsp is false) or 'electra' (replaced-token detection; no NSP). */
   readonly objective?: 'mlm' | 'electra';
   /** ELECTRA: the generator's hidden size as a fraction of the discriminator's (default 0.25). */
@@ -183,6 +185,8 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
     : undefined;
   if (options.contrastiveViews !== undefined && !contrastive) throw new Error('pretrain: --contrastive-views chooses the views of --contrastive-weight; give the weight too');
   if (contrastive?.views === 'halves' && settings.nsp) throw new Error('pretrain: --contrastive-views halves packs single segments; add --no-nsp');
+  if (options.sentenceOrder === true && (electra || !settings.nsp)) throw new Error('pretrain: --sentence-order is a task on segment pairs; drop --no-nsp (and --objective electra)');
+  if (options.sentenceOrder === true && options.batchFile !== undefined) throw new Error('pretrain: --sentence-order makes segment pairs from a corpus (--corpus); a --batch file brings its own nsp_labels');
   if (contrastive && electra) throw new Error('pretrain: --contrastive-weight adds to masked LM; --objective electra does not take it');
   if (contrastive && options.batchFile !== undefined) throw new Error('pretrain: --contrastive-weight needs a corpus (--corpus) to serve two views of each text, not one fixed batch');
   const heads = electra ? electraHeads() : pretrainingHeads(settings.nsp);
@@ -214,6 +218,8 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
   const chineseWords = options.chineseWholeWordMask === true;
   // Recorded only when on, so that checkpoints written before the option existed still resume.
   const maskingIdentity = { whole_word_mask: settings.wholeWordMask || chineseWords, ...(chineseWords ? { chinese_whole_word_mask: true } : {}) };
+  const sentenceOrder = options.sentenceOrder === true;
+  const pairIdentity = sentenceOrder ? { sentence_order: true } : {}; // recorded only when on, as above
   if (options.batchFile !== undefined) {
     const batch = readPretrainingBatchFile(options.batchFile, config, settings.nsp);
     data = new FixedBatchSource(batch);
@@ -227,7 +233,7 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
       corpus: files.map((file) => resolve(file)).join(', '), max_document_sentences: settings.maxDocumentSentences, corpus_format: settings.corpusFormat ?? 'auto',
       ...(options.deduplicate ? { deduplicate: true } : {}), // recorded only when on: older checkpoints still resume
     };
-    if (resumeDir !== undefined) checkIdentity(readTrainerState(resumeDir), { ...corpusIdentity, max_seq_length: maxSeqLength, ...maskingIdentity }, resumeDir);
+    if (resumeDir !== undefined) checkIdentity(readTrainerState(resumeDir), { ...corpusIdentity, max_seq_length: maxSeqLength, ...maskingIdentity, ...pairIdentity }, resumeDir);
     const shards = await openShards(settings, files, tokenizer, message, options.onShardProgress);
     const dataOptions = {
       maxSeqLength,
@@ -235,6 +241,7 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
       maskedLmProb: settings.maskedLmProb,
       maxPredictionsPerSeq: settings.maxPredictionsPerSeq ?? Math.ceil(0.15 * maxSeqLength),
       nsp: settings.nsp,
+      pairTask: sentenceOrder ? 'order' as const : 'next' as const,
       wholeWordMask: settings.wholeWordMask || chineseWords,
       chineseWords,
       seed: settings.seed,
@@ -296,14 +303,14 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
         corpus: options.corpus ?? null, batch: options.batchFile ?? null, max_seq_length: maxSeqLength, batch_size: batchSize,
         gradient_accumulation_steps: settings.gradientAccumulationSteps, max_steps: options.maxSteps ?? null, time_budget_s: options.timeBudget ?? null, batch_size_ramp_steps: options.batchSizeRampSteps ?? 0, learning_rate: settings.learningRate,
         warmup_steps: settings.warmupSteps, lr_scheduler: settings.lrScheduler, weight_decay: settings.weightDecay, adam_epsilon: settings.adamEpsilon,
-        max_grad_norm: settings.maxGradNorm, nsp: settings.nsp, ...maskingIdentity, seed: settings.seed,
+        max_grad_norm: settings.maxGradNorm, nsp: settings.nsp, ...pairIdentity, ...maskingIdentity, seed: settings.seed,
         objective: electra ? 'electra' : 'mlm', ...(electraModels ? { generator_size: settings.generatorSize ?? DEFAULT_GENERATOR_SIZE } : {}),
         ...(contrastive ? contrastiveIdentity(contrastive) : {}),
         [RUN_OPTIONS_KEY]: runOptionsRecord(options),
         ...options.settings,
       },
       // With batch_size, gradient_accumulation_steps, seed and nsp: what fixes the data stream and the dropout draws.
-      identity: { max_seq_length: maxSeqLength, ...maskingIdentity, ...corpusIdentity, ...(curriculum ? { curriculum_seq_length: options.curriculumSeqLength } : {}) },
+      identity: { max_seq_length: maxSeqLength, ...maskingIdentity, ...pairIdentity, ...corpusIdentity, ...(curriculum ? { curriculum_seq_length: options.curriculumSeqLength } : {}) },
       ...(options.overwriteOutputDir === undefined ? {} : { overwriteOutputDir: options.overwriteOutputDir }),
       ...(options.transformObjective === undefined ? {} : { transformObjective: options.transformObjective }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),

@@ -56,6 +56,8 @@ test('pretrain refuses bad input with errors naming the option, file and field',
   assert.match(bertkit('pretrain', '--init', fixturePath(), '--batch', badLabel, '--max-steps', '1', '--output', join(dir, 'bad')).stderr, /mlm_labels\[1\]\[2\] must be -100 or a token id/);
   const noCheckpoint = bertkit('pretrain', '--init', fixturePath(), '--batch', fixturePath('inputs.json'), '--max-steps', '1', '--resume', '--output', join(dir, 'empty'));
   assert.match(noCheckpoint.stderr, /--resume: .*holds no checkpoint-STEP directory/);
+  const orderOfBatch = bertkit('pretrain', '--init', fixturePath(), '--batch', fixturePath('inputs.json'), '--sentence-order', '--max-steps', '1', '--output', join(dir, 'bad'));
+  assert.match(orderOfBatch.stderr, /--sentence-order makes segment pairs from a corpus \(--corpus\); a --batch file brings its own nsp_labels/);
 });
 
 const CORPUS = 'data/corpus/gutenberg/carroll-alice.txt';
@@ -147,6 +149,28 @@ test('without --vocab a WordPiece vocabulary is trained on the corpus; --config 
     const refused = bertkit('pretrain', '--corpus', sharedPath(CORPUS), '--vocab', join(output, 'tokenizer'), '--config', tooSmall, '--max-steps', '1', '--output', join(dir, 'refused'));
     assert.match(refused.stderr, /the tokenizer has 600 tokens, the model's vocab_size is 100/);
   });
+
+test('--sentence-order trains the pair head on swapped segments, records the task in its checkpoints, and refuses --no-nsp', () => {
+  // A corpus of its own (no ../shared): documents of numbered sentences, one per line, blank lines between.
+  const corpus = join(dir, 'order-corpus.txt');
+  const words = ['river', 'stone', 'light', 'garden', 'window', 'music', 'winter', 'letter'];
+  writeFileSync(corpus, Array.from({ length: 24 }, (_, d) => Array.from({ length: 6 }, (_, s) =>
+    `the ${words[(d + s) % 8]} and the ${words[(3 * d + s) % 8]} were ${words[(d * s) % 8]} again .`).join('\n')).join('\n\n') + '\n');
+  const config = join(dir, 'order-config.json');
+  writeFileSync(config, JSON.stringify({ vocab_size: 80, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 64 }));
+  const args = (output: string, ...extra: string[]) => ['pretrain', '--corpus', corpus, '--vocab-size', '80', '--config', config, '--batch-size', '4',
+    '--max-seq-length', '32', '--max-steps', '2', '--save-steps', '1', '--eval-batches', '0', '--held-out-fraction', '0', '--threads', '1', '--output', output, ...extra];
+  const output = join(dir, 'sentence-order');
+  const run = bertkit(...args(output, '--sentence-order'));
+  assert.equal(run.status, 0, run.stderr);
+  const state = JSON.parse(readFileSync(join(output, 'checkpoint-1', 'bertkit_trainer_state.json'), 'utf8')) as { identity: Record<string, unknown> };
+  assert.equal(state.identity.sentence_order, true);
+  const log = readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.kind === 'train');
+  assert.ok(log.length === 2 && log.every((entry) => Number.isFinite(entry.loss)), JSON.stringify(log));
+  const names = [...readSafetensors(join(output, 'model.safetensors')).tensors.keys()];
+  assert.ok(names.includes('cls.seq_relationship.weight'), 'the pair head is BERT\'s, so the model loads as BertForPreTraining');
+  assert.match(bertkit(...args(join(dir, 'sentence-order-mlm'), '--sentence-order', '--no-nsp')).stderr, /--sentence-order is a task on segment pairs; drop --no-nsp/);
+});
 
 for (const views of ['maskings', 'halves'] as const) {
   test(`--contrastive-weight with --contrastive-views ${views} logs both terms, records the term in the checkpoints and resumes exactly; it refuses ELECTRA and odd batches`,

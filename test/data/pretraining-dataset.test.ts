@@ -357,6 +357,45 @@ test('contrastive views as halves: the two rows of a pair hold the two halves of
   await assert.rejects(PretrainingDataset.open(shards, { ...options, nsp: true }), /contrastiveViews must be other than 'halves' with nsp/);
 });
 
+test('sentence order: both segments of a pair come from one document, swapped exactly when labelled 1; the task is a setting of its own', async () => {
+  const shards = await smallShards();
+  const options = bertOptions(SMALL_VOCAB, { maxSeqLength: 32, maxPredictionsPerSeq: 5, pairTask: 'order' });
+  const dataset = await PretrainingDataset.open(shards, options);
+  // The (document, sentence) of each segment's first sentence, read from the unmasked text ("doc D sentence S …").
+  const firstSentences = (instance: PretrainingInstance): [number, number][] => {
+    const original = Int32Array.from(instance.inputIds);
+    instance.maskedPositions.forEach((position, j) => { original[position] = instance.maskedLabels[j]!; });
+    const starts: [number, number][] = [];
+    for (const type of [0, 1]) {
+      for (let t = 1; t + 3 < original.length; t++) {
+        if (instance.tokenTypeIds[t] === type && WORDS[original[t]!] === 'doc' && WORDS[original[t + 2]!] === 'sentence') {
+          starts.push([Number(WORDS[original[t + 1]!]), Number(WORDS[original[t + 3]!])]);
+          break;
+        }
+      }
+    }
+    return starts;
+  };
+  let sameDocument = 0, swapped = 0;
+  for (const instance of epochInstances(dataset)) {
+    const starts = firstSentences(instance);
+    if (starts.length < 2) continue; // a segment trimmed to no sentence start
+    const [[documentA, sentenceA], [documentB, sentenceB]] = starts as [[number, number], [number, number]];
+    if (documentA !== documentB) {
+      assert.equal(instance.isRandomNext, true, 'another document only for a one-sentence chunk, labelled 1 as in ALBERT');
+      continue;
+    }
+    sameDocument++;
+    if (instance.isRandomNext) swapped++;
+    assert.equal(sentenceB < sentenceA, instance.isRandomNext, `doc ${documentA}: A at sentence ${sentenceA}, B at ${sentenceB}, label ${instance.isRandomNext}`);
+  }
+  assert.ok(sameDocument > 10 && swapped > 0.25 * sameDocument && swapped < 0.75 * sameDocument, `${swapped} of ${sameDocument} swapped`);
+  const state = dataset.state();
+  const next = await PretrainingDataset.open(shards, { ...options, pairTask: 'next' });
+  assert.throws(() => next.restore(state), /other data settings \(.*"pairTask":"order"/);
+  await assert.rejects(PretrainingDataset.open(shards, { ...options, nsp: false }), /pairTask must be 'next' without nsp/);
+});
+
 test('bad options and states are refused, naming the field', async () => {
   const shards = await smallShards();
   const options = bertOptions(SMALL_VOCAB, { maxSeqLength: 32 });

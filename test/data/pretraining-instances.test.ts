@@ -4,11 +4,12 @@ import { Rng } from '../../src/runtime/rng.js';
 import { createSegmentPairs, packHalves, packSentences, randint, truncateSeqPair, type DocumentCorpus, type SegmentPair } from '../../src/data/pretraining-instances.js';
 
 // google-research/bert create_pretraining_data.py, create_instances_from_document and
-// truncate_seq_pair, ported line by line (masking left out), over in-memory all_documents.
+// truncate_seq_pair, ported line by line (masking left out), over in-memory all_documents; with
+// randomNextSentence false, ALBERT's version of it (google-research/albert, sentence-order prediction).
 // Python's rng.random() / rng.randint(a, b) are the shared Rng's uniform() / randint(), so both
 // sides see the same choices of target length, split points, random documents and trims.
 function googleCreateInstancesFromDocument(
-  allDocuments: number[][][], documentIndex: number, maxSeqLength: number, shortSeqProb: number, rng: Rng,
+  allDocuments: number[][][], documentIndex: number, maxSeqLength: number, shortSeqProb: number, rng: Rng, randomNextSentence = true,
 ): SegmentPair[] {
   const random = () => rng.uniform();
   const document = allDocuments[documentIndex]!;
@@ -27,11 +28,11 @@ function googleCreateInstancesFromDocument(
       if (currentChunk.length) {
         let aEnd = 1;
         if (currentChunk.length >= 2) aEnd = randint(rng, 1, currentChunk.length - 1);
-        const tokensA: number[] = [];
+        let tokensA: number[] = [];
         for (let j = 0; j < aEnd; j++) tokensA.push(...currentChunk[j]!);
-        const tokensB: number[] = [];
+        let tokensB: number[] = [];
         let isRandomNext = false;
-        if (currentChunk.length === 1 || random() < 0.5) {
+        if (currentChunk.length === 1 || (randomNextSentence && random() < 0.5)) {
           isRandomNext = true;
           const targetBLength = targetSeqLength - tokensA.length;
           let randomDocumentIndex = 0;
@@ -47,6 +48,10 @@ function googleCreateInstancesFromDocument(
           }
           const numUnusedSegments = currentChunk.length - aEnd;
           i -= numUnusedSegments;
+        } else if (!randomNextSentence && random() < 0.5) {
+          isRandomNext = true;
+          for (let j = aEnd; j < currentChunk.length; j++) tokensB.push(...currentChunk[j]!);
+          [tokensA, tokensB] = [tokensB, tokensA];
         } else {
           isRandomNext = false;
           for (let j = aEnd; j < currentChunk.length; j++) tokensB.push(...currentChunk[j]!);
@@ -121,6 +126,47 @@ test("segment pairs equal a line-by-line port of Google's create_instances_from_
     assert.deepEqual(ours.state(), reference.state(), 'the same number of draws');
   }
   assert.ok(pairs > 200 && random > 50 && random < pairs - 50, `${pairs} pairs, ${random} random next`);
+});
+
+test("sentence-order pairs equal a line-by-line port of ALBERT's create_instances_from_document under the same choices", () => {
+  let pairs = 0;
+  let swapped = 0;
+  for (const [seed, maxSeqLength, shortSeqProb, maxSentenceLength] of [[11, 128, 0.1, 40], [12, 32, 0.5, 30], [13, 64, 1, 80]] as const) {
+    const documents = syntheticDocuments(seed, 12, 30, maxSentenceLength);
+    const corpus = inMemoryCorpus(documents);
+    const ours = new Rng(seed + 100);
+    const reference = new Rng(seed + 100);
+    for (let d = 0; d < documents.length; d++) {
+      const expected = googleCreateInstancesFromDocument(documents, d, maxSeqLength, shortSeqProb, reference, false);
+      const actual = createSegmentPairs(documents[d]!, d, corpus, maxSeqLength, shortSeqProb, ours, 'order');
+      assert.deepEqual(actual, expected, `seed ${seed}, document ${d}`);
+      pairs += actual.length;
+      swapped += actual.filter((pair) => pair.isRandomNext && pair.tokensA[0]! > pair.tokensB[0]!).length;
+    }
+    assert.deepEqual(ours.state(), reference.state(), 'the same number of draws');
+  }
+  assert.ok(pairs > 150 && swapped > 50 && swapped < pairs - 50, `${pairs} pairs, ${swapped} swapped`);
+});
+
+test('sentence order: both segments from this document, B before A exactly when labelled 1 (but for one-sentence chunks)', () => {
+  const documents = syntheticDocuments(8, 10, 25, 20);
+  const corpus = inMemoryCorpus(documents);
+  const rng = new Rng(8);
+  let labelled = 0, total = 0;
+  for (let d = 0; d < documents.length; d++) {
+    for (const pair of createSegmentPairs(documents[d]!, d, corpus, 64, 0.1, rng, 'order')) {
+      total++;
+      if (pair.isRandomNext) labelled++;
+      const bDocument = Math.floor(pair.tokensB[0]! / 100000) - 1;
+      if (bDocument !== d) {
+        assert.ok(pair.isRandomNext, 'B from another document only as a labelled random next (a one-sentence chunk)');
+        continue;
+      }
+      assert.ok(pair.tokensA.every((id) => Math.floor(id / 100000) === d + 1) && pair.tokensB.every((id) => Math.floor(id / 100000) === d + 1));
+      assert.equal(pair.tokensB[0]! < pair.tokensA[0]!, pair.isRandomNext, 'swapped exactly when labelled');
+    }
+  }
+  assert.ok(labelled > total * 0.3 && labelled < total * 0.75, `${labelled} of ${total} labelled`);
 });
 
 test('segments are whole sentences, in order, from this document or (random next) another', () => {
