@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Chinese whole-word masking against masked LM by character (README, "Chinese whole-word masking"):
+# Chinese whole-word masking against masked LM by character (docs/quality-study.md, "Chinese whole-word masking"):
 # the tiny recipe of quality-per-hour.sh on the Chinese text of the score corpus alone (ChnSentiCorp's and
 # People's Daily's training text), with an 8k vocabulary trained on it, pretrained for BUDGET each way side
 # by side (one thread each, so both see the same machine), plus the initial weights as a control; each

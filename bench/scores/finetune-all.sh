@@ -46,21 +46,21 @@ for task in ${tasks[@]}; do
     stsb-silver)
       # The teacher: the model fine-tuned as a bi-encoder on the gold pairs, seed 42, 20 epochs at 3e-4 (SILVER_TEACHER_EPOCHS,
       # SILVER_TEACHER_LR; the dev set picks its best epoch). On the tuning split its students beat those of the bi-encoder
-      # column's 10 epochs on each of 3 seeds, 61.0 against 57.8 on average (README, "A teacher trained longer").
+      # column's 10 epochs on each of 3 seeds, 61.0 against 57.8 on average (docs/quality-study.md, "A teacher trained longer").
       teacher=${FINETUNED_DIR:-$work/finetuned}/stsb-silver-teacher teacher_resume=()
       compgen -G "$teacher/checkpoint-*" > /dev/null && teacher_resume=(--resume)
       [ -f "$teacher/model.safetensors" ] || bertkit finetune --task similarity --model "$model" --train "${stsb[0]}" --dev "${stsb[1]}" \
         --max-seq-length 128 --epochs "${SILVER_TEACHER_EPOCHS:-20}" --learning-rate "${SILVER_TEACHER_LR:-3e-4}" --seed 42 --batch-size 32 \
         --save-steps 500 --quiet ${FINETUNE_EXTRA_ARGS:-} --output "$teacher" "${teacher_resume[@]}"
       # 10 nearest and 6 random partners (SILVER_NEIGHBOURS, SILVER_RANDOM_PARTNERS), 3 epochs: chosen on the tuning split over
-      # 3 + 2 partners and 8 epochs (about as many updates), for the initial weights and the bertkit hour together (README);
+      # 3 + 2 partners and 8 epochs (about as many updates), for the initial weights and the bertkit hour together (docs/quality-study.md);
       # the file is named by its partners and rebuilt when older than its teacher
       neighbours=${SILVER_NEIGHBOURS:-10} partners=${SILVER_RANDOM_PARTNERS:-6}
       pairs=$out.pairs-$neighbours+$partners.tsv
       [ "$pairs" -nt "$teacher/model.safetensors" ] || bertkit silver-pairs --teacher "$teacher" --pairs "${stsb[0]}" --output "$pairs" \
         --neighbours "$neighbours" --random-partners "$partners" --threads 1 --quiet
       # The student starts from its teacher: on the tuning split +3.5 over the pretrained model's start (3 seeds, every one higher), on
-      # validation 66.6 against 64.7 (bertkit's hour) and 67.1 against 66.2 (PyTorch's) (README, "Starting the silver student from its teacher")
+      # validation 66.6 against 64.7 (bertkit's hour) and 67.1 against 66.2 (PyTorch's) (docs/quality-study.md, "Starting the silver student from its teacher")
       start=$teacher
       spec=(regression "$pairs" "${stsb[1]}" 128 3 1e-3) ;;
     chnsenticorp) spec=(classification "$shared/chnsenticorp/train.tsv" "$shared/chnsenticorp/dev.tsv" 256 3 1e-4) ;;

@@ -1,5 +1,5 @@
 // An arm of the quality-per-hour study is one pretraining recipe; its runs are the pretraining seeds it was run with.
-// Two seeds of one bertkit hour differed by more than its fine-tuning seeds did (README, "PyTorch's hour at its own
+// Two seeds of one bertkit hour differed by more than its fine-tuning seeds did (docs/quality-study.md, "PyTorch's hour at its own
 // speed"), so an arm is judged by the mean of its runs and the spread across them, not by one run.
 import { summarize, type MetricSummary } from '../../src/train/stability/seeds-report.js';
 

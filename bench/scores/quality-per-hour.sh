@@ -8,11 +8,11 @@
 #   bertkit-mlm   (b) bertkit pretrain, masked LM with the CLI's default schedule (linear decay); trains the 8k vocabulary
 #   bertkit-mlm-v16k-curriculum  (c) bertkit's best recipe: bertkit-mlm's with a 16k vocabulary trained on the same corpus
 #                 (--vocab-size 16000) and a sequence-length curriculum, 64-token sequences for the first
-#                 CURRICULUM_STEPS updates (default 10,000 per hour of BUDGET, as measured: README, "The 16k vocabulary
+#                 CURRICULUM_STEPS updates (default 10,000 per hour of BUDGET, as measured: docs/quality-study.md, "The 16k vocabulary
 #                 with the 64-token curriculum")
 #   none          (d) no pretraining: the initial weights (8k vocabulary), fine-tuned the same way
 #   none-v16k     (d) for (c)'s vocabulary: pytorch_corpus_pretrain.py --time-budget 0 on its shards
-# (ELECTRA, measured with this recipe for 60 minutes, stayed below masked LM: README, "ELECTRA does not pay".)
+# (ELECTRA, measured with this recipe for 60 minutes, stayed below masked LM: docs/quality-study.md, "ELECTRA does not pay".)
 # Further arms enter the table when WORK_DIR/pretrained/NAME is there (quality-table.ts's optional rows), e.g.
 #   bertkit-wsd      the bertkit-mlm recipe with --lr-scheduler warmup-stable-decay (this script's (c) until 2026-12-07)
 #   bertkit-mlm-nsp  the bertkit-mlm recipe without --no-nsp (trains [CLS] and the pooler), --vocab WORK_DIR/pretrained/bertkit-mlm,
@@ -25,7 +25,7 @@
 #   bertkit-mlm-v16k-curriculum-2h  (c)'s recipe for 2 hours (--curriculum-steps 20000) with (c)'s vocabulary: the headline model
 #   bertkit-mlm-v16k-curriculum-nsptail  (c)'s recipe step-matched to its 60-minute run on the Zen 5 (--max-steps 23634 with the
 #                       curriculum, no --time-budget), then --init from it without --no-nsp, --learning-rate 5e-4 --max-steps 3000
-#                       (next-sentence prediction for the last 11 % of the updates: README, "Next-sentence prediction as a last phase")
+#                       (next-sentence prediction for the last 11 % of the updates: docs/quality-study.md, "Next-sentence prediction as a last phase")
 #   english-v16k-curriculum-1h|-2h  (c)'s recipe on the English text alone (WORK_DIR/corpus without
 #                       chnsenticorp.txt and people_daily.txt) with --vocab-size 16000 (a vocabulary trained on it; the 1h run reads the 2h
 #                       run's), --time-budget 60m|2h, --curriculum-steps 10000|20000; none-en16k their row (d), as none-v16k is made
@@ -33,7 +33,7 @@
 #   TASK… (default: sst2 conll2003 stsb stsb-similarity stsb-silver) as finetune-all.sh names them; adding chnsenticorp people_daily srl
 #   gives the table the score table's other three columns (with their finetune-all.sh settings).
 #   PRETRAINING_SEEDS (default 1) pretrains each of the five arms above N times, with seeds 42 (NAME), 43 (NAME-seed43), …: two seeds of
-#   one bertkit hour differed by more than its fine-tuning seeds (README, "PyTorch's hour at its own speed"), so an arm
+#   one bertkit hour differed by more than its fine-tuning seeds (docs/quality-study.md, "PyTorch's hour at its own speed"), so an arm
 #   is judged by its mean over pretraining seeds (quality-table.ts prints it). Every run reads bertkit-mlm's vocabulary
 #   but (c)'s, which read bertkit-mlm-v16k-curriculum's; a seed draws its own held-out documents, and PyTorch's runs of a
 #   seed read the shards of bertkit's run of it with the same vocabulary.
@@ -104,7 +104,7 @@ for seed in "${seeds[@]}"; do for arm in pytorch-mlm none none-v16k; do
   [ $arm = none-v16k ] && vocabulary=$best || vocabulary=bertkit-mlm
   echo "== pretrain $name for $seconds ($(date -u +%H:%M:%S))"
   # without this machine's OpenBLAS overrides (Haswell kernels for older builds), as the benchmarks' peers run:
-  # with them PyTorch's one-thread hour ran its first 300 updates at 15k tokens/s on the Zen 5, without them 22k (README)
+  # with them PyTorch's one-thread hour ran its first 300 updates at 15k tokens/s on the Zen 5, without them 22k (docs/quality-study.md)
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$here/pytorch_corpus_pretrain.py" --shards "$pre/$(run_name $vocabulary "$seed")/shards" --tokenizer "$pre/$vocabulary" \
     --batch 32 --warmup 300 --lr 1e-3 --eval-batches 20 --seed "$seed" --output "$pre/$name" --time-budget "$seconds" \
     > "$pre/$name.json" 2> >(tee -a "$pre/$name.log" >&2)

@@ -3,7 +3,7 @@
 //
 // Why: a small cross-encoder fine-tuned on a few thousand scored pairs (STS-B's 5,700) memorises
 // them instead of learning to compare the two texts inside one sequence, while a bi-encoder
-// fine-tuned on the same pairs generalises (README, "Quality per CPU-hour"). The bi-encoder can score
+// fine-tuned on the same pairs generalises (docs/quality-study.md). The bi-encoder can score
 // any number of new pairs of the same sentences; tens of thousands of them give the cross-encoder
 // enough comparisons that memorising stops paying.
 //
@@ -18,7 +18,7 @@
 //
 // Several teachers (e.g. the seeds of one bi-encoder run) act as one whose cosine is the mean of
 // theirs, as an ensemble distils into a student (Hinton et al. 2015): each seed's errors on the new
-// pairs differ, so the mean scores them closer to the truth than any one seed (README, "Quality per CPU-hour").
+// pairs differ, so the mean scores them closer to the truth than any one seed (docs/quality-study.md).
 import type { TaskLoadOptions } from '../data/tasks/task.js';
 import { readTextExamples } from '../data/tasks/classification.js';
 import type { ScoredPair } from '../data/tasks/scored-pairs.js';
