@@ -20,7 +20,7 @@ import { withTeacher } from './distill-objective.js';
 import { evenlySpacedLayers, extractStudent } from './distill-student.js';
 import { type StudentSource, checkSameVocabulary, distillationIdentity } from './distill.js';
 
-export interface CorpusDistillOptions extends Omit<PretrainingRunOptions, 'preset' | 'config' | 'init' | 'vocab' | 'vocabSize' | 'addTokens' | 'nsp' | 'objective' | 'generatorSize' | 'transformObjective' | 'batchFile'> {
+export interface CorpusDistillOptions extends Omit<PretrainingRunOptions, 'preset' | 'config' | 'init' | 'vocab' | 'vocabSize' | 'addTokens' | 'nsp' | 'sentenceOrder' | 'objective' | 'generatorSize' | 'transformObjective' | 'batchFile'> {
   /** A model with a masked-LM head (BertForPreTraining or BertForMaskedLM) and its tokenizer. */
   readonly teacher: string;
   readonly student: StudentSource;

@@ -185,7 +185,8 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
     : undefined;
   if (options.contrastiveViews !== undefined && !contrastive) throw new Error('pretrain: --contrastive-views chooses the views of --contrastive-weight; give the weight too');
   if (contrastive?.views === 'halves' && settings.nsp) throw new Error('pretrain: --contrastive-views halves packs single segments; add --no-nsp');
-  if (options.sentenceOrder === true && (electra || !settings.nsp)) throw new Error('pretrain: --sentence-order is a task on segment pairs; drop --no-nsp (and --objective electra)');
+  if (options.sentenceOrder === true && electra) throw new Error('pretrain: --objective electra has no pair task for --sentence-order to change');
+  if (options.sentenceOrder === true && !settings.nsp) throw new Error('pretrain: --sentence-order is a task on segment pairs; drop --no-nsp');
   if (options.sentenceOrder === true && options.batchFile !== undefined) throw new Error('pretrain: --sentence-order makes segment pairs from a corpus (--corpus); a --batch file brings its own nsp_labels');
   if (contrastive && electra) throw new Error('pretrain: --contrastive-weight adds to masked LM; --objective electra does not take it');
   if (contrastive && options.batchFile !== undefined) throw new Error('pretrain: --contrastive-weight needs a corpus (--corpus) to serve two views of each text, not one fixed batch');
@@ -219,7 +220,8 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
   // Recorded only when on, so that checkpoints written before the option existed still resume.
   const maskingIdentity = { whole_word_mask: settings.wholeWordMask || chineseWords, ...(chineseWords ? { chinese_whole_word_mask: true } : {}) };
   const sentenceOrder = options.sentenceOrder === true;
-  const pairIdentity = sentenceOrder ? { sentence_order: true } : {}; // recorded only when on, as above
+  // Recorded for every pair-task run since the option exists (a missing key is not checked: older checkpoints resume).
+  const pairIdentity = settings.nsp && !electra ? { sentence_order: sentenceOrder } : {};
   if (options.batchFile !== undefined) {
     const batch = readPretrainingBatchFile(options.batchFile, config, settings.nsp);
     data = new FixedBatchSource(batch);

@@ -163,13 +163,28 @@ test('--sentence-order trains the pair head on swapped segments, records the tas
   const output = join(dir, 'sentence-order');
   const run = bertkit(...args(output, '--sentence-order'));
   assert.equal(run.status, 0, run.stderr);
-  const state = JSON.parse(readFileSync(join(output, 'checkpoint-1', 'bertkit_trainer_state.json'), 'utf8')) as { identity: Record<string, unknown> };
+  type TrainerState = { identity: Record<string, unknown>; data: unknown };
+  const trainerState = (checkpoint: string) => JSON.parse(readFileSync(join(checkpoint, 'bertkit_trainer_state.json'), 'utf8')) as TrainerState;
+  const state = trainerState(join(output, 'checkpoint-1'));
   assert.equal(state.identity.sentence_order, true);
+  // The data state holds the dataset's settings as a JSON string: look for the escaped form.
+  assert.ok(JSON.stringify(state.data).includes(JSON.stringify('"pairTask":"order"').slice(1, -1)), 'the option reaches the data');
   const log = readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.kind === 'train');
   assert.ok(log.length === 2 && log.every((entry) => Number.isFinite(entry.loss)), JSON.stringify(log));
   const names = [...readSafetensors(join(output, 'model.safetensors')).tensors.keys()];
   assert.ok(names.includes('cls.seq_relationship.weight'), 'the pair head is BERT\'s, so the model loads as BertForPreTraining');
+  // Resumed without the flag, the run keeps the task (its recorded options); a next-sentence run is not resumed as one.
+  rmSync(join(output, 'checkpoint-2'), { recursive: true });
+  const resumed = bertkit('pretrain', '--output', output, '--resume', join(output, 'checkpoint-1'), '--overwrite-output-dir');
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.equal(trainerState(join(output, 'checkpoint-2')).identity.sentence_order, true);
+  const nextSentence = join(dir, 'next-sentence');
+  assert.equal(bertkit(...args(nextSentence)).status, 0);
+  assert.equal(trainerState(join(nextSentence, 'checkpoint-1')).identity.sentence_order, false);
+  const switched = bertkit('pretrain', '--output', nextSentence, '--resume', join(nextSentence, 'checkpoint-1'), '--sentence-order', '--overwrite-output-dir');
+  assert.match(switched.stderr, /was trained with sentence_order = false, this run asks for true \(--sentence-order\)/);
   assert.match(bertkit(...args(join(dir, 'sentence-order-mlm'), '--sentence-order', '--no-nsp')).stderr, /--sentence-order is a task on segment pairs; drop --no-nsp/);
+  assert.match(bertkit(...args(join(dir, 'sentence-order-electra'), '--sentence-order', '--objective', 'electra')).stderr, /--objective electra has no pair task/);
 });
 
 for (const views of ['maskings', 'halves'] as const) {

@@ -103,7 +103,7 @@ export function registerPretrain(program: Command): void {
     .option('--batch-size-ramp-steps <n>', 'grow the micro-batches per update from 1 to --gradient-accumulation-steps over this many updates (a batch-size ramp)', integerAtLeast(1))
     .option('--dropout <p>', 'hidden and attention dropout (default: the config\'s)', number({ min: 0, max: 0.999 }))
     .option('--no-nsp', 'masked LM only (BertForMaskedLM): sequences packed across sentences and documents')
-    .option('--sentence-order', "the pair task is sentence-order prediction (ALBERT): B always follows A in its document, and half of the pairs are swapped (label 1), in place of next-sentence prediction's random B")
+    .option('--sentence-order', "the pair task is sentence-order prediction (ALBERT): B is the rest of A's passage and half of the pairs are swapped (label 1; a one-sentence passage still takes a random B, as in ALBERT), in place of next-sentence prediction's random B; not with --no-nsp, --objective electra or --batch")
     .option('--whole-word-mask', 'mask all pieces of a word together', D.wholeWordMask)
     .option('--deduplicate', 'drop every sentence whose exact text came earlier in the corpus, before tokenising')
     .option('--chinese-whole-word-mask', "whole-word masking that also masks a Chinese word's characters together, words found by Node's Intl.Segmenter('zh') (Chinese BERT-wwm)")
