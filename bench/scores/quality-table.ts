@@ -19,7 +19,7 @@ const MODELS = [
   // Rows of further arms, shown when WORK_DIR/pretrained holds them.
   { name: 'bertkit-mlm-v16k-curriculum-2h', label: '(c) bertkit, the 16k vocabulary and the curriculum for 2 hours (20,000 updates of curriculum): the headline model', optional: true },
   { name: 'bertkit-mlm-v16k-curriculum-nsptail', label: '(c) bertkit, the 16k vocabulary and the curriculum for 23,634 updates, then masked LM + next-sentence prediction for 3,000 (--init; the updates and held-out accuracy shown are that phase\'s)', optional: true },
-  { name: 'bertkit-mlm-v16k-curriculum-sop', label: '(c) bertkit, the 16k vocabulary and the curriculum with sentence-order prediction (--sentence-order), 26,634 updates', optional: true },
+  { name: 'bertkit-mlm-v16k-curriculum-sop', label: '(c) bertkit, the 16k vocabulary and the curriculum with sentence-order prediction (--sentence-order) for 26,634 updates (held-out accuracy on segment pairs)', optional: true },
   { name: 'bertkit-wsd', label: '(c) bertkit, masked LM, warm-up–stable–decay', optional: true },
   { name: 'bertkit-electra-g1', label: '(c) bertkit, ELECTRA, generator as wide as the model (linear decay)', optional: true },
   { name: 'bertkit-mlm-en', label: '(c) bertkit, masked LM (linear decay), English text and vocabulary only', optional: true },
