@@ -101,7 +101,7 @@ export interface PretrainingRunOptions {
   readonly dropout?: number;
   /** Next-sentence prediction (BertForPreTraining); false: masked LM only, sequences packed. */
   readonly nsp?: boolean;
-  /** With nsp: the pair task is sentence-order prediction (ALBERT: B always follows A, half of the pairs swapped) instead of next sentence. */
+  /** With nsp: the pair task is sentence-order prediction (ALBERT: B is the rest of A's passage, half of the pairs swapped) instead of next sentence. */
   readonly sentenceOrder?: boolean;
   /** 'mlm' (masked LM, + NSP unless nsp is false) or 'electra' (replaced-token detection; no NSP). */
   readonly objective?: 'mlm' | 'electra';
@@ -185,9 +185,10 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
     : undefined;
   if (options.contrastiveViews !== undefined && !contrastive) throw new Error('pretrain: --contrastive-views chooses the views of --contrastive-weight; give the weight too');
   if (contrastive?.views === 'halves' && settings.nsp) throw new Error('pretrain: --contrastive-views halves packs single segments; add --no-nsp');
-  if (options.sentenceOrder === true && electra) throw new Error('pretrain: --objective electra has no pair task for --sentence-order to change');
-  if (options.sentenceOrder === true && !settings.nsp) throw new Error('pretrain: --sentence-order is a task on segment pairs; drop --no-nsp');
-  if (options.sentenceOrder === true && options.batchFile !== undefined) throw new Error('pretrain: --sentence-order makes segment pairs from a corpus (--corpus); a --batch file brings its own nsp_labels');
+  const sentenceOrder = options.sentenceOrder === true;
+  if (sentenceOrder && electra) throw new Error('pretrain: --objective electra has no pair task for --sentence-order to change');
+  if (sentenceOrder && !settings.nsp) throw new Error('pretrain: --sentence-order is a task on segment pairs; drop --no-nsp');
+  if (sentenceOrder && options.batchFile !== undefined) throw new Error('pretrain: --sentence-order makes segment pairs from a corpus (--corpus); a --batch file brings its own nsp_labels');
   if (contrastive && electra) throw new Error('pretrain: --contrastive-weight adds to masked LM; --objective electra does not take it');
   if (contrastive && options.batchFile !== undefined) throw new Error('pretrain: --contrastive-weight needs a corpus (--corpus) to serve two views of each text, not one fixed batch');
   const heads = electra ? electraHeads() : pretrainingHeads(settings.nsp);
@@ -219,7 +220,6 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
   const chineseWords = options.chineseWholeWordMask === true;
   // Recorded only when on, so that checkpoints written before the option existed still resume.
   const maskingIdentity = { whole_word_mask: settings.wholeWordMask || chineseWords, ...(chineseWords ? { chinese_whole_word_mask: true } : {}) };
-  const sentenceOrder = options.sentenceOrder === true;
   // Recorded for every pair-task run since the option exists (a missing key is not checked: older checkpoints resume).
   const pairIdentity = settings.nsp && !electra ? { sentence_order: sentenceOrder } : {};
   if (options.batchFile !== undefined) {
