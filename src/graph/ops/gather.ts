@@ -39,6 +39,20 @@ export function gatherElements(data: Tensor, indices: Tensor, axis: number): Ten
   return data.graph.addNode('GatherElements', [data, indices], [{ dtype: data.dtype, shape: indices.shape }], { axis: { int: along } })[0]!;
 }
 
+/**
+ * Adds updates into a copy of data at `indices` along `axis` (ONNX ScatterElements, reduction 'add':
+ * duplicate indices sum). indices and updates share a shape of data's rank.
+ */
+export function scatterElementsAdd(data: Tensor, indices: Tensor, updates: Tensor, axis: number): Tensor {
+  checkIndices('scatterElementsAdd', indices);
+  const sameShape = indices.shape.length === updates.shape.length && indices.shape.every((dim, index) => dim === updates.shape[index]);
+  if (indices.shape.length !== data.shape.length || !sameShape || updates.dtype !== data.dtype) {
+    throw new Error(`scatterElementsAdd: indices ${formatShape(indices.shape)} and updates ${updates.dtype}${formatShape(updates.shape)} must share one shape of the rank of data ${data.dtype}${formatShape(data.shape)}`);
+  }
+  const along = normalizeAxis('scatterElementsAdd', axis, data.shape.length);
+  return data.graph.addNode('ScatterElements', [data, indices, updates], [{ dtype: data.dtype, shape: data.shape }], { axis: { int: along }, reduction: { string: 'add' } })[0]!;
+}
+
 function gatherND(data: Tensor, indices: Tensor): Tensor {
   const depth = indices.shape[indices.shape.length - 1] as number;
   const shape = [...indices.shape.slice(0, -1), ...data.shape.slice(depth)];
@@ -54,8 +68,7 @@ export const gradients: Record<string, GradientRule> = {
   },
   GatherElements: ([data, indices], [dy], _outputs, node) => {
     const zeros = expandLike(data!.graph.scalar(0, 'float32'), data!);
-    const attributes = { axis: { int: intAttr(node.attributes, 'axis', 0) }, reduction: { string: 'add' } };
-    return [data!.graph.addNode('ScatterElements', [zeros, indices!, dy!], [{ dtype: 'float32', shape: data!.shape }], attributes)[0]!, undefined];
+    return [scatterElementsAdd(zeros, indices!, dy!, intAttr(node.attributes, 'axis', 0)), undefined];
   },
   ScatterND: ([_data, indices], [dy], _outputs, node) => {
     if (stringAttr(node.attributes, 'reduction', 'none') !== 'add') throw new Error('ScatterND gradient: only reduction "add" is supported');

@@ -1,8 +1,8 @@
 import { type Tensor, formatShape } from '../tensor.js';
 import { abs, add, div, equal, exp, less, log, maximum, mul, neg, not, relu, sigmoid, sub } from './elementwise.js';
-import { gather, gatherElements } from './gather.js';
+import { gather, gatherElements, scatterElementsAdd } from './gather.js';
 import { reduceMax, reduceMean, reduceSum } from './reduce.js';
-import { dimCount, dimSize, squeeze, unsqueeze } from './shape-ops.js';
+import { dimCount, squeeze, unsqueeze } from './shape-ops.js';
 import { logSoftmax } from './softmax.js';
 import { cast, where } from './where.js';
 
@@ -20,7 +20,7 @@ export interface CrossEntropyOptions {
  * Mean cross-entropy of logits [...,classes] against int64 labels [...], over labels ≠ ignoreIndex
  * (the class axis may be symbolic, e.g. QA span logits [batch,seq] against start positions [batch])
  * (0 when every label is ignored), each label weighted by its class weight when given. Its gradient,
- * (softmax − onehot)·weight, is written by hand: the class axis is the widest tensor in BERT (30522
+ * (softmax − onehot)·weight, is written by hand (the one-hot as a scatter): the class axis is the widest tensor in BERT (30522
  * for MLM) and this is the shortest path.
  */
 export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntropyOptions = {}): Tensor {
@@ -46,14 +46,10 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
   const picked = squeeze(gatherElements(logProbs, unsqueeze(safeLabels, [-1]), -1), [-1]);
   const loss = neg(div(reduceSum(mul(picked, weight)), count));
   return graph.defineGradient('CrossEntropy', [logits, labels], loss, (_inputs, [dy]) => {
-    const scale = unsqueeze(mul(weight, div(dy!, count)), [-1]);
-    const onehot = graph.addNode(
-      'OneHot',
-      [safeLabels, dimSize(logits, logits.shape.length - 1), graph.constant([0, 1], [2], 'float32')],
-      [{ dtype: 'float32', shape: logits.shape }],
-      { axis: { int: -1 } },
-    )[0]!;
-    return [mul(sub(exp(logProbs), onehot), scale), undefined];
+    const scale = unsqueeze(mul(weight, div(dy!, count)), [-1]); // [...,1]
+    // softmax·scale, then −scale added at each label: a scatter of one value per row where a one-hot
+    // matrix as wide as the logits took 7 % of a tiny model's MLM step.
+    return [scatterElementsAdd(mul(exp(logProbs), scale), unsqueeze(safeLabels, [-1]), neg(scale), -1), undefined];
   });
 }
 
