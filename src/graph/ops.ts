@@ -4,7 +4,7 @@ export { matmul, gemm, linear } from './ops/matmul.js';
 export { reshape, transpose, concat, slice, expand, unsqueeze, squeeze, arange } from './ops/shape-ops.js';
 export { reduceSum, reduceMean, reduceMax } from './ops/reduce.js';
 export { where, cast } from './ops/where.js';
-export { gather, gatherElements, scatterAdd } from './ops/gather.js';
+export { gather, gatherElements, scatterAdd, scatterElementsAdd } from './ops/gather.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { layerNorm } from './ops/layernorm.js';
 export { gelu, dropout } from './ops/activations.js';

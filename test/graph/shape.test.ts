@@ -43,6 +43,7 @@ describe('shape inference', () => {
     assert.throws(() => op.crossEntropy(x, g.input('labels', 'int64', ['batch'])), /crossEntropy: logits \[batch,seq,768\] must be labels \[batch\] plus a class axis/);
     assert.throws(() => op.dropout(x, 1, g.input('u', 'float32', ['batch', 'seq', 768])), /dropout: p must be in \[0,1\)/);
     assert.throws(() => op.gather(x, x), /gather: indices must be int64 or int32, got float32\[batch,seq,768\]/);
+    assert.throws(() => op.scatterElementsAdd(x, g.input('rows', 'int64', ['batch', 'seq', 1]), g.input('ups', 'float32', ['batch', 'seq', 2]), -1), /scatterElementsAdd: indices \[batch,seq,1\] and updates float32\[batch,seq,2\] must share one shape of the rank of data float32\[batch,seq,768\]/);
   });
 
   it('rejects bad graph construction', () => {
