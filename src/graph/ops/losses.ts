@@ -20,8 +20,8 @@ export interface CrossEntropyOptions {
  * Mean cross-entropy of logits [...,classes] against int64 labels [...], over labels ≠ ignoreIndex
  * (the class axis may be symbolic, e.g. QA span logits [batch,seq] against start positions [batch])
  * (0 when every label is ignored), each label weighted by its class weight when given. Its gradient,
- * (softmax − onehot)·weight, is written by hand (the one-hot as a scatter): the class axis is the widest tensor in BERT (30522
- * for MLM) and this is the shortest path.
+ * (softmax − onehot)·weight, is written by hand, the one-hot as a scatter: the class axis is the
+ * widest tensor in BERT (30522 for MLM) and this is the shortest path.
  */
 export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const ignoreIndex = options.ignoreIndex ?? -100;
