@@ -58,7 +58,7 @@ function printTable(table: BenchRow[]): void {
   const body = table.map((r) => [
     r.suite,
     r.metric,
-    `${format(r.value)} ${r.unit}`,
+    measured(r) ? `${format(r.value)} ${r.unit}` : r.note ?? 'not measured',
     r.peer ? `${r.peer.name}: ${format(r.peer.value)} ${r.unit}` : '',
     r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
     r.goal ?? '',
@@ -68,6 +68,11 @@ function printTable(table: BenchRow[]): void {
   console.log(line(header));
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const cells of body) console.log(line(cells));
+}
+
+/** A suite that skips a row reports NaN, which reaches this process through JSON as null. */
+function measured(row: BenchRow): boolean {
+  return typeof row.value === 'number' && Number.isFinite(row.value);
 }
 
 function format(value: number): string {
