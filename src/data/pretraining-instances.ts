@@ -82,13 +82,10 @@ export function createSegmentPairs(
             if (tokensB.length >= targetBLength) break;
           }
           i -= chunk.length - aEnd; // put the unused sentences back
-        } else if (pairTask === 'order' && rng.uniform() < 0.5) {
-          isRandomNext = true; // out of order
-          for (let j = aEnd; j < chunk.length; j++) appendAll(tokensB, chunk[j]!);
-          [tokensA, tokensB] = [tokensB, tokensA];
         } else {
-          isRandomNext = false;
           for (let j = aEnd; j < chunk.length; j++) appendAll(tokensB, chunk[j]!);
+          isRandomNext = pairTask === 'order' && rng.uniform() < 0.5; // sentence order: swapped, "out of order"
+          if (isRandomNext) [tokensA, tokensB] = [tokensB, tokensA];
         }
         truncateSeqPair(tokensA, tokensB, maxNumTokens, rng);
         if (tokensA.length < 1 || tokensB.length < 1) {
