@@ -1,6 +1,6 @@
 // The pretraining curve: training loss per step (and its running mean) and held-out MLM loss at each
-// evaluation on the left axis; held-out MLM and NSP accuracy, and ELECTRA's discriminator AUC, on the
-// right axis (0–1).
+// evaluation on the left axis; held-out MLM accuracy, the pair task's (NSP or sentence order) and
+// ELECTRA's discriminator AUC on the right axis (0–1).
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { type ChartSeries, chartSvg, trainingLossSeries } from './svg-chart.js';
 import type { TrainLogEntry } from './engine/training-log.js';
@@ -9,6 +9,7 @@ import type { MlmEvalLogEntry } from './pretrain.js';
 /** Scores some runs' evaluations have, drawn on the right axis when present. */
 const RIGHT_AXIS_EXTRAS = [
   { field: 'nsp_accuracy', name: 'NSP accuracy', color: '#756bb1', dash: '2,2' },
+  { field: 'sentence_order_accuracy', name: 'sentence-order accuracy', color: '#756bb1', dash: '2,2' },
   { field: 'disc_auc', name: 'discriminator AUC', color: '#dd1c77', dash: '6,2' },
 ] as const;
 

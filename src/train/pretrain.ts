@@ -7,6 +7,7 @@
 // between them joins masked LM.
 import { join } from 'node:path';
 import type { ContrastiveViews, PretrainingBatch } from '../data/pretraining-dataset.js';
+import type { PairTask } from '../data/pretraining-instances.js';
 import { Graph } from '../graph/graph.js';
 import { add, mul } from '../graph/ops.js';
 import { type BertHeads, headsOf } from '../model/architecture.js';
@@ -39,9 +40,11 @@ export interface MlmEvalLogEntry extends EvalLogEntry {
   readonly mlm_loss: number;
   readonly mlm_perplexity: number;
   readonly mlm_accuracy: number;
-  /** Absent when the model has no NSP head. */
+  /** The pair head's score, absent without one: next-sentence prediction's, or with pairTask 'order' sentence order's (ALBERT's log names). */
   readonly nsp_accuracy?: number;
   readonly nsp_loss?: number;
+  readonly sentence_order_accuracy?: number;
+  readonly sentence_order_loss?: number;
   readonly masked_tokens: number;
   readonly sequences: number;
   /** ELECTRA: the discriminator on the held-out text corrupted by its generator (evaluate-electra.ts; null where undefined). */
@@ -99,6 +102,8 @@ export interface PretrainOptions extends Omit<TrainingRunOptions, 'objective' | 
    * (model/similarity.ts) at this temperature.
    */
   readonly contrastive?: ContrastiveTerm;
+  /** What the data's pair labels ask (default 'next'); it names the pair head's held-out score in the log. */
+  readonly pairTask?: PairTask;
 }
 
 export interface ContrastiveTerm {
@@ -136,7 +141,7 @@ export function buildPretrainingProgram(config: BertConfig, heads: BertHeads, co
 
 /** The pretraining objective in the one training run (engine/run.ts). */
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
-  const { model, data, evalBatches, batchSize, gradientAccumulationSteps: accumulation = 1, batchSizeRampSteps: rampSteps = 0, curriculum, maxSteps, evalSteps, identity, onEval, electra, contrastive, ...runOptions } = options;
+  const { model, data, evalBatches, batchSize, gradientAccumulationSteps: accumulation = 1, batchSizeRampSteps: rampSteps = 0, curriculum, maxSteps, evalSteps, identity, onEval, electra, contrastive, pairTask = 'next', ...runOptions } = options;
   checkPositiveInteger('batchSize', batchSize);
   checkPositiveInteger('gradientAccumulationSteps', accumulation);
   checkPositiveInteger('maxSteps', maxSteps);
@@ -160,7 +165,9 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     const disc = 'discriminator' in result ? result.discriminator : undefined;
     const entry: MlmEvalLogEntry = {
       kind: 'eval', step: context.step, mlm_loss: mlm.mlmLoss, mlm_perplexity: mlm.mlmPerplexity, mlm_accuracy: mlm.mlmAccuracy,
-      ...(mlm.nspAccuracy === undefined ? {} : { nsp_accuracy: mlm.nspAccuracy, nsp_loss: mlm.nspLoss }),
+      ...(mlm.nspAccuracy === undefined ? {} : pairTask === 'order'
+        ? { sentence_order_accuracy: mlm.nspAccuracy, sentence_order_loss: mlm.nspLoss }
+        : { nsp_accuracy: mlm.nspAccuracy, nsp_loss: mlm.nspLoss }),
       masked_tokens: mlm.maskedTokens, sequences: mlm.sequences,
       ...(disc === undefined ? {} : {
         disc_auc: disc.discAuc, disc_accuracy: disc.discAccuracy, disc_precision: disc.discPrecision, disc_recall: disc.discRecall,

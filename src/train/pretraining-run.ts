@@ -280,6 +280,7 @@ export async function runPretraining(given: PretrainingRunOptions): Promise<Pret
       model: { config, heads, parameters, ...(tokenizer ? { tokenizer } : {}) },
       ...(electraModels ? { electra: { generatorSize: settings.generatorSize ?? DEFAULT_GENERATOR_SIZE } } : {}),
       ...(contrastive ? { contrastive } : {}),
+      ...(sentenceOrder ? { pairTask: 'order' as const } : {}),
       data,
       evalBatches,
       batchSize,

@@ -161,8 +161,14 @@ test('--sentence-order trains the pair head on swapped segments, records the tas
   const args = (output: string, ...extra: string[]) => ['pretrain', '--corpus', corpus, '--vocab-size', '80', '--config', config, '--batch-size', '4',
     '--max-seq-length', '32', '--max-steps', '2', '--save-steps', '1', '--eval-batches', '0', '--held-out-fraction', '0', '--threads', '1', '--output', output, ...extra];
   const output = join(dir, 'sentence-order');
-  const run = bertkit(...args(output, '--sentence-order'));
+  // Later values win: this run also scores held-out pairs, to check what the log calls the pair head's accuracy.
+  const run = bertkit(...args(output, '--sentence-order', '--eval-batches', '1', '--held-out-fraction', '0.25'));
   assert.equal(run.status, 0, run.stderr);
+  const evaluations = readFileSync(join(output, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.kind === 'eval');
+  assert.ok(evaluations.length > 0 && evaluations.every((e) => typeof e.sentence_order_accuracy === 'number' && typeof e.sentence_order_loss === 'number' && !('nsp_accuracy' in e)), JSON.stringify(evaluations));
+  assert.match(run.stderr, /sentence-order accuracy \d+\.\d\d%/);
+  assert.doesNotMatch(run.stderr, /NSP accuracy/);
+  assert.match(readFileSync(join(output, 'training_curve.svg'), 'utf8'), /<title>held-out sentence-order accuracy<\/title>/);
   type TrainerState = { identity: Record<string, unknown>; data: unknown };
   const trainerState = (checkpoint: string) => JSON.parse(readFileSync(join(checkpoint, 'bertkit_trainer_state.json'), 'utf8')) as TrainerState;
   const state = trainerState(join(output, 'checkpoint-1'));

@@ -146,7 +146,7 @@ async function runPretrain(options: PretrainCliOptions): Promise<void> {
         if (bytesRead >= totalBytes) shardProgress.stop();
       },
       onStep: (entry) => progress.update(entry.step, entry.loss, entry.tokens_per_second),
-      onEval: (entry) => progress.log(`step ${entry.step}: held-out MLM loss ${entry.mlm_loss.toFixed(4)} (perplexity ${entry.mlm_perplexity.toFixed(1)}), MLM accuracy ${(100 * entry.mlm_accuracy).toFixed(2)}%${entry.nsp_accuracy === undefined ? '' : `, NSP accuracy ${(100 * entry.nsp_accuracy).toFixed(2)}%`}${discriminatorSummary(entry)}`),
+      onEval: (entry) => progress.log(`step ${entry.step}: held-out MLM loss ${entry.mlm_loss.toFixed(4)} (perplexity ${entry.mlm_perplexity.toFixed(1)}), MLM accuracy ${(100 * entry.mlm_accuracy).toFixed(2)}%${pairTaskSummary(entry)}${discriminatorSummary(entry)}`),
       onCheckpoint: (dir) => progress.log(`saved ${dir}`),
       onTimeBudget: ({ totalSteps, secondsPerStep }) => {
         // Said once; later fits (the pace changing) only move the bar's end.
@@ -191,6 +191,12 @@ class StepProgress {
 }
 
 /** ELECTRA's held-out discriminator scores for the eval line ('' for a masked LM). */
+function pairTaskSummary(entry: MlmEvalLogEntry): string {
+  if (entry.nsp_accuracy !== undefined) return `, NSP accuracy ${(100 * entry.nsp_accuracy).toFixed(2)}%`;
+  if (entry.sentence_order_accuracy !== undefined) return `, sentence-order accuracy ${(100 * entry.sentence_order_accuracy).toFixed(2)}%`;
+  return '';
+}
+
 function discriminatorSummary(entry: MlmEvalLogEntry): string {
   if (entry.disc_auc === undefined) return '';
   const percent = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '–' : `${(100 * value).toFixed(2)}%`);
