@@ -190,13 +190,14 @@ class StepProgress {
   }
 }
 
-/** ELECTRA's held-out discriminator scores for the eval line ('' for a masked LM). */
+/** The pair head's held-out accuracy for the eval line, under its task's name ('' without a pair head). */
 function pairTaskSummary(entry: MlmEvalLogEntry): string {
   if (entry.nsp_accuracy !== undefined) return `, NSP accuracy ${(100 * entry.nsp_accuracy).toFixed(2)}%`;
   if (entry.sentence_order_accuracy !== undefined) return `, sentence-order accuracy ${(100 * entry.sentence_order_accuracy).toFixed(2)}%`;
   return '';
 }
 
+/** ELECTRA's held-out discriminator scores for the eval line ('' for a masked LM). */
 function discriminatorSummary(entry: MlmEvalLogEntry): string {
   if (entry.disc_auc === undefined) return '';
   const percent = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '–' : `${(100 * value).toFixed(2)}%`);
