@@ -27,7 +27,8 @@
 #                       curriculum, no --time-budget), then --init from it without --no-nsp, --learning-rate 5e-4 --max-steps 3000
 #                       (next-sentence prediction for the last 11 % of the updates: docs/quality-study.md, "Next-sentence prediction as a last phase")
 #   bertkit-mlm-v16k-curriculum-sop  (c)'s recipe without --no-nsp and with --sentence-order (ALBERT's sentence-order prediction for
-#                       the whole run), step-matched as nsptail is (--max-steps 26634, --vocab: (c)'s vocabulary)
+#                       the whole run), step-matched as nsptail is (--max-steps 26634, --vocab: (c)'s vocabulary); its -seed43 with
+#                       --seed 43 --max-steps 26569 (the updates of (c)'s seed-43 hour) and --vocab-size 16000 (which trains (c)'s vocabulary again)
 #   english-v16k-curriculum-1h|-2h  (c)'s recipe on the English text alone (WORK_DIR/corpus without
 #                       chnsenticorp.txt and people_daily.txt) with --vocab-size 16000 (a vocabulary trained on it; the 1h run reads the 2h
 #                       run's), --time-budget 60m|2h, --curriculum-steps 10000|20000; none-en16k their row (d), as none-v16k is made
