@@ -7,6 +7,7 @@ import { checkGradients, random } from './gradcheck.js';
 
 describe('elementwise ops: forward and gradient vs float64 finite differences', () => {
   it('add broadcasts [B,T,H] + [H]', () => checkGradients((g) => op.add(g.parameter('a', [2, 3, 4]), g.parameter('b', [4]))));
+  it('add broadcasts [B,T,H] + [T,H]', () => checkGradients((g) => op.add(g.parameter('a', [2, 3, 4]), g.parameter('b', [3, 4]))));
   it('add broadcasts [B,1,T] + [B,T,T]', () => checkGradients((g) => op.add(g.parameter('a', [2, 1, 3]), g.parameter('b', [2, 3, 3]))));
   it('sub broadcasts both ways [2,1,3] − [4,1]', () => checkGradients((g) => op.sub(g.parameter('a', [2, 1, 3]), g.parameter('b', [4, 1]))));
   it('mul with a scalar and a broadcast', () => checkGradients((g) => op.mul(op.mul(g.parameter('a', [3, 4]), 1.5), g.parameter('b', [3, 1]))));

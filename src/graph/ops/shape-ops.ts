@@ -164,6 +164,12 @@ export function expand(x: Tensor, shape: readonly Dim[]): Tensor {
   return x.graph.addNode('Expand', [x, intVector(pieces, x)], [{ dtype: x.dtype, shape: outShape }])[0]!;
 }
 
+/** A float32 [rows of x, 1] of ones, its row count read at run time when symbolic. */
+export function onesColumn(x: Tensor): Tensor {
+  const one = x.graph.constant([1], [1, 1], 'float32');
+  return x.graph.addNode('Expand', [one, intVector([dimOf(x, 0), 1], x)], [{ dtype: 'float32', shape: [x.shape[0]!, 1] }])[0]!;
+}
+
 /** Broadcasts x to the shape of `like` (internal: gradients spread over broadcast axes). */
 export function expandLike(x: Tensor, like: Tensor): Tensor {
   const outShape = broadcastShapes('expand', x.shape, like.shape);
