@@ -152,6 +152,19 @@ export class Graph {
     this.outputs.push({ name, tensor: named });
   }
 
+  /**
+   * Marks `tensor` as a graph output under its own name and returns that name, so that ONNX Runtime
+   * hands its buffer back without an Identity's copy (a training step's gradients: the word-embedding
+   * table's alone is 8 MB for a 16k vocabulary); under `fallback`, through an Identity, where its own name
+   * cannot be an output (a graph input, a constant, already an output).
+   */
+  outputAsIs(tensor: Tensor, fallback: string): string {
+    const keepsName = !this.isGraphInput(tensor) && !this.constants.has(tensor.name) && !this.outputs.some((output) => output.tensor === tensor);
+    const name = keepsName ? tensor.name : fallback;
+    this.output(name, tensor);
+    return name;
+  }
+
   /** Appends a node; ops call this after checking inputs and inferring output shapes. */
   addNode(op: string, inputs: readonly Tensor[], outputs: readonly OutputSpec[], attributes: Attributes = {}, domain?: string): Tensor[] {
     for (const input of inputs) this.own(input, op);

@@ -24,7 +24,7 @@ export interface TrainProgram {
   /** Output holding the scalar (mean) loss. */
   readonly loss: string;
   readonly parameters: readonly ParameterInfo[];
-  /** Parameter name → name of the output holding its gradient. */
+  /** Parameter name → name of the output holding its gradient (the gradient tensor's own name, so no copy is made). */
   readonly gradients: Readonly<Record<string, string>>;
   /**
    * Output [parameters] with each gradient's sum of squares, in `parameters` order. ORT computes it in
@@ -60,8 +60,7 @@ export function buildTrainProgram(loss: Tensor, metrics: Readonly<Record<string,
   graph.output(lossName, loss);
   const gradients: Record<string, string> = {};
   graph.parameters.forEach((p, index) => {
-    gradients[p.name] = `grad.${p.name}`;
-    graph.output(gradients[p.name]!, gradientTensors[index]!);
+    gradients[p.name] = graph.outputAsIs(gradientTensors[index]!, `grad.${p.name}`);
   });
   const squares = gradientTensors.map((g) => reshape(graph.addNode('ReduceSumSquare', [g], [{ dtype: 'float32', shape: [] }], { keepdims: { int: 0 } })[0]!, [1]));
   const gradientSquares = 'grad.sum_of_squares';

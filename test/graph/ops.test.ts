@@ -73,8 +73,12 @@ describe('shape ops', () => {
 });
 
 describe('gather and scatter', () => {
-  it('embedding lookup with duplicate indices sums their gradients', () =>
+  it('embedding lookup with duplicate indices sums their gradients (a small table: one-hot product)', () =>
     checkGradients((g) => op.gather(g.parameter('table', [5, 3]), g.input('ids', 'int64', [2, 3])), { values: { ids: [1, 1, 4, 0, 1, 1] } }));
+  it('a small table gathered by int32 and negative ids (counted from the end)', () =>
+    checkGradients((g) => op.gather(g.parameter('table', [2, 3]), g.input('ids', 'int32', [5])), { values: { ids: [0, -1, 1, -2, 1] } }));
+  it('embedding lookup from a table of more than 16 rows (scatter) sums duplicates', () =>
+    checkGradients((g) => op.gather(g.parameter('table', [20, 2]), g.input('ids', 'int64', [2, 3])), { values: { ids: [19, 3, 19, 0, 3, 7] } }));
   it('gather of rows of a symbolic-shaped activation', () =>
     checkGradients((g) => op.gather(op.reshape(g.input('h', 'float32', ['batch', 'seq', 2]), [-1, 2]), g.input('positions', 'int64', [3])), {
       symbols: { batch: 2, seq: 3 },
@@ -109,6 +113,20 @@ describe('losses', () => {
     checkGradients((g) => op.crossEntropy(op.mul(g.parameter('logits', [2, 3, 4]), 2), g.input('labels', 'int64', [2, 3]), { classWeights: [0.5, 2, 1.5, 0.25] }), {
       values: { labels: [3, -100, 0, 1, 2, 1] },
     }));
+  it('crossEntropy of a linear layer (gradient through the layer) with an ignored label, over symbolic rows', () =>
+    checkGradients((g) => op.crossEntropy(op.linear(op.mul(g.input('x', 'float32', ['n', 4]), 2), g.parameter('w', [6, 4]), g.parameter('b', [6])), g.input('labels', 'int64', ['n'])), {
+      symbols: { n: 4 },
+      values: { labels: [5, -100, 0, 5] },
+    }));
+  it('crossEntropy of a linear layer without bias, with class weights', () =>
+    checkGradients((g) => op.crossEntropy(op.linear(g.parameter('x', [3, 4]), op.mul(g.parameter('w', [5, 4]), 2)), g.input('labels', 'int64', [3]), { classWeights: [0.5, 2, 1.5, 0.25, 1] }), {
+      values: { labels: [1, 4, 1] },
+    }));
+  it('crossEntropy of a linear layer whose logits also feed another term', () =>
+    checkGradients((g) => {
+      const logits = op.linear(g.parameter('x', [3, 4]), g.parameter('w', [5, 4]), g.parameter('b', [5]));
+      return op.add(op.crossEntropy(logits, g.input('labels', 'int64', [3])), op.reduceMean(op.mul(logits, logits)));
+    }, { values: { labels: [2, 0, 4] } }));
   it('crossEntropy over a symbolic class axis (QA span logits [batch,seq])', () =>
     checkGradients((g) => op.crossEntropy(op.mul(g.input('logits', 'float32', ['batch', 'seq']), 2), g.input('starts', 'int64', ['batch'])), {
       symbols: { batch: 3, seq: 4 },

@@ -2,7 +2,10 @@ import type { GradientRule } from '../gradient-rule.js';
 import { intAttr, stringAttr } from '../attributes.js';
 import { normalizeAxis } from '../shape.js';
 import { type Tensor, formatShape } from '../tensor.js';
-import { expandLike, unsqueeze } from './shape-ops.js';
+import { add, equal, less } from './elementwise.js';
+import { gemm } from './matmul.js';
+import { expandLike, reshape, unsqueeze } from './shape-ops.js';
+import { cast, where } from './where.js';
 
 function checkIndices(op: string, indices: Tensor): void {
   if (indices.dtype !== 'int64' && indices.dtype !== 'int32') throw new Error(`${op}: indices must be int64 or int32, got ${indices.dtype}${formatShape(indices.shape)}`);
@@ -59,12 +62,31 @@ function gatherND(data: Tensor, indices: Tensor): Tensor {
   return data.graph.addNode('GatherND', [data, indices], [{ dtype: data.dtype, shape }])[0]!;
 }
 
+/** Tables up to this many rows take their gradient as a one-hot product (oneHotGradient). */
+const ONE_HOT_GRADIENT_ROWS = 16;
+
+/**
+ * The gradient of a gather from a small table [rows, width] as one Gemm, one-hotᵀ [rows, N] · dy [N, width]:
+ * ONNX Runtime's ScatterND adds its updates one row at a time: BERT's token-type table (2 rows, every
+ * token of the batch gathering one of them) took 0.70 ms of the tiny masked LM's step that way, 0.26
+ * with the product and its one-hot (ORT profile, 2 threads, Zen 5).
+ */
+function oneHotGradient(table: Tensor, indices: Tensor, dy: Tensor): Tensor {
+  const [rows, width] = table.shape as [number, number];
+  const classes = table.graph.constant([...Array(rows).keys()], [rows], indices.dtype);
+  const wrapped = where(less(indices, 0), add(indices, rows), indices); // Gather counts negative indices from the end
+  const oneHot = cast(equal(unsqueeze(wrapped, [-1]), classes), 'float32'); // [..., rows]
+  return gemm(reshape(oneHot, [-1, rows]), reshape(dy, [-1, width]), undefined, { transA: true }); // [rows, width]
+}
+
 export const gradients: Record<string, GradientRule> = {
   Gather: ([data, indices], [dy], _outputs, node) => {
     if (intAttr(node.attributes, 'axis', 0) !== 0) throw new Error(`Gather gradient: only axis 0 is supported (gathering ${data!.name} ${formatShape(data!.shape)})`);
+    const [rows, width] = data!.shape;
+    if (data!.shape.length === 2 && typeof rows === 'number' && rows <= ONE_HOT_GRADIENT_ROWS && typeof width === 'number') return [oneHotGradient(data!, indices!, dy!), undefined];
     const zeros = expandLike(data!.graph.scalar(0, 'float32'), data!);
-    const rows = indices!.dtype === 'int64' ? indices! : data!.graph.addNode('Cast', [indices!], [{ dtype: 'int64', shape: indices!.shape }], { to: { int: 7 } })[0]!;
-    return [scatterAdd(zeros, unsqueeze(rows, [-1]), dy!), undefined];
+    const rowIndices = indices!.dtype === 'int64' ? indices! : data!.graph.addNode('Cast', [indices!], [{ dtype: 'int64', shape: indices!.shape }], { to: { int: 7 } })[0]!;
+    return [scatterAdd(zeros, unsqueeze(rowIndices, [-1]), dy!), undefined];
   },
   GatherElements: ([data, indices], [dy], _outputs, node) => {
     const zeros = expandLike(data!.graph.scalar(0, 'float32'), data!);

@@ -1,8 +1,10 @@
+import { intAttr } from '../attributes.js';
 import { type Tensor, formatShape } from '../tensor.js';
 import { abs, add, div, equal, exp, less, log, maximum, mul, neg, not, relu, sigmoid, sub } from './elementwise.js';
 import { gather, gatherElements, scatterElementsAdd } from './gather.js';
+import { gemm } from './matmul.js';
 import { reduceMax, reduceMean, reduceSum } from './reduce.js';
-import { dimCount, squeeze, unsqueeze } from './shape-ops.js';
+import { dimCount, onesColumn, reshape, squeeze, unsqueeze } from './shape-ops.js';
 import { logSoftmax } from './softmax.js';
 import { cast, where } from './where.js';
 
@@ -45,12 +47,41 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
   const logProbs = logSoftmax(logits, -1);
   const picked = squeeze(gatherElements(logProbs, unsqueeze(safeLabels, [-1]), -1), [-1]);
   const loss = neg(div(reduceSum(mul(picked, weight)), count));
+  const rowScale = (dy: Tensor): Tensor => unsqueeze(mul(weight, div(dy, count)), [-1]); // [...,1]: ∂loss/∂logits = (softmax − onehot)·rowScale
+  const linear = linearLayerOf(logits);
+  if (linear !== undefined) {
+    const { rows, weight: table, bias } = linear;
+    return graph.defineGradient('LinearCrossEntropy', [rows, table, ...(bias ? [bias] : []), labels], loss, (_inputs, [dy]) => {
+      // The row scale goes on the narrow side of each product instead of over the [rows, classes] matrix:
+      // the masked LM's decoder, [~550, 16000] against [~550, 128] in the tiny model's step.
+      const scale = rowScale(dy!); // [N,1]
+      const residual = scatterElementsAdd(exp(logProbs), unsqueeze(safeLabels, [-1]), neg(onesColumn(logits)), -1); // softmax − onehot [N,classes]
+      const rowsGrad = mul(gemm(residual, table), scale); // [N,in]
+      const tableGrad = gemm(residual, mul(rows, scale), undefined, { transA: true }); // [classes,in]
+      const biasGrad = bias && reshape(gemm(scale, residual, undefined, { transA: true }), [...bias.shape]); // [classes]
+      return bias ? [rowsGrad, tableGrad, biasGrad, undefined] : [rowsGrad, tableGrad, undefined];
+    });
+  }
   return graph.defineGradient('CrossEntropy', [logits, labels], loss, (_inputs, [dy]) => {
-    const scale = unsqueeze(mul(weight, div(dy!, count)), [-1]); // [...,1]
+    const scale = rowScale(dy!);
     // softmax·scale, then −scale added at each label: a scatter of one value per row where a one-hot
     // matrix as wide as the logits took 7 % of a tiny model's MLM step.
     return [scatterElementsAdd(mul(exp(logProbs), scale), unsqueeze(safeLabels, [-1]), neg(scale), -1), undefined];
   });
+}
+
+/**
+ * The inputs of `logits` when a plain linear layer on rows made them (linear's Gemm: rows [N,in] ×
+ * weight [classes,in]ᵀ + bias [classes]), so that crossEntropy can take its gradient through the layer.
+ */
+function linearLayerOf(logits: Tensor): { rows: Tensor; weight: Tensor; bias: Tensor | undefined } | undefined {
+  const node = logits.graph.producer(logits);
+  if (node?.op !== 'Gemm' || node.domain !== undefined || logits.shape.length !== 2) return undefined;
+  const { attributes } = node;
+  if (intAttr(attributes, 'transA', 0) !== 0 || intAttr(attributes, 'transB', 0) !== 1 || 'alpha' in attributes || 'beta' in attributes) return undefined;
+  const [rows, weight, bias] = node.inputs as [Tensor, Tensor, Tensor | undefined];
+  if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== logits.shape[1])) return undefined;
+  return { rows, weight, bias };
 }
 
 function checkPair(op: string, prediction: Tensor, target: Tensor): void {
