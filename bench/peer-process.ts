@@ -5,7 +5,11 @@
 // it. Every PyTorch peer (this one and the scripts the finetune and
 // pretrain suites run) starts under `peerEnvironment()`: without this machine's OPENBLAS_CORETYPE
 // and OPENBLAS_L2_SIZE, which pin older OpenBLAS builds to Haswell kernels (a 4096×768×3072 MatMul:
-// 88 GFLOPS with them, 112 without), and reports the OpenBLAS core it then ran (bench/openblas_info.py).
+// 88 GFLOPS with them, 112 without), and with OMP_WAIT_POLICY=PASSIVE: Debian's torch runs its own ops
+// on OpenMP threads that spin after each parallel region, on the cores OpenBLAS's own threads then
+// need for the matrix products (alone on the 2-vCPU Zen 5, bench/pytorch_pretrain.py: mini 2,029 tokens/s
+// spinning, 2,521 passive; base 137 and 183; the quality study's tiny masked LM 7.8k and 14.5k). It
+// reports the OpenBLAS core it then ran (bench/openblas_info.py).
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,9 +24,12 @@ export interface OpenblasInfo {
 /** This machine's OpenBLAS overrides, meant for older builds, which the peers must not inherit. */
 const OPENBLAS_OVERRIDES = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
 
-/** The environment of a peer process: this one's without the OpenBLAS overrides (only there: tests and CI keep theirs). */
+/**
+ * The environment of a peer process: this one's without the OpenBLAS overrides (only there: tests and CI
+ * keep theirs), its OpenMP threads sleeping rather than spinning between parallel regions.
+ */
 export function peerEnvironment(environment: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(environment).filter(([name]) => !OPENBLAS_OVERRIDES.includes(name)));
+  return { ...Object.fromEntries(Object.entries(environment).filter(([name]) => !OPENBLAS_OVERRIDES.includes(name))), OMP_WAIT_POLICY: 'PASSIVE' };
 }
 
 /** $BERTKIT_PYTHON, else the first of python3 and the system's /usr/bin/python3 (Debian's python3-torch, which a pyenv python3 may shadow) that imports torch. */

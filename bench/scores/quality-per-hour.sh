@@ -106,9 +106,11 @@ for seed in "${seeds[@]}"; do for arm in pytorch-mlm none none-v16k; do
   [ $arm = pytorch-mlm ] && seconds=$budget || seconds=0
   [ $arm = none-v16k ] && vocabulary=$best || vocabulary=bertkit-mlm
   echo "== pretrain $name for $seconds ($(date -u +%H:%M:%S))"
-  # without this machine's OpenBLAS overrides (Haswell kernels for older builds), as the benchmarks' peers run:
-  # with them PyTorch's one-thread hour ran its first 300 updates at 15k tokens/s on the Zen 5, without them 22k (docs/quality-study.md)
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$here/pytorch_corpus_pretrain.py" --shards "$pre/$(run_name $vocabulary "$seed")/shards" --tokenizer "$pre/$vocabulary" \
+  # as the benchmarks' peers run (bench/peer-process.ts): without this machine's OpenBLAS overrides (Haswell kernels for older
+  # builds: with them PyTorch's one-thread hour ran its first 300 updates at 15k tokens/s on the Zen 5, without them 22k), and with
+  # torch's OpenMP threads passive, not spinning on the cores OpenBLAS's threads need (on both cores of the Zen 5, (c)'s 16k
+  # vocabulary: 7.8k tokens/s spinning, 14.5k passive, 12.1k on one thread; docs/quality-study.md, "Both cores")
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE "$python" "$here/pytorch_corpus_pretrain.py" --shards "$pre/$(run_name $vocabulary "$seed")/shards" --tokenizer "$pre/$vocabulary" \
     --batch 32 --warmup 300 --lr 1e-3 --eval-batches 20 --seed "$seed" --output "$pre/$name" --time-budget "$seconds" \
     > "$pre/$name.json" 2> >(tee -a "$pre/$name.log" >&2)
 done; done
