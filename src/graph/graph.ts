@@ -145,7 +145,7 @@ export class Graph {
     this.own(tensor, 'output');
     if (this.outputs.some((output) => output.name === name)) throw new Error(`output: name "${name}" is already an output`);
     let named = tensor;
-    if (tensor.name !== name || this.isGraphInput(tensor) || this.constants.has(tensor.name) || this.outputs.some((output) => output.tensor === tensor)) {
+    if (tensor.name !== name || this.cannotOutputAsIs(tensor)) {
       named = this.newTensor(this.claim(name, 'output'), tensor.dtype, tensor.shape);
       this.pushNode({ op: 'Identity', inputs: [tensor], outputs: [named], attributes: {} });
     }
@@ -159,8 +159,7 @@ export class Graph {
    * cannot be an output (a graph input, a constant, already an output).
    */
   outputAsIs(tensor: Tensor, fallback: string): string {
-    const keepsName = !this.isGraphInput(tensor) && !this.constants.has(tensor.name) && !this.outputs.some((output) => output.tensor === tensor);
-    const name = keepsName ? tensor.name : fallback;
+    const name = this.cannotOutputAsIs(tensor) ? fallback : tensor.name;
     this.output(name, tensor);
     return name;
   }
@@ -218,6 +217,11 @@ export class Graph {
     if (typeof value === 'number') return this.scalar(value, like);
     this.own(value, 'op');
     return value;
+  }
+
+  /** A graph input, a constant or an output already: its own name cannot be a (further) output. */
+  private cannotOutputAsIs(tensor: Tensor): boolean {
+    return this.isGraphInput(tensor) || this.constants.has(tensor.name) || this.outputs.some((output) => output.tensor === tensor);
   }
 
   private pushNode(node: Node): void {
